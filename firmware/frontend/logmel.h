@@ -1,0 +1,155 @@
+/*
+ * fwgen float log-mel frontend (YAMNet / ST model zoo spectrogram) for cores with an FPU.
+ *
+ * Pipeline per frame (one frame every `window_step` samples once `window_size` samples are in):
+ *   1. x[n] = samples[n] * window[n]              (window[] already holds hann[n] * input_scale)
+ *   2. X[k] = real FFT of x zero-padded to fft_length, k = 0 .. fft_length/2
+ *   3. |X[k]| = sqrtf(re^2 + im^2)                 (magnitude, not power)
+ *   4. mel[c] = sum_j band_weights[off_c + j] * |X[band_start[c] + j]|, j < band_len[c]
+ *   5. out[c] = logf(mel[c] + log_offset)
+ *
+ * All tables (window, FFT twiddles, bit reversal, sparse mel weights) are computed by fwgen in
+ * Python (fwgen.frontend.logmel) and either rendered into `static const` data
+ * (templates/logmel_tables.c.j2) or passed in by the host binding. Nothing here allocates or
+ * builds tables: the caller owns the configuration, the state and its working buffer.
+ *
+ * Usage (streaming, chunks of any size):
+ *   uint8_t buf[FWGEN_LOGMEL_BUFFER_SIZE];           // or fwgen_logmel_get_buffer_size(&cfg)
+ *   fwgen_logmel_state_t st;
+ *   fwgen_logmel_init(&cfg, &st, buf, sizeof buf);
+ *   while (n > 0) {
+ *       size_t used; int ready;
+ *       fwgen_logmel_process(&cfg, &st, samples, n, &used, frame, &ready);
+ *       samples += used; n -= used;
+ *       if (ready) { ... frame[0 .. n_channels-1] holds one log-mel frame ... }
+ *   }
+ */
+#ifndef FWGEN_FRONTEND_LOGMEL_H
+#define FWGEN_FRONTEND_LOGMEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/fwgen_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits checked by fwgen_logmel_init (the Python settings validation uses the same). */
+#define FWGEN_LOGMEL_MIN_FFT_LENGTH 16u
+#define FWGEN_LOGMEL_MAX_FFT_LENGTH 4096u
+
+/* Bytes of working buffer for a configuration (use for static allocation):
+ * the int16 input window plus fft_length floats of FFT scratch, each rounded up to 8 bytes. */
+#define FWGEN_LOGMEL_BUFFER_BYTES(window_size, fft_length) \
+    ((((size_t)(window_size) * 2u + 7u) & ~(size_t)7u) + (size_t)(fft_length) * 4u)
+
+/*
+ * Configuration: sizes plus pointers to constant tables. Never modified by the library.
+ * window_size  [in] samples per analysis window, 1 .. fft_length
+ * window_step  [in] samples between frames, 1 .. window_size
+ * fft_length   [in] power of two, FWGEN_LOGMEL_MIN_FFT_LENGTH .. FWGEN_LOGMEL_MAX_FFT_LENGTH
+ * n_channels   [in] mel channels (frame length), >= 1
+ * log_offset   [in] added before the logarithm, > 0 (YAMNet 0.001, ST training 1e-4)
+ * window       [in] window_size floats: periodic Hann times the int16 -> float input scale
+ * twiddles     [in] fft_length/2 pairs {cos(2*pi*k/N), -sin(2*pi*k/N)}, k = 0 .. N/2-1
+ * bitrev       [in] fft_length/2 entries: bit-reversal permutation of log2(N/2) bits
+ * band_start   [in] n_channels first FFT bins, each band within 0 .. fft_length/2
+ * band_len     [in] n_channels band widths in bins (0 allowed: the channel is log(offset))
+ * band_weights [in] sum(band_len) floats, bands concatenated in channel order
+ */
+typedef struct {
+    uint16_t window_size;
+    uint16_t window_step;
+    uint16_t fft_length;
+    uint16_t n_channels;
+    float log_offset;
+    const float *window;
+    const float *twiddles;
+    const uint16_t *bitrev;
+    const uint16_t *band_start;
+    const uint16_t *band_len;
+    const float *band_weights;
+} fwgen_logmel_config_t;
+
+/* Streaming state. Opaque to callers: set up by fwgen_logmel_init, cleared by _reset. */
+typedef struct {
+    int16_t *input;       /* window_size samples: the current (partial) window */
+    float *scratch;       /* fft_length floats: FFT work area */
+    uint32_t input_used;  /* samples currently held in input[] */
+    uint32_t frames;      /* frames emitted since init/reset */
+} fwgen_logmel_state_t;
+
+/*
+ * Bytes of working buffer fwgen_logmel_init needs for this configuration
+ * (FWGEN_LOGMEL_BUFFER_BYTES). Returns 0 when cfg is NULL.
+ */
+size_t fwgen_logmel_get_buffer_size(const fwgen_logmel_config_t *cfg);
+
+/*
+ * Checks the configuration and binds the state to a caller-owned buffer.
+ * cfg     [in]  configuration (see limits above)
+ * state   [out] state to initialise
+ * buffer  [in]  working memory, 4-byte aligned, at least fwgen_logmel_get_buffer_size(cfg) bytes;
+ *               must live as long as the state
+ * size    [in]  size of buffer in bytes
+ * Returns FWGEN_OK, FWGEN_ERR_ARG (NULL, misaligned or out-of-range config), FWGEN_ERR_SIZE.
+ */
+fwgen_status_t fwgen_logmel_init(const fwgen_logmel_config_t *cfg, fwgen_logmel_state_t *state,
+                                 void *buffer, size_t size);
+
+/* Drops any buffered samples: the next frame starts with the next sample given. */
+fwgen_status_t fwgen_logmel_reset(fwgen_logmel_state_t *state);
+
+/*
+ * Consumes samples until one frame is complete or the input is exhausted.
+ * samples    [in]  int16 PCM at the configured rate (may be NULL when n_samples is 0)
+ * n_samples  [in]  number of samples available
+ * n_consumed [out] samples taken from `samples` (<= n_samples); call again with the rest
+ * frame      [out] n_channels floats, written only when *frame_ready is 1
+ * frame_ready[out] 1 when a frame was produced by this call, else 0
+ * At most one frame per call: loop while samples remain.
+ */
+fwgen_status_t fwgen_logmel_process(const fwgen_logmel_config_t *cfg, fwgen_logmel_state_t *state,
+                                    const int16_t *samples, size_t n_samples, size_t *n_consumed,
+                                    float *frame, int *frame_ready);
+
+/*
+ * Convenience loop over fwgen_logmel_process: consumes samples and writes up to max_frames
+ * frames back to back (frame f at frames[f * n_channels]).
+ * n_consumed [out] samples taken: all of them, unless one more frame would have been completed
+ *                  after max_frames frames (then the samples from that point on are left)
+ * n_frames   [out] frames written
+ */
+fwgen_status_t fwgen_logmel_process_many(const fwgen_logmel_config_t *cfg, fwgen_logmel_state_t *state,
+                                         const int16_t *samples, size_t n_samples, size_t *n_consumed,
+                                         float *frames, size_t max_frames, size_t *n_frames);
+
+/*
+ * One frame from exactly window_size samples, no streaming state (same arithmetic as _process).
+ * scratch [in,out] fft_length floats of work area.
+ */
+fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, const int16_t *window_samples,
+                                          float *scratch, float *frame);
+
+/*
+ * Quantizes floats to int8 the way TFLite's QUANTIZE op does:
+ *   out[i] = clamp(round_half_away(in[i] / scale) + zero_point, -128, 127)
+ * in [in] n floats; scale [in] > 0; zero_point [in] -128 .. 127; out [out] n int8 values.
+ */
+fwgen_status_t fwgen_logmel_quantize_s8(const float *in, size_t n, float scale, int32_t zero_point,
+                                        int8_t *out);
+
+/*
+ * Float32 real FFT used by the frontend, exposed for tests.
+ * data [in,out] fft_length floats in; out: packed spectrum {X0.re, X(N/2).re, X1.re, X1.im, ...}
+ * (bins 1 .. N/2-1 as re/im pairs; bin 0 and N/2 are real).
+ */
+fwgen_status_t fwgen_logmel_rfft(const fwgen_logmel_config_t *cfg, float *data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FWGEN_FRONTEND_LOGMEL_H */
