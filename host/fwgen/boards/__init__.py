@@ -61,6 +61,9 @@ class MemoryMap:
 @dataclass(frozen=True)
 class Uart:
     peripheral: str
+    base: int
+    irq: int
+    af: int
     tx: str
     rx: str
     baud: int
@@ -268,7 +271,8 @@ def parse_board(path: Path) -> Board:
 
     u = r.sub("uart")
     assert u is not None
-    uart = Uart(peripheral=u.str("peripheral"), tx=u.str("tx"), rx=u.str("rx"),
+    uart = Uart(peripheral=u.str("peripheral"), base=u.int("base"), irq=u.int("irq"),
+                af=u.int("af"), tx=u.str("tx"), rx=u.str("rx"),
                 baud=u.int("baud", minimum=1200))
     u.finish()
 
@@ -330,8 +334,7 @@ def parse_board(path: Path) -> Board:
         port_dir = repo_root() / "firmware" / "ports" / board.port
     except FwgenError:
         port_dir = None
-    if port_dir is not None and (port_dir.parent.is_dir() and any(port_dir.parent.iterdir())) \
-            and not port_dir.is_dir():
+    if port_dir is not None and not port_dir.is_dir():
         r.fail(f"no firmware port {board.port!r} (expected {port_dir})", "port")
     return board
 

@@ -1,0 +1,232 @@
+"""Render a PlatformIO project for a board and its emulator twin.
+
+The project is self-contained: ``platformio.ini``, fwgen's PlatformIO development platform
+(``platform/``, with one board definition per environment), one linker script per environment
+generated from the board's memory regions (``ld/``), the firmware library copied in
+(``src/fwgen/``: the device-independent modules, the app and the ports it needs) and the
+generated files (``src/generated/``: model, frontend tables, detector and app configuration, one
+``fwgen_board.h`` per environment). Identical inputs give byte-identical projects: every file is
+written in sorted order, with no timestamps and no absolute paths.
+
+Public API::
+
+    ProjectSpec(board, generated={...}, app_config_h=..., inputs={...})
+    render_project(spec, out_dir) -> Project
+    render_files(spec) -> dict[str, bytes]      # the project as relative path -> content
+    board_header(board) -> str                   # generated fwgen_board.h for one board
+    linker_script(board) -> str
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fwgen import __version__
+from fwgen.boards import Board, twin_of
+from fwgen.errors import FwgenError
+from fwgen.native import repo_root
+from fwgen.render import banner, render, sha256_hex, write_files
+
+LOG = logging.getLogger(__name__)
+
+# firmware/ modules copied into every project (host-independent C only).
+LIBRARY_MODULES = ("common", "frontend", "nn", "detect", "link")
+# Apps: "pipeline" is firmware/app/*.{c,h} (audio -> frontend -> model -> detector -> link);
+# "smoke" is firmware/app/smoke/ (port bring-up test, no model).
+APPS = ("pipeline", "smoke")
+SOURCE_SUFFIXES = (".c", ".h")
+GENERATED_DIR = "src/generated"
+MANIFEST = "fwgen-project.json"
+
+# Object-file patterns whose read-only data the linker script files under .fwgen_weights and
+# .fwgen_tables (so the size report can name weights and tables without guessing).
+WEIGHT_OBJECTS = ("*generated/model*.o",)
+TABLE_OBJECTS = ("*generated/frontend*.o", "*generated/detect*.o", "*generated/clip*.o")
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """Everything a project is made of. `generated` maps names under src/generated/ to content."""
+    board: Board
+    generated: dict[str, str | bytes] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    include_twin: bool = True
+    app: str = "pipeline"
+
+    def envs(self) -> list[Board]:
+        boards = [self.board]
+        if self.include_twin and not self.board.is_emulator:
+            boards.append(twin_of(self.board))
+        return boards
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+    board: Board
+    envs: tuple[str, ...]
+
+    def elf(self, env: str) -> Path:
+        return self.path / ".pio" / "build" / env / "firmware.elf"
+
+
+def firmware_abi(root: Path | None = None) -> int:
+    """FWGEN_ABI as defined in firmware/common/fwgen_abi.h (one source of truth)."""
+    text = ((root or repo_root()) / "firmware" / "common" / "fwgen_abi.h").read_text()
+    match = re.search(r"#define\s+FWGEN_ABI\s+(\d+)", text)
+    if match is None:
+        raise FwgenError("FWGEN_ABI is not defined", where="firmware/common/fwgen_abi.h")
+    return int(match.group(1))
+
+
+def _size_text(n: int) -> str:
+    return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
+
+
+def linker_script(board: Board, inputs: dict[str, str] | None = None) -> str:
+    regions = []
+    for region in board.memory.regions:
+        attrs = "rx" if region is board.memory.flash else "rwx"
+        regions.append({"name": region.name.upper(), "attrs": attrs,
+                        "origin": f"0x{region.origin:08X}", "length": f"0x{region.length:08X}",
+                        "size_text": _size_text(region.length)})
+    return render("linker.ld.j2",
+                  banner=banner(f"linker script for {board.id}", {"board": board.id, **(inputs or {})},
+                                comment="ld"),
+                  board_id=board.id, mcu=board.mcu, regions=regions,
+                  stack_bytes=f"0x{board.stack_bytes:X}", flash="FLASH", ram="RAM",
+                  weight_objects=WEIGHT_OBJECTS, table_objects=TABLE_OBJECTS)
+
+
+def _pin(pin: str) -> tuple[int, int] | None:
+    """'PA9' -> (0, 9); None for 'none'."""
+    if len(pin) >= 3 and pin[0] == "P" and pin[1].isalpha() and pin[2:].isdigit():
+        return ord(pin[1].upper()) - ord("A"), int(pin[2:])
+    return None
+
+
+def board_header(board: Board, inputs: dict[str, str] | None = None) -> str:
+    pins = []
+    for role, pin in (("TX", board.uart.tx), ("RX", board.uart.rx)):
+        parsed = _pin(pin)
+        if parsed is not None:
+            pins.append((f"FWGEN_BOARD_UART_{role}_PORT", f"{parsed[0]}  /* {pin} */"))
+            pins.append((f"FWGEN_BOARD_UART_{role}_PIN", str(parsed[1])))
+    return render("fwgen_board.h.j2",
+                  banner=banner(f"board definitions for {board.id}", {"board": board.id, **(inputs or {})}),
+                  abi=firmware_abi(), name=board.name, board_id=board.id, mcu=board.mcu,
+                  clock_hz=board.clock_hz, is_emulator=int(board.is_emulator),
+                  uart_peripheral=board.uart.peripheral, uart_base=board.uart.base,
+                  uart_irq=board.uart.irq, uart_af=board.uart.af, uart_baud=board.uart.baud,
+                  pin_defines=pins, has_mic=0, mps2_uart=board.port == "mps2")
+
+
+def pio_board_json(board: Board) -> str:
+    """PlatformIO board definition (platform/boards/<id>.json) from the board file."""
+    upload: dict = {"maximum_size": board.memory.flash.length,
+                    "maximum_ram_size": board.memory.ram.length,
+                    "protocol": board.runners.default, "protocols": list(board.runners.names())}
+    data = {
+        "build": {
+            "core": "fwgen", "cpu": board.core, "f_cpu": f"{board.clock_hz}L",
+            "mcu": board.mcu.lower(),
+            "fwgen": {"board": board.id, "port": board.port, "cpu_flags": board.gcc_cpu_flags()},
+        },
+        "frameworks": [],
+        "name": board.name,
+        "upload": upload,
+        "url": "",
+        "vendor": board.vendor,
+    }
+    if board.usb is not None:
+        data["build"]["hwids"] = [[f"0x{board.usb.vid:04X}", f"0x{board.usb.pid:04X}"]]
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
+    if app not in APPS:
+        raise FwgenError(f"unknown app {app!r}", hint=f"one of {', '.join(APPS)}")
+    files: dict[str, bytes] = {}
+    fw = root / "firmware"
+    app_dir = fw / "app" / "smoke" if app == "smoke" else fw / "app"
+    for path in sorted(app_dir.glob("*")):
+        if path.is_file() and path.suffix in SOURCE_SUFFIXES:
+            files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
+    modules = ("common",) if app == "smoke" else LIBRARY_MODULES
+    dirs = [fw / m for m in modules] + [fw / "ports" / "cortexm"] + [fw / "ports" / p for p in ports]
+    for d in dirs:
+        if not d.is_dir():
+            raise FwgenError(f"firmware module {d.relative_to(root)} is missing from the fwgen tree",
+                             where=str(d))
+        for path in sorted(d.rglob("*")):
+            if path.is_file() and path.suffix in SOURCE_SUFFIXES:
+                files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
+    files["src/fwgen/ports/port.h"] = (fw / "ports" / "port.h").read_bytes()
+    return files
+
+
+def _platform_files(root: Path) -> dict[str, bytes]:
+    base = root / "templates" / "platformio" / "platform"
+    return {f"platform/{p.relative_to(base).as_posix()}": p.read_bytes()
+            for p in sorted(base.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def render_files(spec: ProjectSpec) -> dict[str, bytes]:
+    """The whole project as {relative path: bytes} (pure function of the spec and the fwgen tree)."""
+    root = repo_root()
+    envs = spec.envs()
+    files: dict[str, bytes] = {}
+    files.update(_platform_files(root))
+    files.update(_library_files(root, sorted({b.port for b in envs}), spec.app))
+    for name, content in spec.generated.items():
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise FwgenError(f"generated file name {name!r} escapes the project")
+        files[f"{GENERATED_DIR}/{name}"] = content.encode() if isinstance(content, str) else content
+    for board in envs:
+        files[f"platform/boards/{board.platformio_board}.json"] = pio_board_json(board).encode()
+        files[f"ld/{board.id}.ld"] = linker_script(board, spec.inputs).encode()
+        files[f"{GENERATED_DIR}/boards/{board.id}/fwgen_board.h"] = board_header(board, spec.inputs).encode()
+    env_views = [{"name": b.id, "title": f"{b.name}: {b.core}, {b.clock_hz // 1_000_000} MHz"
+                  + (" (QEMU twin)" if b.is_emulator else ""),
+                  "pio_board": b.platformio_board, "port": b.port} for b in envs]
+    files["platformio.ini"] = render(
+        "platformio.ini.j2",
+        banner=banner(f"PlatformIO project for {spec.board.id}", {"board": spec.board.id, **spec.inputs},
+                      comment="ini"),
+        default_env=spec.board.id, envs=env_views).encode()
+    digests = {path: sha256_hex(data) for path, data in sorted(files.items())}
+    manifest = {"fwgen": __version__, "board": spec.board.id, "app": spec.app, "envs": [b.id for b in envs],
+                "inputs": dict(sorted(spec.inputs.items())), "files": digests}
+    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    return files
+
+
+def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
+    """Write the project into `out_dir`, removing stale files fwgen wrote before (never others).
+
+    Only files whose content changed are rewritten, so `pio run` stays incremental.
+    """
+    files = render_files(spec)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old_manifest = out_dir / MANIFEST
+    if old_manifest.is_file():
+        try:
+            previous = json.loads(old_manifest.read_text()).get("files", {})
+        except ValueError:
+            previous = {}
+        for rel in previous:
+            if rel not in files and (out_dir / rel).is_file():
+                (out_dir / rel).unlink()
+    elif any(out_dir.iterdir()) and not (out_dir / "platformio.ini").exists():
+        raise FwgenError("output folder is not empty and is not a fwgen project", where=str(out_dir),
+                         hint="choose an empty folder with --out")
+    write_files(out_dir, files)
+    return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()))
+
+
+def remove_project(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

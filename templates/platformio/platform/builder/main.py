@@ -1,0 +1,66 @@
+"""SCons build script of fwgen's PlatformIO platform.
+
+Compiles the project's src/ with the arm-none-eabi-gcc on PATH (Debian's gcc-arm-none-eabi),
+using the CPU flags and linker script named in the board definition (boards/*.json, rendered by
+fwgen from boards/<id>.yaml). Targets: the ELF, a .bin and a .hex beside it, `size`.
+"""
+import shutil
+import sys
+
+from SCons.Script import AlwaysBuild, Builder, Default, DefaultEnvironment
+
+env = DefaultEnvironment()
+board = env.BoardConfig()
+
+if shutil.which("arm-none-eabi-gcc") is None:
+    sys.stderr.write("fwgen platform: arm-none-eabi-gcc is not on PATH "
+                     "(Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)\n")
+    env.Exit(1)
+
+env.Replace(
+    AR="arm-none-eabi-gcc-ar",
+    AS="arm-none-eabi-as",
+    CC="arm-none-eabi-gcc",
+    CXX="arm-none-eabi-g++",
+    GDB="arm-none-eabi-gdb",
+    OBJCOPY="arm-none-eabi-objcopy",
+    RANLIB="arm-none-eabi-gcc-ranlib",
+    SIZETOOL="arm-none-eabi-size",
+    PROGNAME="firmware",
+    PROGSUFFIX=".elf",
+    SIZEPROGREGEXP=r"^(?:\.isr_vector|\.text|\.fwgen_weights|\.fwgen_tables|\.rodata|\.ARM\.exidx|\.data)\s+(\d+).*",
+    SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.fwgen_arena|\.stack)\s+(\d+).*",
+    SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
+    SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
+)
+
+cpu_flags = list(board.get("build.fwgen.cpu_flags", []))
+env.Append(
+    ASFLAGS=cpu_flags,
+    ASPPFLAGS=["-x", "assembler-with-cpp"],
+    CCFLAGS=cpu_flags + [
+        "-O2", "-g3", "-std=gnu11", "-ffunction-sections", "-fdata-sections",
+        "-fno-common", "-Wall", "-Wextra",
+    ],
+    LINKFLAGS=cpu_flags + [
+        "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+        "-Wl,--gc-sections", "-Wl,--print-memory-usage", "-Wl,-Map,${BUILD_DIR}/firmware.map",
+    ],
+    LIBS=["c_nano", "m", "nosys", "gcc"],
+    BUILDERS=dict(
+        ElfToBin=Builder(action=env.VerboseAction(
+            "$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"), suffix=".bin"),
+        ElfToHex=Builder(action=env.VerboseAction(
+            "$OBJCOPY -O ihex $SOURCES $TARGET", "Building $TARGET"), suffix=".hex"),
+    ),
+)
+ldscript = board.get("build.ldscript", "")
+if ldscript:
+    env.Replace(LDSCRIPT_PATH=ldscript)
+
+target_elf = env.BuildProgram()
+target_bin = env.ElfToBin("$BUILD_DIR/${PROGNAME}", target_elf)
+target_hex = env.ElfToHex("$BUILD_DIR/${PROGNAME}", target_elf)
+target_size = env.Alias("size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
+AlwaysBuild(target_size)
+Default([env.Alias("buildprog", [target_bin, target_hex])])
