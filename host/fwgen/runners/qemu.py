@@ -1,0 +1,174 @@
+"""QEMU runner: run twin firmware in `qemu-system-arm` with its UART on a local TCP socket.
+
+The command line is the one measured in DESIGN.md::
+
+    qemu-system-arm -M mps2-an505 -display none -monitor none -no-reboot
+        -semihosting-config enable=on,target=native -icount shift=0 -kernel fw.elf
+        -serial tcp:127.0.0.1:PORT,server=on,wait=on,nodelay=on
+
+``wait=on`` holds the guest until fwgen connects (no boot output is lost), ``nodelay=on`` removes
+a 40 ms delay per reply, ``-icount shift=0`` makes SysTick count instructions deterministically,
+and semihosting lets the firmware end QEMU with an exit status. QEMU runs in its own process
+group; `QemuSession.close()` (always called, also on Ctrl-C or errors) terminates the group, so
+no emulator outlives fwgen.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import serial
+
+from fwgen.errors import FwgenError
+from fwgen.runners.core import Runner, RunnerCaps, register
+
+LOG = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+def free_tcp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class QemuSession:
+    """A running QEMU with its UART connected: `.serial` (pyserial), `.wait()`, `.close()`."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log_path: Path, argv: list[str]):
+        self.proc = proc
+        self.port = port
+        self.log_path = log_path
+        self.argv = argv
+        self.serial: serial.SerialBase | None = None
+
+    def connect(self, timeout: float = CONNECT_TIMEOUT_S, read_timeout: float = 0.05) -> serial.SerialBase:
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise FwgenError(f"QEMU exited with status {self.proc.returncode} before its UART "
+                                 f"accepted a connection\n{self.output()}")
+            try:
+                self.serial = serial.serial_for_url(f"socket://127.0.0.1:{self.port}",
+                                                    timeout=read_timeout)
+                sock = getattr(self.serial, "_socket", None)
+                if sock is not None:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return self.serial
+            except serial.SerialException as exc:
+                last_error = exc
+                time.sleep(0.02)
+        raise FwgenError(f"could not connect to QEMU's UART on port {self.port}: {last_error}")
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit status once QEMU has exited (semihosting), None if still running at timeout."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """Close the UART and end QEMU's whole process group (idempotent)."""
+        if self.serial is not None:
+            try:
+                self.serial.close()
+            except Exception:  # noqa: BLE001 - closing must not mask the original error
+                LOG.debug("closing QEMU serial failed", exc_info=True)
+            self.serial = None
+        if self.proc.poll() is None:
+            for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        try:
+            self.log_path.unlink()
+        except OSError:
+            pass
+
+    def __enter__(self) -> "QemuSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+@register
+class QemuRunner(Runner):
+    name = "qemu"
+    caps = RunnerCaps(emulate=True, serial=True, exit_status=True)
+    programs = ("qemu-system-arm",)
+    install_hint = "install Debian's qemu-system-arm (tools/bootstrap.sh does)"
+
+    def argv(self, elf: Path, port: int, *, icount: bool = True) -> list[str]:
+        """The exact qemu-system-arm command line for `elf` with the UART on 127.0.0.1:port."""
+        machine = self.board_args.get("machine")
+        if not machine:
+            raise FwgenError("missing QEMU machine", where=f"{self.board.source}: runners.qemu.machine")
+        argv = [self.require("qemu-system-arm"), "-M", str(machine), "-display", "none",
+                "-monitor", "none", "-no-reboot",
+                "-semihosting-config", "enable=on,target=native"]
+        if icount:
+            argv += ["-icount", "shift=0"]
+        argv += ["-kernel", str(elf),
+                 "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"]
+        return argv + self.extra_args
+
+    def do_run(self, command: str, **kwargs: Any) -> QemuSession | None:
+        return self.emulate(**kwargs)
+
+    def emulate(self, elf: Path, *, icount: bool = True, port: int | None = None,
+                connect: bool = True) -> QemuSession | None:
+        """Start QEMU (returns None on a dry run). The caller must close() the session."""
+        elf = Path(elf)
+        if not self.dry_run and not elf.is_file():
+            raise FwgenError("firmware image not found", where=str(elf))
+        for attempt in range(3):
+            chosen = port or free_tcp_port()
+            argv = self.argv(elf, chosen, icount=icount)
+            fd, log_name = tempfile.mkstemp(prefix="fwgen-qemu-", suffix=".log")
+            log_path = Path(log_name)
+            with os.fdopen(fd, "wb") as log:
+                proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            if proc is None:
+                log_path.unlink()
+                return None
+            session = QemuSession(proc, chosen, log_path, argv)
+            try:
+                if connect:
+                    session.connect()
+                return session
+            except FwgenError:
+                text = session.output()
+                session.close()
+                if "Address already in use" in text and port is None and attempt < 2:
+                    continue
+                raise
+            except BaseException:
+                session.close()
+                raise
+        raise FwgenError("could not start QEMU")  # pragma: no cover - loop always returns/raises
