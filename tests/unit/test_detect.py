@@ -1,0 +1,284 @@
+"""Detector: the C (host build) against hand-worked MLTK semantics and against the Python twin."""
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fwgen.detect import (DetectionResult, Detector, NativeDetector, SmoothingSettings,
+                          render_detector_config)
+from fwgen.detect.native import _Result
+from fwgen.errors import FwgenError
+
+CLASSES = ["silence", "unknown", "yes", "no"]
+YES = [-128, -128, 127, -128]      # uint8: 0, 0, 255, 0
+NO = [-128, -128, -128, 127]
+SILENCE = [127, -128, -128, -128]
+
+
+def both(classes=CLASSES, **smoothing):
+    s = SmoothingSettings(**smoothing)
+    return Detector(classes, s), NativeDetector(classes, s)
+
+
+def feed(dets, scores, t):
+    results = [d.process(scores, t) for d in dets]
+    assert all(r == results[0] for r in results), results
+    return results[0]
+
+
+# -- hand-worked semantics (the oracle is arithmetic written out here, not either implementation)
+
+def test_minimum_count_reports_previous_event_class_with_score_zero():
+    dets = both(minimum_count=3, detection_threshold=100, suppression_ms=0)
+    assert feed(dets, YES, 0) == DetectionResult(0, 0, False, 1)
+    assert feed(dets, YES, 10) == DetectionResult(0, 0, False, 2)
+    assert feed(dets, YES, 20) == DetectionResult(2, 255, True, 3)
+    # the window restarts after a reset: too few results again, class of the last event
+    for d in dets:
+        d.reset()
+    assert feed(dets, NO, 30) == DetectionResult(0, 0, False, 1)
+
+
+def test_average_is_floor_of_mean_and_threshold_is_strictly_greater():
+    dets = both(minimum_count=1, detection_threshold=127, average_window_duration_ms=1000)
+    # uint8 scores for "yes": 255, 0 -> floor(255/2) = 127, not > 127
+    assert feed(dets, YES, 0) == DetectionResult(2, 255, True, 1)
+    r = feed(dets, SILENCE, 1)  # averages: silence 127, yes 127 -> first max wins: silence
+    assert (r.class_index, r.score, r.is_new) == (0, 127, False)
+    assert dets[0].last_averages == dets[1].last_averages == [127, 0, 127, 0]
+
+
+def test_window_keeps_results_exactly_window_old_and_drops_older():
+    dets = both(minimum_count=1, average_window_duration_ms=100, detection_threshold=250)
+    feed(dets, YES, 0)
+    assert feed(dets, SILENCE, 100).n_results == 2      # 100 - 0 == window: kept
+    assert feed(dets, SILENCE, 200).n_results == 2      # t=0 dropped (200 > 100), t=100 kept
+    assert dets[0].last_averages == dets[1].last_averages == [255, 0, 0, 0]
+    assert feed(dets, SILENCE, 301).n_results == 1      # 301 - 200 = 101 > window: only 301 left
+
+
+
+def test_suppression_boundary_same_class_and_other_class():
+    dets = both(minimum_count=0, detection_threshold=200, suppression_ms=500)
+    assert feed(dets, YES, 1000).is_new
+    assert not feed(dets, YES, 1500).is_new           # exactly suppression_ms later: suppressed
+    assert feed(dets, NO, 1500).is_new                # another class fires at once
+    assert feed(dets, YES, 1501).is_new               # class changed since: not suppressed
+    assert not feed(dets, YES, 2001).is_new
+    assert feed(dets, YES, 2002).is_new               # > suppression_ms after the last event
+
+
+def test_first_event_is_not_suppressed_even_at_time_zero_for_class_zero():
+    dets = both(classes=["on", "off", "_unknown_"], minimum_count=0, suppression_ms=1500)
+    assert feed(dets, [127, -128, -128], 0).is_new
+
+
+def test_ignored_classes_never_trigger():
+    dets = both(minimum_count=0, detection_threshold=0)
+    assert not feed(dets, SILENCE, 0).is_new
+    assert not feed(dets, [-128, 127, -128, -128], 10).is_new
+    assert feed(dets, YES, 20).is_new
+    custom = both(minimum_count=0, detection_threshold=0, ignored_classes=("yes",))
+    assert feed(custom, SILENCE, 0).is_new and not feed(custom, YES, 10).is_new
+
+
+def test_per_class_thresholds():
+    dets = both(minimum_count=0, detection_threshold_list=(0, 0, 254, 255))
+    assert feed(dets, YES, 0).is_new
+    assert not feed(dets, NO, 10).is_new              # 255 is not > 255
+
+
+def test_full_queue_drops_oldest():
+    dets = both(minimum_count=2, max_results=2, average_window_duration_ms=10_000, detection_threshold=250)
+    feed(dets, YES, 0)
+    feed(dets, SILENCE, 1)
+    r = feed(dets, SILENCE, 2)
+    assert r.n_results == 2 and dets[0].last_averages == dets[1].last_averages == [255, 0, 0, 0]
+
+
+def test_out_of_order_time_is_rejected_and_state_kept():
+    dets = both(minimum_count=1)
+    feed(dets, YES, 100)
+    for d in dets:
+        with pytest.raises(FwgenError, match="time order"):
+            d.process(YES, 99)
+    assert feed(dets, NO, 100).n_results == 2          # equal timestamps are fine
+
+
+def test_millisecond_counter_may_wrap():
+    dets = both(minimum_count=1, average_window_duration_ms=100, suppression_ms=1000)
+    start = 2**32 - 50
+    assert feed(dets, YES, start).is_new
+    assert feed(dets, YES, start + 60).n_results == 2  # wraps to 10: 60 ms later, in window
+    assert not feed(dets, YES, start + 900).is_new     # still suppressed across the wrap
+    assert feed(dets, YES, start + 1001).is_new
+
+
+def test_uint8_scores():
+    s = SmoothingSettings(minimum_count=0, detection_threshold=100)
+    for det in (Detector(CLASSES, s, dtype="uint8"), NativeDetector(CLASSES, s, dtype="uint8")):
+        assert det.process([0, 0, 101, 0], 0) == DetectionResult(2, 101, True, 1)
+        with pytest.raises(FwgenError, match="uint8 scores"):
+            det.process([0, 0, 256, 0], 1)
+
+
+def test_bad_inputs_are_clear_errors():
+    for det in both():
+        with pytest.raises(FwgenError, match="expected 4 scores"):
+            det.process([0, 0, 0], 0)
+        with pytest.raises(FwgenError, match="int8 scores"):
+            det.process([0, 0, 200, 0], 0)
+        with pytest.raises(FwgenError, match="time_ms"):
+            det.process([0, 0, 0, 0], 1.5)
+
+
+# -- twin == C over random streams, timings and settings ----------------------------------------
+
+score_values = st.one_of(st.integers(-128, 127), st.sampled_from([-128, 127, 126, 0]))
+
+
+@st.composite
+def scenarios(draw):
+    n = draw(st.integers(1, 6))
+    classes = [f"c{i}" for i in range(n)]
+    if draw(st.booleans()):
+        classes[0] = "_silence_"
+    max_results = draw(st.integers(1, 24))
+    smoothing = SmoothingSettings(
+        average_window_duration_ms=draw(st.integers(1, 3000)),
+        detection_threshold=draw(st.integers(0, 255)),
+        suppression_ms=draw(st.integers(0, 3000)),
+        minimum_count=draw(st.integers(0, max_results)),
+        detection_threshold_list=draw(st.none() | st.lists(st.integers(0, 255), min_size=n, max_size=n).map(tuple)),
+        ignored_classes=draw(st.none() | st.lists(st.sampled_from(classes), unique=True).map(tuple)),
+        max_results=max_results,
+    )
+    dtype = draw(st.sampled_from(["int8", "uint8"]))
+    start = draw(st.one_of(st.integers(0, 1000), st.integers(2**32 - 3000, 2**32 - 1)))
+    steps = draw(st.lists(
+        st.tuples(st.one_of(st.integers(0, 400), st.sampled_from([0, 1, 1000, 1500])),
+                  st.lists(score_values, min_size=n, max_size=n),
+                  st.booleans() if draw(st.booleans()) else st.just(False)),
+        min_size=1, max_size=120))
+    return classes, smoothing, dtype, start, steps
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_twin_is_bit_exact_with_c(scenario):
+    classes, smoothing, dtype, start, steps = scenario
+    twin = Detector(classes, smoothing, dtype=dtype)
+    native = NativeDetector(classes, smoothing, dtype=dtype)
+    t = start
+    for delta, scores, reset in steps:
+        if reset:
+            twin.reset()
+            native.reset()
+        t += delta
+        if dtype == "uint8":
+            scores = [s + 128 for s in scores]
+        a, b = twin.process(scores, t), native.process(scores, t)
+        assert a == b
+        assert twin.last_averages == native.last_averages
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+def test_defaults_match_micro_speech_and_round_trip_with_mltk_names():
+    s = SmoothingSettings()
+    assert (s.average_window_duration_ms, s.detection_threshold, s.suppression_ms, s.minimum_count) == \
+        (1000, 185, 1500, 3)
+    custom = SmoothingSettings(detection_threshold_list=(10, 20, 30, 40), ignored_classes=("no",),
+                               average_window_duration_ms=600, suppression_ms=750, minimum_count=2)
+    d = custom.to_dict()
+    assert d["detection_threshold_list"] == [10, 20, 30, 40] and d["average_window_duration_ms"] == 600
+    assert SmoothingSettings.from_dict(d) == custom
+    params = {"average_window_duration_ms": 600, "detection_threshold": 160, "suppression_ms": 750,
+              "minimum_count": 3, "volume_gain": 2.0, "latency_ms": 100, "classes": ["on", "off"]}
+    assert SmoothingSettings.from_model_parameters(params) == SmoothingSettings(
+        average_window_duration_ms=600, detection_threshold=160, suppression_ms=750)
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"detection_threshold": 256}, "detection_threshold = 256: must be between 0 and 255"),
+    ({"detection_threshold": -1}, "detection_threshold = -1"),
+    ({"average_window_duration_ms": 0}, "average_window_duration_ms = 0: must be between 1"),
+    ({"suppression_ms": -5}, "suppression_ms = -5"),
+    ({"minimum_count": 60}, "minimum_count = 60: must not exceed max_results (50)"),
+    ({"detection_threshold": 1.5}, "must be an integer"),
+    ({"detection_threshold_list": (1, 300)}, r"detection_threshold_list\[1\] = 300"),
+    ({"ignored_classes": "silence"}, "must be a list of class names"),
+])
+def test_settings_validation_names_field_value_and_limit(kwargs, needle):
+    with pytest.raises(FwgenError, match=needle if "[" in needle else None) as info:
+        SmoothingSettings(**kwargs)
+    if "[" not in needle:
+        assert needle in str(info.value)
+
+
+def test_settings_checked_against_classes():
+    with pytest.raises(FwgenError, match="has 2 values but the model has 4 classes"):
+        Detector(CLASSES, SmoothingSettings(detection_threshold_list=(1, 2)))
+    with pytest.raises(FwgenError, match="'maybe' is not one of the model's classes"):
+        Detector(CLASSES, SmoothingSettings(ignored_classes=("maybe",)))
+    with pytest.raises(FwgenError, match="appears twice"):
+        Detector(["a", "a"])
+    with pytest.raises(FwgenError, match="unknown smoothing setting"):
+        SmoothingSettings.from_dict({"detection_treshold": 3})
+
+
+# -- the generated configuration ----------------------------------------------------------------
+
+HARNESS = r"""
+#include "detect_config.h"
+static uint32_t buf[(FWGEN_DETECT_BUFFER_SIZE + 3) / 4];
+static fwgen_detect_state_t st;
+int harness_init(void) { return (int)fwgen_detect_init(&fwgen_detect_config, &st, buf, sizeof buf); }
+int harness_process(const int8_t *s, uint32_t t, fwgen_detect_result_t *r) {
+    return (int)fwgen_detect_process_s8(&fwgen_detect_config, &st, s, t, r, 0);
+}
+const char *harness_name(int i) { return fwgen_detect_class_names[i]; }
+"""
+
+
+def test_rendered_config_compiles_and_behaves_like_the_twin(tmp_path, repo_root):
+    from fwgen.native import compile_shared
+
+    smoothing = SmoothingSettings(detection_threshold_list=(0, 255, 150, 160), suppression_ms=700,
+                                  minimum_count=2, average_window_duration_ms=400, max_results=12)
+    classes = ["_silence_", 'odd "name"', "yes", "no"]
+    files = render_detector_config(classes, smoothing, inference_interval_ms=40)
+    assert files == render_detector_config(classes, smoothing, inference_interval_ms=40)
+    for name, text in files.items():
+        assert text.startswith("/*\n * Generated by fwgen") and "FWGEN_ABI" in files["detect_config.h"]
+        (tmp_path / name).write_text(text)
+    (tmp_path / "harness.c").write_text(HARNESS)
+    so = compile_shared("detect_harness", [tmp_path / "detect_config.c", tmp_path / "harness.c",
+                                           repo_root / "firmware/detect/detect.c"],
+                        include_dirs=[tmp_path, repo_root / "firmware"])
+    lib = ctypes.CDLL(str(so))
+    lib.harness_process.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.POINTER(_Result)]
+    lib.harness_name.restype = ctypes.c_char_p
+    assert lib.harness_init() == 0
+    assert [lib.harness_name(i).decode() for i in range(4)] == classes
+    twin = Detector(classes, smoothing)
+    rng = np.random.default_rng(7)
+    t = 0
+    for _ in range(400):
+        t += int(rng.integers(0, 80))
+        scores = rng.choice([-128, 127, 60, 20, -20], size=4).astype(np.int8)
+        r = _Result()
+        assert lib.harness_process(scores.ctypes.data, t, ctypes.byref(r)) == 0
+        got = DetectionResult(r.class_index, r.score, bool(r.is_new), r.n_results)
+        assert got == twin.process(scores, t)
+
+
+def test_render_checks_queue_capacity_against_inference_interval():
+    with pytest.raises(FwgenError, match="max_results = 50: a 1000 ms window with an inference every 10 ms"):
+        render_detector_config(CLASSES, SmoothingSettings(), inference_interval_ms=10)
+    text = render_detector_config(CLASSES, {"detection_threshold": 200})["detect_config.c"]
+    assert text.count("200, /*") == 4 and "0, /* silence */" in text
