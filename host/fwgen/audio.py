@@ -1,0 +1,151 @@
+"""WAV files in and out: 16-bit mono audio at the model's sample rate, or a clear error.
+
+`read_wav(path, expect_rate=16000, convert=False) -> np.ndarray[int16]` (1-D)
+
+Without `convert`, anything but mono 16-bit PCM at `expect_rate` is an error that names the
+file, what it is and what was expected (wrong sample rate, stereo, 8/24/32-bit or float
+samples, a corrupt or missing file). With `convert=True` (`--convert` on the CLI) fwgen
+converts, in this order and documented here:
+
+1. samples of any other type (8/24/32-bit PCM, float) -> float, full scale = 1.0;
+2. several channels -> mono by averaging the channels;
+3. another sample rate -> `expect_rate` by FFT resampling of the whole clip (band-limited,
+   like scipy.signal.resample; fine for clips, not meant for hour-long recordings);
+4. back to int16 by rounding x * 32768 and clipping to [-32768, 32767].
+
+16-bit mono input at the right rate is returned untouched in both modes (bit-exact).
+
+`write_wav(path, audio, sample_rate=16000)` writes int16 PCM (mono 1-D or (frames, channels)),
+atomically: a failed write leaves no partial file. `wav_info(path)` describes a file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fwgen.errors import FwgenError
+
+LOG = logging.getLogger(__name__)
+
+_BITS = {"PCM_S8": "8-bit", "PCM_U8": "8-bit", "PCM_16": "16-bit", "PCM_24": "24-bit",
+         "PCM_32": "32-bit", "FLOAT": "32-bit float", "DOUBLE": "64-bit float"}
+
+
+@dataclass(frozen=True)
+class WavInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+    subtype: str       # libsndfile subtype, e.g. PCM_16
+    format: str        # container, e.g. WAV
+
+    @property
+    def sample_type(self) -> str:
+        return _BITS.get(self.subtype, self.subtype)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def _soundfile():
+    import soundfile
+    return soundfile
+
+
+def wav_info(path: str | Path) -> WavInfo:
+    """Describe an audio file, or raise FwgenError if it is missing or unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise FwgenError("audio file not found", where=str(path))
+    if not path.is_file():
+        raise FwgenError("not a file", where=str(path))
+    sf = _soundfile()
+    try:
+        info = sf.info(str(path))
+    except RuntimeError as exc:  # soundfile.LibsndfileError is a RuntimeError
+        raise FwgenError(f"cannot read audio: {exc}", where=str(path),
+                         hint="the file is corrupt or not a WAV file") from None
+    return WavInfo(path, int(info.samplerate), int(info.channels), int(info.frames),
+                   str(info.subtype), str(info.format))
+
+
+def _resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Band-limited FFT resampling of a whole clip along axis 0."""
+    n_out = int(round(len(x) * rate_out / rate_in))
+    if n_out == 0 or len(x) == 0:
+        return np.zeros((n_out,) + x.shape[1:], dtype=np.float64)
+    spectrum = np.fft.rfft(x, axis=0)
+    n_bins = n_out // 2 + 1
+    if spectrum.shape[0] >= n_bins:
+        spectrum = spectrum[:n_bins]
+    else:
+        pad = np.zeros((n_bins - spectrum.shape[0],) + spectrum.shape[1:], dtype=spectrum.dtype)
+        spectrum = np.concatenate([spectrum, pad])
+    return np.fft.irfft(spectrum, n=n_out, axis=0) * (n_out / len(x))
+
+
+def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool = False) -> np.ndarray:
+    """Mono int16 samples of a WAV file (see the module docstring for errors and conversions).
+
+    `expect_rate=None` accepts any sample rate (nothing is resampled).
+    """
+    info = wav_info(path)
+    where = str(info.path)
+    problems = []
+    if info.channels != 1:
+        problems.append((f"has {info.channels} channels; fwgen needs mono audio",
+                         "--convert averages the channels"))
+    if info.subtype != "PCM_16":
+        problems.append((f"holds {info.sample_type} samples ({info.subtype}); fwgen needs "
+                         f"16-bit PCM", "--convert rescales the samples to 16-bit"))
+    if expect_rate is not None and info.sample_rate != expect_rate:
+        problems.append((f"sample rate is {info.sample_rate} Hz, expected {expect_rate} Hz",
+                         f"--convert resamples to {expect_rate} Hz (or: sox IN -r {expect_rate} OUT)"))
+    if problems and not convert:
+        message = "; ".join(p[0] for p in problems)
+        hint = "convert=True / " + "; ".join(p[1] for p in problems)
+        raise FwgenError(message, where=where, hint=hint)
+
+    sf = _soundfile()
+    try:
+        if not problems:
+            data, _ = sf.read(where, dtype="int16", always_2d=False)
+            return np.ascontiguousarray(data, dtype=np.int16)
+        data, _ = sf.read(where, dtype="float64", always_2d=True)
+    except RuntimeError as exc:
+        raise FwgenError(f"cannot decode audio: {exc}", where=where,
+                         hint="the file is corrupt or truncated") from None
+    LOG.info("%s: converting %s, %d channel(s), %d Hz to 16-bit mono%s", where, info.sample_type,
+             info.channels, info.sample_rate, f" at {expect_rate} Hz" if expect_rate else "")
+    mono = data.mean(axis=1)
+    if expect_rate is not None and info.sample_rate != expect_rate:
+        mono = _resample(mono, info.sample_rate, expect_rate)
+    return np.clip(np.round(mono * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = 16000) -> Path:
+    """Write int16 samples as 16-bit PCM WAV (atomically); returns the path."""
+    path = Path(path)
+    arr = np.asarray(audio)
+    if arr.dtype != np.int16:
+        raise FwgenError(f"write_wav needs int16 samples, got {arr.dtype}", where=str(path))
+    if arr.ndim not in (1, 2):
+        raise FwgenError(f"audio must be 1-D or (frames, channels), got shape {arr.shape}",
+                         where=str(path))
+    if not path.parent.is_dir():
+        raise FwgenError("output folder does not exist", where=str(path.parent))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sf = _soundfile()
+    try:
+        sf.write(str(tmp), arr, int(sample_rate), subtype="PCM_16", format="WAV")
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
