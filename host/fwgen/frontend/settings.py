@@ -276,7 +276,8 @@ def _pick_entry(data: Mapping[str, Any], name: str | None, where: str) -> tuple[
             name = next(iter(entries))
         else:
             raise FwgenError(f"{len(entries)} settings entries found; choose one",
-                             where=where, hint="entries: " + ", ".join(sorted(entries)))
+                             where=where, hint="pick one with --entry NAME (name=... in Python): "
+                                               + ", ".join(sorted(entries)))
     if name not in entries:
         raise FwgenError(f"no settings entry named {name!r}", where=where,
                          hint="entries: " + ", ".join(sorted(entries)))
