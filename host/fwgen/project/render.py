@@ -157,7 +157,13 @@ def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
         if path.is_file() and path.suffix in SOURCE_SUFFIXES:
             files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
     modules = ("common",) if app == "smoke" else LIBRARY_MODULES
-    dirs = [fw / m for m in modules] + [fw / "ports" / "cortexm"] + [fw / "ports" / p for p in ports]
+    port_dirs: list[str] = ["cortexm"]
+    for port in ports:
+        port_dirs.append(port)
+        depends = fw / "ports" / port / "DEPENDS"     # shared header-only port code, one per line
+        if depends.is_file():
+            port_dirs += [line.strip() for line in depends.read_text().splitlines() if line.strip()]
+    dirs = [fw / m for m in modules] + [fw / "ports" / d for d in dict.fromkeys(port_dirs)]
     for d in dirs:
         if not d.is_dir():
             raise FwgenError(f"firmware module {d.relative_to(root)} is missing from the fwgen tree",
