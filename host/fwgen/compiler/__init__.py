@@ -1,0 +1,23 @@
+"""Ahead-of-time compiler: int8 .tflite -> plain C calling firmware/nn kernels.
+
+Public API (stable; the firmware builder and `fwgen validate` use it):
+
+    compile_model(model: Path | str | bytes, *, name: str = "model") -> CompiledModel
+        .files         {"<name>.h": str, "<name>.c": str}
+        .arena_bytes   bytes of the caller-provided arena (FWGEN_<NAME>_ARENA_BYTES)
+        .weights_bytes bytes of const data (weights, biases, multipliers) in flash
+        .macs          multiply-accumulates per inference
+        .input/.output (and .inputs/.outputs): TensorSpec(name, shape, dtype, scale,
+                       zero_point, offset, nbytes)
+    run_on_host(compiled, inputs: np.ndarray | list[np.ndarray]) -> np.ndarray | list[np.ndarray]
+        compiles the generated C with firmware/nn for the host and runs one inference.
+
+Generated C (see templates/model.h.j2): the caller owns one arena of
+FWGEN_<NAME>_ARENA_BYTES bytes aligned to FWGEN_<NAME>_ARENA_ALIGN; it writes inputs through
+`fwgen_<name>_input(arena, i)`, calls `fwgen_<name>_invoke(arena)` and reads outputs through
+`fwgen_<name>_output(arena, i)`.
+"""
+from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model
+from fwgen.compiler.host import run_on_host
+
+__all__ = ["CompiledModel", "TensorSpec", "compile_model", "run_on_host"]

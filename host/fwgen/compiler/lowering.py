@@ -1,0 +1,173 @@
+"""The contract between the compiler driver and per-op lowering modules (compiler/ops/*.py).
+
+A lowering turns one TFLite operator into one kernel call with every constant precomputed:
+it checks the operator (raising `FwgenError` through `LowerContext.unsupported`), emits `const`
+arrays and a `static const` parameter struct (C initializers built here, in Python), and a call
+expression whose tensor arguments are placeholders (`@t<index>@`, `@s<n>@` for scratch) that
+the driver replaces with arena addresses once the memory plan exists.
+
+Adding an op = one C kernel in firmware/nn/ + one module in compiler/ops/ that subclasses
+`OpLowering` and decorates it with `@register`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Sequence
+
+import numpy as np
+
+from fwgen.errors import FwgenError
+from fwgen.render import c_identifier
+from fwgen.tflite.model import Model, Operator, Tensor
+
+LOG = logging.getLogger(__name__)
+
+C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "uint8": "uint8_t",
+           "float32": "float", "int64": "int64_t"}
+
+
+@dataclass
+class ConstArray:
+    """A `static const` array that lands in flash."""
+
+    name: str
+    ctype: str
+    values: np.ndarray
+    comment: str = ""
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size * np.dtype(self.values.dtype).itemsize)
+
+
+@dataclass
+class Overlap:
+    """The output of a streaming kernel may start `distance` bytes below its dying input.
+
+    The kernel writes output bytes in increasing order and, when it has written `w` bytes,
+    never again reads input bytes below `w - distance` (relative to the input start). So the
+    output may be placed at any offset <= input offset - distance.
+    """
+
+    input: int       # tensor index
+    output: int      # tensor index
+    distance: int    # bytes
+
+
+@dataclass
+class Step:
+    """One kernel call in the generated invoke function."""
+
+    op: Operator
+    kernel: str                                   # C function name (for docs / code size)
+    call: str                                     # C expression with @t<i>@ / @s<n>@ placeholders
+    decls: list[str] = field(default_factory=list)
+    arrays: list[ConstArray] = field(default_factory=list)
+    scratch: list[int] = field(default_factory=list)   # bytes per scratch buffer
+    overlaps: list[Overlap] = field(default_factory=list)
+    alias: tuple[int, int] | None = None          # (input, output): same bytes, no code
+    macs: int = 0
+    comment: str = ""
+
+
+class LowerContext:
+    """What a lowering may ask about the graph, plus helpers to emit C."""
+
+    def __init__(self, model: Model, op: Operator):
+        self.model = model
+        self.op = op
+        self.prefix = f"op{op.index}"
+
+    # ---- graph access
+    def tensor(self, k: int) -> Tensor:
+        return self.model.tensors[self.op.inputs[k]]
+
+    def output(self, k: int = 0) -> Tensor:
+        return self.model.tensors[self.op.outputs[k]]
+
+    def has_input(self, k: int) -> bool:
+        return k < len(self.op.inputs) and self.op.inputs[k] >= 0
+
+    def unsupported(self, what: str, supported: str) -> FwgenError:
+        return FwgenError(f"{what} is not supported", where=self.op.describe(),
+                          hint=f"supported: {supported}")
+
+    def require(self, condition: bool, what: str, supported: str) -> None:
+        if not condition:
+            raise self.unsupported(what, supported)
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.op.options.get(name, default)
+
+    # ---- C emission helpers
+    def ref(self, tensor_index: int) -> str:
+        """Placeholder for an activation tensor's address (replaced after memory planning)."""
+        return f"@t{tensor_index}@"
+
+    def input_ref(self, k: int, arrays: list[ConstArray]) -> str:
+        """Address of input k: a const array for a constant tensor, else an arena placeholder."""
+        t = self.tensor(k)
+        if t.is_constant:
+            name = f"{self.prefix}_in{k}"
+            arrays.append(ConstArray(name, C_TYPES[t.dtype], np.asarray(t.data).reshape(-1),
+                                     f"{t.name} {list(t.shape)}"))
+            return name
+        return self.ref(t.index)
+
+    def name(self, suffix: str) -> str:
+        return c_identifier(f"{self.prefix}_{suffix}")
+
+
+def c_init(value: Any) -> str:
+    """A C initializer from Python data: dicts become designated initializers."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f".{k} = {c_init(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(c_init(v) for v in value) + "}"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        return "INT32_MIN" if v == -(2**31) else str(v)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"no C initializer for {type(value).__name__}")
+
+
+def nhwc(shape: Sequence[int]) -> dict[str, int]:
+    """fwgen_nn_dims_t initializer of a rank <= 4 shape (leading 1s added)."""
+    s = [1] * (4 - len(shape)) + [int(d) for d in shape]
+    return {"n": s[0], "h": s[1], "w": s[2], "c": s[3]}
+
+
+def decl(ctype: str, name: str, value: Any) -> str:
+    return f"static const {ctype} {name} = {c_init(value)};"
+
+
+def padded(shape: Iterable[int], rank: int) -> list[int]:
+    s = [int(d) for d in shape]
+    return [1] * (rank - len(s)) + s
+
+
+class OpLowering:
+    """Base class of one op's lowering. Subclasses set `opcode` and implement `lower`."""
+
+    opcode: ClassVar[str] = ""
+    #: one-line description shown in `fwgen validate` errors' supported list
+    summary: ClassVar[str] = ""
+
+    def lower(self, ctx: LowerContext) -> Step:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, OpLowering] = {}
+
+
+def register(cls: type[OpLowering]) -> type[OpLowering]:
+    if not cls.opcode:
+        raise ValueError(f"{cls.__name__} has no opcode")
+    REGISTRY[cls.opcode] = cls()
+    return cls

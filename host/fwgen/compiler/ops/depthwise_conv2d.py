@@ -1,0 +1,71 @@
+"""DEPTHWISE_CONV_2D -> fwgen_nn_depthwise_conv2d_s8."""
+from __future__ import annotations
+
+import numpy as np
+
+from fwgen.compiler.geometry import window, windowed_distance
+from fwgen.compiler.lowering import ConstArray, LowerContext, OpLowering, Overlap, Step, decl, nhwc, register
+from fwgen.compiler.ops._common import bias_values, fused_range, require_per_tensor, require_weights
+from fwgen.compiler.quant import conv_multipliers
+
+
+@register
+class DepthwiseConv2D(OpLowering):
+    opcode = "DEPTHWISE_CONV_2D"
+    summary = "int8 DEPTHWISE_CONV_2D, any depth multiplier/stride/dilation, per-channel weights"
+
+    def lower(self, ctx: LowerContext) -> Step:
+        x, w, y = ctx.tensor(0), ctx.tensor(1), ctx.output()
+        require_per_tensor(ctx, x, "input")
+        require_per_tensor(ctx, y, "output")
+        require_weights(ctx, w)
+        ctx.require(len(x.shape) == 4 and len(w.shape) == 4 and len(y.shape) == 4 and w.shape[0] == 1,
+                    f"shapes {list(x.shape)} * {list(w.shape)}", "4-D NHWC input and [1, kh, kw, C] filter")
+        n, in_h, in_w, in_c = x.shape
+        _, k_h, k_w, out_c = w.shape
+        ctx.require(in_c > 0 and out_c % in_c == 0, f"filter depth {out_c} for input depth {in_c}",
+                    "output channels = input channels * depth multiplier")
+        mult = out_c // in_c
+        s_h, s_w = int(ctx.option("StrideH", 1)), int(ctx.option("StrideW", 1))
+        d_h, d_w = int(ctx.option("DilationHFactor", 1)), int(ctx.option("DilationWFactor", 1))
+        padding = ctx.option("Padding", "SAME")
+        ctx.require(padding in ("SAME", "VALID"), f"padding {padding}", "SAME, VALID")
+        ctx.require(min(s_h, s_w, d_h, d_w) >= 1, f"stride {s_h}x{s_w} dilation {d_h}x{d_w}",
+                    "strides and dilations >= 1")
+        win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w)
+        ctx.require(tuple(y.shape) == (n, win.out_h, win.out_w, out_c),
+                    f"output shape {list(y.shape)} (expected {[n, win.out_h, win.out_w, out_c]})",
+                    "outputs shaped as TFLite computes them")
+        assert w.quant is not None
+        ctx.require(w.quant.scale.size in (1, out_c) and (w.quant.scale.size == 1 or w.quant.axis == 3),
+                    "filter quantized along an axis other than the channels",
+                    "per-tensor or per-channel (axis 3) filter scales")
+        lo, hi = fused_range(ctx, y)
+        mults, shifts = conv_multipliers(x.scale, w.quant.scale, y.scale, out_c)
+        bias = bias_values(ctx, 2, out_c)
+        arrays = [
+            ConstArray(ctx.name("filter"), "int8_t", np.asarray(w.data).reshape(-1), f"{w.name} {list(w.shape)}"),
+            ConstArray(ctx.name("multiplier"), "int32_t", np.array(mults, np.int64)),
+            ConstArray(ctx.name("shift"), "int32_t", np.array(shifts, np.int64)),
+        ]
+        bias_ref = "NULL"
+        if bias is not None:
+            arrays.append(ConstArray(ctx.name("bias"), "int32_t", bias, ctx.tensor(2).name))
+            bias_ref = ctx.name("bias")
+        params = {
+            "input": nhwc(x.shape), "filter": nhwc(w.shape), "output": nhwc(y.shape),
+            "stride_h": s_h, "stride_w": s_w, "dilation_h": d_h, "dilation_w": d_w,
+            "pad_top": win.pad_top, "pad_left": win.pad_left,
+            "input_offset": -x.zero_point, "output_offset": y.zero_point,
+            "act_min": lo, "act_max": hi,
+        }
+        quant = {"multiplier": ctx.name("multiplier"), "shift": ctx.name("shift")}
+        decls = [decl("fwgen_nn_conv_params_t", ctx.name("params"), params),
+                 decl("fwgen_nn_per_channel_t", ctx.name("quant"), quant)]
+        call = (f"fwgen_nn_depthwise_conv2d_s8(&{ctx.name('params')}, {mult}, &{ctx.name('quant')}, "
+                f"{ctx.ref(x.index)}, {ctx.name('filter')}, {bias_ref}, {ctx.ref(y.index)})")
+        dist = windowed_distance(x.shape, y.shape, win, s_h, s_w)
+        overlaps = [Overlap(x.index, y.index, dist)] if dist is not None else []
+        return Step(op=ctx.op, kernel="fwgen_nn_depthwise_conv2d_s8", call=call, decls=decls,
+                    arrays=arrays, overlaps=overlaps, macs=y.size * k_h * k_w,
+                    comment=f"{k_h}x{k_w}/{s_h} {padding} x{mult}")

@@ -1,0 +1,45 @@
+"""SOFTMAX -> fwgen_nn_softmax_s8 (TFLM's int8 fixed-point softmax constants)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
+from fwgen.compiler.ops._common import require_per_tensor
+from fwgen.compiler.quant import quantize_multiplier
+
+SCALED_DIFF_INTEGER_BITS = 5
+
+
+def softmax_params(input_scale: float, beta: float) -> tuple[int, int, int]:
+    """TFLM PreprocessSoftmaxScaling + CalculateInputRadius (all in double)."""
+    real = min(float(beta) * float(input_scale) * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)),
+               float((1 << 31) - 1))
+    multiplier, left_shift = quantize_multiplier(real)
+    radius = ((1 << SCALED_DIFF_INTEGER_BITS) - 1) * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)) \
+        / float(1 << left_shift)
+    diff_min = -int(math.floor(radius))
+    return multiplier, left_shift, diff_min
+
+
+@register
+class Softmax(OpLowering):
+    opcode = "SOFTMAX"
+    summary = "int8 SOFTMAX (output scale 1/256, zero point -128)"
+
+    def lower(self, ctx: LowerContext) -> Step:
+        x, y = ctx.tensor(0), ctx.output()
+        require_per_tensor(ctx, x, "input")
+        require_per_tensor(ctx, y, "output")
+        ctx.require(y.zero_point == -128 and float(np.float32(y.scale)) == 1.0 / 256,
+                    f"output scale {y.scale} zero point {y.zero_point}", "output scale 1/256, zero point -128")
+        depth = x.shape[-1] if x.shape else 1
+        mult, shift, diff_min = softmax_params(x.scale, float(ctx.option("Beta", 1.0)))
+        ctx.require(shift >= 0, "an input scale * beta below 2^-27", "larger input scales")
+        params = {"rows": x.size // max(depth, 1), "depth": depth, "input_multiplier": mult,
+                  "input_left_shift": shift, "diff_min": diff_min}
+        call = f"fwgen_nn_softmax_s8(&{ctx.name('params')}, {ctx.ref(x.index)}, {ctx.ref(y.index)})"
+        return Step(op=ctx.op, kernel="fwgen_nn_softmax_s8", call=call,
+                    decls=[decl("fwgen_nn_softmax_params_t", ctx.name("params"), params)],
+                    overlaps=[Overlap(x.index, y.index, 0)], macs=x.size)
