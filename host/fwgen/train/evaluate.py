@@ -1,0 +1,175 @@
+"""Clip-level evaluation of a float Keras model and its int8 .tflite side by side.
+
+A clip's prediction is the class with the highest mean probability over the clip's patches
+(one patch for keyword models; YAMNet-style models cover a clip with overlapping patches — the
+ST model zoo's "clip-level accuracy"). int8 inference runs each patch through a TFLite
+interpreter exactly as the board would see it: LiteRT (`ai_edge_litert`) by default, or the
+TFLM interpreter (`tflite_micro`, the device oracle) with ``runtime="tflm"``.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from fwgen.errors import FwgenError
+from fwgen.train.features import FeatureSet
+
+LOG = logging.getLogger(__name__)
+
+RUNTIMES = ("litert", "tflm")
+
+
+class Int8Model:
+    """A single-input int8 .tflite run one patch at a time; returns float probabilities."""
+
+    def __init__(self, tflite: bytes, runtime: str = "litert"):
+        if runtime not in RUNTIMES:
+            raise FwgenError(f"unknown runtime '{runtime}'", hint=f"use {' or '.join(RUNTIMES)}")
+        from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
+
+        probe = Interpreter(model_content=tflite)
+        (inp,) = probe.get_input_details()
+        (out,) = probe.get_output_details()
+        if inp["dtype"] != np.int8 or out["dtype"] != np.int8:
+            raise FwgenError(f"model input/output are {inp['dtype'].__name__}/"
+                             f"{out['dtype'].__name__}, fwgen deploys int8 models",
+                             hint="quantize it: fwgen quantize MODEL.keras --data DIR")
+        self.input_shape = tuple(int(d) for d in inp["shape"])
+        self.in_scale, self.in_zero = (float(inp["quantization"][0]),
+                                       int(inp["quantization"][1]))
+        self.out_scale, self.out_zero = (float(out["quantization"][0]),
+                                         int(out["quantization"][1]))
+        self.runtime = runtime
+        if runtime == "tflm":
+            from tflite_micro.python.tflite_micro import runtime as tflm  # noqa: PLC0415
+
+            self._tflm = tflm.Interpreter.from_bytes(tflite)
+        else:
+            self._interp = probe
+            self._interp.allocate_tensors()
+            self._in_index, self._out_index = inp["index"], out["index"]
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        q = np.round(np.asarray(x, dtype=np.float32) / np.float32(self.in_scale)) + self.in_zero
+        return np.clip(q, -128, 127).astype(np.int8)
+
+    def raw(self, q: np.ndarray) -> np.ndarray:
+        """int8 output for one int8 input patch."""
+        q = np.asarray(q, dtype=np.int8).reshape(self.input_shape)
+        if self.runtime == "tflm":
+            self._tflm.set_input(q, 0)
+            self._tflm.invoke()
+            return np.asarray(self._tflm.get_output(0)).reshape(-1)
+        self._interp.set_tensor(self._in_index, q)
+        self._interp.invoke()
+        return np.asarray(self._interp.get_tensor(self._out_index)).reshape(-1)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Dequantized outputs for a batch of float patches, (n, classes)."""
+        rows = [self.raw(self.quantize(patch)).astype(np.float32) for patch in x]
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return (np.stack(rows) - self.out_zero) * np.float32(self.out_scale)
+
+
+def clip_predictions(probabilities: np.ndarray, clip: np.ndarray, n_clips: int) -> np.ndarray:
+    """Class index per clip from patch probabilities (mean over each clip's patches)."""
+    if probabilities.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    sums = np.zeros((n_clips, probabilities.shape[1]), dtype=np.float64)
+    np.add.at(sums, clip, probabilities)
+    return sums.argmax(axis=1).astype(np.int32)
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """Rows: true class, columns: predicted class."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def summarize(truth: np.ndarray, predicted: np.ndarray, classes: Sequence[str]) -> dict[str, Any]:
+    matrix = confusion_matrix(truth, predicted, len(classes))
+    per_class = {}
+    for i, name in enumerate(classes):
+        total = int(matrix[i].sum())
+        per_class[name] = {"clips": total,
+                           "recall": float(matrix[i, i] / total) if total else None}
+    n = int(len(truth))
+    return {"clips": n, "accuracy": float((truth == predicted).mean()) if n else None,
+            "confusion": matrix.tolist(), "per_class": per_class}
+
+
+def evaluate_features(keras_model: Any | None, tflite: bytes | None, features: FeatureSet,
+                      classes: Sequence[str], *, runtime: str = "litert") -> dict[str, Any]:
+    """Float and int8 clip-level results on one feature set ({"float": ..., "int8": ...})."""
+    n_clips = len(features.clip_ids)
+    truth = features.clip_labels
+    report: dict[str, Any] = {"classes": list(classes), "clips": n_clips,
+                              "patches": len(features)}
+    float_pred = None
+    if keras_model is not None:
+        probs = np.asarray(keras_model.predict(features.x, batch_size=256, verbose=0))
+        float_pred = clip_predictions(probs, features.clip, n_clips)
+        report["float"] = summarize(truth, float_pred, classes)
+    if tflite is not None:
+        model = Int8Model(tflite, runtime)
+        probs = model.predict(features.x)
+        predicted = clip_predictions(probs, features.clip, n_clips)
+        report["int8"] = summarize(truth, predicted, classes)
+        report["int8"]["runtime"] = runtime
+        if float_pred is not None:
+            report["float_int8_agreement"] = float((float_pred == predicted).mean()) \
+                if n_clips else None
+    return report
+
+
+def write_confusion_png(matrix: np.ndarray, classes: Sequence[str], path: Path, *,
+                        title: str = "") -> Path:
+    """A labelled confusion-matrix heat map (rows: true class, columns: predicted)."""
+    import matplotlib  # noqa: PLC0415
+
+    matrix = np.asarray(matrix)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    size = max(4.0, 0.45 * len(classes) + 2.0)
+    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
+    try:
+        ax.imshow(matrix, cmap="Blues")
+        ax.set_xticks(range(len(classes)), labels=list(classes), rotation=90)
+        ax.set_yticks(range(len(classes)), labels=list(classes))
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        if title:
+            ax.set_title(title)
+        if len(classes) <= 20:
+            peak = matrix.max() if matrix.size else 0
+            for (i, j), value in np.ndenumerate(matrix):
+                ax.text(j, i, str(value), ha="center", va="center",
+                        color="white" if peak and value > peak / 2 else "black", fontsize=8)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return path
+
+
+def format_table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Rows (class, float recall, int8 recall) plus an accuracy row, for the CLI."""
+    def pct(value: Any) -> str:
+        return "-" if value is None else f"{100 * value:.1f} %"
+
+    rows = []
+    for name in report["classes"]:
+        f = report.get("float", {}).get("per_class", {}).get(name, {})
+        q = report.get("int8", {}).get("per_class", {}).get(name, {})
+        rows.append((name, pct(f.get("recall")), pct(q.get("recall"))))
+    rows.append(("accuracy", pct(report.get("float", {}).get("accuracy")),
+                 pct(report.get("int8", {}).get("accuracy"))))
+    return rows
+

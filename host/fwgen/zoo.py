@@ -1,0 +1,180 @@
+"""The model zoo: ``models/<name>/model.yaml`` plus fwgen-trained int8 weights beside it.
+
+Each model folder holds
+
+* ``model.yaml`` — name, version, description, the architecture (a builder in
+  `fwgen.train.architectures` and its options), the deployment settings (frontend ``fe.*`` keys,
+  classes, smoothing: the same structure as a .tflite's fwgen metadata), and the training recipe;
+* ``<name>.tflite`` — int8 weights fwgen trained itself with `fwgen train` (metadata embedded);
+* ``report.json`` — the training/evaluation report of those weights, when they exist;
+* ``samples/`` — optional short test clips.
+
+Loading is pure data (no TensorFlow): YAML into frozen dataclasses, validated once, with errors
+naming the file and field.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from fwgen.errors import FwgenError
+from fwgen.tflite.metadata import ModelMetadata
+
+LOG = logging.getLogger(__name__)
+
+MODEL_FILE = "model.yaml"
+REPORT_FILE = "report.json"
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """How `fwgen train` trains a zoo model (every field can be overridden on the CLI)."""
+
+    data: str = "synthetic"
+    dataset: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    early_stopping_patience: int = 8
+    augment_copies: int = 2
+    representative_examples: int = 300
+    seed: int = 1
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str) -> "TrainingRecipe":
+        data = dict(data or {})
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FwgenError(f"unknown training field(s) {', '.join(unknown)}",
+                             where=f"{where}: training", hint=f"known: {', '.join(sorted(known))}")
+        for key in ("epochs", "batch_size", "early_stopping_patience", "augment_copies",
+                    "representative_examples"):
+            if key in data and (not isinstance(data[key], int) or data[key] < 1):
+                raise FwgenError(f"{key} must be a positive integer, got {data[key]!r}",
+                                 where=f"{where}: training")
+        if "dataset" in data and not isinstance(data["dataset"], Mapping):
+            raise FwgenError("dataset must be a mapping", where=f"{where}: training")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ZooModel:
+    """One zoo entry (see the module docstring)."""
+
+    name: str
+    version: str
+    description: str
+    architecture: str
+    architecture_options: dict[str, Any]
+    reference: str
+    metadata: ModelMetadata
+    training: TrainingRecipe
+    folder: Path
+
+    @property
+    def weights(self) -> Path:
+        return self.folder / f"{self.name}.tflite"
+
+    @property
+    def has_weights(self) -> bool:
+        return self.weights.is_file()
+
+    @property
+    def report(self) -> Path:
+        return self.folder / REPORT_FILE
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.metadata.classes
+
+    def samples(self) -> list[Path]:
+        folder = self.folder / "samples"
+        return sorted(folder.glob("*.wav")) if folder.is_dir() else []
+
+    def require_weights(self) -> Path:
+        if not self.has_weights:
+            raise FwgenError(f"zoo model '{self.name}' has no trained weights yet",
+                             where=str(self.weights),
+                             hint=f"train them: fwgen train --model {self.name} "
+                                  f"--data {self.training.data} --out {self.folder}")
+        return self.weights
+
+
+def zoo_root() -> Path:
+    """The models/ folder: $FWGEN_MODELS, else the repository's models/ beside host/."""
+    env = os.environ.get("FWGEN_MODELS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def load_model_file(path: Path) -> ZooModel:
+    """Parse and validate one ``models/<name>/model.yaml``."""
+    import yaml  # noqa: PLC0415
+
+    where = str(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise FwgenError(f"cannot read: {exc.strerror}", where=where) from exc
+    except yaml.YAMLError as exc:
+        raise FwgenError(f"invalid YAML: {exc}", where=where) from exc
+    if not isinstance(data, Mapping):
+        raise FwgenError("must be a YAML mapping", where=where)
+    known = {"name", "version", "description", "architecture", "architecture_options",
+             "reference", "deploy", "training"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise FwgenError(f"unknown field(s) {', '.join(unknown)}", where=where,
+                         hint=f"known: {', '.join(sorted(known))}")
+    for key in ("name", "architecture", "deploy"):
+        if key not in data:
+            raise FwgenError(f"missing field '{key}'", where=where)
+    name = str(data["name"])
+    if name != path.parent.name:
+        raise FwgenError(f"name '{name}' differs from its folder '{path.parent.name}'",
+                         where=where)
+    from fwgen.train.architectures import BUILDERS  # noqa: PLC0415  (no TensorFlow import)
+
+    if data["architecture"] not in BUILDERS:
+        raise FwgenError(f"unknown architecture '{data['architecture']}'", where=where,
+                         hint=f"known: {', '.join(sorted(BUILDERS))}")
+    options = data.get("architecture_options") or {}
+    if not isinstance(options, Mapping):
+        raise FwgenError("architecture_options must be a mapping", where=where)
+    deploy = dict(data["deploy"]) if isinstance(data["deploy"], Mapping) else data["deploy"]
+    if isinstance(deploy, dict):
+        deploy.setdefault("name", name)
+        deploy.setdefault("version", str(data.get("version", "1")))
+    metadata = ModelMetadata.from_dict(deploy, source=f"{where}: deploy")
+    return ZooModel(
+        name=name, version=str(data.get("version", "1")),
+        description=str(data.get("description", "")).strip(),
+        architecture=str(data["architecture"]), architecture_options=dict(options),
+        reference=str(data.get("reference", "")).strip(), metadata=metadata,
+        training=TrainingRecipe.from_dict(data.get("training"), where), folder=path.parent)
+
+
+def list_models(root: Path | None = None) -> list[ZooModel]:
+    root = root or zoo_root()
+    if not root.is_dir():
+        return []
+    return [load_model_file(p) for p in sorted(root.glob(f"*/{MODEL_FILE}"))]
+
+
+def get_model(name: str, root: Path | None = None) -> ZooModel:
+    """The zoo model `name`; an error suggests close names."""
+    root = root or zoo_root()
+    path = root / name / MODEL_FILE
+    if path.is_file():
+        return load_model_file(path)
+    names = [p.parent.name for p in sorted(root.glob(f"*/{MODEL_FILE}"))]
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"did you mean {' or '.join(close)}?" if close else \
+        f"zoo models: {', '.join(names) or '(none)'}"
+    raise FwgenError(f"no zoo model named '{name}'", where=str(root), hint=hint)
