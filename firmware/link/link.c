@@ -36,9 +36,10 @@ uint32_t fwgen_link_crc32(uint32_t crc, const uint8_t *data, size_t len)
 typedef struct {
     uint8_t *out;
     size_t cap;
-    size_t pos;       /* next free byte */
-    size_t code_pos;  /* where the current block's code byte goes */
-    uint8_t code;     /* 1 + data bytes in the current block */
+    size_t pos;       /* next byte to write */
+    size_t code_pos;  /* where the open block's code byte goes */
+    uint8_t code;     /* 1 + data bytes in the open block */
+    uint8_t open;     /* a block is open (a 0xFF block closes without opening the next) */
     uint8_t full;     /* out ran out of space */
     uint32_t crc;     /* running CRC register (inverted form) */
 } cobs_writer_t;
@@ -53,16 +54,12 @@ static void cobs_emit(cobs_writer_t *w, uint8_t byte)
     w->pos++;
 }
 
-static void cobs_start(cobs_writer_t *w, uint8_t *out, size_t cap)
+static void cobs_open_block(cobs_writer_t *w)
 {
-    w->out = out;
-    w->cap = cap;
-    w->pos = 0;
-    w->full = 0;
-    w->crc = 0xFFFFFFFFu;
-    w->code_pos = 0;
+    w->code_pos = w->pos;
     w->code = 1;
-    cobs_emit(w, 0); /* placeholder for the first code byte */
+    w->open = 1;
+    cobs_emit(w, 0); /* placeholder for the code byte */
 }
 
 static void cobs_close_block(cobs_writer_t *w)
@@ -70,15 +67,28 @@ static void cobs_close_block(cobs_writer_t *w)
     if (w->code_pos < w->cap) {
         w->out[w->code_pos] = w->code;
     }
-    w->code_pos = w->pos;
-    w->code = 1;
-    cobs_emit(w, 0); /* placeholder for the next code byte */
+    w->open = 0;
 }
 
+static void cobs_start(cobs_writer_t *w, uint8_t *out, size_t cap)
+{
+    w->out = out;
+    w->cap = cap;
+    w->pos = 0;
+    w->full = 0;
+    w->crc = 0xFFFFFFFFu;
+    cobs_open_block(w);
+}
+
+/* Canonical COBS: identical output to fwgen.link.frame.cobs_encode(). */
 static void cobs_put(cobs_writer_t *w, uint8_t byte)
 {
+    if (!w->open) {
+        cobs_open_block(w);
+    }
     if (byte == 0) {
         cobs_close_block(w);
+        cobs_open_block(w);
         return;
     }
     cobs_emit(w, byte);
@@ -125,8 +135,8 @@ fwgen_status_t fwgen_link_encode(uint8_t type, uint16_t seq, const uint8_t *fixe
     for (size_t i = 0; i < sizeof crc; i++) {
         cobs_put(&w, crc[i]);
     }
-    if (w.code_pos < w.cap) {
-        w.out[w.code_pos] = w.code;
+    if (w.open) {
+        cobs_close_block(&w);
     }
     cobs_emit(&w, 0); /* delimiter */
     if (w.full) {

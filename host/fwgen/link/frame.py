@@ -48,15 +48,20 @@ def crc32(data: bytes) -> int:
 def cobs_encode(data: bytes) -> bytes:
     """COBS-encode `data` (result has no 0x00; the caller appends the delimiter).
 
-    Byte-for-byte the same output as the C encoder: runs of 254 non-zero bytes become a 0xFF
-    block, and a run of exactly 254 is followed by a 0x01 block.
+    Canonical COBS, byte for byte what the C encoder writes: a run of 254 non-zero bytes is a
+    0xFF block, and no empty block follows one that ends the data.
     """
     out = bytearray()
-    for segment in bytes(data).split(b"\0"):
+    segments = bytes(data).split(b"\0")
+    for i, segment in enumerate(segments):
+        full = False
         while len(segment) >= 254:
             out.append(0xFF)
             out += segment[:254]
             segment = segment[254:]
+            full = True
+        if full and not segment and i == len(segments) - 1:
+            break
         out.append(len(segment) + 1)
         out += segment
     return bytes(out)
