@@ -100,16 +100,17 @@ def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool
     problems = []
     if info.channels != 1:
         problems.append((f"has {info.channels} channels; fwgen needs mono audio",
-                         "--convert averages the channels"))
+                         "averages the channels"))
     if info.subtype != "PCM_16":
         problems.append((f"holds {info.sample_type} samples ({info.subtype}); fwgen needs "
-                         f"16-bit PCM", "--convert rescales the samples to 16-bit"))
+                         f"16-bit PCM", "rescales the samples to 16-bit"))
     if expect_rate is not None and info.sample_rate != expect_rate:
         problems.append((f"sample rate is {info.sample_rate} Hz, expected {expect_rate} Hz",
-                         f"--convert resamples to {expect_rate} Hz (or: sox IN -r {expect_rate} OUT)"))
+                         f"resamples to {expect_rate} Hz (or run: sox IN.wav -r {expect_rate} OUT.wav)"))
     if problems and not convert:
         message = "; ".join(p[0] for p in problems)
-        hint = "convert=True / " + "; ".join(p[1] for p in problems)
+        hint = "convert it with --convert (convert=True in Python), which " + \
+            ", ".join(p[1] for p in problems)
         raise FwgenError(message, where=where, hint=hint)
 
     sf = _soundfile()
