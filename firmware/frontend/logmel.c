@@ -32,7 +32,8 @@ size_t fwgen_logmel_get_buffer_size(const fwgen_logmel_config_t *cfg)
 
 static fwgen_status_t check_config(const fwgen_logmel_config_t *cfg)
 {
-    if (cfg == NULL || cfg->window == NULL || cfg->twiddles == NULL || cfg->bitrev == NULL ||
+    if (cfg == NULL || cfg->window_hi == NULL || cfg->window_lo == NULL || cfg->preemph_hi == NULL ||
+        cfg->preemph_lo == NULL || cfg->preemph_inv_gain == NULL || cfg->twiddles == NULL || cfg->bitrev == NULL ||
         cfg->band_start == NULL || cfg->band_len == NULL || cfg->band_weights == NULL) {
         return FWGEN_ERR_ARG;
     }
@@ -196,6 +197,36 @@ static float logmel_logf(float x)
     return ef * 0.693359375f + (log_m - ef * 2.12194440e-4f);
 }
 
+/* u[i] = x[i] * w[i] (0 past the window), w split hi + lo: the hi product is exact. */
+static float plain_sample(const fwgen_logmel_config_t *cfg, const int16_t *x, uint32_t i)
+{
+    if (i >= cfg->window_size) {
+        return 0.0f;
+    }
+    const float xi = (float)x[i];
+    return xi * cfg->window_hi[i] + xi * cfg->window_lo[i];
+}
+
+/* v[i] = u[i] - a u[i-1 mod N], rounded about once (hi products exact, lo parts small). */
+static float emphasized_sample(const fwgen_logmel_config_t *cfg, const int16_t *x, uint32_t i)
+{
+    const uint32_t size = cfg->window_size;
+    const uint32_t prev = i == 0u ? (uint32_t)cfg->fft_length - 1u : i - 1u;
+    float hi = 0.0f;
+    float lo = 0.0f;
+    if (i < size) {
+        const float xi = (float)x[i];
+        hi = xi * cfg->window_hi[i];
+        lo = xi * cfg->window_lo[i];
+    }
+    if (prev < size) {
+        const float xp = (float)x[prev];
+        hi = hi - xp * cfg->preemph_hi[prev];
+        lo = lo - xp * cfg->preemph_lo[prev];
+    }
+    return hi + lo;
+}
+
 fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, const int16_t *window_samples,
                                           float *scratch, float *frame)
 {
@@ -208,11 +239,23 @@ fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, cons
     }
     const uint32_t n = cfg->fft_length;
     const uint32_t m = n / 2u;
-    uint32_t i = 0;
-    for (; i < cfg->window_size; ++i) {
-        scratch[i] = (float)window_samples[i] * cfg->window[i];
+    const uint32_t size = cfg->window_size;
+    /* Pick the FFT input with less energy (the FFT's rounding noise floor follows it):
+     * u (plain) or v (pre-emphasized, exact magnitude correction after the FFT). */
+    const uint32_t used = size < n ? size + 1u : n; /* v is non-zero up to index size */
+    float energy_u = 0.0f;
+    float energy_v = 0.0f;
+    for (uint32_t i = 0; i < used; ++i) {
+        const float u = plain_sample(cfg, window_samples, i);
+        const float v = emphasized_sample(cfg, window_samples, i);
+        energy_u += u * u;
+        energy_v += v * v;
     }
-    for (; i < n; ++i) {
+    const int use_v = energy_v < FWGEN_LOGMEL_PREEMPH_SWITCH * energy_u;
+    for (uint32_t i = 0; i < used; ++i) {
+        scratch[i] = use_v ? emphasized_sample(cfg, window_samples, i) : plain_sample(cfg, window_samples, i);
+    }
+    for (uint32_t i = used; i < n; ++i) {
         scratch[i] = 0.0f;
     }
     (void)fwgen_logmel_rfft(cfg, scratch);
@@ -227,6 +270,11 @@ fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, cons
     }
     scratch[0] = mag0;
     scratch[m] = magm;
+    if (use_v) {
+        for (uint32_t k = 0; k <= m; ++k) {
+            scratch[k] *= cfg->preemph_inv_gain[k];
+        }
+    }
 
     const float *w = cfg->band_weights;
     for (uint32_t c = 0; c < cfg->n_channels; ++c) {

@@ -2,11 +2,19 @@
  * fwgen float log-mel frontend (YAMNet / ST model zoo spectrogram) for cores with an FPU.
  *
  * Pipeline per frame (one frame every `window_step` samples once `window_size` samples are in):
- *   1. x[n] = samples[n] * window[n]              (window[] already holds hann[n] * input_scale)
- *   2. X[k] = real FFT of x zero-padded to fft_length, k = 0 .. fft_length/2
- *   3. |X[k]| = sqrtf(re^2 + im^2)                 (magnitude, not power)
- *   4. mel[c] = sum_j band_weights[off_c + j] * |X[band_start[c] + j]|, j < band_len[c]
- *   5. out[c] = logf(mel[c] + log_offset)
+ *   1. u[n] = x[n] * hann[n] / 32768, zero-padded to fft_length (x = int16 samples)
+ *   2. X[k] = real FFT of u, k = 0 .. fft_length/2
+ *   3. mel[c] = sum_k weight[c][k] * |X[k]|       (magnitude, not power)
+ *   4. out[c] = logf(mel[c] + log_offset)
+ *
+ * Numerics (float32, same bits on host and device): the FFT's rounding noise floor follows the
+ * energy of its input, which buries quiet mel bands of loud low-frequency frames (speech). So
+ * each frame also forms the circularly pre-emphasized v[n] = u[n] - a u[n-1 mod N], whose
+ * spectrum is exactly V[k] = X[k] (1 - a exp(-2 pi i k / N)), and transforms v instead of u when
+ * sum v^2 < FWGEN_LOGMEL_PREEMPH_SWITCH * sum u^2, then scales |V[k]| by preemph_inv_gain[k] =
+ * 1 / |1 - a exp(-2 pi i k / N)|. Both paths compute the same mathematical |X[k]|. Each
+ * product x[n] * w[n] uses a window split into a high part with 8 significant bits (exact
+ * product with an int16) and a low part, so u[n] and v[n] are rounded about once.
  *
  * All tables (window, FFT twiddles, bit reversal, sparse mel weights) are computed by fwgen in
  * Python (fwgen.frontend.logmel) and either rendered into `static const` data
@@ -39,6 +47,9 @@ extern "C" {
 /* Limits checked by fwgen_logmel_init (the Python settings validation uses the same). */
 #define FWGEN_LOGMEL_MIN_FFT_LENGTH 16u
 #define FWGEN_LOGMEL_MAX_FFT_LENGTH 4096u
+/* Pre-emphasis is used for frames whose pre-emphasized energy is below this fraction of the
+ * plain energy (1: whichever FFT input has less energy). */
+#define FWGEN_LOGMEL_PREEMPH_SWITCH 1.0f
 
 /* Bytes of working buffer for a configuration (use for static allocation):
  * the int16 input window plus fft_length floats of FFT scratch, each rounded up to 8 bytes. */
@@ -52,12 +63,16 @@ extern "C" {
  * fft_length   [in] power of two, FWGEN_LOGMEL_MIN_FFT_LENGTH .. FWGEN_LOGMEL_MAX_FFT_LENGTH
  * n_channels   [in] mel channels (frame length), >= 1
  * log_offset   [in] added before the logarithm, > 0 (YAMNet 0.001, ST training 1e-4)
- * window       [in] window_size floats: periodic Hann times the int16 -> float input scale
+ * window_hi    [in] window_size floats: w[n] = hann[n] / 32768 rounded to 8 significant bits
+ * window_lo    [in] window_size floats: w[n] - window_hi[n]
+ * preemph_hi   [in] window_size floats: a * w[n] rounded to 8 significant bits
+ * preemph_lo   [in] window_size floats: a * w[n] - preemph_hi[n]
+ * preemph_inv_gain [in] fft_length/2+1 floats: 1 / |1 - a exp(-2 pi i k / N)|
  * twiddles     [in] fft_length/2 pairs {cos(2*pi*k/N), -sin(2*pi*k/N)}, k = 0 .. N/2-1
  * bitrev       [in] fft_length/2 entries: bit-reversal permutation of log2(N/2) bits
  * band_start   [in] n_channels first FFT bins, each band within 0 .. fft_length/2
  * band_len     [in] n_channels band widths in bins (0 allowed: the channel is log(offset))
- * band_weights [in] sum(band_len) floats, bands concatenated in channel order
+ * band_weights [in] sum(band_len) floats: HTK triangle weights, bands concatenated in order
  */
 typedef struct {
     uint16_t window_size;
@@ -65,7 +80,11 @@ typedef struct {
     uint16_t fft_length;
     uint16_t n_channels;
     float log_offset;
-    const float *window;
+    const float *window_hi;
+    const float *window_lo;
+    const float *preemph_hi;
+    const float *preemph_lo;
+    const float *preemph_inv_gain;
     const float *twiddles;
     const uint16_t *bitrev;
     const uint16_t *band_start;

@@ -49,6 +49,10 @@ INPUT_SCALE = 1.0 / 32768.0
 MIN_FFT_LENGTH = 16
 MAX_FFT_LENGTH = 4096
 MAX_CHANNELS = 256
+# Circular pre-emphasis coefficient of the FFT input (a numerical device, not a setting: its
+# effect on magnitudes is undone exactly; see firmware/frontend/logmel.h).
+PREEMPHASIS = 0.9
+HI_BITS = 8  # significant bits of the window's high part: int16 * hi is exact in float32
 
 # key -> (attribute, type, default)
 _KEYS: dict[str, tuple[str, type, Any]] = {
@@ -215,12 +219,16 @@ class LogMelTables:
     """Everything the C code reads, as the exact float32/uint16 arrays it gets."""
 
     settings: LogMelSettings
-    window: np.ndarray        # float32 [window_size]: periodic Hann * 1/32768
+    window_hi: np.ndarray     # float32 [window_size]: hann/32768 to HI_BITS significant bits
+    window_lo: np.ndarray     # float32 [window_size]: the rest
+    preemph_hi: np.ndarray    # float32 [window_size]: PREEMPHASIS * hann/32768, high part
+    preemph_lo: np.ndarray    # float32 [window_size]: the rest
+    preemph_inv_gain: np.ndarray  # float32 [n_bins]: 1 / |1 - a exp(-2 pi i k/N)|
     twiddles: np.ndarray      # float32 [fft_length/2, 2]: cos(2 pi k/N), -sin(2 pi k/N)
     bitrev: np.ndarray        # uint16 [fft_length/2]
     band_start: np.ndarray    # uint16 [n_channels]
     band_len: np.ndarray      # uint16 [n_channels]
-    band_weights: np.ndarray  # float32 [sum(band_len)]
+    band_weights: np.ndarray  # float32 [sum(band_len)]: HTK triangle weights
 
     def dense_mel_matrix(self) -> np.ndarray:
         """The float32 weights as a dense (n_bins, n_channels) matrix (for checks and plots)."""
@@ -253,21 +261,37 @@ def mel_weight_matrix(settings: LogMelSettings) -> np.ndarray:
     return np.concatenate([np.zeros((1, s.n_channels)), weights], axis=0)
 
 
+def split_hi_lo(values: np.ndarray, bits: int = HI_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values as float32 hi (`bits` significant bits) + float32 lo (the remainder)."""
+    mantissa, exponent = np.frexp(np.asarray(values, dtype=np.float64))
+    hi = np.ldexp(np.round(mantissa * (1 << bits)) / (1 << bits), exponent)
+    return hi.astype(np.float32), (values - hi).astype(np.float32)
+
+
+def preemphasis_gain(settings: LogMelSettings) -> np.ndarray:
+    """|H[k]| = |1 - a exp(-2 pi i k / N)| for k = 0 .. N/2 (float64)."""
+    k = np.arange(settings.n_bins, dtype=np.float64)
+    return np.abs(1.0 - PREEMPHASIS * np.exp(-2j * np.pi * k / settings.fft_length))
+
+
 def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMelTables:
     s = parse_settings(settings)
     n = np.arange(s.window_size, dtype=np.float64)
     hann = 0.5 - 0.5 * np.cos(2.0 * np.pi * n / s.window_size)  # periodic
-    window = (hann * INPUT_SCALE).astype(np.float32)
+    window = hann * INPUT_SCALE
+    window_hi, window_lo = split_hi_lo(window)
+    preemph_hi, preemph_lo = split_hi_lo(PREEMPHASIS * window)
     half = s.fft_length // 2
     k = np.arange(half, dtype=np.float64)
     twiddles = np.stack([np.cos(2.0 * np.pi * k / s.fft_length),
                          -np.sin(2.0 * np.pi * k / s.fft_length)], axis=1).astype(np.float32)
     bits = max(1, (half - 1).bit_length())
     bitrev = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(half)], dtype=np.uint16)
-    dense = mel_weight_matrix(s).astype(np.float32)
+    mel = mel_weight_matrix(s)
+    dense = mel.astype(np.float32)
     starts, lens, weights = [], [], []
     for c in range(s.n_channels):
-        nz = np.flatnonzero(dense[:, c])
+        nz = np.flatnonzero(mel[:, c])
         if nz.size == 0:
             starts.append(0)
             lens.append(0)
@@ -280,7 +304,9 @@ def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMe
         raise _err("fe.filterbank_n_channels", s.n_channels,
                    "no FFT bin falls inside any mel band: widen the band limits or raise fe.fft_length")
     return LogMelTables(
-        settings=s, window=window, twiddles=twiddles, bitrev=bitrev,
+        settings=s, window_hi=window_hi, window_lo=window_lo, preemph_hi=preemph_hi,
+        preemph_lo=preemph_lo, preemph_inv_gain=(1.0 / preemphasis_gain(s)).astype(np.float32),
+        twiddles=twiddles, bitrev=bitrev,
         band_start=np.array(starts, dtype=np.uint16), band_len=np.array(lens, dtype=np.uint16),
         band_weights=np.concatenate(weights).astype(np.float32))
 
@@ -327,7 +353,12 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "n_bins": s.n_bins,
         "n_weights": int(t.band_weights.size),
         "log_offset": c_float(s.log_offset),
-        "window_rows": _float_rows(t.window),
+        "window_hi_rows": _float_rows(t.window_hi),
+        "window_lo_rows": _float_rows(t.window_lo),
+        "preemph_hi_rows": _float_rows(t.preemph_hi),
+        "preemph_lo_rows": _float_rows(t.preemph_lo),
+        "preemphasis": PREEMPHASIS,
+        "inv_gain_rows": _float_rows(t.preemph_inv_gain),
         "twiddle_rows": _float_rows(t.twiddles.ravel()),
         "bitrev_rows": _int_rows(t.bitrev),
         "band_start_rows": _int_rows(t.band_start),
@@ -366,7 +397,11 @@ class _Config(ctypes.Structure):
         ("fft_length", ctypes.c_uint16),
         ("n_channels", ctypes.c_uint16),
         ("log_offset", ctypes.c_float),
-        ("window", ctypes.c_void_p),
+        ("window_hi", ctypes.c_void_p),
+        ("window_lo", ctypes.c_void_p),
+        ("preemph_hi", ctypes.c_void_p),
+        ("preemph_lo", ctypes.c_void_p),
+        ("preemph_inv_gain", ctypes.c_void_p),
         ("twiddles", ctypes.c_void_p),
         ("bitrev", ctypes.c_void_p),
         ("band_start", ctypes.c_void_p),
@@ -447,12 +482,14 @@ class LogMelFrontend:
         self.settings = self.tables.settings
         self._lib = _bind(load_core())
         t = self.tables
-        self._keep = [t.window, t.twiddles, t.bitrev, t.band_start, t.band_len, t.band_weights]
+        self._keep = [t.window_hi, t.window_lo, t.preemph_hi, t.preemph_lo, t.preemph_inv_gain, t.twiddles, t.bitrev, t.band_start, t.band_len, t.band_weights]
         self._cfg = _Config(
             window_size=self.settings.window_size, window_step=self.settings.window_step,
             fft_length=self.settings.fft_length, n_channels=self.settings.n_channels,
             log_offset=self.settings.log_offset,
-            window=t.window.ctypes.data, twiddles=t.twiddles.ctypes.data, bitrev=t.bitrev.ctypes.data,
+            window_hi=t.window_hi.ctypes.data, window_lo=t.window_lo.ctypes.data,
+            preemph_hi=t.preemph_hi.ctypes.data, preemph_lo=t.preemph_lo.ctypes.data,
+            preemph_inv_gain=t.preemph_inv_gain.ctypes.data, twiddles=t.twiddles.ctypes.data, bitrev=t.bitrev.ctypes.data,
             band_start=t.band_start.ctypes.data, band_len=t.band_len.ctypes.data,
             band_weights=t.band_weights.ctypes.data)
         size = self._lib.fwgen_logmel_get_buffer_size(ctypes.byref(self._cfg))
