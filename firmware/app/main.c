@@ -1,0 +1,283 @@
+/*
+ * fwgen app: the firmware every `fwgen build` produces.
+ *
+ * Boot: port (clock, UART, cycle counter) -> pipeline -> HELLO over the serial link. Then, by
+ * audio source (FWGEN_APP_AUDIO_SOURCE, app_config.h):
+ *   link (0)  the host streams PCM in AUDIO frames with credit flow control (firmware/link);
+ *   clip (1)  a clip compiled into the image runs once at boot as a self-test (its results,
+ *             STATS and END go out as for a streamed clip), then the link serves as in (0);
+ *   mic  (2)  the board microphone feeds the pipeline continuously (falls back to the link,
+ *             with a LOG warning, where the port has no microphone driver).
+ * The link always answers RESET (-> HELLO), CONFIG, PING and END (-> STATS, END). Corrupt or
+ * unexpected frames are counted by the link and skipped; nothing the host sends stops the loop.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "app/pipeline.h"
+#include "app_config.h"
+#include "detect_config.h"
+#include "frontend_config.h"
+#include "fwgen_board.h"
+#include "link/link.h"
+#include "ports/port.h"
+#if FWGEN_APP_HAS_CLIP
+#include "clip.h"
+#endif
+
+#define AUDIO_WINDOW FWGEN_APP_AUDIO_WINDOW
+#define HOP          FWGEN_FRONTEND_WINDOW_STEP
+
+static uint8_t s_rx_buf[FWGEN_LINK_RX_BUFFER_SIZE];
+static uint8_t s_tx_buf[FWGEN_LINK_TX_BUFFER_SIZE];
+static fwgen_link_t s_link;
+static int16_t s_audio[AUDIO_WINDOW];   /* ring of received samples, never over the window */
+static uint32_t s_audio_head, s_audio_count;
+static uint8_t s_source = FWGEN_APP_AUDIO_SOURCE;
+static uint64_t s_clock;                /* 64-bit extension of fwgen_port_cycles() */
+static uint32_t s_clock_last;
+
+static void uart_write(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    fwgen_port_uart_write(data, len);
+}
+
+static uint64_t clock_now(void)
+{
+    uint32_t t = fwgen_port_cycles();
+    s_clock += (uint32_t)(t - s_clock_last);
+    s_clock_last = t;
+    return s_clock;
+}
+
+static uint32_t uptime_ms(void)
+{
+    uint64_t steps = clock_now() * fwgen_port_cycles_per_tick();
+    /* emulators count instructions at 1 ns of virtual time each; boards count core cycles */
+    uint64_t per_ms = fwgen_port_is_emulator() ? 1000000u : fwgen_port_core_hz() / 1000u;
+    return (uint32_t)(steps / (per_ms ? per_ms : 1u));
+}
+
+static void send_hello(void)
+{
+    static const uint8_t hash[8] = FWGEN_APP_MODEL_HASH;
+    static const char names[] = FWGEN_APP_CLASS_NAMES;
+    fwgen_link_hello_t h;
+    memset(&h, 0, sizeof h);
+    h.fw_major = FWGEN_APP_VERSION_MAJOR;
+    h.fw_minor = FWGEN_APP_VERSION_MINOR;
+    h.fw_patch = FWGEN_APP_VERSION_PATCH;
+    h.audio_source = s_source;
+    h.abi = FWGEN_ABI;
+    h.rx_max_payload = fwgen_link_rx_max_payload(&s_link);
+    h.audio_window = AUDIO_WINDOW;
+    memcpy(h.model_hash, hash, sizeof hash);
+    strncpy(h.board, FWGEN_BOARD_ID, sizeof h.board);
+    h.sample_rate = FWGEN_FRONTEND_SAMPLE_RATE_HZ;
+    h.window_samples = FWGEN_FRONTEND_WINDOW_SIZE;
+    h.hop_samples = FWGEN_FRONTEND_WINDOW_STEP;
+    h.n_channels = FWGEN_FRONTEND_N_CHANNELS;
+    h.n_frames = FWGEN_APP_N_FRAMES;
+    h.stride_frames = fwgen_app_pipeline_stride();
+    h.n_classes = FWGEN_DETECT_N_CLASSES;
+    h.feature_dtype = 0u;
+    h.cycle_unit = fwgen_port_is_emulator() ? 2u : 1u;
+    h.class_names = names;
+    h.class_names_len = (uint16_t)(sizeof names - 1u);
+    fwgen_link_send_hello(&s_link, &h);
+}
+
+static void send_stats(void)
+{
+    const fwgen_app_counters_t *c = fwgen_app_pipeline_counters();
+    fwgen_link_stats_t st;
+    memset(&st, 0, sizeof st);
+    st.audio_samples = c->audio_samples;
+    st.frames = c->frames;
+    st.inferences = c->inferences;
+    st.detections = c->detections;
+    st.frontend_cycles = c->frontend_cycles;
+    st.inference_cycles = c->inference_cycles;
+    st.detect_cycles = c->detect_cycles;
+    st.inference_cycles_max = c->inference_cycles_max;
+    st.cycle_unit = fwgen_port_is_emulator() ? 2u : 1u;
+    st.uptime_ms = uptime_ms();
+    fwgen_link_fill_stats(&s_link, &st);
+    fwgen_link_send_stats(&s_link, &st);
+}
+
+static void log_text(uint8_t level, const char *text)
+{
+    if (fwgen_app_pipeline_outputs() & FWGEN_APP_OUT_LOG) {
+        fwgen_link_log(&s_link, level, text);
+    }
+}
+
+static void new_stream(void)
+{
+    fwgen_app_pipeline_reset();
+    fwgen_link_audio_reset(&s_link);
+    s_audio_head = s_audio_count = 0u;
+}
+
+/* Feed every buffered sample to the pipeline (contiguous runs of the ring, at most a hop each). */
+static void drain_audio(void)
+{
+    while (s_audio_count > 0u) {
+        uint32_t start = (s_audio_head + AUDIO_WINDOW - s_audio_count) % AUDIO_WINDOW;
+        uint32_t n = s_audio_count;
+        if (n > AUDIO_WINDOW - start) {
+            n = AUDIO_WINDOW - start;
+        }
+        if (n > HOP) {
+            n = HOP;
+        }
+        fwgen_app_pipeline_feed(&s_audio[start], n);
+        s_audio_count -= n;
+        fwgen_link_audio_consumed(&s_link, n);
+        clock_now();
+    }
+}
+
+static void on_audio(const fwgen_link_frame_t *f)
+{
+    fwgen_link_audio_t a;
+    if (fwgen_link_audio_unpack(f->payload, f->length, &a) != FWGEN_OK) {
+        return;
+    }
+    if (s_source == 2u || fwgen_link_audio_accept(&s_link, &a) != FWGEN_OK) {
+        return;
+    }
+    size_t n = a.pcm_len / 2u;
+    for (size_t i = 0; i < n && s_audio_count < AUDIO_WINDOW; i++) {
+        s_audio[s_audio_head] = fwgen_link_audio_sample(&a, i);
+        s_audio_head = (s_audio_head + 1u) % AUDIO_WINDOW;
+        s_audio_count++;
+    }
+}
+
+static void on_frame(const fwgen_link_frame_t *f)
+{
+    switch (f->type) {
+    case FWGEN_LINK_AUDIO:
+        on_audio(f);
+        break;
+    case FWGEN_LINK_CONFIG: {
+        fwgen_link_config_t c;
+        if (fwgen_link_config_unpack(f->payload, f->length, &c) == FWGEN_OK) {
+            fwgen_app_pipeline_configure(c.outputs, c.stride_frames);
+        }
+        break;
+    }
+    case FWGEN_LINK_PING: {
+        fwgen_link_ping_t p;
+        if (fwgen_link_ping_unpack(f->payload, f->length, &p) == FWGEN_OK) {
+            fwgen_link_pong_t r = {p.token};
+            fwgen_link_send_pong(&s_link, &r);
+        }
+        break;
+    }
+    case FWGEN_LINK_RESET:
+        new_stream();
+        send_hello();
+        break;
+    case FWGEN_LINK_END: {
+        fwgen_link_end_t e;
+        if (fwgen_link_end_unpack(f->payload, f->length, &e) == FWGEN_OK) {
+            drain_audio();
+            fwgen_link_audio_end(&s_link, e.total_samples);
+            send_stats();
+            fwgen_link_end_t done = {fwgen_app_pipeline_counters()->audio_samples};
+            fwgen_link_send_end(&s_link, &done);
+        }
+        break;
+    }
+    default:
+        break;   /* types a device never receives are rejected by the decoder already */
+    }
+}
+
+static void service_link(void)
+{
+    uint8_t chunk[64];
+    size_t n = fwgen_port_uart_read(chunk, sizeof chunk);
+    size_t at = 0;
+    while (at < n) {
+        size_t used = 0;
+        fwgen_link_frame_t f;
+        fwgen_status_t st = fwgen_link_receive(&s_link, chunk + at, n - at, &used, &f);
+        at += used;
+        if (st == FWGEN_OK) {
+            on_frame(&f);
+        } else if (used == 0u) {
+            break;
+        }
+    }
+}
+
+#if FWGEN_APP_HAS_CLIP
+static void run_clip(void)
+{
+    new_stream();
+    log_text(1u, "self-test: compiled-in clip");
+    for (uint32_t at = 0; at < fwgen_clip_length; at += HOP) {
+        uint32_t n = fwgen_clip_length - at < HOP ? fwgen_clip_length - at : HOP;
+        fwgen_app_pipeline_feed(&fwgen_clip_samples[at], n);
+        clock_now();
+    }
+    send_stats();
+    fwgen_link_end_t done = {fwgen_app_pipeline_counters()->audio_samples};
+    fwgen_link_send_end(&s_link, &done);
+    new_stream();
+}
+#endif
+
+int main(void)
+{
+    if (fwgen_port_init(FWGEN_BOARD_UART_BAUD) != FWGEN_OK) {
+        fwgen_port_exit(2);
+    }
+    s_clock_last = fwgen_port_cycles();
+    fwgen_link_params_t params = {
+        .accept = FWGEN_LINK_TO_DEVICE,
+        .rx_buffer = s_rx_buf, .rx_buffer_size = sizeof s_rx_buf,
+        .tx_buffer = s_tx_buf, .tx_buffer_size = sizeof s_tx_buf,
+        .audio_window = AUDIO_WINDOW, .write = uart_write, .write_ctx = NULL,
+    };
+    if (fwgen_link_init(&s_link, &params) != FWGEN_OK) {
+        fwgen_port_exit(3);
+    }
+    fwgen_status_t st = fwgen_app_pipeline_init(&s_link, fwgen_port_cycles, fwgen_port_cycles_per_tick());
+    if (s_source == 2u && fwgen_port_mic_start(FWGEN_FRONTEND_SAMPLE_RATE_HZ) != FWGEN_OK) {
+        s_source = 0u;
+        send_hello();
+        log_text(2u, "no microphone driver on this port: audio comes over the link");
+    } else {
+        send_hello();
+    }
+    if (st != FWGEN_OK) {
+        fwgen_link_report_error(&s_link, st, 0u, 0u);
+        fwgen_port_exit(4);
+    }
+#if FWGEN_APP_HAS_CLIP
+    if (s_source == 1u) {
+        run_clip();
+    }
+#endif
+    for (;;) {
+        service_link();
+        if (s_source == 2u) {
+            int16_t mic[HOP];
+            size_t n = fwgen_port_mic_read(mic, HOP);
+            if (n > 0u) {
+                fwgen_app_pipeline_feed(mic, n);
+            }
+        } else {
+            drain_audio();
+        }
+        fwgen_link_audio_service(&s_link);
+        clock_now();
+    }
+}

@@ -1,0 +1,172 @@
+/*
+ * fwgen app pipeline (see pipeline.h for the semantics the host reference shares).
+ */
+#include "app/pipeline.h"
+
+#include <string.h>
+
+#include "app_config.h"
+#include "detect/detect.h"
+#include "detect_config.h"
+#include "frontend/frontend.h"
+#include "frontend_config.h"
+#include "model.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the pipeline sends uint16 features as stored: little-endian targets only"
+#endif
+
+#define N_CH     FWGEN_FRONTEND_N_CHANNELS
+#define N_FRAMES FWGEN_APP_N_FRAMES
+#define N_IN     (N_FRAMES * N_CH)
+
+#if FWGEN_MODEL_INPUT_COUNT != 1u || FWGEN_MODEL_OUTPUT_COUNT != 1u
+#error "the app runs models with one input and one output"
+#endif
+#if FWGEN_MODEL_INPUT0_ELEMENTS != N_IN
+#error "model input size differs from FWGEN_APP_N_FRAMES x FWGEN_FRONTEND_N_CHANNELS"
+#endif
+#if FWGEN_MODEL_OUTPUT0_ELEMENTS != FWGEN_DETECT_N_CLASSES
+#error "model outputs differ from the detector's class count"
+#endif
+
+static uint64_t s_frontend_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
+static uint32_t s_detect_buf[(FWGEN_DETECT_BUFFER_SIZE + 3u) / 4u];
+static uint8_t s_arena[FWGEN_MODEL_ARENA_BYTES]
+    __attribute__((aligned(FWGEN_MODEL_ARENA_ALIGN), section(".fwgen_arena")));
+static uint16_t s_window[N_FRAMES][N_CH];   /* ring of the newest frames */
+static uint16_t s_linear[N_IN];             /* window, oldest first, for the int8 conversion */
+
+static struct {
+    fwgen_link_t *link;
+    fwgen_frontend_t *frontend;
+    fwgen_detect_state_t detect;
+    uint32_t (*cycles)(void);
+    uint32_t cycles_scale;
+    uint8_t outputs;
+    uint16_t stride;
+    fwgen_app_counters_t counters;
+} s;
+
+static inline uint32_t now(void) { return s.cycles ? s.cycles() : 0u; }
+
+fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(void),
+                                       uint32_t cycles_scale)
+{
+    memset(&s, 0, sizeof s);
+    s.link = link;
+    s.cycles = cycles;
+    s.cycles_scale = cycles_scale ? cycles_scale : 1u;
+    s.outputs = FWGEN_APP_OUT_DETECTIONS | FWGEN_APP_OUT_LOG;
+    s.stride = FWGEN_APP_STRIDE_FRAMES;
+    fwgen_status_t st = fwgen_frontend_init(&fwgen_frontend_config, s_frontend_mem,
+                                            sizeof s_frontend_mem, &s.frontend);
+    if (st != FWGEN_OK) {
+        return st;
+    }
+    return fwgen_detect_init(&fwgen_detect_config, &s.detect, s_detect_buf, sizeof s_detect_buf);
+}
+
+void fwgen_app_pipeline_reset(void)
+{
+    fwgen_frontend_reset(s.frontend);
+    fwgen_detect_reset(&s.detect);
+    memset(&s.counters, 0, sizeof s.counters);
+}
+
+void fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames)
+{
+    s.outputs = outputs;
+    if (stride_frames != 0u) {
+        s.stride = stride_frames;
+    }
+}
+
+uint8_t fwgen_app_pipeline_outputs(void) { return s.outputs; }
+uint16_t fwgen_app_pipeline_stride(void) { return s.stride; }
+const fwgen_app_counters_t *fwgen_app_pipeline_counters(void) { return &s.counters; }
+
+static void run_inference(uint32_t frame_index)
+{
+    fwgen_app_counters_t *c = &s.counters;
+    uint32_t oldest = (frame_index + 1u) % N_FRAMES;   /* ring slot of the oldest frame */
+    for (uint32_t i = 0; i < N_FRAMES; i++) {
+        memcpy(&s_linear[i * N_CH], s_window[(oldest + i) % N_FRAMES], sizeof s_window[0]);
+    }
+    int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
+    uint32_t t0 = now();
+    fwgen_status_t st = fwgen_frontend_to_s8(&fwgen_frontend_config, s_linear, input, N_IN);
+    if (st == FWGEN_OK) {
+        st = fwgen_model_invoke(s_arena);
+    }
+    uint32_t dt = (now() - t0) * s.cycles_scale;
+    c->inference_cycles += dt;
+    if (dt > c->inference_cycles_max) {
+        c->inference_cycles_max = dt;
+    }
+    uint32_t inference_index = c->inferences++;
+    if (st != FWGEN_OK) {
+        c->errors++;
+        fwgen_link_report_error(s.link, st, 0u, inference_index);
+        return;
+    }
+    const int8_t *out = (const int8_t *)fwgen_model_output(s_arena, 0);
+    if (s.outputs & FWGEN_APP_OUT_LOGITS) {
+        fwgen_link_logits_t m = {inference_index, frame_index, out, FWGEN_DETECT_N_CLASSES};
+        fwgen_link_send_logits(s.link, &m);
+    }
+    uint32_t time_ms = (uint32_t)((((uint64_t)frame_index * FWGEN_FRONTEND_WINDOW_STEP
+                                    + FWGEN_FRONTEND_WINDOW_SIZE) * 1000u)
+                                  / FWGEN_FRONTEND_SAMPLE_RATE_HZ);
+    fwgen_detect_result_t result;
+    t0 = now();
+    st = fwgen_detect_process_s8(&fwgen_detect_config, &s.detect, out, time_ms, &result, NULL);
+    c->detect_cycles += (now() - t0) * s.cycles_scale;
+    if (st != FWGEN_OK) {
+        c->errors++;
+        fwgen_link_report_error(s.link, st, 0u, inference_index);
+        return;
+    }
+    if (result.is_new) {
+        c->detections++;
+        if (s.outputs & FWGEN_APP_OUT_DETECTIONS) {
+            fwgen_link_detection_t d = {inference_index, frame_index, time_ms,
+                                        result.class_index, result.score};
+            fwgen_link_send_detection(s.link, &d);
+        }
+    }
+}
+
+static void on_frame(const uint16_t *frame)
+{
+    uint32_t frame_index = s.counters.frames++;
+    memcpy(s_window[frame_index % N_FRAMES], frame, sizeof s_window[0]);
+    if (s.outputs & FWGEN_APP_OUT_FEATURES) {
+        fwgen_link_features_t m = {frame_index, 0u, (const uint8_t *)frame, (uint16_t)(2u * N_CH)};
+        fwgen_link_send_features(s.link, &m);
+    }
+    uint32_t have = frame_index + 1u;
+    if (have >= N_FRAMES && (have - N_FRAMES) % s.stride == 0u) {
+        run_inference(frame_index);
+    }
+}
+
+fwgen_status_t fwgen_app_pipeline_feed(const int16_t *samples, size_t n)
+{
+    uint16_t frame[N_CH];
+    s.counters.audio_samples += (uint32_t)n;
+    while (n > 0u) {
+        size_t used = 0;
+        uint32_t t0 = now();
+        fwgen_status_t st = fwgen_frontend_process(s.frontend, samples, n, &used, frame);
+        s.counters.frontend_cycles += (uint64_t)(now() - t0) * s.cycles_scale;
+        samples += used;
+        n -= used;
+        if (st == FWGEN_OK) {
+            on_frame(frame);
+        } else if (st != FWGEN_NEED_MORE) {
+            return st;
+        }
+    }
+    return FWGEN_OK;
+}

@@ -1,0 +1,82 @@
+/*
+ * fwgen app pipeline: int16 audio -> streaming frontend -> feature window -> inference every
+ * `stride` frames -> detector -> link messages (FEATURES, LOGITS, DETECTION), with per-stage
+ * cycle counts. Built from the generated configuration of one project (frontend_config.h,
+ * model.h, detect_config.h, app_config.h); no malloc, all state static in pipeline.c.
+ *
+ * Semantics (the host reference fwgen.project.reference implements the same, stage for stage):
+ *   - Frames are numbered from 0 since the last reset. Every frame is the frontend's uint16
+ *     output for the audio so far, however the audio was chunked.
+ *   - The window holds the newest FWGEN_APP_N_FRAMES frames. An inference runs after frame f
+ *     when f + 1 >= N_FRAMES and (f + 1 - N_FRAMES) % stride == 0. Its input is the window,
+ *     oldest frame first, converted to int8 by fwgen_frontend_to_s8 over the whole window.
+ *   - The detector sees each inference's int8 outputs at time_ms = end of frame f in stream
+ *     time: ((f * hop + window_size) * 1000) / sample_rate, integer division.
+ *   - FEATURES carry the uint16 frame (dtype 0); LOGITS the raw int8 outputs; DETECTION fires
+ *     when the detector reports a new event.
+ */
+#ifndef FWGEN_APP_PIPELINE_H
+#define FWGEN_APP_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/fwgen_status.h"
+#include "link/link.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Output bits (CONFIG.outputs), same values as fwgen.link.Output. */
+#define FWGEN_APP_OUT_FEATURES   0x01u
+#define FWGEN_APP_OUT_LOGITS     0x02u
+#define FWGEN_APP_OUT_DETECTIONS 0x04u
+#define FWGEN_APP_OUT_LOG        0x08u
+
+/* Counters since the last reset (cycles in units of fwgen_app_cycle_unit()). */
+typedef struct {
+    uint32_t audio_samples;
+    uint32_t frames;
+    uint32_t inferences;
+    uint32_t detections;
+    uint64_t frontend_cycles;
+    uint64_t inference_cycles;
+    uint64_t detect_cycles;
+    uint32_t inference_cycles_max;
+    uint32_t errors;            /* failed inferences or detector calls (reported with ERROR) */
+} fwgen_app_counters_t;
+
+/*
+ * Set up the frontend, model arena and detector; messages go out through `link`.
+ *   cycles        [in] free-running counter (may be NULL: no timing)
+ *   cycles_scale  [in] multiplier turning counter steps into cycle_unit
+ * Returns FWGEN_OK or the failing module's status.
+ */
+fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(void),
+                                       uint32_t cycles_scale);
+
+/* Forget all audio, frames, results and counters (a new stream). */
+void fwgen_app_pipeline_reset(void);
+
+/* Select the optional outputs (FWGEN_APP_OUT_* bits) and, if stride_frames != 0, the stride. */
+void fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames);
+
+/* Current output bits and stride. */
+uint8_t fwgen_app_pipeline_outputs(void);
+uint16_t fwgen_app_pipeline_stride(void);
+
+/*
+ * Process n int16 samples (any chunking gives the same results).
+ * Returns FWGEN_OK; inference or detector failures are counted and reported over the link.
+ */
+fwgen_status_t fwgen_app_pipeline_feed(const int16_t *samples, size_t n);
+
+/* Counters since the last reset. */
+const fwgen_app_counters_t *fwgen_app_pipeline_counters(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FWGEN_APP_PIPELINE_H */

@@ -1,0 +1,87 @@
+"""The host pipeline: what the firmware app computes, stage by stage, from the same C.
+
+`run_reference()` mirrors firmware/app/pipeline.c exactly (see pipeline.h): the C frontend
+(through `fwgen.frontend.Frontend`), the window and stride rule, the int8 conversion over the
+whole window, the generated model C (through `fwgen.compiler.run_on_host`) and the C detector
+(`fwgen.detect.NativeDetector`). Device results from QEMU or a board must equal it bit for bit.
+
+Public API::
+
+    run_reference(samples, frontend_settings, compiled, classes, smoothing, stride) -> ReferenceResult
+    inference_frames(n_frames_total, window_frames, stride) -> list[int]
+    frame_time_ms(frame_index, settings) -> int
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from fwgen.errors import FwgenError
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    inference_index: int
+    frame_index: int
+    time_ms: int
+    class_index: int
+    score: int
+
+
+@dataclass
+class ReferenceResult:
+    features: np.ndarray                    # (frames, channels) uint16
+    logits: np.ndarray                      # (inferences, classes) int8
+    logit_frames: list[int] = field(default_factory=list)   # newest frame of each inference
+    detections: list[Event] = field(default_factory=list)
+
+
+def inference_frames(n_frames_total: int, window_frames: int, stride: int) -> list[int]:
+    """Frame indices after which the app runs an inference."""
+    if stride < 1:
+        raise FwgenError(f"stride must be >= 1 frame, got {stride}", where="--stride")
+    return [f for f in range(window_frames - 1, n_frames_total)
+            if (f + 1 - window_frames) % stride == 0]
+
+
+def frame_time_ms(frame_index: int, window_size: int, window_step: int, sample_rate: int) -> int:
+    """Stream time of the end of a frame, ms (integer division, as the firmware)."""
+    return ((frame_index * window_step + window_size) * 1000) // sample_rate
+
+
+def run_reference(samples: np.ndarray, frontend_settings, compiled, classes: Sequence[str],
+                  smoothing, stride: int) -> ReferenceResult:
+    """Run one stream through the host build of the firmware's C, as the app does."""
+    from fwgen.compiler import run_on_host
+    from fwgen.detect import NativeDetector
+    from fwgen.frontend import Frontend
+
+    pcm = np.asarray(samples)
+    if pcm.ndim != 1 or pcm.dtype != np.int16:
+        raise FwgenError(f"audio must be mono int16 samples, got {pcm.dtype} shape {pcm.shape}")
+    frontend = Frontend(frontend_settings, output="uint16")
+    features = frontend.process(pcm)
+    n_channels = frontend_settings.n_channels
+    window_frames = int(np.prod(compiled.input.shape)) // n_channels
+    detector = NativeDetector(classes, smoothing)
+    logits: list[np.ndarray] = []
+    result = ReferenceResult(features=features, logits=np.zeros((0, len(classes)), np.int8))
+    for index, f in enumerate(inference_frames(features.shape[0], window_frames, stride)):
+        window = features[f + 1 - window_frames:f + 1]
+        model_in = frontend.to_int8(window).reshape(compiled.input.shape)
+        out = np.asarray(run_on_host(compiled, model_in)).reshape(-1).astype(np.int8)
+        logits.append(out)
+        result.logit_frames.append(f)
+        t = frame_time_ms(f, frontend_settings.window_size, frontend_settings.window_step,
+                          frontend_settings.sample_rate)
+        r = detector.process(out, t)
+        if r.is_new:
+            result.detections.append(Event(index, f, t, r.class_index, r.score))
+    if logits:
+        result.logits = np.stack(logits)
+    return result
