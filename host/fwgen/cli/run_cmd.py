@@ -1,0 +1,63 @@
+"""`fwgen run`: build (or reuse) twin firmware, run it in QEMU, stream WAV files over its UART."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from fwgen.boards import get_board, twin_of
+from fwgen.cli.base import Command
+from fwgen.cli.build_cmd import add_model_arguments, parse_smoothing
+
+LOG = logging.getLogger(__name__)
+
+
+class RunCommand(Command):
+    name = "run"
+    help = "run a model on a board's emulator twin (QEMU) and print detections for WAV files"
+    description = ("Build (or reuse) the emulator-twin firmware, start QEMU, stream each WAV file "
+                   "over the emulated UART with fwgen's serial link, print what the firmware "
+                   "reports, and stop QEMU (also on Ctrl-C or errors).")
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        add_model_arguments(parser, model_required=False)
+        parser.add_argument("--board", default="mps2_an505",
+                            help="emulator twin, or a board (its twin runs); default mps2_an505")
+        parser.add_argument("wavs", nargs="+", type=Path, metavar="FILE.wav",
+                            help="mono 16-bit WAV files at the model's sample rate")
+        parser.add_argument("--pad-ms", type=int, default=None, metavar="MS",
+                            help="silence streamed before and after each clip (default: half the "
+                                 "model's window, so a clip-length keyword is seen by several "
+                                 "inferences)")
+        parser.add_argument("--features", action="store_true", help="also stream FEATURES back")
+        parser.add_argument("--logits", action="store_true", help="also stream LOGITS back")
+        parser.add_argument("--out", type=Path, metavar="DIR",
+                            help="project folder (default: fwgen's cache)")
+        parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                            help="seconds to wait for the firmware (default 60)")
+        parser.add_argument("--json", action="store_true", help="one JSON object per file")
+
+    def invoke(self, args: argparse.Namespace) -> int:
+        from fwgen.errors import FwgenError
+        from fwgen.runners.session import run_clips
+
+        for wav in args.wavs:
+            if not wav.is_file():
+                raise FwgenError("audio file not found", where=str(wav))
+        board = get_board(args.board)
+        twin = twin_of(board)
+        if twin is not board:
+            print(f"fwgen run: {board.id} runs on its emulator twin {twin.id}", file=sys.stderr)
+        reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
+                            stride=args.stride, smoothing=parse_smoothing(args.smoothing),
+                            pad_ms=args.pad_ms, features=args.features, logits=args.logits,
+                            out=args.out, timeout=args.timeout,
+                            progress=None if args.json else lambda text: print(text, file=sys.stderr))
+        for report in reports:
+            if args.json:
+                print(json.dumps(report.as_dict()))
+            else:
+                print("\n".join(report.lines()))
+        return 0

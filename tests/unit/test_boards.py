@@ -1,0 +1,130 @@
+"""Board files: every shipped board validates; mistakes are reported with file and field."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fwgen.boards import get_board, load_boards, parse_board, twin_of
+from fwgen.errors import FwgenError
+
+EXPECTED = {
+    # id: (core, fpu, MHz, flash, ram, twin, pio board)
+    "b_u585i_iot02a": ("cortex-m33", "fpv5-sp-d16", 160, 0x200000, 0xC0000, "mps2_an505", "disco_b_u585i_iot02a"),
+    "b_l475e_iot01a": ("cortex-m4", "fpv4-sp-d16", 80, 0x100000, 0x18000, "mps2_an386", "disco_l475vg_iot01a"),
+    "nucleo_h743zi": ("cortex-m7", "fpv5-d16", 480, 0x200000, 0x80000, "mps2_an500", "nucleo_h743zi"),
+    "xg24_dk2601b": ("cortex-m33", "fpv5-sp-d16", 78, 0x180000, 0x40000, "mps2_an505", "fwgen_xg24_dk2601b"),
+    "mps2_an505": ("cortex-m33", "fpv5-sp-d16", 20, 0x400000, 0x400000, None, "fwgen_mps2_an505"),
+    "mps2_an386": ("cortex-m4", "fpv4-sp-d16", 25, 0x400000, 0x400000, None, "fwgen_mps2_an386"),
+    "mps2_an500": ("cortex-m7", "fpv5-d16", 25, 0x400000, 0x400000, None, "fwgen_mps2_an500"),
+}
+
+
+def test_all_boards_load():
+    boards = load_boards()
+    assert sorted(boards) == sorted(EXPECTED)
+    for board_id, (core, fpu, mhz, flash, ram, twin, pio) in EXPECTED.items():
+        b = boards[board_id]
+        assert (b.core, b.fpu, b.clock_hz // 1_000_000) == (core, fpu, mhz)
+        assert (b.memory.flash.length, b.memory.ram.length) == (flash, ram)
+        assert b.twin == twin and b.platformio_board == pio
+        if twin:
+            assert twin_of(b).core == b.core and twin_of(b).fpu == b.fpu
+
+
+@pytest.mark.parametrize("alias,board_id", [
+    ("stm32u5", "b_u585i_iot02a"), ("stm32l4", "b_l475e_iot01a"), ("stm32h7", "nucleo_h743zi"),
+    ("efr32xg24", "xg24_dk2601b"), ("STM32U5", "b_u585i_iot02a"), ("mps2_an505", "mps2_an505")])
+def test_aliases(alias, board_id):
+    assert get_board(alias).id == board_id
+
+
+def test_unknown_board_lists_known_names():
+    with pytest.raises(FwgenError) as err:
+        get_board("stm32f4")
+    assert "stm32u5" in str(err.value) and "--board" in str(err.value)
+
+
+def test_usb_ids_and_runners():
+    b = get_board("stm32u5")
+    assert str(b.usb) == "0483:374e"
+    assert b.runners.default in b.runners.names()
+    assert get_board("efr32xg24").usb.vid == 0x1366
+    assert get_board("mps2_an386").qemu_machine == "mps2-an386"
+    assert get_board("nucleo_h743zi").microphone is None
+    assert get_board("b_l475e_iot01a").microphone.peripheral == "DFSDM1"
+
+
+def test_gcc_flags_follow_the_core():
+    assert get_board("stm32h7").gcc_cpu_flags() == [
+        "-mthumb", "-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"]
+
+
+def _broken(tmp_path: Path, board: str, edit) -> Path:
+    src = Path(__file__).resolve().parents[2] / "boards" / f"{board}.yaml"
+    data = yaml.safe_load(src.read_text())
+    edit(data)
+    out = tmp_path / f"{data.get('id', board)}.yaml"
+    out.write_text(yaml.safe_dump(data))
+    return out
+
+
+@pytest.mark.parametrize("edit,field,message", [
+    (lambda d: d.pop("clock_hz"), "clock_hz", "missing required field"),
+    (lambda d: d.update(core="cortex-m3"), "core", "unknown core"),
+    (lambda d: d.update(fpu="fpv5-d16"), "fpu", "has no FPU"),
+    (lambda d: d["memory"]["ram"].update(length="big"), "memory.ram.length", "expected an integer"),
+    (lambda d: d["memory"]["extra"].append({"name": "x", "origin": 0x20000100, "length": 16}),
+     "memory", "overlap"),
+    (lambda d: d.update(colour="blue"), "", "unknown field(s): colour"),
+    (lambda d: d["usb"].update(pid=0x12345), "usb", "16-bit"),
+    (lambda d: d["runners"].update(default="jlink"), "runners.default", "has no entry"),
+    (lambda d: d["runners"].update(teleport={}), "runners.teleport", "unknown runner"),
+    (lambda d: d["microphone"].update(kind="analog"), "microphone.kind", "unknown microphone kind"),
+])
+def test_validation_names_file_and_field(tmp_path, edit, field, message):
+    path = _broken(tmp_path, "b_u585i_iot02a", edit)
+    with pytest.raises(FwgenError) as err:
+        parse_board(path)
+    text = str(err.value)
+    assert str(path) in text and message in text
+    if field:
+        assert f": {field}" in text
+
+
+def test_id_must_match_file_name(tmp_path):
+    src = Path(__file__).resolve().parents[2] / "boards" / "mps2_an386.yaml"
+    dst = tmp_path / "other.yaml"
+    dst.write_text(src.read_text())
+    with pytest.raises(FwgenError, match="must equal the file name"):
+        parse_board(dst)
+
+
+def test_twin_must_share_the_core(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "boards", root / "boards")
+    path = root / "boards" / "nucleo_h743zi.yaml"
+    path.write_text(path.read_text().replace("twin: mps2_an500", "twin: mps2_an386"))
+    with pytest.raises(FwgenError, match="core cortex-m4"):
+        load_boards(root)
+
+
+def test_bad_yaml(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(FwgenError, match="not valid YAML"):
+        parse_board(path)
+
+
+def test_boards_cli(capsys):
+    from fwgen.cli import main
+
+    assert main(["boards"]) == 0
+    out = capsys.readouterr().out
+    assert all(board_id in out for board_id in EXPECTED)
+    assert main(["boards", "show", "stm32l4"]) == 0
+    out = capsys.readouterr().out
+    assert "STM32L475VGT6" in out and "USART1 tx=PB6 rx=PB7" in out and "0483:374b" in out
+    assert main(["boards", "show", "nope"]) == 2
