@@ -291,7 +291,16 @@ class FrontendTables:
                 + a8(4 * (half + 1)) + 2 * a8(4 * self.n_channels))
 
 
+@lru_cache(maxsize=64)
 def compute_tables(s: FrontendSettings) -> FrontendTables:
+    """Tables for settings `s` (cached: equal settings share one read-only FrontendTables)."""
+    tables = _compute_tables(s)
+    for array in tables.arrays().values():
+        array.flags.writeable = False
+    return tables
+
+
+def _compute_tables(s: FrontendSettings) -> FrontendTables:
     n_complex = s.fft_length // 2
     radices = fft_radices(n_complex)
     fb = filterbank(s)
