@@ -19,9 +19,12 @@
  *   - act_min/act_max: the clamp range of the output in the quantized domain (fused activation).
  *   - Every kernel returns FWGEN_OK, or FWGEN_ERR_ARG for a NULL pointer / invalid parameter.
  *   - Unless a kernel says "in place allowed", input and output buffers must not overlap, except
- *     in the streaming way the fwgen memory planner relies on: every kernel writes its output
- *     in increasing address order and never reads an input element again once the output written
- *     so far has passed the position the planner computed (documented per kernel).
+ *     in the streaming way the fwgen memory planner relies on. Elementwise kernels read element i
+ *     before writing element i. Sliding-window kernels (conv, depthwise conv, pooling) compute
+ *     output pixels one at a time, in increasing order or, with `reverse` set, from the last
+ *     pixel down, and read only the input window of the pixel being computed; the planner lets
+ *     the output overlap the part of the input that no remaining pixel reads
+ *     (host/fwgen/compiler/geometry.py derives the distances).
  */
 #ifndef FWGEN_NN_H
 #define FWGEN_NN_H
@@ -82,6 +85,7 @@ typedef struct {
     int32_t input_offset;       /**< -input zero point, [-127, 128] */
     int32_t output_offset;      /**< output zero point, [-128, 127] */
     int32_t act_min, act_max;   /**< output clamp, within [-128, 127] */
+    int32_t reverse;            /**< 0: pixels in increasing order; 1: last pixel first */
 } fwgen_nn_conv_params_t;
 
 /**
@@ -145,6 +149,7 @@ typedef struct {
     int16_t stride_h, stride_w;
     int16_t pad_top, pad_left;
     int32_t act_min, act_max;
+    int32_t reverse;         /**< 0: pixels in increasing order; 1: last pixel first */
 } fwgen_nn_pool_params_t;
 
 /** AVERAGE_POOL_2D (TFLM reference_integer_ops::AveragePool): mean of the in-bounds taps,

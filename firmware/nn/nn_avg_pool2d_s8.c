@@ -7,32 +7,32 @@ fwgen_status_t fwgen_nn_avg_pool2d_s8(const fwgen_nn_pool_params_t *p, const int
         return FWGEN_ERR_ARG;
     }
     const int32_t in_h = p->input.h, in_w = p->input.w, ch = p->input.c;
-    for (int32_t b = 0; b < p->output.n; ++b) {
-        for (int32_t oy = 0; oy < p->output.h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_top;
-            const int32_t ky0 = y0 < 0 ? -y0 : 0;
-            const int32_t ky1 = p->filter_h < in_h - y0 ? p->filter_h : in_h - y0;
-            for (int32_t ox = 0; ox < p->output.w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_left;
-                const int32_t kx0 = x0 < 0 ? -x0 : 0;
-                const int32_t kx1 = p->filter_w < in_w - x0 ? p->filter_w : in_w - x0;
-                for (int32_t c = 0; c < ch; ++c) {
-                    int32_t acc = 0;
-                    int32_t count = 0;
-                    for (int32_t ky = ky0; ky < ky1; ++ky) {
-                        for (int32_t kx = kx0; kx < kx1; ++kx) {
-                            acc += input[(((size_t)b * in_h + y0 + ky) * in_w + x0 + kx) * ch + c];
-                            ++count;
-                        }
-                    }
-                    if (count == 0) {
-                        return FWGEN_ERR_ARG;
-                    }
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    acc = acc < p->act_min ? p->act_min : (acc > p->act_max ? p->act_max : acc);
-                    output[(((size_t)b * p->output.h + oy) * p->output.w + ox) * ch + c] = (int8_t)acc;
+    const int32_t out_h = p->output.h, out_w = p->output.w;
+    const int32_t pixels = p->output.n * out_h * out_w;
+    for (int32_t i = 0; i < pixels; ++i) {
+        const int32_t px = p->reverse ? pixels - 1 - i : i;
+        const int32_t b = px / (out_h * out_w);
+        const int32_t y0 = ((px / out_w) % out_h) * p->stride_h - p->pad_top;
+        const int32_t x0 = (px % out_w) * p->stride_w - p->pad_left;
+        const int32_t ky0 = y0 < 0 ? -y0 : 0;
+        const int32_t ky1 = p->filter_h < in_h - y0 ? p->filter_h : in_h - y0;
+        const int32_t kx0 = x0 < 0 ? -x0 : 0;
+        const int32_t kx1 = p->filter_w < in_w - x0 ? p->filter_w : in_w - x0;
+        for (int32_t c = 0; c < ch; ++c) {
+            int32_t acc = 0;
+            int32_t count = 0;
+            for (int32_t ky = ky0; ky < ky1; ++ky) {
+                for (int32_t kx = kx0; kx < kx1; ++kx) {
+                    acc += input[(((size_t)b * in_h + y0 + ky) * in_w + x0 + kx) * ch + c];
+                    ++count;
                 }
             }
+            if (count == 0) {
+                return FWGEN_ERR_ARG;
+            }
+            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+            acc = acc < p->act_min ? p->act_min : (acc > p->act_max ? p->act_max : acc);
+            output[(size_t)px * ch + c] = (int8_t)acc;
         }
     }
     return FWGEN_OK;

@@ -11,49 +11,50 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
                                   int8_t *output)
 {
     if (p == NULL || q == NULL || input == NULL || filter == NULL || output == NULL ||
-        p->filter.c <= 0 || p->input.c % p->filter.c != 0 || p->output.c != p->filter.n) {
+        p->filter.c <= 0 || p->input.c % p->filter.c != 0 || p->output.c != p->filter.n ||
+        p->output.c % (p->input.c / p->filter.c) != 0) {
         return FWGEN_ERR_ARG;
     }
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
     const int32_t k_h = p->filter.h, k_w = p->filter.w, k_c = p->filter.c;
     const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
-    const int32_t groups = in_c / k_c;
-    const int32_t per_group = out_c / groups;
-    for (int32_t b = 0; b < p->output.n; ++b) {
+    const int32_t per_group = out_c / (in_c / k_c);
+    const int32_t pixels = p->output.n * out_h * out_w;
+    for (int32_t i = 0; i < pixels; ++i) {
+        const int32_t px = p->reverse ? pixels - 1 - i : i;
+        const int32_t b = px / (out_h * out_w);
+        const int32_t oy = (px / out_w) % out_h;
+        const int32_t ox = px % out_w;
         const int8_t *in_b = input + (size_t)b * in_h * in_w * in_c;
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_top;
-            for (int32_t ox = 0; ox < out_w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_left;
-                int8_t *out_px = output + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
-                for (int32_t oc = 0; oc < out_c; ++oc) {
-                    const int32_t group = oc / per_group;
-                    const int8_t *w_oc = filter + (size_t)oc * k_h * k_w * k_c;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ++ky) {
-                        const int32_t iy = y0 + ky * p->dilation_h;
-                        if (iy < 0 || iy >= in_h) {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; ++kx) {
-                            const int32_t ix = x0 + kx * p->dilation_w;
-                            if (ix < 0 || ix >= in_w) {
-                                continue;
-                            }
-                            const int8_t *in_px = in_b + ((size_t)iy * in_w + ix) * in_c + group * k_c;
-                            const int8_t *w = w_oc + ((size_t)ky * k_w + kx) * k_c;
-                            for (int32_t ic = 0; ic < k_c; ++ic) {
-                                acc += (in_px[ic] + p->input_offset) * w[ic];
-                            }
-                        }
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        const int32_t x0 = ox * p->stride_w - p->pad_left;
+        int8_t *out_px = output + (size_t)px * out_c;
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+            const int32_t group = oc / per_group;
+            const int8_t *w_oc = filter + (size_t)oc * k_h * k_w * k_c;
+            int32_t acc = 0;
+            for (int32_t ky = 0; ky < k_h; ++ky) {
+                const int32_t iy = y0 + ky * p->dilation_h;
+                if (iy < 0 || iy >= in_h) {
+                    continue;
+                }
+                for (int32_t kx = 0; kx < k_w; ++kx) {
+                    const int32_t ix = x0 + kx * p->dilation_w;
+                    if (ix < 0 || ix >= in_w) {
+                        continue;
                     }
-                    if (bias != NULL) {
-                        acc += bias[oc];
+                    const int8_t *in_px = in_b + ((size_t)iy * in_w + ix) * in_c + group * k_c;
+                    const int8_t *w = w_oc + ((size_t)ky * k_w + kx) * k_c;
+                    for (int32_t ic = 0; ic < k_c; ++ic) {
+                        acc += (in_px[ic] + p->input_offset) * w[ic];
                     }
-                    acc = fwgen_nn_requantize(acc, q->multiplier[oc], q->shift[oc]) + p->output_offset;
-                    out_px[oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
                 }
             }
+            if (bias != NULL) {
+                acc += bias[oc];
+            }
+            acc = fwgen_nn_requantize(acc, q->multiplier[oc], q->shift[oc]) + p->output_offset;
+            out_px[oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
         }
     }
     return FWGEN_OK;

@@ -19,39 +19,40 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
     const int32_t k_h = p->filter.h, k_w = p->filter.w;
     const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
-    for (int32_t b = 0; b < p->output.n; ++b) {
+    const int32_t pixels = p->output.n * out_h * out_w;
+    for (int32_t i = 0; i < pixels; ++i) {
+        const int32_t px = p->reverse ? pixels - 1 - i : i;
+        const int32_t b = px / (out_h * out_w);
+        const int32_t oy = (px / out_w) % out_h;
+        const int32_t ox = px % out_w;
         const int8_t *in_b = input + (size_t)b * in_h * in_w * in_c;
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_top;
-            for (int32_t ox = 0; ox < out_w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_left;
-                int8_t *out_px = output + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
-                for (int32_t ic = 0; ic < in_c; ++ic) {
-                    for (int32_t m = 0; m < depth_multiplier; ++m) {
-                        const int32_t oc = ic * depth_multiplier + m;
-                        int32_t acc = 0;
-                        for (int32_t ky = 0; ky < k_h; ++ky) {
-                            const int32_t iy = y0 + ky * p->dilation_h;
-                            if (iy < 0 || iy >= in_h) {
-                                continue;
-                            }
-                            for (int32_t kx = 0; kx < k_w; ++kx) {
-                                const int32_t ix = x0 + kx * p->dilation_w;
-                                if (ix < 0 || ix >= in_w) {
-                                    continue;
-                                }
-                                const int32_t x = in_b[((size_t)iy * in_w + ix) * in_c + ic];
-                                const int32_t w = filter[((size_t)ky * k_w + kx) * out_c + oc];
-                                acc += (x + p->input_offset) * w;
-                            }
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        const int32_t x0 = ox * p->stride_w - p->pad_left;
+        int8_t *out_px = output + (size_t)px * out_c;
+        for (int32_t ic = 0; ic < in_c; ++ic) {
+            for (int32_t m = 0; m < depth_multiplier; ++m) {
+                const int32_t oc = ic * depth_multiplier + m;
+                int32_t acc = 0;
+                for (int32_t ky = 0; ky < k_h; ++ky) {
+                    const int32_t iy = y0 + ky * p->dilation_h;
+                    if (iy < 0 || iy >= in_h) {
+                        continue;
+                    }
+                    for (int32_t kx = 0; kx < k_w; ++kx) {
+                        const int32_t ix = x0 + kx * p->dilation_w;
+                        if (ix < 0 || ix >= in_w) {
+                            continue;
                         }
-                        if (bias != NULL) {
-                            acc += bias[oc];
-                        }
-                        acc = fwgen_nn_requantize(acc, q->multiplier[oc], q->shift[oc]) + p->output_offset;
-                        out_px[oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
+                        const int32_t x = in_b[((size_t)iy * in_w + ix) * in_c + ic];
+                        const int32_t w = filter[((size_t)ky * k_w + kx) * out_c + oc];
+                        acc += (x + p->input_offset) * w;
                     }
                 }
+                if (bias != NULL) {
+                    acc += bias[oc];
+                }
+                acc = fwgen_nn_requantize(acc, q->multiplier[oc], q->shift[oc]) + p->output_offset;
+                out_px[oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
             }
         }
     }

@@ -3,7 +3,7 @@
 #include "nn/nn_fixedpoint.h"
 
 #define INPUT_INTEGER_BITS 4
-#define OUTPUT_SCALE_BITS 7
+#define OUTPUT_SCALE_BITS 8
 
 fwgen_status_t fwgen_nn_logistic_s8(const fwgen_nn_logistic_params_t *p, const int8_t *input, int8_t *output)
 {

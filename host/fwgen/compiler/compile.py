@@ -83,6 +83,7 @@ def compile_model(model: Path | str | bytes | Model, *, name: str = "model") -> 
     arena = planner.plan(buffers, rules, align=BUFFER_ALIGN)
     planner.check(buffers, rules)
     offsets = {b.key: b.offset for b in buffers}
+    _choose_directions(m, steps, buffers, rules, tensor_buffer)
     view = _view(m, steps, name, arena, offsets, tensor_buffer, scratch_keys)
     files = {f"{name}.h": render.render("model.h.j2", **view),
              f"{name}.c": render.render("model.c.j2", **view)}
@@ -213,8 +214,26 @@ def _buffers(m: Model, steps: list[Step]):
         for ov in s.overlaps:
             ri, ro = find(ov.input), find(ov.output)
             if ri != ro and last[ri] == k and first[ro] == k:
-                rules.append(planner.OverlapRule(key[ri], key[ro], ov.distance))
+                rules.append(planner.OverlapRule(key[ri], key[ro], ov.distance, ov.up))
     return buffers, rules, tensor_buffer, scratch_keys
+
+
+def _choose_directions(m: Model, steps: list[Step], buffers: list[planner.Buffer],
+                       rules: list[planner.OverlapRule], tensor_buffer: dict[int, str]) -> None:
+    """Substitute @reverse@ in each step: 1 where the plan put the output above its input."""
+    by_key = {b.key: b for b in buffers}
+    rule_map = {(r.input, r.output): r for r in rules}
+    for s in steps:
+        reverse = False
+        for ov in s.overlaps:
+            ki, ko = tensor_buffer[ov.input], tensor_buffer[ov.output]
+            rule = rule_map.get((ki, ko))
+            if rule is not None:
+                a, b = by_key[ki], by_key[ko]
+                reverse |= planner.reverse_needed(a.offset, b.offset, a.size, b.size, rule)
+        flag = "1" if reverse else "0"
+        s.decls = [d.replace("@reverse@", flag) for d in s.decls]
+        s.call = s.call.replace("@reverse@", flag)
 
 
 # ---------------------------------------------------------------- rendering

@@ -36,13 +36,16 @@ def window(padding: str, in_h: int, in_w: int, k_h: int, k_w: int, s_h: int, s_w
 
 
 def windowed_distance(in_shape: tuple[int, ...], out_shape: tuple[int, ...], win: Window,
-                      s_h: int, s_w: int, in_bytes: int = 1, out_bytes: int = 1) -> int | None:
-    """Overlap distance of a sliding-window kernel that writes NHWC output pixel by pixel.
+                      s_h: int, s_w: int, k_h: int, k_w: int, d_h: int = 1, d_w: int = 1,
+                      in_bytes: int = 1, out_bytes: int = 1) -> tuple[int, int] | None:
+    """Overlap distances (down, up) of a sliding-window kernel over NHWC pixels.
 
-    While output pixel p = (oy, ox) is computed, the kernel reads no input byte below
-    (max(0, oy*s_h - pad_top) * W + max(0, ox*s_w - pad_left)) * C, and it has written at most
-    (p + 1) * C_out output bytes. The output may start `max_p(written_p - lowest_read_p)` bytes
-    below the input. Batches other than 1 are not streamed (None).
+    Forward order (pixel 0 first): while output pixel p is computed, no input byte below the
+    lowest byte read by pixels >= p is needed and at most (p + 1) * C_out output bytes are
+    written, so the output may start `down = max_p(written_p - lowest_p)` bytes below the input.
+    Reverse order (last pixel first): output bytes from p * C_out up are written while input
+    bytes below the highest byte read by pixels <= p are still needed, so the output may start
+    `up = max_p(highest_p - p * C_out)` bytes above the input. Batches other than 1: None.
     """
     if len(in_shape) != 4 or len(out_shape) != 4 or in_shape[0] != 1 or out_shape[0] != 1:
         return None
@@ -50,12 +53,19 @@ def windowed_distance(in_shape: tuple[int, ...], out_shape: tuple[int, ...], win
     _, out_h, out_w, out_c = out_shape
     oy = np.arange(out_h, dtype=np.int64)[:, None]
     ox = np.arange(out_w, dtype=np.int64)[None, :]
-    y0 = np.clip(oy * s_h - win.pad_top, 0, in_h)
-    x0 = np.clip(ox * s_w - win.pad_left, 0, in_w)
-    lowest = (y0 * in_w + x0) * in_c * in_bytes
-    p = oy * out_w + ox
-    written = (p + 1) * out_c * out_bytes
-    return int(max(0, (written - lowest).max()))
+    y0 = oy * s_h - win.pad_top
+    x0 = ox * s_w - win.pad_left
+    y_lo, x_lo = np.clip(y0, 0, in_h - 1), np.clip(x0, 0, in_w - 1)
+    y_hi = np.clip(y0 + (k_h - 1) * d_h, 0, in_h - 1)
+    x_hi = np.clip(x0 + (k_w - 1) * d_w, 0, in_w - 1)
+    lowest = np.broadcast_to((y_lo * in_w + x_lo) * in_c * in_bytes, (out_h, out_w)).reshape(-1)
+    highest = np.broadcast_to(((y_hi * in_w + x_hi) + 1) * in_c * in_bytes, (out_h, out_w)).reshape(-1)
+    lowest = np.minimum.accumulate(lowest[::-1])[::-1]     # lowest read by any pixel >= p
+    highest = np.maximum.accumulate(highest)               # highest read by any pixel <= p
+    p = np.arange(out_h * out_w, dtype=np.int64)
+    down = int(max(0, ((p + 1) * out_c * out_bytes - lowest).max()))
+    up = int(max(0, (highest - p * out_c * out_bytes).max()))
+    return down, up
 
 
 def elementwise_distance(count: int, in_bytes: int, out_bytes: int) -> int:

@@ -43,16 +43,20 @@ class ConstArray:
 
 @dataclass
 class Overlap:
-    """The output of a streaming kernel may start `distance` bytes below its dying input.
+    """How the output of a streaming kernel may share bytes with its dying input.
 
-    The kernel writes output bytes in increasing order and, when it has written `w` bytes,
-    never again reads input bytes below `w - distance` (relative to the input start). So the
-    output may be placed at any offset <= input offset - distance.
+    Forward order: the kernel writes output bytes in increasing order and, when it has written
+    `w` bytes, never again reads input bytes below `w - distance`, so the output may be placed at
+    any offset <= input offset - distance. Reverse order (only kernels with a `reverse` flag,
+    `up` is not None): the kernel writes from the end backwards and the output may be placed at
+    any offset >= input offset + up. The driver picks the order from the plan and substitutes
+    `@reverse@` in the step's declarations and call with 0 or 1.
     """
 
-    input: int       # tensor index
-    output: int      # tensor index
-    distance: int    # bytes
+    input: int               # tensor index
+    output: int              # tensor index
+    distance: int            # bytes (forward order)
+    up: int | None = None    # bytes (reverse order), None when the kernel cannot run backwards
 
 
 @dataclass

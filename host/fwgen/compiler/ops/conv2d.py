@@ -56,15 +56,15 @@ class Conv2D(OpLowering):
             "stride_h": s_h, "stride_w": s_w, "dilation_h": d_h, "dilation_w": d_w,
             "pad_top": win.pad_top, "pad_left": win.pad_left,
             "input_offset": -x.zero_point, "output_offset": y.zero_point,
-            "act_min": lo, "act_max": hi,
+            "act_min": lo, "act_max": hi, "reverse": "@reverse@",
         }
         quant = {"multiplier": ctx.name("multiplier"), "shift": ctx.name("shift")}
         decls = [decl("fwgen_nn_conv_params_t", ctx.name("params"), params),
                  decl("fwgen_nn_per_channel_t", ctx.name("quant"), quant)]
         call = (f"fwgen_nn_conv2d_s8(&{ctx.name('params')}, &{ctx.name('quant')}, {ctx.ref(x.index)}, "
                 f"{ctx.name('filter')}, {bias_ref}, {ctx.ref(y.index)})")
-        dist = windowed_distance(x.shape, y.shape, win, s_h, s_w)
-        overlaps = [Overlap(x.index, y.index, dist)] if dist is not None else []
+        dist = windowed_distance(x.shape, y.shape, win, s_h, s_w, k_h, k_w, d_h, d_w)
+        overlaps = [Overlap(x.index, y.index, dist[0], dist[1])] if dist is not None else []
         return Step(op=ctx.op, kernel="fwgen_nn_conv2d_s8", call=call, decls=decls, arrays=arrays,
                     overlaps=overlaps, macs=y.size * k_h * k_w * k_c,
                     comment=f"{k_h}x{k_w}/{s_h} {padding} {in_c}->{out_c}")

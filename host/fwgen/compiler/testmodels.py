@@ -1,0 +1,116 @@
+"""Reference int8 models built with Keras and TF's converter, for tests and benchmarks.
+
+The oracles are TFLM runs of these models; the models themselves are random-weight versions of
+the architectures fwgen targets (YAMNet-256, a MobileNetV3 block) plus single-op graphs. Building
+and converting takes seconds to minutes, so `cached()` keeps the .tflite bytes on disk keyed by
+builder name and arguments. TensorFlow is imported lazily.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+LOG = logging.getLogger(__name__)
+
+
+def _set_seed(seed: int) -> None:
+    import tensorflow as tf  # noqa: PLC0415
+
+    tf.keras.utils.set_random_seed(seed)
+
+
+def _randomize_batchnorm(model: Any, rng: np.random.Generator) -> None:
+    """Give batch-norm layers non-trivial statistics so folded weights are realistic."""
+    for layer in model.layers:
+        if layer.__class__.__name__ == "BatchNormalization":
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([rng.uniform(0.5, 1.5, gamma.shape).astype(np.float32),
+                               rng.normal(0, 0.2, beta.shape).astype(np.float32),
+                               rng.normal(0, 0.2, mean.shape).astype(np.float32),
+                               rng.uniform(0.5, 1.5, var.shape).astype(np.float32)])
+
+
+def quantize(model: Any, seed: int = 0, examples: int = 16, scale: float = 1.0) -> bytes:
+    """Full-int8 conversion (batch 1) with random normal calibration data."""
+    from fwgen.train.quantize import to_int8_tflite  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(d) for d in model.inputs[0].shape[1:])
+    data = [rng.normal(0, scale, shape).astype(np.float32) for _ in range(examples)]
+    return to_int8_tflite(model, data, max_steps=examples)
+
+
+def yamnet_256(seed: int = 0, n_classes: int = 10) -> bytes:
+    """YAMNet-256 (fwgen.train.architectures.yamnet_256, 96x64x1 input), random weights, int8."""
+    from fwgen.train.architectures import yamnet_256 as build  # noqa: PLC0415
+
+    _set_seed(seed)
+    model = build(n_classes)
+    _randomize_batchnorm(model, np.random.default_rng(seed))
+    return quantize(model, seed)
+
+
+def yamnet_256_trunk(seed: int = 0) -> bytes:
+    """YAMNet-256 up to its last pointwise ReLU (12x8x256 output): the layers whose outputs the
+    full model averages away, so a bit-exactness check sees every activation of the trunk."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    from fwgen.train.architectures import yamnet_256 as build  # noqa: PLC0415
+
+    _set_seed(seed)
+    model = build(10)
+    _randomize_batchnorm(model, np.random.default_rng(seed))
+    trunk = tf.keras.Model(model.inputs, model.get_layer("layer6_pointwise_relu").output)
+    return quantize(trunk, seed)
+
+
+def mobilenet_v3_block(seed: int = 0, size: int = 12, channels: int = 16) -> bytes:
+    """A MobileNetV3-style block: expand 1x1 + hard-swish, depthwise 3x3 + hard-swish,
+    squeeze-excite (MEAN, 1x1 convs, hard-sigmoid, MUL), project 1x1, residual ADD, then a
+    global MEAN, dense and logistic output."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    from fwgen.train import architectures as arch  # noqa: PLC0415
+
+    _set_seed(seed)
+    layers = tf.keras.layers
+    inputs = tf.keras.Input(shape=(size, size, channels))
+    block = arch.InvertedResidual(3, channels * 3, channels, True, True, 1)
+    x, _ = arch._inverted_residual(inputs, channels, block, 1.0, "b0")
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(5)(x)
+    outputs = layers.Activation("sigmoid")(x)
+    model = tf.keras.Model(inputs, outputs)
+    _randomize_batchnorm(model, np.random.default_rng(seed))
+    return quantize(model, seed)
+
+
+def single_op(layer_factory: Callable[[Any], Any], input_shape: tuple[int, ...], seed: int = 0,
+              scale: float = 1.0) -> bytes:
+    """A model of one Keras layer (or small sub-graph) on one input."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    _set_seed(seed)
+    inputs = tf.keras.Input(shape=input_shape)
+    outputs = layer_factory(inputs)
+    return quantize(tf.keras.Model(inputs, outputs), seed, scale=scale)
+
+
+def cached(cache: Path, key: str, build: Callable[[], bytes]) -> bytes:
+    """Return build() from `cache/<key hash>.tflite`, building it once."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = Path(cache) / f"{digest}.tflite"
+    if path.exists():
+        return path.read_bytes()
+    data = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    (Path(cache) / f"{digest}.json").write_text(json.dumps({"key": key}))
+    return data
