@@ -1,0 +1,150 @@
+"""Proof before flashing: run the generated C and the TFLM interpreter on the same inputs.
+
+`validate_model()` compiles a .tflite model, builds the generated C for the host, runs it and
+TFLM's interpreter on every input, and reports the elements that differ (must be 0), both
+arenas, the const data and the code size.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model
+from fwgen.compiler.host import HostModel
+from fwgen.compiler.reference import TflmModel
+from fwgen.compiler.size import flash_size
+from fwgen.errors import FwgenError, ToolMissingError
+from fwgen.tflite.reader import read_model
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class ValidationReport:
+    model: str
+    runs: int
+    differing_elements: int
+    total_elements: int
+    max_abs_difference: float
+    arena_bytes: int
+    tflm_arena_bytes: int | None
+    weights_bytes: int
+    code_bytes: int | None
+    macs: int
+    first_mismatch: dict | None = None
+    per_output: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.differing_elements == 0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["ok"] = self.ok
+        return d
+
+
+def random_inputs(specs: Sequence[TensorSpec], count: int, seed: int = 0) -> list[list[np.ndarray]]:
+    """`count` input sets: int8 uniform over the whole range; float32 uniform over the values the
+    input's QUANTIZE can represent (a little beyond, to exercise saturation)."""
+    rng = np.random.default_rng(seed)
+    runs = []
+    for _ in range(count):
+        run = []
+        for s in specs:
+            if s.dtype == "int8":
+                run.append(rng.integers(-128, 128, s.shape).astype(np.int8))
+            else:
+                lo, hi = (-128 - s.zero_point) * s.scale, (127 - s.zero_point) * s.scale
+                pad = 0.05 * (hi - lo)
+                run.append(rng.uniform(lo - pad, hi + pad, s.shape).astype(np.float32))
+        runs.append(run)
+    return runs
+
+
+def load_inputs(path: Path, specs: Sequence[TensorSpec]) -> list[list[np.ndarray]]:
+    """Input sets from .npy (single-input models; one example or a leading batch of examples)
+    or .npz (one array per input, in input order or by input name)."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise FwgenError(f"cannot read inputs: {exc}", where=str(path)) from None
+    if isinstance(loaded, np.ndarray):
+        arrays = [loaded]
+    else:
+        names = list(loaded.keys())
+        by_name = [s.name for s in specs]
+        arrays = [loaded[n] for n in by_name] if set(by_name) <= set(names) else [loaded[n] for n in names]
+    if len(arrays) != len(specs):
+        raise FwgenError(f"{len(arrays)} input arrays for a model with {len(specs)} inputs", where=str(path))
+    sets: list[list[np.ndarray]] | None = None
+    for k, (a, s) in enumerate(zip(arrays, specs)):
+        n = int(np.prod(s.shape))
+        if a.size % n != 0:
+            raise FwgenError(f"input {k} has {a.size} values, not a multiple of {n} {list(s.shape)}",
+                             where=str(path))
+        if s.dtype == "int8" and a.dtype != np.int8:
+            if not np.issubdtype(a.dtype, np.integer) or a.min(initial=0) < -128 or a.max(initial=0) > 127:
+                raise FwgenError(f"input {k} must hold int8 values, got {a.dtype}", where=str(path))
+        examples = a.reshape(-1, n)
+        if sets is None:
+            sets = [[] for _ in range(len(examples))]
+        if len(examples) != len(sets):
+            raise FwgenError("inputs hold different numbers of examples", where=str(path))
+        for i, e in enumerate(examples):
+            sets[i].append(e.astype(s.dtype).reshape(s.shape))
+    return sets or []
+
+
+def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, seed: int = 0,
+                   compiled: CompiledModel | None = None, measure_code: bool = True) -> ValidationReport:
+    if isinstance(model, (bytes, bytearray)):
+        data = bytes(model)
+        compiled = compiled or compile_model(data)
+    else:
+        compiled = compiled or compile_model(read_model(Path(model)))
+        data = Path(model).read_bytes()
+    sets: list[list[np.ndarray]] = []
+    if inputs is not None:
+        sets += load_inputs(Path(inputs), compiled.inputs)
+    if random or not sets:
+        sets += random_inputs(compiled.inputs, random or 10, seed)
+    ours = HostModel(compiled)
+    tflm = TflmModel(data)
+    diff = total = 0
+    max_abs = 0.0
+    first = None
+    per_output = [{"name": s.name, "differing": 0, "elements": 0} for s in compiled.outputs]
+    for r, run in enumerate(sets):
+        got = ours.run(run)
+        want = tflm.run(run)
+        for k, (a, b) in enumerate(zip(got, want)):
+            b = np.asarray(b).reshape(a.shape)
+            mism = a != b
+            n = int(mism.sum())
+            diff += n
+            total += a.size
+            per_output[k]["differing"] += n
+            per_output[k]["elements"] += a.size
+            if n:
+                d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+                max_abs = max(max_abs, float(d.max()))
+                if first is None:
+                    idx = tuple(int(i) for i in np.argwhere(mism)[0])
+                    first = {"run": r, "output": k, "index": list(idx),
+                             "fwgen": a[idx].item(), "tflm": b[idx].item()}
+    code = None
+    if measure_code:
+        try:
+            code = flash_size(compiled).code_bytes
+        except ToolMissingError as exc:
+            LOG.warning("code size not measured: %s", exc)
+    return ValidationReport(model=str(model) if not isinstance(model, (bytes, bytearray)) else "<bytes>",
+                            runs=len(sets), differing_elements=diff, total_elements=total,
+                            max_abs_difference=max_abs, arena_bytes=compiled.arena_bytes,
+                            tflm_arena_bytes=tflm.arena_used_bytes(), weights_bytes=compiled.weights_bytes,
+                            code_bytes=code, macs=compiled.macs, first_mismatch=first, per_output=per_output)
