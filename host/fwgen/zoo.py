@@ -174,7 +174,61 @@ def get_model(name: str, root: Path | None = None) -> ZooModel:
     if path.is_file():
         return load_model_file(path)
     names = [p.parent.name for p in sorted(root.glob(f"*/{MODEL_FILE}"))]
-    close = difflib.get_close_matches(name, names, n=3)
+    close = [n for n in names if n.startswith(name) or name in n] or \
+        difflib.get_close_matches(name, names, n=3)
     hint = f"did you mean {' or '.join(close)}?" if close else \
         f"zoo models: {', '.join(names) or '(none)'}"
     raise FwgenError(f"no zoo model named '{name}'", where=str(root), hint=hint)
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """Size and cost of a .tflite graph (first subgraph), computed from the flatbuffer."""
+
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    ops: dict[str, int]
+
+
+def graph_stats(model: bytes) -> GraphStats:
+    """Parameters (elements of constant tensors) and MACs of CONV_2D, DEPTHWISE_CONV_2D and
+    FULLY_CONNECTED (one multiply-accumulate per weight use), op counts by name."""
+    import numpy as np  # noqa: PLC0415
+    import tflite  # noqa: PLC0415
+
+    from fwgen.tflite.metadata import TFLITE_FILE_IDENTIFIER  # noqa: PLC0415
+
+    if len(model) < 8 or model[4:8] != TFLITE_FILE_IDENTIFIER:
+        raise FwgenError("not a TFLite flatbuffer")
+    root = tflite.Model.GetRootAsModel(model, 0)
+    graph = root.Subgraphs(0)
+    names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+
+    def shape(index: int) -> tuple[int, ...]:
+        return tuple(int(d) for d in graph.Tensors(index).ShapeAsNumpy())
+
+    params = 0
+    for t in range(graph.TensorsLength()):
+        tensor = graph.Tensors(t)
+        buffer = root.Buffers(tensor.Buffer())
+        if buffer is not None and buffer.DataLength() > 0:
+            params += int(np.prod(shape(t))) if tensor.ShapeLength() else 1
+    macs = 0
+    ops: dict[str, int] = {}
+    for i in range(graph.OperatorsLength()):
+        op = graph.Operators(i)
+        code = root.OperatorCodes(op.OpcodeIndex())
+        name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        ops[name] = ops.get(name, 0) + 1
+        if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            out = shape(op.Outputs(0))
+            weights = shape(op.Inputs(1))
+            if name == "CONV_2D":  # weights [out_c, kh, kw, in_c]
+                macs += int(np.prod(out)) * int(np.prod(weights[1:]))
+            elif name == "DEPTHWISE_CONV_2D":  # weights [1, kh, kw, out_c]
+                macs += int(np.prod(out)) * weights[1] * weights[2]
+            else:  # weights [units, depth]
+                macs += int(np.prod(out)) * weights[1]
+    return GraphStats(shape(graph.Inputs(0)), shape(graph.Outputs(0)), params, macs, ops)

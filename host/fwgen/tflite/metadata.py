@@ -88,6 +88,16 @@ class ModelMetadata:
     provenance: dict[str, Any] = field(default_factory=dict)
     source: str = METADATA_NAME
 
+    @property
+    def frontend_kind(self) -> str:
+        """``microfrontend`` (TFLM/MLTK fixed point; the default when ``fe.frontend`` is absent)
+        or ``logmel`` (float log-mel, YAMNet style)."""
+        return str(self.frontend.get("fe.frontend", "microfrontend"))
+
+    def frontend_settings(self) -> dict[str, Any]:
+        """The ``fe.*`` settings without ``fe.frontend``, as the frontend modules take them."""
+        return {k: v for k, v in self.frontend.items() if k != "fe.frontend"}
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION,
                                "frontend": dict(self.frontend), "classes": list(self.classes),
@@ -455,14 +465,14 @@ _MLTK_SMOOTHING = {"average_window_duration_ms": "average_window_duration_ms",
 def metadata_from_mltk(params: Mapping[str, Any], *, source: str = "mltk") -> ModelMetadata:
     """Map MLTK model parameters (``fe.*``, ``classes``, smoothing keys) to `ModelMetadata`.
 
-    MLTK's audio models use the TFLM microfrontend, so ``fe.frontend`` is ``microfrontend``
-    unless the parameters say otherwise; the remaining keys are kept under provenance.
+    MLTK's audio models use the TFLM microfrontend: no ``fe.frontend`` key is added (absent
+    means microfrontend, see `ModelMetadata.frontend_kind`); keys that are neither frontend,
+    classes, name/version nor smoothing are kept under ``provenance["mltk"]``.
     """
     frontend = {k: v for k, v in params.items() if str(k).startswith("fe.")}
     if not frontend:
         raise FwgenError("MLTK parameters have no fe.* frontend settings", where=source,
                          hint="pass --settings FILE")
-    frontend.setdefault("fe.frontend", "microfrontend")
     classes = params.get("classes")
     if not classes:
         raise FwgenError("MLTK parameters have no 'classes' list", where=source,

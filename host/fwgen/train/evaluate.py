@@ -173,3 +173,117 @@ def format_table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
                  pct(report.get("int8", {}).get("accuracy"))))
     return rows
 
+
+
+def locate_models(model: Path) -> tuple[Path | None, Path | None]:
+    """(keras, tflite) for a MODEL argument: the file given plus its sibling of the other kind."""
+    model = Path(model)
+    if not model.exists():
+        raise FwgenError("model not found", where=str(model))
+    if model.suffix == ".tflite":
+        keras_path = model.with_suffix(".keras")
+        return (keras_path if keras_path.is_file() else None), model
+    if model.suffix == ".keras" or model.is_dir():
+        tflite_path = model.with_suffix(".tflite")
+        return model, (tflite_path if tflite_path.is_file() else None)
+    raise FwgenError("expected a .tflite, a .keras file or a SavedModel folder",
+                     where=str(model))
+
+
+def load_keras(path: Path) -> Any:
+    """A float Keras model from a .keras file or a TensorFlow SavedModel folder."""
+    import keras  # noqa: PLC0415
+
+    try:
+        if path.is_dir():
+            layer = keras.layers.TFSMLayer(str(path), call_endpoint="serving_default")
+            return _savedmodel_as_keras(layer, path)
+        return keras.models.load_model(path, compile=False)
+    except FwgenError:
+        raise
+    except Exception as exc:  # Keras raises ValueError/OSError/TypeError for bad files
+        raise FwgenError(f"cannot load the Keras model: {exc}", where=str(path)) from exc
+
+
+def _savedmodel_as_keras(layer: Any, path: Path) -> Any:
+    import keras  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    loaded = tf.saved_model.load(str(path))
+    signature = loaded.signatures.get("serving_default")
+    if signature is None:
+        raise FwgenError("SavedModel has no serving_default signature", where=str(path))
+    specs = list(signature.structured_input_signature[1].values())
+    if len(specs) != 1:
+        raise FwgenError(f"SavedModel has {len(specs)} inputs; fwgen deploys single-input models",
+                         where=str(path))
+    shape = tuple(specs[0].shape[1:])
+    if any(d is None for d in shape):
+        raise FwgenError(f"SavedModel input shape {tuple(specs[0].shape)} is not fixed",
+                         where=str(path))
+    inputs = keras.Input(shape=shape, name="features")
+    outputs = layer(inputs)
+    if isinstance(outputs, dict):
+        if len(outputs) != 1:
+            raise FwgenError("SavedModel has several outputs", where=str(path))
+        outputs = next(iter(outputs.values()))
+    return keras.Model(inputs, outputs, name=path.name)
+
+
+def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = None,
+                   split: str = "test", runtime: str = "litert",
+                   out_dir: Path | None = None,
+                   progress: Any = None) -> dict[str, Any]:
+    """`fwgen evaluate`: float vs int8 clip-level results of MODEL on a dataset split.
+
+    Settings (frontend, classes) come from `settings` or the .tflite's metadata. Writes
+    ``evaluation.json`` and ``confusion.png`` (int8, or float when there is no .tflite) into
+    `out_dir` when given.
+    """
+    import json  # noqa: PLC0415
+
+    from fwgen.tflite.metadata import load_settings, resolve_metadata  # noqa: PLC0415
+    from fwgen.train.datasets.base import check_split  # noqa: PLC0415
+    from fwgen.train.features import FeaturePipeline, compute_features  # noqa: PLC0415
+    from fwgen.train.training import open_dataset  # noqa: PLC0415
+
+    check_split(split)
+    keras_path, tflite_path = locate_models(Path(model))
+    if tflite_path is not None:
+        metadata = resolve_metadata(tflite_path, settings)
+    elif settings is not None:
+        metadata = load_settings(settings)
+    else:
+        raise FwgenError("a float model alone carries no frontend settings or classes",
+                         where=str(model), hint="pass --settings FILE, or evaluate the .tflite")
+    options: dict[str, Any] = {}
+    if metadata.name:
+        from fwgen import zoo  # noqa: PLC0415
+
+        try:
+            options = dict(zoo.get_model(metadata.name).training.dataset)
+        except FwgenError:
+            options = {}
+    classes = list(metadata.classes)
+    dataset = open_dataset(data, classes, options,
+                           sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
+    pipeline = FeaturePipeline(dict(metadata.frontend), dataset.clip_samples)
+    features = compute_features(pipeline, dataset, dataset.examples(split), classes,
+                                progress=progress)
+    if not len(features):
+        raise FwgenError(f"the {split} split is empty", where=str(data))
+    keras_model = load_keras(keras_path) if keras_path is not None else None
+    tflite = tflite_path.read_bytes() if tflite_path is not None else None
+    report = evaluate_features(keras_model, tflite, features, classes, runtime=runtime)
+    report.update({"model": str(model), "data": str(data), "split": split,
+                   "float_model": str(keras_path) if keras_path else None,
+                   "int8_model": str(tflite_path) if tflite_path else None})
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "evaluation.json").write_text(json.dumps(report, indent=1, sort_keys=True)
+                                                 + "\n")
+        which = "int8" if "int8" in report else "float"
+        write_confusion_png(np.asarray(report[which]["confusion"]), classes,
+                            out_dir / "confusion.png",
+                            title=f"{Path(model).name} {which}, {split} clips")
+    return report

@@ -7,6 +7,8 @@ STRIDED_SLICE and PACK ops, which microcontroller runtimes do not want.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -94,7 +96,9 @@ def to_int8_tflite(keras_model: Any,
     LOG.info("quantizing %s to int8 with %d representative examples", keras_model.name,
              len(examples))
     try:
-        flatbuffer = converter.convert()
+        # Keras' export prints the traced signature to stdout; keep the CLI's output clean.
+        with contextlib.redirect_stdout(io.StringIO()):
+            flatbuffer = converter.convert()
     except Exception as exc:  # the converter raises bare ConverterError/RuntimeError
         raise FwgenError(f"TensorFlow Lite could not quantize '{keras_model.name}': {exc}",
                          hint="every layer must have an int8 TFLite builtin kernel") from exc

@@ -288,3 +288,54 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata, out: Path, *,
+                         examples: int = 300, seed: int = 0,
+                         progress: Progress = _no_progress) -> Path:
+    """`fwgen quantize`: a float .keras/SavedModel → full-int8 .tflite with `metadata` embedded.
+
+    The representative set is `examples` training-split clips of `data`, featurized with the
+    metadata's frontend settings (fwgen's own C frontend).
+    """
+    from fwgen.train.evaluate import load_keras  # noqa: PLC0415
+    from fwgen.train.quantize import to_int8_tflite  # noqa: PLC0415
+
+    kind = frontend_kind(metadata.frontend)
+    classes = list(metadata.classes)
+    keras_model = load_keras(Path(model))
+    n_out = int(keras_model.outputs[0].shape[-1])
+    if n_out != len(classes):
+        raise FwgenError(f"the model has {n_out} outputs but the settings name "
+                         f"{len(classes)} classes", where=str(model))
+    dataset = open_dataset(data, classes, {},
+                           sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
+    pipeline = FeaturePipeline(dict(metadata.frontend), dataset.clip_samples)
+    rng = np.random.default_rng(seed)
+    pool = dataset.examples("train")
+    picks = [pool[i] for i in sorted(rng.choice(len(pool), size=min(examples, len(pool)),
+                                                replace=False))] if pool else []
+    features = compute_features(pipeline, dataset, picks, classes,
+                                progress=lambda d, t: progress("features:train", d, t, {}))
+    expected = tuple(int(d) for d in keras_model.inputs[0].shape[1:])
+    if tuple(features.x.shape[1:]) != expected:
+        raise FwgenError(f"the frontend settings give patches of {features.x.shape[1:]}, the "
+                         f"model expects {expected}", where=str(model),
+                         hint="check fe.window_step_ms, fe.filterbank_n_channels and "
+                              "fe.sample_length_ms against the model input")
+    progress("quantize", 0, 1, {})
+    tflite = to_int8_tflite(keras_model, representative_patches(features, examples, kind, seed),
+                            max_steps=examples + 1)
+    io = _check_input_quantization(tflite)
+    progress("quantize", 1, 1, {})
+    provenance = dict(metadata.provenance)
+    provenance.update({"quantized_by": f"fwgen {__version__}", "tensorflow": _tf_version(),
+                       "float_model": Path(model).name, "calibration_clips": len(picks),
+                       "calibration_data": str(data)})
+    tagged = write_model_metadata(tflite, ModelMetadata(
+        frontend=dict(metadata.frontend), classes=tuple(classes),
+        smoothing=dict(metadata.smoothing), name=metadata.name or Path(model).stem,
+        version=metadata.version, input=_input_description(kind, io), provenance=provenance))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out, tagged)
+    return out

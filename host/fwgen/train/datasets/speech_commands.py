@@ -10,7 +10,9 @@ silence examples in proportion to its wanted-word examples (default 10 % each, a
 
 Training-time augmentation (with an rng): a random time shift of up to ±100 ms, and with
 probability 0.8 a random second of background noise at a volume up to 0.1; silence examples are
-background noise alone at a volume up to 1. Evaluation-time loading is deterministic: no shift
+background noise alone — at a volume uniform in [0, 1] as TFLM trains, or, for a
+`quiet_silence_fraction` of them, log-uniform over the 80 dB below that, so that a muted or
+distant microphone (near-digital silence, where PCAN lifts the noise floor) is silence too. Evaluation-time loading is deterministic: no shift
 and no noise, except silence, which gets a fixed noise segment chosen from its id.
 """
 from __future__ import annotations
@@ -65,6 +67,7 @@ class SpeechCommands:
     time_shift_ms: float = 100.0
     background_frequency: float = 0.8
     background_volume: float = 0.1
+    quiet_silence_fraction: float = 0.5
     seed: int = 59185
     name: str = "speech_commands"
     _index: dict[str, list[Example]] = field(default_factory=dict, init=False, repr=False)
@@ -159,7 +162,11 @@ class SpeechCommands:
             segment = self._noise_segment(noise_rng)
             if segment is None:
                 return np.zeros(n, dtype=np.int16)
-            audio = segment * float(noise_rng.uniform(0.0, 1.0))
+            if noise_rng.random() < self.quiet_silence_fraction:
+                volume = 10.0 ** (-float(noise_rng.uniform(0.0, 4.0)))
+            else:
+                volume = float(noise_rng.uniform(0.0, 1.0))
+            audio = segment * volume
         else:
             assert example.path is not None
             raw = read_wav(example.path, self.sample_rate_hz)

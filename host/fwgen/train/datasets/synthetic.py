@@ -67,8 +67,8 @@ class SyntheticKeywordSpec:
     keywords: tuple[str, ...] = ("yes", "no")
     unknown_words: tuple[str, ...] = tuple(w for w in SPEECH_COMMANDS_WORDS
                                            if w not in ("yes", "no"))
-    clips_per_keyword: int = 500
-    clips_per_unknown_word: int = 30
+    clips_per_keyword: int = 1500
+    clips_per_unknown_word: int = 45
     noise_seconds: float = 30.0
     clip_ms: int = 1000
     seed: int = 0

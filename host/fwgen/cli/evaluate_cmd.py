@@ -1,0 +1,55 @@
+"""`fwgen evaluate MODEL --data DIR`: float vs int8 clip-level accuracy, confusion matrix."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from fwgen.cli.base import Command
+from fwgen.errors import FwgenError
+
+LOG = logging.getLogger(__name__)
+
+
+class EvaluateCommand(Command):
+    name = "evaluate"
+    help = "float vs int8 clip-level accuracy of a model on a dataset, confusion matrix, JSON"
+    description = (
+        "Evaluate a model on one split of a dataset, float and int8 side by side (clip level:\n"
+        "patch probabilities are averaged per clip). MODEL is a .tflite (its sibling .keras,\n"
+        "if any, gives the float column) or a .keras/SavedModel (with its sibling .tflite).\n"
+        "Features come from fwgen's own frontend with the settings in the .tflite metadata or\n"
+        "--settings. Writes evaluation.json and confusion.png to --out.\n\n"
+        "  fwgen evaluate models/micro_speech/micro_speech.tflite --data synthetic")
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("model", type=Path, help=".tflite, .keras or SavedModel folder")
+        parser.add_argument("--data", required=True, help="dataset folder or 'synthetic'")
+        parser.add_argument("--settings", type=Path,
+                            help="settings JSON/YAML (frontend, classes) for models without "
+                                 "metadata")
+        parser.add_argument("--split", default="test", choices=["train", "validation", "test"])
+        parser.add_argument("--runtime", default="litert", choices=["litert", "tflm"],
+                            help="int8 interpreter (tflm: the TFLM interpreter, device oracle)")
+        parser.add_argument("--out", type=Path, help="folder for evaluation.json and "
+                                                     "confusion.png (default: beside MODEL)")
+
+    def invoke(self, args: argparse.Namespace) -> int:
+        if not args.model.exists():
+            raise FwgenError("model not found", where=str(args.model))
+        if args.data != "synthetic" and not Path(args.data).is_dir():
+            raise FwgenError("dataset folder not found", where=str(args.data))
+        if args.settings is not None and not args.settings.is_file():
+            raise FwgenError("settings file not found", where=str(args.settings))
+        out = args.out or (args.model.parent / f"{args.model.stem}-evaluation")
+
+        from fwgen.cli.train_cmd import print_evaluation  # noqa: PLC0415
+        from fwgen.train.evaluate import evaluate_model  # noqa: PLC0415  (loads TensorFlow)
+
+        report = evaluate_model(args.model, args.data, settings=args.settings, split=args.split,
+                                runtime=args.runtime, out_dir=out)
+        print_evaluation(report, f"{args.model.name}: {args.split} clips ({report['clips']})")
+        if "float_int8_agreement" in report:
+            print(f"float/int8 agreement: {100 * report['float_int8_agreement']:.1f} % of clips")
+        print(f"report: {out / 'evaluation.json'}  confusion matrix: {out / 'confusion.png'}")
+        return 0

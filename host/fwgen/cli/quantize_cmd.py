@@ -1,0 +1,71 @@
+"""`fwgen quantize MODEL.keras|SAVEDMODEL --data DIR`: full-int8 .tflite with metadata."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from fwgen.cli.base import Command
+from fwgen.errors import FwgenError
+
+LOG = logging.getLogger(__name__)
+
+
+class QuantizeCommand(Command):
+    name = "quantize"
+    help = "quantize a float Keras/SavedModel model to full int8 with a representative dataset"
+    description = (
+        "Post-training full-integer quantization (int8 weights, activations, input and output;\n"
+        "batch size 1) with representative features computed by fwgen's own frontend, then the\n"
+        "frontend settings, classes and smoothing embedded in the .tflite metadata.\n\n"
+        "Settings come from --settings FILE, from a zoo model (--zoo NAME), or from the\n"
+        "metadata of a .tflite beside MODEL.\n\n"
+        "  fwgen quantize build/train/micro_speech/micro_speech.keras --data synthetic")
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("model", type=Path, help="float model: .keras or SavedModel folder")
+        parser.add_argument("--data", required=True,
+                            help="dataset folder or 'synthetic' (calibration clips)")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--settings", type=Path, help="settings JSON/YAML (frontend fe.* "
+                                                         "keys, classes, smoothing)")
+        group.add_argument("--zoo", metavar="NAME", help="take the settings of a zoo model")
+        parser.add_argument("--out", type=Path, help="output .tflite (default: MODEL with "
+                                                     ".tflite suffix)")
+        parser.add_argument("--examples", type=int, default=300,
+                            help="representative clips (default 300)")
+
+    def invoke(self, args: argparse.Namespace) -> int:
+        from fwgen import zoo  # noqa: PLC0415
+        from fwgen.tflite.metadata import load_settings, read_model_metadata  # noqa: PLC0415
+
+        model: Path = args.model
+        if not model.exists():
+            raise FwgenError("model not found", where=str(model))
+        if not (model.suffix == ".keras" or (model.is_dir() and
+                                             (model / "saved_model.pb").is_file())):
+            raise FwgenError("expected a .keras file or a SavedModel folder", where=str(model))
+        if args.data != "synthetic" and not Path(args.data).is_dir():
+            raise FwgenError("dataset folder not found", where=str(args.data))
+        if args.examples < 1:
+            raise FwgenError("--examples must be at least 1")
+        out = args.out or model.with_suffix(".tflite")
+        if args.settings is not None:
+            metadata = load_settings(args.settings)
+        elif args.zoo is not None:
+            metadata = zoo.get_model(args.zoo).metadata
+        else:
+            sibling = model.with_suffix(".tflite")
+            metadata = read_model_metadata(sibling) if sibling.is_file() else None
+            if metadata is None:
+                raise FwgenError("no settings for this model", where=str(model),
+                                 hint="pass --settings FILE or --zoo NAME")
+
+        from fwgen.cli.train_cmd import RichProgress  # noqa: PLC0415
+        from fwgen.train.training import quantize_saved_model  # noqa: PLC0415  (TensorFlow)
+
+        with RichProgress() as progress:
+            path = quantize_saved_model(model, args.data, metadata, out,
+                                        examples=args.examples, progress=progress)
+        print(f"int8 model: {path} ({path.stat().st_size} bytes, metadata embedded)")
+        return 0
