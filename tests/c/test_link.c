@@ -117,7 +117,7 @@ static void test_roundtrip_and_chunking(void)
     CHECK(f.type == FWGEN_LINK_AUDIO && f.seq == 41 && f.length == sizeof payload);
     CHECK(memcmp(f.payload, payload, sizeof payload) == 0);
 
-    fwgen_link_audio_t audio;
+    fwgen_link_audio_t audio = {0};
     CHECK(fwgen_link_audio_unpack(f.payload, f.length, &audio) == FWGEN_OK);
     CHECK(audio.offset == fwgen_link_get_u32(payload));
     CHECK(audio.pcm_len == 596);
@@ -390,8 +390,8 @@ static void test_fuzz(void)
                 if (fwgen_link_rx_push(rx, wire[i], &f) == FWGEN_OK) {
                     CHECK(f.payload == rx->buf + FWGEN_LINK_HEADER_SIZE);
                     CHECK(FWGEN_LINK_FRAME_SIZE((size_t)f.length) <= rx->cap);
-                    uint16_t fixed;
-                    uint8_t unit, dir;
+                    uint16_t fixed = 0;
+                    uint8_t unit = 0, dir = 0;
                     CHECK(fwgen_link_type_info(f.type, &fixed, &unit, &dir));
                     CHECK(f.length >= fixed);
                 }
