@@ -28,9 +28,11 @@ class RunCommand(Command):
         parser.add_argument("wavs", nargs="+", type=Path, metavar="FILE.wav",
                             help="mono 16-bit WAV files at the model's sample rate")
         parser.add_argument("--pad-ms", type=int, default=None, metavar="MS",
-                            help="silence streamed before and after each clip (default: half the "
+                            help="audio streamed before and after each clip (default: half the "
                                  "model's window, so a clip-length keyword is seen by several "
-                                 "inferences)")
+                                 "inferences); detection times are given relative to the clip")
+        parser.add_argument("--pad", choices=["reflect", "zeros"], default="reflect",
+                            help="padding: the clip's mirrored edges (default) or digital zeros")
         parser.add_argument("--features", action="store_true", help="also stream FEATURES back")
         parser.add_argument("--logits", action="store_true", help="also stream LOGITS back")
         parser.add_argument("--out", type=Path, metavar="DIR",
@@ -52,7 +54,7 @@ class RunCommand(Command):
             print(f"fwgen run: {board.id} runs on its emulator twin {twin.id}", file=sys.stderr)
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
-                            pad_ms=args.pad_ms, features=args.features, logits=args.logits,
+                            pad_ms=args.pad_ms, pad_mode=args.pad, features=args.features, logits=args.logits,
                             out=args.out, timeout=args.timeout,
                             progress=None if args.json else lambda text: print(text, file=sys.stderr))
         for report in reports:

@@ -2,7 +2,7 @@
 
 `run_reference()` mirrors firmware/app/pipeline.c exactly (see pipeline.h): the C frontend
 (through `fwgen.frontend.Frontend`), the window and stride rule, the int8 conversion over the
-whole window, the generated model C (through `fwgen.compiler.run_on_host`) and the C detector
+whole window, the generated model C (through `fwgen.compiler.host.HostModel`) and the C detector
 (`fwgen.detect.NativeDetector`). Device results from QEMU or a board must equal it bit for bit.
 
 Public API::
@@ -57,7 +57,7 @@ def frame_time_ms(frame_index: int, window_size: int, window_step: int, sample_r
 def run_reference(samples: np.ndarray, frontend_settings, compiled, classes: Sequence[str],
                   smoothing, stride: int) -> ReferenceResult:
     """Run one stream through the host build of the firmware's C, as the app does."""
-    from fwgen.compiler import run_on_host
+    from fwgen.compiler.host import HostModel
     from fwgen.detect import NativeDetector
     from fwgen.frontend import Frontend
 
@@ -69,12 +69,13 @@ def run_reference(samples: np.ndarray, frontend_settings, compiled, classes: Seq
     n_channels = frontend_settings.n_channels
     window_frames = int(np.prod(compiled.input.shape)) // n_channels
     detector = NativeDetector(classes, smoothing)
+    model = HostModel(compiled)
     logits: list[np.ndarray] = []
     result = ReferenceResult(features=features, logits=np.zeros((0, len(classes)), np.int8))
     for index, f in enumerate(inference_frames(features.shape[0], window_frames, stride)):
         window = features[f + 1 - window_frames:f + 1]
         model_in = frontend.to_int8(window).reshape(compiled.input.shape)
-        out = np.asarray(run_on_host(compiled, model_in)).reshape(-1).astype(np.int8)
+        out = np.asarray(model.run(model_in)[0]).reshape(-1).astype(np.int8)
         logits.append(out)
         result.logit_frames.append(f)
         t = frame_time_ms(f, frontend_settings.window_size, frontend_settings.window_step,

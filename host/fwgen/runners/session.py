@@ -108,12 +108,31 @@ class ClipReport:
         return out
 
 
+PAD_MODES = ("reflect", "zeros")
+
+
+def pad_clip(samples: np.ndarray, pad: int, mode: str = "reflect") -> np.ndarray:
+    """The stream `fwgen run` sends for one clip: `pad` samples before and after it.
+
+    "reflect" mirrors the clip's own edges (no invented signal: a near-silent clip stays
+    near-silent, which digital zeros are not to a PCAN frontend); "zeros" pads with 0.
+    """
+    if mode not in PAD_MODES:
+        raise FwgenError(f"unknown padding {mode!r}", where="--pad", hint=f"one of {', '.join(PAD_MODES)}")
+    if pad <= 0 or samples.size == 0:
+        return samples.astype(np.int16, copy=False)
+    if mode == "zeros":
+        return np.pad(samples, pad).astype(np.int16)
+    return np.pad(samples, pad, mode="reflect" if samples.size > 1 else "edge").astype(np.int16)
+
+
 def default_project_dir(model_name: str, twin: Board) -> Path:
     return cache_dir() / "run" / f"{model_name}-{twin.id}"
 
 
 def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings: Path | None = None,
               stride: int = 1, smoothing: dict | None = None, pad_ms: int | None = None,
+              pad_mode: str = "reflect",
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session."""
@@ -135,14 +154,14 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
         pad_ms = deployment.frontend.sample_length_ms // 2
     if pad_ms < 0:
         raise FwgenError(f"--pad-ms must be >= 0, got {pad_ms}", where="--pad-ms")
-    pad = np.zeros(pad_ms * rate // 1000, dtype=np.int16)
+    pad = pad_ms * rate // 1000
     clips = []
     for wav in wavs:
         samples, wav_rate = read_wav(Path(wav))
         if wav_rate != rate:
             raise FwgenError(f"the audio is {wav_rate} Hz but the model expects {rate} Hz",
                              where=str(wav), hint="resample it first, e.g. sox in.wav -r 16000 out.wav")
-        clips.append((Path(wav), np.concatenate([pad, samples, pad])))
+        clips.append((Path(wav), pad_clip(samples, pad, pad_mode)))
     outputs = Output.DETECTIONS | Output.LOG
     if features:
         outputs |= Output.FEATURES
