@@ -1,0 +1,98 @@
+"""The .tflite reader and the graph/op validator: structure, and clear errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.compiler import compile_model
+from fwgen.errors import FwgenError
+from fwgen.tflite import read_model
+
+from compiler_helpers import mutate
+
+
+@pytest.fixture(scope="module")
+def micro_speech(shared_data):
+    return (shared_data / "micro_speech" / "micro_speech_quantized.tflite").read_bytes()
+
+
+def test_reads_micro_speech_graph(micro_speech):
+    m = read_model(micro_speech)
+    assert [op.opcode for op in m.operators] == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]
+    dw = m.operators[1]
+    assert dw.options["DepthMultiplier"] == 8
+    assert dw.options["Padding"] == "SAME"
+    assert dw.options["FusedActivationFunction"] == "RELU"
+    assert (dw.options["StrideH"], dw.options["StrideW"]) == (2, 2)
+    inp = m.tensors[m.inputs[0]]
+    assert inp.shape == (1, 1960) and inp.dtype == "int8"
+    assert inp.zero_point == -128 and inp.scale == pytest.approx(0.10171568)
+    filt = m.tensors[dw.inputs[1]]
+    assert filt.data.shape == (1, 10, 8, 8) and filt.data.dtype == np.int8
+    assert filt.quant.per_channel and filt.quant.scale.size == 8 and filt.quant.axis == 3
+    assert m.operators[0].options["NewShape"] == [-1, 49, 40, 1]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "only 0 bytes"),
+    (b"\x00" * 16, "TFL3"),
+])
+def test_rejects_non_models(data, message):
+    with pytest.raises(FwgenError, match=message):
+        read_model(data)
+
+
+def test_rejects_truncated_model(micro_speech):
+    for cut in (8, 100, 1000, len(micro_speech) // 2, len(micro_speech) - 1000):
+        with pytest.raises(FwgenError) as info:
+            compile_model(micro_speech[:cut])
+        assert "not a valid .tflite model" in str(info.value) or "operator" in str(info.value)
+
+
+def test_missing_file_is_a_user_error(tmp_path):
+    with pytest.raises(FwgenError, match="cannot read model"):
+        read_model(tmp_path / "absent.tflite")
+
+
+def test_unsupported_option_names_op_index_and_alternatives(micro_speech):
+    def tanh(m, s):
+        m.subgraphs[0].operators[1].builtinOptions.fusedActivationFunction = s.ActivationFunctionType.TANH
+    with pytest.raises(FwgenError) as info:
+        compile_model(mutate(micro_speech, tanh))
+    text = str(info.value)
+    assert "operator 1 (DEPTHWISE_CONV_2D)" in text and "TANH" in text and "RELU6" in text
+
+
+def test_unsupported_op_names_op_index_and_supported_list(micro_speech):
+    def to_tanh(m, s):
+        m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex].builtinCode = s.BuiltinOperator.TANH
+        m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex].deprecatedBuiltinCode = s.BuiltinOperator.TANH
+    with pytest.raises(FwgenError) as info:
+        compile_model(mutate(micro_speech, to_tanh))
+    text = str(info.value)
+    assert "operator 3 (TANH)" in text and "CONV_2D" in text and "SOFTMAX" in text
+
+
+def test_float_only_model_is_rejected(micro_speech):
+    def to_float(m, s):
+        for t in m.subgraphs[0].tensors:
+            data = m.buffers[t.buffer].data
+            if t.type == s.TensorType.INT8 and (data is None or len(data) == 0):
+                t.type = s.TensorType.FLOAT32
+                t.quantization = None
+    with pytest.raises(FwgenError, match="no int8 activations|float"):
+        compile_model(mutate(micro_speech, to_float))
+
+
+def test_float_tensor_inside_graph_is_rejected(micro_speech):
+    def float_middle(m, s):
+        t = m.subgraphs[0].tensors[2]  # Relu: between DEPTHWISE_CONV_2D and FULLY_CONNECTED
+        t.type = s.TensorType.FLOAT32
+    with pytest.raises(FwgenError) as info:
+        compile_model(mutate(micro_speech, float_middle))
+    assert "operator 1" in str(info.value) or "operator 2" in str(info.value)
+
+
+def test_bad_model_name_is_rejected(micro_speech):
+    with pytest.raises(FwgenError, match="C identifier"):
+        compile_model(micro_speech, name="My-Model")
