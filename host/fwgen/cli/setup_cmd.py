@@ -17,4 +17,9 @@ class SetupCommand(Command):
     def invoke(self, args: argparse.Namespace) -> int:
         lib = native.build_core()
         print(f"host library: {lib}")
+        # PlatformIO offline: tool-scons from PyPI's scons into the core dir `pio run` uses.
+        from fwgen.project.platformio import core_dir, provision
+
+        package = provision()
+        print(f"PlatformIO core: {core_dir()} (tool-scons at {package})")
         return 0
