@@ -133,9 +133,21 @@ class Frontend:
     """The C frontend on the host, streaming; see the module docstring."""
 
     def __init__(self, settings: FrontendSettings | dict[str, Any] | str, output: str | None = None):
-        self.settings = load_settings(settings, output_dtype=output)
-        self.output = self.settings.output_dtype
-        self.tables = compute_tables(self.settings)
+        settings = load_settings(settings, output_dtype=output)
+        self._setup(settings, compute_tables(settings))
+
+    @classmethod
+    def from_tables(cls, tables: FrontendTables, output: str | None = None) -> "Frontend":
+        """A frontend running explicit tables (e.g. an experimental window; normally use
+        `Frontend(settings)`, which computes them)."""
+        frontend = cls.__new__(cls)
+        frontend._setup(tables.settings.with_output(output) if output else tables.settings, tables)
+        return frontend
+
+    def _setup(self, settings: FrontendSettings, tables: FrontendTables) -> None:
+        self.settings = settings
+        self.output = settings.output_dtype
+        self.tables = tables
         lib = _lib()
         self._lib = lib
         self._config, self._keep = build_config(self.tables, lib.fwgen_abi_version())
