@@ -1,0 +1,94 @@
+"""Whole models built with Keras and quantized with TF's converter: bit-exact with TFLM,
+arena targets. Conversions are slow, so the .tflite files are cached for the session."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.compiler import testmodels
+from fwgen.compiler.reference import TflmModel
+from fwgen.compiler.validate import random_inputs
+from fwgen.tflite import read_model
+
+from compiler_helpers import compare_with_tflm
+
+pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("quantized-models")
+
+
+@pytest.fixture(scope="session")
+def yamnet(model_cache):
+    return testmodels.cached(model_cache, "yamnet_256", testmodels.yamnet_256)
+
+
+def _params(data: bytes) -> int:
+    m = read_model(data)
+    return sum(t.size for t in m.tensors if t.is_constant and t.dtype == "int8")
+
+
+def test_yamnet_256_structure(yamnet):
+    m = read_model(yamnet)
+    ops = [op.opcode for op in m.operators]
+    assert ops.count("CONV_2D") == 6 and ops.count("DEPTHWISE_CONV_2D") == 5
+    assert ops[-3:] == ["MEAN", "FULLY_CONNECTED", "SOFTMAX"]
+    assert m.tensors[m.inputs[0]].shape == (1, 96, 64, 1)
+    assert 125_000 <= _params(yamnet) <= 140_000   # ~132 K weights (10-class head)
+
+
+def test_yamnet_256_bit_exact_and_under_100_kb(yamnet):
+    diff, total, compiled = compare_with_tflm(yamnet, runs=3, seed=5)
+    assert total == 30 and diff == 0
+    assert compiled.arena_bytes <= 100_000
+    tflm = TflmModel(yamnet)
+    tflm.run(random_inputs(compiled.inputs, 1)[0])
+    assert compiled.arena_bytes < 0.65 * tflm.arena_used_bytes()
+    assert compiled.macs == pytest.approx(23.9e6, rel=0.01)
+
+
+def test_yamnet_256_trunk_bit_exact(model_cache):
+    # the full model averages 24,576 activations into 256: compare every trunk activation too
+    data = testmodels.cached(model_cache, "yamnet_256_trunk", testmodels.yamnet_256_trunk)
+    diff, total, compiled = compare_with_tflm(data, runs=2, seed=6)
+    assert total == 2 * 12 * 8 * 256 and diff == 0
+    assert compiled.arena_bytes <= 100_000
+
+
+def test_mobilenet_v3_block_bit_exact(model_cache):
+    data = testmodels.cached(model_cache, "mobilenet_v3_block", testmodels.mobilenet_v3_block)
+    ops = {op.opcode for op in read_model(data).operators}
+    assert {"HARD_SWISH", "MUL", "ADD", "MEAN", "DEPTHWISE_CONV_2D", "CONV_2D", "LOGISTIC"} <= ops
+    diff, total, compiled = compare_with_tflm(data, runs=10, seed=7)
+    assert total == 50 and diff == 0
+    out = [compiled.output.shape]
+    assert out == [(1, 5)]
+
+
+def test_float_io_model_bit_exact(model_cache):
+    """A float-in/float-out model (QUANTIZE ... DEQUANTIZE at the edges)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    def build() -> bytes:
+        tf.keras.utils.set_random_seed(3)
+        inputs = tf.keras.Input(shape=(6, 6, 3), batch_size=1)
+        x = tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+        x = tf.keras.layers.GlobalAveragePooling2D()(x)
+        model = tf.keras.Model(inputs, tf.keras.layers.Dense(3)(x))
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        rng = np.random.default_rng(0)
+        conv.representative_dataset = lambda: ([rng.normal(size=(1, 6, 6, 3)).astype(np.float32)]
+                                               for _ in range(8))
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        return bytes(conv.convert())
+
+    data = testmodels.cached(model_cache, "float_io_conv", build)
+    m = read_model(data)
+    assert m.tensors[m.inputs[0]].dtype == "float32" and m.tensors[m.outputs[0]].dtype == "float32"
+    assert m.operators[0].opcode == "QUANTIZE" and m.operators[-1].opcode == "DEQUANTIZE"
+    diff, total, compiled = compare_with_tflm(data, runs=10, seed=8)
+    assert total == 30 and diff == 0
+    assert compiled.input.dtype == "float32" and "float" in compiled.files["model.h"]
