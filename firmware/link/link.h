@@ -40,6 +40,7 @@
  *   with -DFWGEN_LINK_MAX_PAYLOAD=N. A smaller rx buffer lowers HELLO.rx_max_payload.
  *
  * USE FROM AN APP (UART bytes in -> decoder -> AUDIO to the frontend; results -> UART)
+ *   A complete, compiled and tested version of this is tests/c/test_link_app.c.
  *
  *   static uint8_t rx_buf[FWGEN_LINK_RX_BUFFER_SIZE], tx_buf[FWGEN_LINK_TX_BUFFER_SIZE];
  *   static fwgen_link_t link;
@@ -50,33 +51,43 @@
  *       .tx_buffer = tx_buf, .tx_buffer_size = sizeof tx_buf,
  *       .audio_window = AUDIO_RING_SAMPLES, .write = uart_write, .write_ctx = NULL };
  *   fwgen_link_init(&link, &cfg);
- *   fwgen_link_hello_t hello = { ...; .audio_window = AUDIO_RING_SAMPLES,
- *                                .rx_max_payload = fwgen_link_rx_max_payload(&link) };
- *   fwgen_link_send_hello(&link, &hello);
- *   for (;;) {
- *       uint8_t chunk[64]; size_t n = uart_read_some(chunk, sizeof chunk), used;
+ *   send_hello();   // fwgen_link_hello_t with .audio_window = AUDIO_RING_SAMPLES,
+ *                   // .rx_max_payload = fwgen_link_rx_max_payload(&link), board, rates...
+ *   for (;;) {                                        // the main loop
+ *       size_t n = uart_read_some(chunk, sizeof chunk), used;
  *       for (size_t at = 0; at < n; at += used) {
  *           fwgen_link_frame_t f;
- *           if (fwgen_link_receive(&link, chunk + at, n - at, &used, &f) != FWGEN_OK) continue;
- *           switch (f.type) {
- *           case FWGEN_LINK_AUDIO: {
- *               fwgen_link_audio_t a;
- *               fwgen_link_audio_unpack(f.payload, f.length, &a);   // cannot fail: checked
- *               if (fwgen_link_audio_accept(&link, &a) == FWGEN_OK)
- *                   for (size_t i = 0; i < a.pcm_len / 2u; i++)
- *                       ring_push(fwgen_link_audio_sample(&a, i));
- *               break; }
- *           case FWGEN_LINK_CONFIG: ... fwgen_link_config_unpack(...) ...; break;
- *           case FWGEN_LINK_PING:   { fwgen_link_ping_t p; fwgen_link_ping_unpack(f.payload,
- *                                     f.length, &p); fwgen_link_pong_t r = { p.token };
- *                                     fwgen_link_send_pong(&link, &r); break; }
- *           case FWGEN_LINK_END:    ... fwgen_link_audio_end(); drain; send STATS; END ...
- *           case FWGEN_LINK_RESET:  ... reset pipeline; fwgen_link_audio_reset(); HELLO ...
- *           }
+ *           if (fwgen_link_receive(&link, chunk + at, n - at, &used, &f) == FWGEN_OK)
+ *               handle(&f);
  *       }
- *       while (ring has a hop) { run frontend/inference/detector; send results;
- *                                fwgen_link_audio_consumed(&link, hop); }
- *       fwgen_link_audio_service(&link);   // sends CREDIT when due
+ *       while (ring_count >= HOP) {                   // frontend / model / detector
+ *           ...process one hop; fwgen_link_send_features/_logits/_detection() if enabled...
+ *           fwgen_link_audio_consumed(&link, HOP);
+ *       }
+ *       fwgen_link_audio_service(&link);              // sends CREDIT when due
+ *   }
+ *
+ *   static void handle(const fwgen_link_frame_t *f) {
+ *       switch (f->type) {                            // types and sizes are already checked
+ *       case FWGEN_LINK_AUDIO: {
+ *           fwgen_link_audio_t a;
+ *           fwgen_link_audio_unpack(f->payload, f->length, &a);
+ *           if (fwgen_link_audio_accept(&link, &a) == FWGEN_OK)     // else: dropped, counted
+ *               for (size_t i = 0; i < a.pcm_len / 2u; i++)
+ *                   ring_push(fwgen_link_audio_sample(&a, i));
+ *           break; }
+ *       case FWGEN_LINK_CONFIG: { fwgen_link_config_t c; fwgen_link_config_unpack(f->payload,
+ *           f->length, &c); outputs = c.outputs; if (c.stride_frames) stride = ...; break; }
+ *       case FWGEN_LINK_PING: { fwgen_link_ping_t p; fwgen_link_ping_unpack(f->payload,
+ *           f->length, &p); fwgen_link_pong_t r = { p.token }; fwgen_link_send_pong(&link, &r);
+ *           break; }
+ *       case FWGEN_LINK_END: { fwgen_link_end_t e; fwgen_link_end_unpack(f->payload, f->length,
+ *           &e); fwgen_link_audio_end(&link, e.total_samples); process the remaining hops;
+ *           fwgen_link_audio_consumed(&link, leftover partial hop); send STATS, then
+ *           END{samples processed}; break; }
+ *       case FWGEN_LINK_RESET: reset frontend, detector, counters and the ring;
+ *           fwgen_link_audio_reset(&link); send_hello(); break;
+ *       }
  *   }
  *
  *   STATS: fill the pipeline counters, then fwgen_link_fill_stats(&link, &stats) adds the

@@ -191,10 +191,12 @@ static inline void fwgen_link_hello_pack(const fwgen_link_hello_t *m, uint8_t *o
     out[61] = (uint8_t)m->cycle_unit;
 }
 
-/* Decodes a HELLO payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a HELLO payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_hello_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_hello_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_HELLO_SIZE || (len - FWGEN_LINK_HELLO_SIZE) % 1 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -253,10 +255,12 @@ static inline void fwgen_link_audio_pack(const fwgen_link_audio_t *m, uint8_t *o
     fwgen_link_put_u32(out + 0, m->offset);
 }
 
-/* Decodes a AUDIO payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a AUDIO payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_audio_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_audio_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_AUDIO_SIZE || (len - FWGEN_LINK_AUDIO_SIZE) % 2 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -301,10 +305,12 @@ static inline void fwgen_link_credit_pack(const fwgen_link_credit_t *m, uint8_t 
     fwgen_link_put_u32(out + 8, m->lost);
 }
 
-/* Decodes a CREDIT payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a CREDIT payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_credit_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_credit_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_CREDIT_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -347,10 +353,12 @@ static inline void fwgen_link_config_pack(const fwgen_link_config_t *m, uint8_t 
     fwgen_link_put_u16(out + 1, m->stride_frames);
 }
 
-/* Decodes a CONFIG payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a CONFIG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_config_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_config_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_CONFIG_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -395,10 +403,12 @@ static inline void fwgen_link_features_pack(const fwgen_link_features_t *m, uint
     out[4] = (uint8_t)m->dtype;
 }
 
-/* Decodes a FEATURES payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a FEATURES payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_features_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_features_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_FEATURES_SIZE || (len - FWGEN_LINK_FEATURES_SIZE) % 1 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -444,10 +454,12 @@ static inline void fwgen_link_logits_pack(const fwgen_link_logits_t *m, uint8_t 
     fwgen_link_put_u32(out + 4, m->frame_index);
 }
 
-/* Decodes a LOGITS payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a LOGITS payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_logits_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_logits_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_LOGITS_SIZE || (len - FWGEN_LINK_LOGITS_SIZE) % 1 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -499,10 +511,12 @@ static inline void fwgen_link_detection_pack(const fwgen_link_detection_t *m, ui
     out[14] = (uint8_t)m->score;
 }
 
-/* Decodes a DETECTION payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a DETECTION payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_detection_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_detection_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_DETECTION_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -592,10 +606,12 @@ static inline void fwgen_link_stats_pack(const fwgen_link_stats_t *m, uint8_t *o
     fwgen_link_put_u32(out + 73, m->uptime_ms);
 }
 
-/* Decodes a STATS payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a STATS payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_stats_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_stats_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_STATS_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -652,10 +668,12 @@ static inline void fwgen_link_log_pack(const fwgen_link_log_t *m, uint8_t *out)
     out[0] = (uint8_t)m->level;
 }
 
-/* Decodes a LOG payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a LOG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_log_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_log_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_LOG_SIZE || (len - FWGEN_LINK_LOG_SIZE) % 1 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -694,10 +712,12 @@ static inline void fwgen_link_end_pack(const fwgen_link_end_t *m, uint8_t *out)
     fwgen_link_put_u32(out + 0, m->total_samples);
 }
 
-/* Decodes a END payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a END payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_end_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_end_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_END_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -744,10 +764,12 @@ static inline void fwgen_link_error_pack(const fwgen_link_error_t *m, uint8_t *o
     fwgen_link_put_u32(out + 2, m->detail);
 }
 
-/* Decodes a ERROR payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a ERROR payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_error_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_error_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len < FWGEN_LINK_ERROR_SIZE || (len - FWGEN_LINK_ERROR_SIZE) % 1 != 0) {
         return FWGEN_ERR_FORMAT;
     }
@@ -788,10 +810,12 @@ static inline void fwgen_link_ping_pack(const fwgen_link_ping_t *m, uint8_t *out
     fwgen_link_put_u32(out + 0, m->token);
 }
 
-/* Decodes a PING payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a PING payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_ping_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_ping_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_PING_SIZE) {
         return FWGEN_ERR_FORMAT;
     }
@@ -829,10 +853,12 @@ static inline void fwgen_link_pong_pack(const fwgen_link_pong_t *m, uint8_t *out
     fwgen_link_put_u32(out + 0, m->token);
 }
 
-/* Decodes a PONG payload; FWGEN_ERR_FORMAT when its length does not fit the layout. */
+/* Decodes a PONG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
 static inline fwgen_status_t fwgen_link_pong_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_pong_t *m)
 {
+    memset(m, 0, sizeof *m);
     if (len != FWGEN_LINK_PONG_SIZE) {
         return FWGEN_ERR_FORMAT;
     }

@@ -1,6 +1,7 @@
-"""Runs the C unit test of firmware/link (tests/c/test_link.c): as CMake builds it, and again
-compiled with AddressSanitizer + UndefinedBehaviorSanitizer (link.c and the test only, so it
-stays cheap and independent of the rest of the library)."""
+"""Runs the C tests of firmware/link (tests/c/test_link.c: codec, errors, flow control, fuzz;
+tests/c/test_link_app.c: the app usage documented in link.h driven through a whole stream) as
+CMake builds them, and again compiled with AddressSanitizer + UndefinedBehaviorSanitizer
+(link.c and the test only, so it stays cheap and independent of the rest of the library)."""
 from __future__ import annotations
 
 import os
@@ -12,9 +13,13 @@ import pytest
 from fwgen import native
 
 
-def test_c_link_test_passes_in_the_cmake_build():
-    exe = native.build_core().parent / "test_link"
-    assert exe.exists(), "CMake did not build tests/c/test_link.c"
+C_TESTS = ["test_link", "test_link_app"]
+
+
+@pytest.mark.parametrize("name", C_TESTS)
+def test_c_link_test_passes_in_the_cmake_build(name):
+    exe = native.build_core().parent / name
+    assert exe.exists(), f"CMake did not build tests/c/{name}.c"
     proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all checks passed" in proc.stdout
@@ -28,15 +33,16 @@ def _sanitizers_work(cc: str, tmp_path) -> bool:
     return proc.returncode == 0 and subprocess.run([str(tmp_path / "probe")]).returncode == 0
 
 
-def test_c_link_test_is_clean_under_asan_and_ubsan(repo_root, tmp_path):
+@pytest.mark.parametrize("name", C_TESTS)
+def test_c_link_test_is_clean_under_asan_and_ubsan(repo_root, tmp_path, name):
     cc = os.environ.get("CC", "cc")
     if shutil.which(cc) is None or not _sanitizers_work(cc, tmp_path):
         pytest.skip(f"{cc} cannot build sanitized binaries here")
-    exe = tmp_path / "test_link_asan"
+    exe = tmp_path / f"{name}_asan"
     subprocess.run([cc, "-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                     "-fno-omit-frame-pointer", f"-I{repo_root / 'firmware'}",
-                    str(repo_root / "firmware/link/link.c"), str(repo_root / "tests/c/test_link.c"),
+                    str(repo_root / "firmware/link/link.c"), str(repo_root / f"tests/c/{name}.c"),
                     "-o", str(exe)], check=True, capture_output=True)
     proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0"})
