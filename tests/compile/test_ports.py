@@ -1,0 +1,83 @@
+"""Every port builds (port smoke app) for every board and twin, with the right core/FPU ABI,
+a vector table at the image start and a reset vector inside it. `pio run` is run by hand in
+the rendered folder, as a user would."""
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from fwgen.boards import get_board, load_boards
+from fwgen.project.platformio import pio_environment, provision
+from fwgen.project.render import ProjectSpec, render_project
+
+BOARDS = sorted(load_boards())
+
+# (core, fpu) -> readelf -A lines that must be present / absent
+ATTRIBUTES = {
+    ("cortex-m33", "fpv5-sp-d16"): (["Tag_CPU_arch: v8-M.mainline", "Tag_FP_arch: FPv5/FP-D16 for ARMv8",
+                                     "Tag_ABI_HardFP_use: SP only", "Tag_ABI_VFP_args: VFP registers",
+                                     "Tag_DSP_extension: Allowed"], []),
+    ("cortex-m4", "fpv4-sp-d16"): (["Tag_CPU_arch: v7E-M", "Tag_FP_arch: VFPv4-D16",
+                                    "Tag_ABI_HardFP_use: SP only", "Tag_ABI_VFP_args: VFP registers"], []),
+    ("cortex-m7", "fpv5-d16"): (["Tag_CPU_arch: v7E-M", "Tag_FP_arch: FPv5/FP-D16 for ARMv8",
+                                 "Tag_ABI_VFP_args: VFP registers"], ["Tag_ABI_HardFP_use: SP only"]),
+}
+
+
+def check_elf_abi(board, elf) -> None:
+    text = subprocess.run(["arm-none-eabi-readelf", "-A", str(elf)], capture_output=True,
+                          text=True, check=True).stdout
+    present, absent = ATTRIBUTES[(board.core, board.fpu)]
+    for line in present:
+        assert line in text, f"{board.id}: {line!r} missing from\n{text}"
+    for line in absent:
+        assert line not in text, f"{board.id}: unexpected {line!r}"
+
+
+@pytest.fixture(scope="module")
+def smoke_elfs(tmp_path_factory):
+    provision()
+    cache: dict[str, object] = {}
+
+    def build(board_id: str):
+        if board_id not in cache:
+            board = get_board(board_id)
+            out = tmp_path_factory.mktemp(f"smoke-{board_id}")
+            render_project(ProjectSpec(board=board, app="smoke", include_twin=False), out)
+            proc = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(out)],
+                                  capture_output=True, text=True, env=pio_environment())
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            assert "warning:" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+            cache[board_id] = out / ".pio" / "build" / board_id / "firmware.elf"
+        return cache[board_id]
+    return build
+
+
+@pytest.mark.parametrize("board_id", BOARDS)
+def test_port_builds_with_the_right_abi(smoke_elfs, board_id):
+    board = get_board(board_id)
+    elf = smoke_elfs(board_id)
+    check_elf_abi(board, elf)
+    with open(elf, "rb") as handle:
+        f = ELFFile(handle)
+        vectors = f.get_section_by_name(".isr_vector")
+        assert vectors["sh_addr"] == board.memory.flash.origin
+        sp, reset = struct.unpack_from("<II", vectors.data(), 0)
+        ram = board.memory.ram
+        assert ram.origin < sp <= ram.origin + ram.length
+        assert reset & 1, "reset vector must be a Thumb address"
+        flash = board.memory.flash
+        assert flash.origin <= (reset & ~1) < flash.origin + flash.length
+        symbols = {s.name: s["st_value"] for s in f.get_section_by_name(".symtab").iter_symbols()}
+        assert symbols["Reset_Handler"] | 1 == reset
+        assert symbols["_estack"] == sp
+        if not board.is_emulator:
+            # the UART interrupt vector is the port's receive handler, right after the 16 core ones
+            irq_table = symbols["fwgen_port_irq_vectors"]
+            assert irq_table == flash.origin + 16 * 4
+            size = f.get_section_by_name(".isr_vector")["sh_size"]
+            assert size == (16 + board.uart.irq + 1) * 4
