@@ -7,14 +7,15 @@
  *   3. mel[c] = sum_k weight[c][k] * |X[k]|       (magnitude, not power)
  *   4. out[c] = logf(mel[c] + log_offset)
  *
- * Numerics (float32, same bits on host and device): the FFT's rounding noise floor follows the
- * energy of its input, which buries quiet mel bands of loud low-frequency frames (speech). So
- * each frame also forms the circularly pre-emphasized v[n] = u[n] - a u[n-1 mod N], whose
- * spectrum is exactly V[k] = X[k] (1 - a exp(-2 pi i k / N)), and transforms v instead of u when
- * sum v^2 < FWGEN_LOGMEL_PREEMPH_SWITCH * sum u^2, then scales |V[k]| by preemph_inv_gain[k] =
- * 1 / |1 - a exp(-2 pi i k / N)|. Both paths compute the same mathematical |X[k]|. Each
- * product x[n] * w[n] uses a window split into a high part with 8 significant bits (exact
- * product with an int16) and a low part, so u[n] and v[n] are rounded about once.
+ * Numerics (float32, same bits on host and device): an FFT's rounding noise floor follows the
+ * energy of its input, which would bury quiet mel bands of loud frames (speech is loud at low
+ * frequencies and quiet at high ones). So each frame is transformed twice: u, and the circularly
+ * pre-emphasized v[n] = u[n] - a u[n-1 mod N], whose spectrum is exactly
+ * V[k] = X[k] (1 - a exp(-2 pi i k / N)). Bin k takes |V[k]| * preemph_inv_gain[k] when
+ * sum(v^2) * preemph_inv_gain[k]^2 < sum(u^2) (the lower expected noise floor), else |U[k]|;
+ * both are the same mathematical |X[k]|. The window products x[n] * w[n] use a window split
+ * into a high part with 8 significant bits (exact times an int16) and a low part, so u[n] and
+ * v[n] are rounded about once. The FFT is radix 4 (fewer roundings than radix 2).
  *
  * All tables (window, FFT twiddles, bit reversal, sparse mel weights) are computed by fwgen in
  * Python (fwgen.frontend.logmel) and either rendered into `static const` data
@@ -47,14 +48,11 @@ extern "C" {
 /* Limits checked by fwgen_logmel_init (the Python settings validation uses the same). */
 #define FWGEN_LOGMEL_MIN_FFT_LENGTH 16u
 #define FWGEN_LOGMEL_MAX_FFT_LENGTH 4096u
-/* Pre-emphasis is used for frames whose pre-emphasized energy is below this fraction of the
- * plain energy (1: whichever FFT input has less energy). */
-#define FWGEN_LOGMEL_PREEMPH_SWITCH 1.0f
 
-/* Bytes of working buffer for a configuration (use for static allocation):
- * the int16 input window plus fft_length floats of FFT scratch, each rounded up to 8 bytes. */
+/* Bytes of working buffer for a configuration (use for static allocation): the int16 input
+ * window rounded up to 8 bytes, plus 2 * fft_length floats of FFT scratch. */
 #define FWGEN_LOGMEL_BUFFER_BYTES(window_size, fft_length) \
-    ((((size_t)(window_size) * 2u + 7u) & ~(size_t)7u) + (size_t)(fft_length) * 4u)
+    ((((size_t)(window_size) * 2u + 7u) & ~(size_t)7u) + (size_t)(fft_length) * 8u)
 
 /*
  * Configuration: sizes plus pointers to constant tables. Never modified by the library.
@@ -69,7 +67,9 @@ extern "C" {
  * preemph_lo   [in] window_size floats: a * w[n] - preemph_hi[n]
  * preemph_inv_gain [in] fft_length/2+1 floats: 1 / |1 - a exp(-2 pi i k / N)|
  * twiddles     [in] fft_length/2 pairs {cos(2*pi*k/N), -sin(2*pi*k/N)}, k = 0 .. N/2-1
- * bitrev       [in] fft_length/2 entries: bit-reversal permutation of log2(N/2) bits
+ * permutation  [in] fft_length/2 entries: FFT input order; position p holds complex sample
+ *                   permutation[p] (base-4 digit reversal; with N/2 = 2 * 4^k each half in
+ *                   that order, even samples first)
  * band_start   [in] n_channels first FFT bins, each band within 0 .. fft_length/2
  * band_len     [in] n_channels band widths in bins (0 allowed: the channel is log(offset))
  * band_weights [in] sum(band_len) floats: HTK triangle weights, bands concatenated in order
@@ -86,7 +86,7 @@ typedef struct {
     const float *preemph_lo;
     const float *preemph_inv_gain;
     const float *twiddles;
-    const uint16_t *bitrev;
+    const uint16_t *permutation;
     const uint16_t *band_start;
     const uint16_t *band_len;
     const float *band_weights;
@@ -95,7 +95,7 @@ typedef struct {
 /* Streaming state. Opaque to callers: set up by fwgen_logmel_init, cleared by _reset. */
 typedef struct {
     int16_t *input;       /* window_size samples: the current (partial) window */
-    float *scratch;       /* fft_length floats: FFT work area */
+    float *scratch;       /* 2 * fft_length floats: FFT work area */
     uint32_t input_used;  /* samples currently held in input[] */
     uint32_t frames;      /* frames emitted since init/reset */
 } fwgen_logmel_state_t;
@@ -147,7 +147,7 @@ fwgen_status_t fwgen_logmel_process_many(const fwgen_logmel_config_t *cfg, fwgen
 
 /*
  * One frame from exactly window_size samples, no streaming state (same arithmetic as _process).
- * scratch [in,out] fft_length floats of work area.
+ * scratch [in,out] 2 * fft_length floats of work area.
  */
 fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, const int16_t *window_samples,
                                           float *scratch, float *frame);
@@ -162,10 +162,11 @@ fwgen_status_t fwgen_logmel_quantize_s8(const float *in, size_t n, float scale, 
 
 /*
  * Float32 real FFT used by the frontend, exposed for tests.
- * data [in,out] fft_length floats in; out: packed spectrum {X0.re, X(N/2).re, X1.re, X1.im, ...}
- * (bins 1 .. N/2-1 as re/im pairs; bin 0 and N/2 are real).
+ * in  [in]  fft_length floats
+ * out [out] fft_length floats (not aliasing in): packed spectrum {X0.re, X(N/2).re, X1.re,
+ *           X1.im, X2.re, ...}: bins 1 .. N/2-1 as re/im pairs; bins 0 and N/2 are real
  */
-fwgen_status_t fwgen_logmel_rfft(const fwgen_logmel_config_t *cfg, float *data);
+fwgen_status_t fwgen_logmel_rfft(const fwgen_logmel_config_t *cfg, const float *in, float *out);
 
 #ifdef __cplusplus
 }

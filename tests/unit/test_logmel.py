@@ -171,6 +171,17 @@ def test_real_fft_matches_numpy(frontends):
         assert np.abs(got - want).max() <= 2e-6 * max(1.0, np.abs(want).max())
 
 
+@pytest.mark.parametrize("fft_length", [16, 32, 64, 128, 256, 1024, 2048, 4096])
+def test_real_fft_all_sizes(fft_length):
+    """Radix-4 stages alone (N/2 a power of four) and with the final radix-2 stage."""
+    fe = LogMelFrontend({"fe.fft_length": fft_length, "fe.window_size_ms": fft_length / 16,
+                         "fe.window_step_ms": 1, "fe.filterbank_n_channels": 4,
+                         "fe.filterbank_lower_band_limit": 1000.0})
+    x = np.random.default_rng(fft_length).normal(size=fft_length).astype(np.float32)
+    want = np.fft.rfft(x.astype(np.float64))
+    assert np.abs(fe.rfft(x) - want).max() <= 1e-6 * np.abs(want).max()
+
+
 @pytest.mark.parametrize("fft_length, window_ms, step_ms, channels", [
     (256, 16, 8, 40), (1024, 64, 32, 80), (64, 4, 4, 8)])
 def test_other_sizes_match_reference(shared_data, fft_length, window_ms, step_ms, channels):
@@ -306,7 +317,7 @@ def test_rendered_tables_compile_and_equal_the_binding_bit_for_bit(shared_data, 
 
 
 def test_buffer_size_for_yamnet(frontends):
-    assert frontends[1e-3].buffer_size == 800 + 512 * 4
+    assert frontends[1e-3].buffer_size == 800 + 2 * 512 * 4
     assert "FWGEN_LOGMEL_BUFFER_BYTES(FWGEN_LOGMEL_WINDOW_SIZE, FWGEN_LOGMEL_FFT_LENGTH)" in \
         render_logmel_tables({})["logmel_tables.h"]
 

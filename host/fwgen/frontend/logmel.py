@@ -225,7 +225,7 @@ class LogMelTables:
     preemph_lo: np.ndarray    # float32 [window_size]: the rest
     preemph_inv_gain: np.ndarray  # float32 [n_bins]: 1 / |1 - a exp(-2 pi i k/N)|
     twiddles: np.ndarray      # float32 [fft_length/2, 2]: cos(2 pi k/N), -sin(2 pi k/N)
-    bitrev: np.ndarray        # uint16 [fft_length/2]
+    permutation: np.ndarray   # uint16 [fft_length/2]: FFT input order (see fft_permutation)
     band_start: np.ndarray    # uint16 [n_channels]
     band_len: np.ndarray      # uint16 [n_channels]
     band_weights: np.ndarray  # float32 [sum(band_len)]: HTK triangle weights
@@ -274,6 +274,32 @@ def preemphasis_gain(settings: LogMelSettings) -> np.ndarray:
     return np.abs(1.0 - PREEMPHASIS * np.exp(-2j * np.pi * k / settings.fft_length))
 
 
+def _digit_reverse4(m: int) -> list[int]:
+    digits = (m.bit_length() - 1) // 2
+    out = []
+    for i in range(m):
+        value, rev = i, 0
+        for _ in range(digits):
+            rev, value = rev * 4 + value % 4, value // 4
+        out.append(rev)
+    return out
+
+
+def fft_permutation(m: int) -> np.ndarray:
+    """Input order of the C's m-point complex FFT (radix-4 stages, plus radix-2 if m = 2*4^k).
+
+    Position p holds complex sample permutation[p]: base-4 digit reversal when m is a power of
+    four; otherwise the even samples' digit-reversed order in the first half, the odd samples'
+    in the second.
+    """
+    if m & (m - 1) or m < 4:
+        raise FwgenError(f"the FFT size {m} must be a power of two >= 4")
+    if (m.bit_length() - 1) % 2 == 0:
+        return np.array(_digit_reverse4(m), dtype=np.uint16)
+    half = _digit_reverse4(m // 2)
+    return np.array([2 * half[p % (m // 2)] + p // (m // 2) for p in range(m)], dtype=np.uint16)
+
+
 def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMelTables:
     s = parse_settings(settings)
     n = np.arange(s.window_size, dtype=np.float64)
@@ -285,8 +311,7 @@ def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMe
     k = np.arange(half, dtype=np.float64)
     twiddles = np.stack([np.cos(2.0 * np.pi * k / s.fft_length),
                          -np.sin(2.0 * np.pi * k / s.fft_length)], axis=1).astype(np.float32)
-    bits = max(1, (half - 1).bit_length())
-    bitrev = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(half)], dtype=np.uint16)
+    permutation = fft_permutation(half)
     mel = mel_weight_matrix(s)
     dense = mel.astype(np.float32)
     starts, lens, weights = [], [], []
@@ -306,7 +331,7 @@ def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMe
     return LogMelTables(
         settings=s, window_hi=window_hi, window_lo=window_lo, preemph_hi=preemph_hi,
         preemph_lo=preemph_lo, preemph_inv_gain=(1.0 / preemphasis_gain(s)).astype(np.float32),
-        twiddles=twiddles, bitrev=bitrev,
+        twiddles=twiddles, permutation=permutation,
         band_start=np.array(starts, dtype=np.uint16), band_len=np.array(lens, dtype=np.uint16),
         band_weights=np.concatenate(weights).astype(np.float32))
 
@@ -360,7 +385,7 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "preemphasis": PREEMPHASIS,
         "inv_gain_rows": _float_rows(t.preemph_inv_gain),
         "twiddle_rows": _float_rows(t.twiddles.ravel()),
-        "bitrev_rows": _int_rows(t.bitrev),
+        "permutation_rows": _int_rows(t.permutation),
         "band_start_rows": _int_rows(t.band_start),
         "band_len_rows": _int_rows(t.band_len),
         "weight_rows": _float_rows(t.band_weights),
@@ -378,7 +403,7 @@ def _int_rows(values: np.ndarray, per_row: int = 16) -> list[str]:
 
 
 def _buffer_bytes(s: LogMelSettings) -> int:
-    return ((s.window_size * 2 + 7) & ~7) + s.fft_length * 4
+    return ((s.window_size * 2 + 7) & ~7) + s.fft_length * 8
 
 
 def _abi_version() -> int:
@@ -403,7 +428,7 @@ class _Config(ctypes.Structure):
         ("preemph_lo", ctypes.c_void_p),
         ("preemph_inv_gain", ctypes.c_void_p),
         ("twiddles", ctypes.c_void_p),
-        ("bitrev", ctypes.c_void_p),
+        ("permutation", ctypes.c_void_p),
         ("band_start", ctypes.c_void_p),
         ("band_len", ctypes.c_void_p),
         ("band_weights", ctypes.c_void_p),
@@ -437,7 +462,7 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.fwgen_logmel_process_many.restype = ctypes.c_int
     lib.fwgen_logmel_compute_frame.argtypes = [cfg_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     lib.fwgen_logmel_compute_frame.restype = ctypes.c_int
-    lib.fwgen_logmel_rfft.argtypes = [cfg_p, ctypes.c_void_p]
+    lib.fwgen_logmel_rfft.argtypes = [cfg_p, ctypes.c_void_p, ctypes.c_void_p]
     lib.fwgen_logmel_rfft.restype = ctypes.c_int
     lib.fwgen_logmel_quantize_s8.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_float,
                                              ctypes.c_int32, ctypes.c_void_p]
@@ -482,14 +507,14 @@ class LogMelFrontend:
         self.settings = self.tables.settings
         self._lib = _bind(load_core())
         t = self.tables
-        self._keep = [t.window_hi, t.window_lo, t.preemph_hi, t.preemph_lo, t.preemph_inv_gain, t.twiddles, t.bitrev, t.band_start, t.band_len, t.band_weights]
+        self._keep = [t.window_hi, t.window_lo, t.preemph_hi, t.preemph_lo, t.preemph_inv_gain, t.twiddles, t.permutation, t.band_start, t.band_len, t.band_weights]
         self._cfg = _Config(
             window_size=self.settings.window_size, window_step=self.settings.window_step,
             fft_length=self.settings.fft_length, n_channels=self.settings.n_channels,
             log_offset=self.settings.log_offset,
             window_hi=t.window_hi.ctypes.data, window_lo=t.window_lo.ctypes.data,
             preemph_hi=t.preemph_hi.ctypes.data, preemph_lo=t.preemph_lo.ctypes.data,
-            preemph_inv_gain=t.preemph_inv_gain.ctypes.data, twiddles=t.twiddles.ctypes.data, bitrev=t.bitrev.ctypes.data,
+            preemph_inv_gain=t.preemph_inv_gain.ctypes.data, twiddles=t.twiddles.ctypes.data, permutation=t.permutation.ctypes.data,
             band_start=t.band_start.ctypes.data, band_len=t.band_len.ctypes.data,
             band_weights=t.band_weights.ctypes.data)
         size = self._lib.fwgen_logmel_get_buffer_size(ctypes.byref(self._cfg))
@@ -537,7 +562,7 @@ class LogMelFrontend:
         samples = _as_int16(window_samples)
         if samples.size != self.settings.window_size:
             raise FwgenError(f"a frame needs {self.settings.window_size} samples, got {samples.size}")
-        scratch = np.zeros(self.settings.fft_length, dtype=np.float32)
+        scratch = np.zeros(2 * self.settings.fft_length, dtype=np.float32)
         out = np.zeros(self.settings.n_channels, dtype=np.float32)
         _check(self._lib.fwgen_logmel_compute_frame(ctypes.byref(self._cfg), samples.ctypes.data,
                                                     scratch.ctypes.data, out.ctypes.data),
@@ -550,7 +575,10 @@ class LogMelFrontend:
         n = self.settings.fft_length
         if data.size != n:
             raise FwgenError(f"the FFT takes {n} values, got {data.size}")
-        _check(self._lib.fwgen_logmel_rfft(ctypes.byref(self._cfg), data.ctypes.data), "fwgen_logmel_rfft")
+        packed = np.zeros(n, dtype=np.float32)
+        _check(self._lib.fwgen_logmel_rfft(ctypes.byref(self._cfg), data.ctypes.data, packed.ctypes.data),
+               "fwgen_logmel_rfft")
+        data = packed
         out = np.zeros(n // 2 + 1, dtype=np.complex64)
         out[0], out[n // 2] = data[0], data[1]
         out[1:n // 2] = data[2::2] + 1j * data[3::2]
