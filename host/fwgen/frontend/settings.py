@@ -253,9 +253,7 @@ def _read_file(path: Path) -> Any:
             import yaml
             return yaml.safe_load(text)
         return json.loads(text)
-    except (ValueError, ImportError) as exc:  # json.JSONDecodeError and yaml.YAMLError
-        raise FwgenError(f"cannot parse settings: {exc}", where=str(path)) from None
-    except Exception as exc:  # yaml.YAMLError is not a ValueError
+    except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
         raise FwgenError(f"cannot parse settings: {exc}", where=str(path)) from None
 
 
