@@ -244,7 +244,7 @@ def test_defaults_are_yamnet_and_round_trip():
     assert LogMelSettings.from_dict(s.to_dict()) == s
     assert parse_settings({"fe.fft_length": 0, "fe.window_size_ms": 30}).fft_length == 512
     assert parse_settings({"fe.fft_length": 0, "fe.window_size_ms": 16}).fft_length == 256
-    assert parse_settings({"other": 1, "fe.log_offset": 1e-4}).log_offset == 1e-4
+    assert parse_settings({"other": 1, "fe.log_offset": 1e-4, "fe.sample_length_ms": 975}).log_offset == 1e-4
 
 
 @pytest.mark.parametrize("settings, needle", [

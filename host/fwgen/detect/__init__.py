@@ -1,14 +1,14 @@
 """Detector: per-inference class scores to detection events (MLTK smoothing semantics).
 
 - `SmoothingSettings`: validated settings with MLTK names (to/from dict for model metadata).
-- `Detector`: the pure-Python twin (host reference for the monitor and HIL), bit-exact with the C,
+- `Detector`: the pure-Python twin (host reference for the monitor and HIL), bit-exact with the C;
 - `NativeDetector`: the C code the firmware runs, through the host build.
 - `render_detector_config(classes, smoothing)`: the generated C configuration.
 """
 from fwgen.detect.native import NativeDetector
 from fwgen.detect.render import render_detector_config
-from fwgen.detect.settings import SmoothingSettings
+from fwgen.detect.settings import SMOOTHING_KEYS, SmoothingSettings
 from fwgen.detect.twin import DetectionResult, Detector, DetectorConfig
 
-__all__ = ["DetectionResult", "Detector", "DetectorConfig", "NativeDetector", "SmoothingSettings",
+__all__ = ["SMOOTHING_KEYS", "DetectionResult", "Detector", "DetectorConfig", "NativeDetector", "SmoothingSettings",
            "render_detector_config"]

@@ -21,8 +21,11 @@ MAX_RESULTS = 65535
 # MLTK's convention such as "_unknown_"), compared case-insensitively.
 DEFAULT_IGNORED_NAMES = frozenset({"silence", "unknown", "background", "_silence_", "_unknown_"})
 
-_FIELDS = ("average_window_duration_ms", "detection_threshold", "suppression_ms", "minimum_count",
-           "detection_threshold_list", "ignored_classes", "max_results")
+#: Every key `SmoothingSettings.to_dict()` may write (MLTK's names plus fwgen's
+#: `ignored_classes` and `max_results`): what model metadata should accept.
+SMOOTHING_KEYS = ("average_window_duration_ms", "detection_threshold", "suppression_ms", "minimum_count",
+                  "detection_threshold_list", "ignored_classes", "max_results")
+_FIELDS = SMOOTHING_KEYS
 WHERE = "smoothing settings"
 
 

@@ -21,6 +21,7 @@ fe.filterbank_upper_band_limit  7500.0   upper edge of the last band, Hz, <= rat
 fe.log_offset                   0.001    out = log(mel + offset); YAMNet 0.001, ST training 1e-4
 fe.patch_frames                 96       frames per model input patch (Yamnet-256: 96)
 fe.patch_hop_frames             48       frames between patch starts (YAMNet: 0.48 s = 48)
+fe.sample_length_ms             -        accepted, not used here (training clip length, MLTK's key)
 ==============================  =======  ==========================================================
 
 Semantics (as tf.signal.stft + tf.signal.linear_to_mel_weight_matrix in YAMNet's features.py):
@@ -67,7 +68,9 @@ _KEYS: dict[str, tuple[str, type, Any]] = {
     "fe.patch_frames": ("patch_frames", int, 96),
     "fe.patch_hop_frames": ("patch_hop_frames", int, 48),
 }
-SETTING_KEYS = ("fe.frontend",) + tuple(_KEYS)
+# Accepted and not used by the frontend: the clip length models are trained on (MLTK's key).
+INFORMATIONAL_KEYS = ("fe.sample_length_ms",)
+SETTING_KEYS = ("fe.frontend",) + tuple(_KEYS) + INFORMATIONAL_KEYS
 
 
 def _err(key: str, value: Any, problem: str, hint: str | None = None) -> FwgenError:
