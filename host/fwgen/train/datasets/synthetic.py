@@ -331,3 +331,41 @@ def ensure_synthetic_keywords(spec: SyntheticKeywordSpec = SyntheticKeywordSpec(
         LOG.info("generating synthetic keyword dataset in %s", folder)
         generate_keywords(folder, spec, progress=progress)
     return folder
+
+
+def write_samples(folder: Path, words: tuple[str, ...] = ("yes", "no"), *, per_word: int = 2,
+                  silence: int = 1, noise: int = 1, seed: int = 2024,
+                  validation_percentage: float = 10.0,
+                  testing_percentage: float = 10.0) -> list[Path]:
+    """Short demo clips (16 kHz mono int16, 1 s): `per_word` clips of each word, spoken by
+    voices the Speech Commands hash puts in the *test* partition (never trained on), plus
+    near-silence and background-noise clips. Returns the files written (sorted)."""
+    from fwgen.train.datasets.speech_commands import which_split  # noqa: PLC0415
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    spec = SyntheticKeywordSpec(peak_dbfs=(-12.0, -3.0))
+    test_voices = [(a, v) for a in ACCENTS for v in VARIANTS
+                   if which_split(f"{_speaker(a, v)}_nohash_0.wav", validation_percentage,
+                                  testing_percentage) == "test"]
+    written: list[Path] = []
+    for word in words:
+        for i in range(per_word):
+            accent, variant = test_voices[int(rng.integers(len(test_voices)))]
+            utterance = _random_utterance(word, rng, spec, accent=accent, variant=variant)
+            path = folder / f"{word}_{i}.wav"
+            _write_wav(path, render_clip(utterance, spec, rng))
+            written.append(path)
+    length = SAMPLE_RATE_HZ * spec.clip_ms // 1000
+    for i in range(silence):
+        quiet = rng.normal(size=length).astype(np.float32) * _db(-75.0)
+        path = folder / f"silence_{i}.wav"
+        _write_wav(path, to_int16(quiet))
+        written.append(path)
+    for i in range(noise):
+        kind = ("pink", "brown", "white")[i % 3]
+        path = folder / f"noise_{i}.wav"
+        _write_wav(path, to_int16(background_noise(kind, spec.clip_ms / 1000, rng) * 0.5))
+        written.append(path)
+    return sorted(written)

@@ -1,0 +1,142 @@
+"""Architectures, int8 quantization, training helpers and clip-level evaluation."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.errors import FwgenError
+from fwgen.train import architectures as arch
+from fwgen.train.evaluate import clip_predictions, confusion_matrix, summarize
+from fwgen.train.features import (INT8_FEATURE_SCALE, FeatureSet, int8_features_to_float)
+from fwgen.train.training import class_weights, representative_patches
+from fwgen.zoo import graph_stats
+
+tf = pytest.importorskip("tensorflow")
+
+
+def _ops(model: bytes) -> dict[str, int]:
+    return graph_stats(model).ops
+
+
+def _representative(shape: tuple[int, ...], n: int = 8, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=shape).astype(np.float32) for _ in range(n)]
+
+
+def test_micro_speech_topology() -> None:
+    model = arch.micro_speech(4)
+    # conv 10x8x1x8 (no bias: batch norm follows) + BN (4 x 8) + dense 4000x4 + 4
+    assert model.count_params() == 640 + 32 + 16000 + 4
+    assert tuple(model.outputs[0].shape[1:]) == (4,)
+    conv = model.get_layer("conv")
+    assert conv.kernel_size == (10, 8) and conv.strides == (2, 2) and conv.filters == 8
+    assert tuple(conv.output.shape[1:]) == (25, 20, 8)
+
+
+def test_yamnet_256_trunk() -> None:
+    model = arch.yamnet_256(10)
+    assert tuple(model.inputs[0].shape[1:]) == (96, 64, 1)
+    weights = {w.path: int(np.prod(w.shape)) for w in model.weights}
+    conv = sum(v for k, v in weights.items() if k.endswith("/kernel") and "logits" not in k)
+    # stem 3x3x1x32, then depthwise 3x3xC and pointwise CxF for 64/1 128/2 128/1 256/2 256/1
+    expected = 9 * 32
+    channels = 32
+    for filters, _ in arch.YAMNET_256_LAYERS:
+        expected += 9 * channels + channels * filters
+        channels = filters
+    assert conv == expected == 130_688
+    assert tuple(model.get_layer("embedding").output.shape[1:]) == (256,)
+
+
+def test_make_divisible_matches_mobilenet_rule() -> None:
+    assert [arch.make_divisible(c * 0.4) for c in (16, 24, 40, 80, 112, 160, 960)] == \
+        [8, 16, 16, 32, 48, 64, 384]
+    assert arch.make_divisible(3) == 8
+
+
+def test_unknown_architecture() -> None:
+    with pytest.raises(FwgenError, match="unknown architecture"):
+        arch.build("resnet", 3)
+
+
+def test_quantized_micro_speech_is_int8_batch_one() -> None:
+    from ai_edge_litert.interpreter import Interpreter
+
+    model = arch.micro_speech(4)
+    blob = __import__("fwgen.train.quantize", fromlist=["x"]).to_int8_tflite(
+        model, _representative((49, 40, 1)))
+    interpreter = Interpreter(model_content=blob)
+    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+    assert tuple(inp["shape"]) == (1, 49, 40, 1) and inp["dtype"] == np.int8
+    assert tuple(out["shape"]) == (1, 4) and out["dtype"] == np.int8
+    ops = _ops(blob)
+    assert ops == {"CONV_2D": 1, "RESHAPE": 1, "FULLY_CONNECTED": 1, "SOFTMAX": 1}
+    assert graph_stats(blob).macs == 336_000  # TFLM's micro_speech figure
+
+
+def test_yamnet_and_tagger_convert_to_the_compiler_op_set() -> None:
+    from fwgen.train.quantize import to_int8_tflite
+
+    yamnet = to_int8_tflite(arch.yamnet_256(5), _representative((96, 64, 1), 4))
+    assert _ops(yamnet) == {"CONV_2D": 6, "DEPTHWISE_CONV_2D": 5, "MEAN": 1,
+                            "FULLY_CONNECTED": 1, "SOFTMAX": 1}
+    assert abs(graph_stats(yamnet).macs - 23.9e6) < 0.2e6
+    tagger = to_int8_tflite(arch.mobilenet_v3_tagger(5, n_frames=32, n_mels=32),
+                            _representative((32, 32, 1), 4))
+    ops = _ops(tagger)
+    assert set(ops) <= {"CONV_2D", "DEPTHWISE_CONV_2D", "HARD_SWISH", "MUL", "ADD", "MEAN",
+                        "FULLY_CONNECTED", "SOFTMAX", "RELU6", "RESHAPE"}
+    assert ops["HARD_SWISH"] >= 10 and ops["MUL"] >= 8 and ops["ADD"] >= 9
+
+
+def test_empty_representative_set() -> None:
+    from fwgen.train.quantize import to_int8_tflite
+
+    with pytest.raises(FwgenError, match="empty"):
+        to_int8_tflite(arch.micro_speech(2), [])
+    with pytest.raises(FwgenError, match="shape"):
+        to_int8_tflite(arch.micro_speech(2), [np.zeros((10, 10), np.float32)])
+
+
+def test_anchor_pins_the_input_to_the_int8_feature_quantization() -> None:
+    from fwgen.train.quantize import quantized_io, to_int8_tflite
+
+    rng = np.random.default_rng(0)
+    q = rng.integers(-100, 90, (20, 49, 40)).astype(np.int8)  # never reaches -128 / 127
+    x = int8_features_to_float(q)[..., np.newaxis]
+    features = FeatureSet(x, np.zeros(20, np.int32), np.arange(20, dtype=np.int32),
+                          [str(i) for i in range(20)], np.zeros(20, np.int32))
+    patches = representative_patches(features, 10, "microfrontend")
+    assert len(patches) == 11
+    io = quantized_io(to_int8_tflite(arch.micro_speech(3), patches))
+    assert io.input_zero_point == -128
+    assert io.input_scale == pytest.approx(INT8_FEATURE_SCALE, rel=1e-6)
+    # With that quantization, quantizing the float input gives back the int8 features.
+    back = np.round(x[..., 0] / io.input_scale) + io.input_zero_point
+    np.testing.assert_array_equal(back.astype(np.int8), q)
+
+
+def test_int8_feature_scale_is_tflm_micro_speech(shared_data) -> None:
+    from fwgen.train.quantize import quantized_io
+
+    blob = (shared_data / "micro_speech" / "micro_speech_quantized.tflite").read_bytes()
+    io = quantized_io(blob)
+    assert (io.input_scale, io.input_zero_point) == (INT8_FEATURE_SCALE, -128)
+
+
+def test_class_weights() -> None:
+    weights = class_weights(np.array([0, 0, 0, 1, 2, 2]), 4)
+    assert weights == pytest.approx({0: 6 / 9, 1: 2.0, 2: 1.0, 3: 0.0})
+
+
+def test_clip_level_aggregation() -> None:
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    clip = np.array([0, 0, 1, 1])
+    # clip 0: mean (0.55, 0.45) -> 0; clip 1: mean (0.45, 0.55) -> 1
+    np.testing.assert_array_equal(clip_predictions(probs, clip, 2), [0, 1])
+    matrix = confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 2)
+    np.testing.assert_array_equal(matrix, [[1, 0], [1, 1]])
+    summary = summarize(np.array([0, 1, 1]), np.array([0, 0, 1]), ["a", "b"])
+    assert summary["accuracy"] == pytest.approx(2 / 3)
+    assert summary["per_class"] == {"a": {"clips": 1, "recall": 1.0},
+                                    "b": {"clips": 2, "recall": 0.5}}

@@ -1,0 +1,142 @@
+"""The model zoo: model.yaml files, shipped weights and their metadata, `fwgen models`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fwgen import zoo
+from fwgen.cli import main
+from fwgen.errors import FwgenError
+from fwgen.tflite.metadata import read_model_metadata
+
+MICRO_SPEECH_FRONTEND = {
+    "fe.sample_rate_hz": 16000, "fe.window_size_ms": 30, "fe.window_step_ms": 20,
+    "fe.filterbank_n_channels": 40, "fe.noise_reduction_enable": True, "fe.pcan_enable": True,
+    "fe.log_scale_enable": True,
+}
+
+
+def test_every_zoo_model_loads() -> None:
+    models = zoo.list_models()
+    names = [m.name for m in models]
+    assert "micro_speech" in names and "yamnet_256" in names and "mn04_tagger" in names
+    for model in models:
+        assert model.metadata.classes
+        assert model.training.epochs >= 1
+
+
+def test_micro_speech_definition_matches_the_issue() -> None:
+    model = zoo.get_model("micro_speech")
+    assert model.classes == ("silence", "unknown", "yes", "no")
+    for key, value in MICRO_SPEECH_FRONTEND.items():
+        assert model.metadata.frontend[key] == value
+    assert model.metadata.smoothing == {"average_window_duration_ms": 1000,
+                                        "detection_threshold": 185, "suppression_ms": 1500,
+                                        "minimum_count": 3}
+
+
+def test_micro_speech_weights_carry_their_settings() -> None:
+    model = zoo.get_model("micro_speech")
+    meta = read_model_metadata(model.require_weights())
+    assert meta is not None
+    assert meta.classes == model.classes
+    assert meta.frontend == model.metadata.frontend
+    assert meta.smoothing == model.metadata.smoothing
+    assert meta.name == "micro_speech" and meta.version == model.version
+    assert meta.input == {"features": "int8", "quantize": False, "scale": pytest.approx(
+        0.10171568393707275, rel=1e-6), "zero_point": -128}
+    assert meta.provenance["dataset"] == "synthetic"
+    stats = zoo.graph_stats(model.weights.read_bytes())
+    assert stats.input_shape == (1, 49, 40, 1) and stats.output_shape == (1, 4)
+    assert stats.macs == 336_000
+
+
+def _tflm_classify(model: bytes, features: np.ndarray) -> np.ndarray:
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(model)
+    interpreter.set_input(features.reshape(1, 49, 40, 1), 0)
+    interpreter.invoke()
+    return np.array(interpreter.get_output(0)).reshape(-1)
+
+
+@pytest.mark.parametrize("clip, expected", [("yes_1000ms.wav", "yes"), ("no_1000ms.wav", "no"),
+                                            ("silence_1000ms.wav", "silence"),
+                                            ("noise_1000ms.wav", "silence")])
+def test_micro_speech_recognizes_real_recordings(shared_data: Path, clip: str,
+                                                 expected: str) -> None:
+    """fwgen's synthetic-trained weights on the human recordings TFLM ships, run by the TFLM
+    interpreter on features from fwgen's C frontend (what the board computes)."""
+    from fwgen.frontend import Frontend
+    from fwgen.train.datasets.base import read_wav
+
+    model = zoo.get_model("micro_speech")
+    meta = read_model_metadata(model.weights)
+    assert meta is not None
+    features = Frontend(meta.frontend_settings(), output="int8").process(
+        read_wav(shared_data / "micro_speech" / clip, 16000))
+    scores = _tflm_classify(model.weights.read_bytes(), np.asarray(features, dtype=np.int8))
+    assert meta.classes[int(np.argmax(scores))] == expected
+
+
+def test_micro_speech_samples_are_16k_mono_int16() -> None:
+    import soundfile
+
+    samples = zoo.get_model("micro_speech").samples()
+    assert any("yes" in p.name for p in samples) and any("no" in p.name for p in samples)
+    for path in samples:
+        info = soundfile.info(str(path))
+        assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+
+
+def test_micro_speech_report_numbers() -> None:
+    report = json.loads(zoo.get_model("micro_speech").report.read_text())
+    assert report["evaluation"]["int8"]["accuracy"] >= 0.9
+    assert report["evaluation"]["clips"] >= 100
+
+
+def test_unknown_model_suggests_names() -> None:
+    with pytest.raises(FwgenError, match="did you mean micro_speech"):
+        zoo.get_model("micro")
+
+
+def test_bad_model_file(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "model.yaml").write_text("name: bad\narchitecture: resnet\ndeploy: {}\n")
+    with pytest.raises(FwgenError, match="unknown architecture"):
+        zoo.list_models(tmp_path)
+    (folder / "model.yaml").write_text("name: other\narchitecture: micro_speech\ndeploy: {}\n")
+    with pytest.raises(FwgenError, match="differs from its folder"):
+        zoo.list_models(tmp_path)
+    (folder / "model.yaml").write_text(
+        "name: bad\narchitecture: micro_speech\ndeploy: {frontend: {fe.window_size_ms: 30}, "
+        "classes: [a]}\ntraining: {epochs: 0}\n")
+    with pytest.raises(FwgenError, match="epochs"):
+        zoo.list_models(tmp_path)
+
+
+def test_graph_stats_of_tflm_micro_speech(shared_data: Path) -> None:
+    stats = zoo.graph_stats((shared_data / "micro_speech" /
+                             "micro_speech_quantized.tflite").read_bytes())
+    assert stats.macs == 336_000  # DESIGN.md's TFLM figure
+    assert stats.input_shape == (1, 1960)
+    assert stats.ops == {"RESHAPE": 1, "DEPTHWISE_CONV_2D": 1, "FULLY_CONNECTED": 1,
+                         "SOFTMAX": 1}
+
+
+def test_models_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "micro_speech" in out and "int8 weights" in out
+    assert main(["models", "show", "micro_speech"]) == 0
+    out = capsys.readouterr().out
+    assert "silence, unknown, yes, no" in out and "MACs 336,000" in out
+    assert main(["models", "show", "nope"]) == 2
+    assert "no zoo model named" in capsys.readouterr().err
+    assert main(["models", "show", "micro_speech", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["macs"] == 336_000 and info["classes"] == ["silence", "unknown", "yes", "no"]
