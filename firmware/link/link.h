@@ -231,7 +231,8 @@ typedef struct {
     size_t rx_buffer_size;
     uint8_t *tx_buffer;         /* >= FWGEN_LINK_ENCODED_SIZE(largest payload sent) bytes */
     size_t tx_buffer_size;
-    uint32_t audio_window;      /* samples of audio the app can buffer (announce it in HELLO) */
+    uint32_t audio_window;      /* samples of audio the app can buffer (announce it in HELLO);
+                                   at least 2 frontend hops, or the host may starve it */
     fwgen_link_write_fn write;  /* required */
     void *write_ctx;            /* passed to write */
 } fwgen_link_params_t;

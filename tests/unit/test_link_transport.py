@@ -105,7 +105,8 @@ def test_send_audio_needs_hello():
         link.send_audio(np.zeros(10, np.int16))
 
 
-@pytest.mark.parametrize("window,chunk,hops_per_call", [(4096, None, None), (480, 100, 1)])
+@pytest.mark.parametrize("window,chunk,hops_per_call",
+                         [(4096, None, None), (480, 100, 1), (640, None, None), (330, None, 2)])
 def test_stream_through_simulated_device_is_exact(window, chunk, hops_per_call):
     pcm = _audio(8000 + 77)
     device = DeviceSimulator(_hello(window), EnergyPipeline(), hops_per_call=hops_per_call)

@@ -116,19 +116,24 @@ class Link:
             raise LinkError(f"writing to {self.url} failed: {exc}") from None
 
     def _pump(self, timeout: float) -> bool:
-        """Read what arrived (waiting up to `timeout` for the first byte); True if any came."""
+        """Read what arrived, waiting up to `timeout` for the first byte; True if any came.
+
+        The port's own timeout stays fixed (changing it reconfigures a real tty each time);
+        this loops in steps of it instead.
+        """
+        deadline = time.monotonic() + max(timeout, 0.0)
         try:
-            waiting = self.port.in_waiting
-            if not waiting:
-                self.port.timeout = max(timeout, 0.0)
-            data = self.port.read(waiting or 1)
-            if data and self.port.in_waiting:
-                data += self.port.read(self.port.in_waiting)
+            while True:
+                data = self.port.read(self.port.in_waiting or 1)
+                if data:
+                    if self.port.in_waiting:
+                        data += self.port.read(self.port.in_waiting)
+                    break
+                if time.monotonic() >= deadline:
+                    return False
         except (serial.SerialException, OSError) as exc:
             raise LinkError(f"reading from {self.url} failed: {exc}",
                             hint="the device or emulator closed the connection") from None
-        if not data:
-            return False
         for frame in self.decoder.feed(data):
             try:
                 msg = frame.message()
@@ -228,17 +233,22 @@ class Link:
         chunk = max_chunk if chunk is None else max(1, min(chunk, max_chunk))
         pos = 0
         while pos < pcm.size:
-            n = min(chunk, pcm.size - pos)
-            self._wait_credit(n, window, timeout)
+            n = self._wait_room(min(chunk, pcm.size - pos), window, timeout)
             self.send(Audio.from_samples(self._sent & 0xFFFFFFFF, pcm[pos:pos + n]))
             self._sent += n
             pos += n
         return pos
 
-    def _wait_credit(self, n: int, window: int, timeout: float) -> None:
+    def _wait_room(self, wanted: int, window: int, timeout: float) -> int:
+        """Wait until at least min(wanted, window/4) samples fit the window; return how many fit.
+
+        Sending what fits (not insisting on a whole chunk) keeps a device that waits for one
+        more hop from starving: with audio_window >= 2 hops there is always room for a quarter.
+        """
+        threshold = min(wanted, max(1, window // 4))
         last_progress = last_poll = time.monotonic()
         consumed = self._consumed
-        while self.in_flight + n > window:
+        while window - self.in_flight < threshold:
             self._pump(0.05)
             now = time.monotonic()
             if self._consumed != consumed:
@@ -252,6 +262,7 @@ class Link:
                 # (and tells the device that anything before it which never arrived is lost).
                 self.send(Audio(self._sent & 0xFFFFFFFF, b""))
                 last_poll = now
+        return min(wanted, window - self.in_flight)
 
     def end(self, timeout: float = 30.0) -> list[Message]:
         """Send END and collect everything up to the device's END (which is included last)."""
