@@ -8,7 +8,6 @@ must give exactly the binding's features.
 from __future__ import annotations
 
 import ctypes
-import re
 
 import numpy as np
 import pytest
