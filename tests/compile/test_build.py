@@ -1,0 +1,83 @@
+"""`fwgen build` for micro_speech on every board and twin: builds offline, right core/FPU,
+fits, and the size report adds up; a model that does not fit fails with the numbers."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from fwgen.boards import get_board, load_boards, parse_board
+from fwgen.errors import FwgenError
+from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
+from fwgen.project.size import section_sizes
+
+from test_ports import check_elf_abi  # noqa: E402  (same folder)
+
+BOARDS = sorted(load_boards())
+
+
+@pytest.fixture(scope="module")
+def deployment(shared_data, repo_root):
+    source = resolve_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite",
+                           repo_root / "models" / "micro_speech" / "model.yaml")
+    return prepare(source, BuildOptions())
+
+
+@pytest.fixture(scope="module")
+def built(deployment, tmp_path_factory):
+    cache: dict[str, object] = {}
+
+    def build(board_id: str):
+        if board_id not in cache:
+            board = get_board(board_id)
+            out = tmp_path_factory.mktemp(f"build-{board_id}")
+            cache[board_id] = build_firmware(deployment, board, BuildOptions(include_twin=False),
+                                             out, envs=(board_id,))
+        return cache[board_id]
+    return build
+
+
+@pytest.mark.parametrize("board_id", BOARDS)
+def test_micro_speech_builds_and_fits(built, deployment, board_id):
+    board = get_board(board_id)
+    firmware = built(board_id)
+    report = firmware.sizes[board_id]
+    elf = firmware.elf(board_id)
+    check_elf_abi(board, elf)
+    assert report.fits
+    assert report.flash_used <= board.memory.flash.length and report.ram_used <= board.memory.ram.length
+    compiled = deployment.compiled
+    # the weights section is the model's const data (weights, biases, requantization, op params)
+    assert compiled.weights_bytes <= report.bytes_of("weights") <= compiled.weights_bytes + 1024
+    assert compiled.arena_bytes <= report.bytes_of("arena") < compiled.arena_bytes + 64
+    assert report.bytes_of("tables") > 0 and report.bytes_of("code") > 0
+    assert report.bytes_of("stack") == board.stack_bytes
+    sizes = section_sizes(elf)
+    assert report.ram_used == sum(sizes.get(s, 0) for s in (".data", ".bss", ".fwgen_arena", ".stack"))
+    data = report.as_dict()
+    assert data["fits"] is True and data["sections"]["weights"] == report.bytes_of("weights")
+
+
+def test_does_not_fit_reports_the_numbers(deployment, tmp_path, repo_root):
+    data = yaml.safe_load((repo_root / "boards" / "mps2_an386.yaml").read_text())
+    data["memory"]["ram"]["length"] = 0x8000           # 32 KiB: arena + stack fit, the rest not
+    path = tmp_path / "mps2_an386.yaml"
+    path.write_text(yaml.safe_dump(data))
+    small = parse_board(path)
+    with pytest.raises(FwgenError) as err:
+        build_firmware(deployment, small, BuildOptions(include_twin=False), tmp_path / "p",
+                       envs=("mps2_an386",))
+    text = str(err.value)
+    assert "does not fit mps2_an386" in text and "RAM overflowed by" in text
+    assert f"arena {deployment.compiled.arena_bytes} B" in text and "RAM 32768 B" in text
+
+
+def test_model_larger_than_ram_fails_before_building(deployment, tmp_path, repo_root):
+    data = yaml.safe_load((repo_root / "boards" / "mps2_an386.yaml").read_text())
+    data["memory"]["ram"]["length"] = 0x1000
+    data["stack_bytes"] = 0x400
+    path = tmp_path / "mps2_an386.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(FwgenError, match=r"arena \d+ B \+ stack 1024 B > RAM 4096 B"):
+        build_firmware(deployment, parse_board(path), BuildOptions(include_twin=False),
+                       tmp_path / "p")
+    assert not (tmp_path / "p").exists()
