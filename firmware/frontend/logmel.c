@@ -299,23 +299,27 @@ fwgen_status_t fwgen_logmel_compute_frame(const fwgen_logmel_config_t *cfg, cons
     const uint32_t used = size < n ? size + 1u : n; /* v is non-zero up to index size */
     float energy_u = 0.0f;
     float energy_v = 0.0f;
-    for (uint32_t i = 0; i < used; ++i) {
-        const float u = plain_sample(cfg, window_samples, i);
-        const float v = emphasized_sample(cfg, window_samples, i);
-        energy_u += u * u;
-        energy_v += v * v;
-    }
     float *zu = scratch;
     float *zv = scratch + n;
-    /* Load both inputs straight into permuted complex order: z[p] = (s[2j], s[2j+1]). */
+    /* Load both inputs straight into permuted complex order, z[p] = (s[2j], s[2j+1]), summing
+     * the energies on the way (in that order, the same on every target). */
     for (uint32_t p = 0; p < m; ++p) {
         const uint32_t j = 2u * (uint32_t)cfg->permutation[p];
-        const int in0 = j < used;
-        const int in1 = j + 1u < used;
-        zu[2u * p] = in0 ? plain_sample(cfg, window_samples, j) : 0.0f;
-        zu[2u * p + 1u] = in1 ? plain_sample(cfg, window_samples, j + 1u) : 0.0f;
-        zv[2u * p] = in0 ? emphasized_sample(cfg, window_samples, j) : 0.0f;
-        zv[2u * p + 1u] = in1 ? emphasized_sample(cfg, window_samples, j + 1u) : 0.0f;
+        float u0 = 0.0f, u1 = 0.0f, v0 = 0.0f, v1 = 0.0f;
+        if (j < used) {
+            u0 = plain_sample(cfg, window_samples, j);
+            v0 = emphasized_sample(cfg, window_samples, j);
+            if (j + 1u < used) {
+                u1 = plain_sample(cfg, window_samples, j + 1u);
+                v1 = emphasized_sample(cfg, window_samples, j + 1u);
+            }
+        }
+        zu[2u * p] = u0;
+        zu[2u * p + 1u] = u1;
+        zv[2u * p] = v0;
+        zv[2u * p + 1u] = v1;
+        energy_u += u0 * u0 + u1 * u1;
+        energy_v += v0 * v0 + v1 * v1;
     }
     complex_fft(cfg, zu);
     split_real(cfg, zu);
