@@ -140,7 +140,8 @@ fwgen_status_t fwgen_link_send(struct fwgen_link *link, uint8_t type, const uint
  *       58     2  n_classes: model outputs
  *       60     1  feature_dtype: FeatureDtype of FEATURES values: 0 uint16, 1 int8
  *       61     1  cycle_unit: CycleUnit of STATS counters: 0 none, 1 cycles, 2 instructions
- *       62     n  class_names: bytes of UTF-8, not NUL-terminated
+ *       62     n  class_names: class names, '\n'-separated; empty if too long (host uses model metadata)
+ *                 (bytes of UTF-8, not NUL-terminated, to the end of the payload)
  */
 #define FWGEN_LINK_HELLO_SIZE      62
 #define FWGEN_LINK_HELLO_TAIL_UNIT 1
@@ -238,7 +239,8 @@ static inline fwgen_status_t fwgen_link_send_hello(struct fwgen_link *link,
  *
  *   offset  size  field
  *        0     4  offset: stream position of the first sample (samples since stream start)
- *        4     n  pcm: bytes (int16 LE samples, even)
+ *        4     n  pcm: int16 little-endian samples
+ *                 (bytes (int16 LE samples, even), to the end of the payload)
  */
 #define FWGEN_LINK_AUDIO_SIZE      4
 #define FWGEN_LINK_AUDIO_TAIL_UNIT 2
@@ -384,7 +386,8 @@ static inline fwgen_status_t fwgen_link_send_config(struct fwgen_link *link,
  *   offset  size  field
  *        0     4  frame_index: feature frame number since stream start
  *        4     1  dtype: FeatureDtype: 0 uint16 little-endian, 1 int8
- *        5     n  data: bytes
+ *        5     n  data: n_channels values of dtype
+ *                 (bytes, to the end of the payload)
  */
 #define FWGEN_LINK_FEATURES_SIZE      5
 #define FWGEN_LINK_FEATURES_TAIL_UNIT 1
@@ -435,7 +438,8 @@ static inline fwgen_status_t fwgen_link_send_features(struct fwgen_link *link,
  *   offset  size  field
  *        0     4  inference_index: inference number since stream start
  *        4     4  frame_index: newest feature frame in the inference window
- *        8     n  values: int8 values
+ *        8     n  values: n_classes int8 outputs
+ *                 (int8 values, to the end of the payload)
  */
 #define FWGEN_LINK_LOGITS_SIZE      8
 #define FWGEN_LINK_LOGITS_TAIL_UNIT 1
@@ -651,7 +655,8 @@ static inline fwgen_status_t fwgen_link_send_stats(struct fwgen_link *link,
  *
  *   offset  size  field
  *        0     1  level: LogLevel: 0 debug, 1 info, 2 warning, 3 error
- *        1     n  text: bytes of UTF-8, not NUL-terminated
+ *        1     n  text: UTF-8 text, no terminator
+ *                 (bytes of UTF-8, not NUL-terminated, to the end of the payload)
  */
 #define FWGEN_LINK_LOG_SIZE      1
 #define FWGEN_LINK_LOG_TAIL_UNIT 1
@@ -743,7 +748,8 @@ static inline fwgen_status_t fwgen_link_send_end(struct fwgen_link *link,
  *        0     1  status: fwgen_status_t value
  *        1     1  cause_type: type id of the message that caused it, 0 if none
  *        2     4  detail: context (e.g. the offending value)
- *        6     n  text: bytes of UTF-8, not NUL-terminated
+ *        6     n  text: optional explanation, UTF-8
+ *                 (bytes of UTF-8, not NUL-terminated, to the end of the payload)
  */
 #define FWGEN_LINK_ERROR_SIZE      6
 #define FWGEN_LINK_ERROR_TAIL_UNIT 1

@@ -45,12 +45,13 @@ def _message_strategy(spec: MessageSpec):
 any_message = st.sampled_from(sorted(MESSAGES)).flatmap(lambda t: _message_strategy(MESSAGES[t]))
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=3000))
 def test_crc_matches_zlib(data):
     assert native.crc32(data) == zlib.crc32(data)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.integers(0, 255), st.integers(0, 0xFFFF), st.binary(max_size=1200),
        st.integers(0, 1200))
 def test_c_encoder_writes_the_python_bytes(type_id, seq, payload, split):
@@ -65,7 +66,7 @@ def test_c_encoder_refuses_small_buffers():
     assert native.encode(0x0C, 0, bytes(4), out_size=len(wire) - 1) == (2, b"")  # ERR_SIZE
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(any_message, max_size=6), st.integers(1, 50))
 def test_c_decoder_reads_python_frames(msgs, step):
     wire = b"".join(F.encode_message(m, i) for i, m in enumerate(msgs))

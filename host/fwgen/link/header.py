@@ -78,7 +78,7 @@ def view_model() -> dict:
         if spec.tail_kind is not None:
             kind = spec.tail_kind.value
             tail = {"name": spec.tail_name, "ptr": _TAIL_C[kind], "unit": spec.tail_unit,
-                    "doc": _TAIL_UNIT_DOC[kind]}
+                    "doc": _TAIL_UNIT_DOC[kind], "field_doc": spec.tail_doc.replace("\u2192", "->")}
         messages.append({
             "name": spec.name,
             "lower": spec.name.lower(),

@@ -159,6 +159,7 @@ class MessageSpec:
     struct_format: str
     tail_name: str | None
     tail_kind: TailKind | None
+    tail_doc: str
     cls: type
 
     @property
@@ -179,10 +180,11 @@ def message(type_id: int, name: str, direction: Direction):
             raise TypeError(f"{cls.__name__}: put @message above @dataclass(frozen=True)")
         fields: list[FieldSpec] = []
         tail_name = tail_kind = None
+        tail_doc = ""
         offset = 0
         for f in dataclasses.fields(cls):
             if "tail" in f.metadata:
-                tail_name, tail_kind = f.name, f.metadata["tail"]
+                tail_name, tail_kind, tail_doc = f.name, f.metadata["tail"], f.metadata["doc"]
                 continue
             if tail_name is not None:  # pragma: no cover - programming error in this module
                 raise ValueError(f"{cls.__name__}: the tail must be the last field")
@@ -194,7 +196,7 @@ def message(type_id: int, name: str, direction: Direction):
         doc = " ".join((cls.__doc__ or "").split())
         spec = MessageSpec(type_id, name, direction, doc, tuple(fields), offset,
                            "<" + "".join(fs.wire.struct_code for fs in fields),
-                           tail_name, tail_kind, cls)
+                           tail_name, tail_kind, tail_doc, cls)
         MESSAGES[type_id] = spec
         _BY_CLASS[cls] = spec
         cls.SPEC = spec
@@ -234,7 +236,8 @@ class Hello(Message):
     n_classes: int = u16("model outputs")
     feature_dtype: int = u8("FeatureDtype of FEATURES values: 0 uint16, 1 int8")
     cycle_unit: int = u8("CycleUnit of STATS counters: 0 none, 1 cycles, 2 instructions")
-    class_names: str = tail(TailKind.TEXT, "class names separated by '\\n' (may be empty)")
+    class_names: str = tail(TailKind.TEXT, "class names, '\\n'-separated; empty if too long "
+                            "(host uses model metadata)")
 
 
 @message(0x02, "AUDIO", Direction.TO_DEVICE)

@@ -26,6 +26,8 @@ LOG = logging.getLogger(__name__)
 DEFAULT_BAUDRATE = 921600
 #: Seconds without a CREDIT, while the window is full, before the host polls the device.
 POLL_INTERVAL = 0.5
+#: Seconds without any message after END before END is sent again.
+END_RESEND_INTERVAL = 2.0
 
 
 class LinkError(FwgenError):
@@ -264,16 +266,27 @@ class Link:
                 last_poll = now
         return min(wanted, window - self.in_flight)
 
-    def end(self, timeout: float = 30.0) -> list[Message]:
-        """Send END and collect everything up to the device's END (which is included last)."""
-        self.send(End(self._sent & 0xFFFFFFFF))
+    def end(self, timeout: float = 30.0, resend_after: float = END_RESEND_INTERVAL
+            ) -> list[Message]:
+        """Send END and collect everything up to the device's END (which is included last).
+
+        END is sent again after `resend_after` quiet seconds, in case a lossy line ate it
+        (a device answers a repeated END with the same STATS and END).
+        """
+        end = End(self._sent & 0xFFFFFFFF)
+        self.send(end)
         deadline = time.monotonic() + timeout
         collected: list[Message] = []
         while True:
-            msg = self.receive(max(deadline - time.monotonic(), 0.0))
-            if msg is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise LinkTimeout(f"no END from {self.url} within {timeout:g} s after the stream",
                                   hint="the firmware may still be processing or has hung")
+            msg = self.receive(min(left, resend_after))
+            if msg is None:
+                LOG.debug("no answer to END yet, sending it again")
+                self.send(end)
+                continue
             collected.append(msg)
             if isinstance(msg, End):
                 return collected
