@@ -316,6 +316,15 @@ def test_rendered_tables_compile_and_equal_the_binding_bit_for_bit(shared_data, 
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
+def test_input_quantization_macros():
+    header = render_logmel_tables({}, input_quantization=(0.0431, 35))["logmel_tables.h"]
+    assert "#define FWGEN_LOGMEL_INPUT_SCALE      0.0430999994f" in header
+    assert "#define FWGEN_LOGMEL_INPUT_ZERO_POINT 35" in header
+    assert "FWGEN_LOGMEL_INPUT_SCALE" not in render_logmel_tables({})["logmel_tables.h"]
+    with pytest.raises(FwgenError, match="zero point"):
+        render_logmel_tables({}, input_quantization=(0.1, -129))
+
+
 def test_buffer_size_for_yamnet(frontends):
     assert frontends[1e-3].buffer_size == 800 + 2 * 512 * 4
     assert "FWGEN_LOGMEL_BUFFER_BYTES(FWGEN_LOGMEL_WINDOW_SIZE, FWGEN_LOGMEL_FFT_LENGTH)" in \

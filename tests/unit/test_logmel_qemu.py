@@ -103,7 +103,7 @@ int main(void) {
             x += used; n -= used; left -= used;
             if (ready) {
                 out(frame, sizeof frame);
-                fwgen_logmel_quantize_s8(frame, FWGEN_LOGMEL_N_CHANNELS, TEST_QUANT_SCALE, TEST_QUANT_ZERO_POINT, qframe);
+                fwgen_logmel_quantize_s8(frame, FWGEN_LOGMEL_N_CHANNELS, FWGEN_LOGMEL_INPUT_SCALE, FWGEN_LOGMEL_INPUT_ZERO_POINT, qframe);
                 out(qframe, sizeof qframe);
             }
         }
@@ -136,8 +136,6 @@ def input_header(audio: np.ndarray, times: np.ndarray, scores: np.ndarray) -> st
         "#include <stdint.h>",
         f"#define TEST_AUDIO_SAMPLES {audio.size}u",
         f"#define TEST_SCORE_ROWS {len(times)}u",
-        f"#define TEST_QUANT_SCALE {QUANT[0]!r}f",
-        f"#define TEST_QUANT_ZERO_POINT {QUANT[1]}",
         f"static const int16_t test_audio[{audio.size}] = {{\n{c_rows(audio)}\n}};",
         f"static const uint32_t test_times[{len(times)}] = {{\n{c_rows(times, '{}u')}\n}};",
         f"static const int8_t test_scores[{len(times)}][{scores.shape[1]}] = {{\n"
@@ -158,7 +156,8 @@ def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, machi
     times = np.cumsum(rng.integers(0, 120, size=300)).astype(np.uint32)
     scores = rng.choice([-128, 127, 90, 30, -50], size=(300, 4)).astype(np.int8)
 
-    files = {**render_logmel_tables(SETTINGS), **render_detector_config(CLASSES, SMOOTHING)}
+    files = {**render_logmel_tables(SETTINGS, input_quantization=QUANT),
+             **render_detector_config(CLASSES, SMOOTHING)}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     (tmp_path / "test_input.h").write_text(input_header(audio, times, scores))

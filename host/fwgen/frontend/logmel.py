@@ -358,17 +358,25 @@ def _float_rows(values: np.ndarray, per_row: int = 6) -> list[str]:
 
 
 def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
-                         inputs: Mapping[str, str] | None = None) -> dict[str, str]:
+                         inputs: Mapping[str, str] | None = None, *,
+                         input_quantization: tuple[float, int] | None = None) -> dict[str, str]:
     """Render `logmel_tables.h` and `logmel_tables.c` (static const tables + config).
 
     The C file defines `const fwgen_logmel_config_t fwgen_logmel_config`; the header declares
     it with FWGEN_LOGMEL_* size macros for static allocation. `inputs` (name -> digest) are
-    added to the banner (e.g. the model hash).
+    added to the banner (e.g. the model hash). `input_quantization` = the model input's
+    (scale, zero_point) adds FWGEN_LOGMEL_INPUT_SCALE / FWGEN_LOGMEL_INPUT_ZERO_POINT for
+    `fwgen_logmel_quantize_s8`.
     """
     from fwgen.render import banner, render  # local: keeps this module importable without jinja
 
     t = compute_tables(settings)
     s = t.settings
+    quant = None
+    if input_quantization is not None:
+        scale, zero_point = input_quantization
+        _check_quantization(scale, zero_point)
+        quant = {"scale": c_float(scale), "zero_point": int(zero_point)}
     meta = {"log-mel settings": s.digest(), **dict(inputs or {})}
     view = {
         "banner_h": banner("log-mel frontend configuration (declarations)", meta),
@@ -393,6 +401,7 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "band_len_rows": _int_rows(t.band_len),
         "weight_rows": _float_rows(t.band_weights),
         "buffer_bytes": _buffer_bytes(s),
+        "quant": quant,
     }
     return {
         "logmel_tables.h": render("logmel_tables.h.j2", **view),
@@ -639,13 +648,19 @@ def pad_like_yamnet(samples: np.ndarray, settings: LogMelSettings) -> np.ndarray
     return np.concatenate([samples, np.zeros(padding, dtype=samples.dtype)])
 
 
-def quantize_s8(features: Any, scale: float, zero_point: int, *, lib: ctypes.CDLL | None = None) -> np.ndarray:
-    """clamp(round_half_away(x / scale) + zero_point, -128, 127) computed by the C code."""
-    if not (isinstance(scale, (int, float, np.floating)) and math.isfinite(scale) and scale > 0):
+def _check_quantization(scale: Any, zero_point: Any) -> None:
+    if isinstance(scale, bool) or not (isinstance(scale, (int, float, np.floating)) and math.isfinite(scale)
+                                       and float(np.float32(scale)) > 0):
         raise FwgenError(f"input scale {scale!r} must be a positive number", where="int8 quantization")
-    if not (isinstance(zero_point, (int, np.integer)) and -128 <= int(zero_point) <= 127):
+    if isinstance(zero_point, bool) or not (isinstance(zero_point, (int, np.integer))
+                                            and -128 <= int(zero_point) <= 127):
         raise FwgenError(f"input zero point {zero_point!r} must be an integer in -128 .. 127",
                          where="int8 quantization")
+
+
+def quantize_s8(features: Any, scale: float, zero_point: int, *, lib: ctypes.CDLL | None = None) -> np.ndarray:
+    """clamp(round_half_away(x / scale) + zero_point, -128, 127) computed by the C code."""
+    _check_quantization(scale, zero_point)
     if lib is None:
         from fwgen.native import load_core
 
