@@ -267,6 +267,9 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     classes = list(metadata.classes)
     dataset = open_dataset(data, classes, options,
                            sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
+    if tuple(dataset.classes) != tuple(classes):
+        raise FwgenError(f"the dataset's classes {list(dataset.classes)} differ from the "
+                         f"model's {classes}", where=str(data))
     pipeline = FeaturePipeline(dict(metadata.frontend), dataset.clip_samples)
     features = compute_features(pipeline, dataset, dataset.examples(split), classes,
                                 progress=progress)

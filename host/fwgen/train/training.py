@@ -58,10 +58,23 @@ def open_dataset(data: str | Path, classes: Sequence[str], options: Mapping[str,
                                                 ensure_synthetic_keywords)
 
     opts = {k: v for k, v in options.items() if k != "kind"}
+    kind = str(options.get("kind", "speech_commands"))
+    if kind not in ("speech_commands", "esc50"):
+        raise FwgenError(f"unknown dataset kind '{kind}'", hint="use speech_commands or esc50")
+    synthetic_options = dict(opts.pop("synthetic", {}) or {})
     wanted = tuple(c for c in classes if c not in (SILENCE, UNKNOWN))
+    esc_fields = {k: v for k, v in opts.items() if k in Esc50.__dataclass_fields__}
     if str(data) == "synthetic":
-        spec_fields = {k: v for k, v in opts.pop("synthetic", {}).items()}
-        spec = SyntheticKeywordSpec(keywords=wanted, **spec_fields)
+        if kind == "esc50":
+            from fwgen.train.datasets.sound_events import (SoundEventSpec,  # noqa: PLC0415
+                                                           ensure_sound_events)
+
+            spec = SoundEventSpec(**synthetic_options)
+            root = ensure_sound_events(
+                spec, progress=lambda d, t: progress("generate", d, t, {}))
+            esc_fields["clip_ms"] = spec.clip_ms
+            return Esc50(root, sample_rate_hz=sample_rate_hz, **esc_fields)
+        spec = SyntheticKeywordSpec(keywords=wanted, **synthetic_options)
         root = ensure_synthetic_keywords(
             spec, progress=lambda d, t: progress("generate", d, t, {}))
         return SpeechCommands(root, wanted_words=wanted, sample_rate_hz=sample_rate_hz,
@@ -71,12 +84,10 @@ def open_dataset(data: str | Path, classes: Sequence[str], options: Mapping[str,
         raise FwgenError("dataset folder not found", where=str(root),
                          hint="pass a Speech Commands or ESC-50 folder, or 'synthetic'")
     if (root / "meta" / "esc50.csv").is_file():
-        dataset = Esc50(root, sample_rate_hz=sample_rate_hz,
-                        **{k: v for k, v in opts.items() if k in Esc50.__dataclass_fields__})
-        if tuple(dataset.classes) != tuple(classes):
-            raise FwgenError(f"{dataset.name} has classes {list(dataset.classes)}, the model "
-                             f"{list(classes)}", where=str(root))
-        return dataset
+        # Sound-event datasets bring their own classes (ESC-10 / ESC-50 categories).
+        return Esc50(root, sample_rate_hz=sample_rate_hz, **esc_fields)
+    if kind == "esc50":
+        raise FwgenError("not an ESC-50 folder (meta/esc50.csv missing)", where=str(root))
     allowed = SpeechCommands.__dataclass_fields__
     return SpeechCommands(root, wanted_words=wanted, sample_rate_hz=sample_rate_hz,
                           **{k: v for k, v in opts.items() if k in allowed and k != "root"})
@@ -186,6 +197,9 @@ def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
     dataset = open_dataset(data, classes, recipe.dataset,
                            sample_rate_hz=int(meta.frontend.get("fe.sample_rate_hz", 16000)),
                            progress=progress)
+    if tuple(dataset.classes) != tuple(classes):
+        LOG.info("training on the dataset's classes %s", dataset.classes)
+        classes = list(dataset.classes)
     pipeline = FeaturePipeline(dict(meta.frontend), dataset.clip_samples)
     rng = np.random.default_rng(recipe.seed)
     sets: dict[str, FeatureSet] = {}
