@@ -226,3 +226,31 @@ def test_device_thread_stops_when_block_exits():
     with serve_tcp(device):
         pass
     assert threading.active_count() == before
+
+
+def test_a_lost_end_is_sent_again():
+    pcm = _audio(1600)
+    dropped = []
+    pending = bytearray()
+
+    def drop_first_end(data: bytes) -> bytes:
+        pending.extend(data)
+        *frames, rest = bytes(pending).split(b"\0")
+        pending[:] = rest
+        out = bytearray()
+        for raw in frames:
+            try:
+                is_end = bool(raw) and F.cobs_decode(raw)[1] == 0x0A
+            except (F.CobsError, IndexError):
+                is_end = False
+            if is_end and not dropped:
+                dropped.append(raw)
+                raw = b"\x13\x37"  # the END frame arrives as garbage
+            out += raw + b"\0"
+        return bytes(out)
+
+    device = DeviceSimulator(_hello(), EnergyPipeline())
+    with serve_tcp(device, channel=drop_first_end) as url, Link.open(url) as link:
+        result = stream_audio(link, pcm, outputs=ALL, timeout=5)
+    assert dropped and result.end.total_samples == 1600
+    assert result.stats.rx_format_errors + result.stats.rx_crc_errors == 1
