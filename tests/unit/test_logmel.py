@@ -260,6 +260,8 @@ def test_defaults_are_yamnet_and_round_trip():
     ({"fe.sample_rate_hz": 4000}, "fe.sample_rate_hz = 4000: must be between 8000 and 48000"),
     ({"fe.window_size_ms": "25"}, "fe.window_size_ms = '25': must be a number"),
     ({"fe.fft_length": 512.5}, "fe.fft_length = 512.5: must be an integer"),
+    ({"fe.fft_length": float("nan")}, "fe.fft_length = nan: must be finite"),
+    ({"fe.log_offset": float("inf")}, "fe.log_offset = inf: must be finite"),
     ({"fe.log_ofset": 1e-3}, "fe.log_ofset = 0.001: unknown setting for the log-mel frontend"),
     ({"fe.frontend": "microfrontend"}, "fe.frontend = 'microfrontend': this is the 'logmel' frontend"),
 ])

@@ -111,6 +111,9 @@ class LogMelSettings:
         for key, (attr, kind, default) in _KEYS.items():
             raw = settings.get(key, default)
             values[attr] = _coerce(key, raw, kind)
+        if values["fft_length"] == 0:  # YAMNet's rule: the smallest power of two holding the window
+            size = max(1, int(round(values["sample_rate_hz"] * values["window_size_ms"] / 1000.0)))
+            values["fft_length"] = max(MIN_FFT_LENGTH, 1 << (size - 1).bit_length())
         result = cls(**values)
         result.validate()
         return result
@@ -182,29 +185,14 @@ class LogMelSettings:
 def _coerce(key: str, raw: Any, kind: type) -> Any:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, np.integer, np.floating)):
         raise _err(key, raw, f"must be a number ({kind.__name__})")
-    if kind is int:
-        if float(raw) != int(raw):
-            raise _err(key, raw, "must be an integer")
-        value: Any = int(raw)
-        if key == "fe.fft_length" and value == 0:
-            return 0  # resolved to the smallest fitting power of two in _resolve_fft
-        return value
     value = float(raw)
     if not math.isfinite(value):
         raise _err(key, raw, "must be finite")
+    if kind is int:
+        if value != int(value):
+            raise _err(key, raw, "must be an integer")
+        return int(value)
     return value
-
-
-def _with_auto_fft(settings: Mapping[str, Any] | None) -> dict[str, Any]:
-    """fe.fft_length = 0 means the smallest power of two holding the window (YAMNet's rule)."""
-    data = dict(settings or {})
-    if data.get("fe.fft_length", 512) == 0:
-        rate = data.get("fe.sample_rate_hz", 16000)
-        ms = data.get("fe.window_size_ms", 25.0)
-        if isinstance(rate, (int, float)) and isinstance(ms, (int, float)):
-            size = max(1, int(round(rate * ms / 1000.0)))
-            data["fe.fft_length"] = max(MIN_FFT_LENGTH, 1 << (size - 1).bit_length())
-    return data
 
 
 def parse_settings(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMelSettings:
@@ -212,7 +200,7 @@ def parse_settings(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMe
     if isinstance(settings, LogMelSettings):
         settings.validate()
         return settings
-    return LogMelSettings.from_dict(_with_auto_fft(settings))
+    return LogMelSettings.from_dict(settings)
 
 
 # -- tables -------------------------------------------------------------------------------------
