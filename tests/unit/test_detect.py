@@ -210,6 +210,7 @@ def test_defaults_match_micro_speech_and_round_trip_with_mltk_names():
     ({"suppression_ms": -5}, "suppression_ms = -5"),
     ({"minimum_count": 60}, "minimum_count = 60: must not exceed max_results (50)"),
     ({"detection_threshold": 1.5}, "must be an integer"),
+    ({"suppression_ms": float("nan")}, "suppression_ms = nan: must be an integer"),
     ({"detection_threshold_list": (1, 300)}, r"detection_threshold_list\[1\] = 300"),
     ({"ignored_classes": "silence"}, "must be a list of class names"),
 ])

@@ -7,6 +7,7 @@ at least 3 results in the window. Serialises to/from a plain dict (MLTK names pl
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -34,7 +35,8 @@ def _bad(key: str, value: Any, problem: str, hint: str | None = None) -> FwgenEr
 
 
 def _int(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or float(value) != int(value):
         raise _bad(key, value, "must be an integer")
     value = int(value)
     if not low <= value <= high:
