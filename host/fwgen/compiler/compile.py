@@ -21,6 +21,7 @@ LOG = logging.getLogger(__name__)
 FWGEN_ABI = 1
 ARENA_ALIGN = 8          # the caller's arena alignment (documented in model.h)
 BUFFER_ALIGN = 4         # every planned buffer starts on this boundary
+MAX_TENSOR_BYTES = 64 << 20   # no microcontroller arena comes close; guards corrupted shapes
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -113,6 +114,13 @@ def validate_graph(m: Model) -> None:
             raise FwgenError(f"operator {op.opcode} is not supported", where=op.describe(),
                              hint="supported operators: " + ", ".join(supported_ops()))
     activations = [t for t in m.tensors if not t.is_constant]
+    for t in activations:
+        if t.dtype not in C_TYPES:
+            raise FwgenError(f"tensor '{t.name}' has type {t.dtype}",
+                             hint="fwgen compiles int8 graphs (float32 only at the graph edges)")
+        if t.nbytes > MAX_TENSOR_BYTES or len(t.shape) > 6:
+            raise FwgenError(f"tensor '{t.name}' of shape {list(t.shape)} is too large for a "
+                             "microcontroller", hint=f"activations up to {MAX_TENSOR_BYTES} bytes, rank <= 6")
     if not any(t.dtype == "int8" for t in activations):
         raise FwgenError("the model has no int8 activations (a float model?)",
                          hint="quantize it to int8 (TFLiteConverter with a representative dataset, "
