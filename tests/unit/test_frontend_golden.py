@@ -146,3 +146,13 @@ def test_process_clips_resets_between_clips(settings_path, clips, golden):
     assert batch.shape == (4, 98, 32) and batch.dtype == np.int8
     for i, clip in enumerate(CLIPS):
         assert int(np.count_nonzero(batch[i] != golden[f"tf_defaults/{clip}/int8"])) == 0
+
+
+def test_pickled_frontend_starts_a_fresh_stream(settings_path, clips, golden):
+    import pickle
+    fe = Frontend(load_settings(settings_path, name="mltk_on_off_v3"), output="int8")
+    fe.process(clips["noise_1000ms"][:5000])
+    copy = pickle.loads(pickle.dumps(fe))
+    assert copy.output == "int8" and copy.settings == fe.settings
+    got = copy.process(clips["no_1000ms"])
+    assert int(np.count_nonzero(got != golden["mltk_on_off_v3/no_1000ms/int8"])) == 0

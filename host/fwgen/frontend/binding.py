@@ -163,6 +163,11 @@ class Frontend:
         self._handle = handle
         self._pending = 0  # samples buffered towards the next window
 
+    def __reduce__(self):
+        """Pickle as (tables, output) so a Frontend can go to worker processes; the copy starts
+        a fresh stream (audio buffered in this one is not carried over)."""
+        return (_restore, (self.tables, self.output))
+
     @property
     def n_channels(self) -> int:
         return self.settings.n_channels
@@ -231,3 +236,7 @@ class Frontend:
                              hint="scale float audio with (x * 32768).clip(-32768, 32767)"
                                   ".astype(np.int16), or read it with fwgen.audio.read_wav")
         return np.ascontiguousarray(arr)
+
+
+def _restore(tables: FrontendTables, output: str) -> Frontend:
+    return Frontend.from_tables(tables, output)
