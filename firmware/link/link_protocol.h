@@ -544,7 +544,7 @@ static inline fwgen_status_t fwgen_link_send_detection(struct fwgen_link *link,
 }
 
 /* ---- STATS (0x08, FWGEN_LINK_TO_HOST) ------------------------------------------
- * Device -> host: counters since the stream started (on request, periodically and at END).
+ * Device -> host, at END: pipeline and audio counters since the stream started (RESET); rx_* counters since boot.
  *
  *   offset  size  field
  *        0     4  audio_samples: samples processed by the frontend

@@ -254,3 +254,20 @@ def test_a_lost_end_is_sent_again():
         result = stream_audio(link, pcm, outputs=ALL, timeout=5)
     assert dropped and result.end.total_samples == 1600
     assert result.stats.rx_format_errors + result.stats.rx_crc_errors == 1
+
+
+def test_host_vanishing_mid_frame_costs_one_frame_and_nothing_else():
+    pcm = _audio(3200)
+    device = DeviceSimulator(_hello(), EnergyPipeline())
+    with serve_tcp(device) as url:
+        with Link.open(url) as link:
+            link.reset(timeout=5)
+            wire = F.encode_message(Audio.from_samples(0, pcm[:400]), 99)
+            link.port.write(wire[:len(wire) // 2])  # the cable is pulled mid-frame
+            time.sleep(0.1)
+    with serve_tcp(device) as url, Link.open(url) as link:  # its 0x00 flushes the fragment
+        result = stream_audio(link, pcm, outputs=ALL, timeout=5)
+    s = result.stats
+    assert s.audio_samples == 3200 and s.audio_lost == 0
+    assert s.rx_format_errors + s.rx_crc_errors == 1  # the fragment, counted since boot
+    assert result.features == _split(_expected(pcm))[0]

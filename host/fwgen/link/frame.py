@@ -27,7 +27,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field, fields
 
-from fwgen.link.messages import (MESSAGES, PROTOCOL_VERSION, Direction, Message, PayloadError,
+from fwgen.link.messages import (MESSAGES, PROTOCOL_VERSION, Direction, Message,
                                  pack_payload, spec_of, unpack_payload)
 
 LOG = logging.getLogger(__name__)

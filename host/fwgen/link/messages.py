@@ -316,7 +316,8 @@ class Detection(Message):
 @message(0x08, "STATS", Direction.TO_HOST)
 @dataclass(frozen=True)
 class Stats(Message):
-    """Device -> host: counters since the stream started (on request, periodically and at END)."""
+    """Device -> host, at END: pipeline and audio counters since the stream started (RESET);
+    rx_* counters since boot."""
 
     audio_samples: int = u32("samples processed by the frontend")
     frames: int = u32("feature frames produced")
