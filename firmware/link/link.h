@@ -33,6 +33,10 @@
  *   dropped; the decoder then waits for the next 0x00. It never reads or writes outside the
  *   buffers given to it, whatever bytes arrive.
  *
+ * CONTEXT
+ *   Not reentrant: call one link's functions from one context (the main loop). Let the UART
+ *   interrupt fill a byte ring and hand its bytes to fwgen_link_receive() from the loop.
+ *
  * MEMORY
  *   No malloc. The caller owns the state (fwgen_link_t), the receive buffer (decoded frame,
  *   FWGEN_LINK_RX_BUFFER_SIZE) and the transmit buffer (encoded frame,

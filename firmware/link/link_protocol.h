@@ -192,8 +192,9 @@ static inline void fwgen_link_hello_pack(const fwgen_link_hello_t *m, uint8_t *o
     out[61] = (uint8_t)m->cycle_unit;
 }
 
-/* Decodes a HELLO payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type HELLO; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_hello_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_hello_t *m)
 {
@@ -240,7 +241,7 @@ static inline fwgen_status_t fwgen_link_send_hello(struct fwgen_link *link,
  *   offset  size  field
  *        0     4  offset: stream position of the first sample (samples since stream start)
  *        4     n  pcm: int16 little-endian samples
- *                 (bytes (int16 LE samples, even), to the end of the payload)
+ *                 (bytes of int16 LE samples, even, to the end of the payload)
  */
 #define FWGEN_LINK_AUDIO_SIZE      4
 #define FWGEN_LINK_AUDIO_TAIL_UNIT 2
@@ -248,7 +249,7 @@ static inline fwgen_status_t fwgen_link_send_hello(struct fwgen_link *link,
 typedef struct {
     uint32_t offset; /* stream position of the first sample (samples since stream start) */
     const uint8_t *pcm; /* points into the payload */
-    uint16_t pcm_len; /* bytes (int16 LE samples, even) */
+    uint16_t pcm_len; /* bytes of int16 LE samples, even */
 } fwgen_link_audio_t;
 
 /* Writes the fixed part (FWGEN_LINK_AUDIO_SIZE bytes) of *m to out. */
@@ -257,8 +258,9 @@ static inline void fwgen_link_audio_pack(const fwgen_link_audio_t *m, uint8_t *o
     fwgen_link_put_u32(out + 0, m->offset);
 }
 
-/* Decodes a AUDIO payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type AUDIO; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_audio_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_audio_t *m)
 {
@@ -307,8 +309,9 @@ static inline void fwgen_link_credit_pack(const fwgen_link_credit_t *m, uint8_t 
     fwgen_link_put_u32(out + 8, m->lost);
 }
 
-/* Decodes a CREDIT payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type CREDIT; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_credit_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_credit_t *m)
 {
@@ -355,8 +358,9 @@ static inline void fwgen_link_config_pack(const fwgen_link_config_t *m, uint8_t 
     fwgen_link_put_u16(out + 1, m->stride_frames);
 }
 
-/* Decodes a CONFIG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type CONFIG; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_config_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_config_t *m)
 {
@@ -406,8 +410,9 @@ static inline void fwgen_link_features_pack(const fwgen_link_features_t *m, uint
     out[4] = (uint8_t)m->dtype;
 }
 
-/* Decodes a FEATURES payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type FEATURES; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_features_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_features_t *m)
 {
@@ -458,8 +463,9 @@ static inline void fwgen_link_logits_pack(const fwgen_link_logits_t *m, uint8_t 
     fwgen_link_put_u32(out + 4, m->frame_index);
 }
 
-/* Decodes a LOGITS payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type LOGITS; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_logits_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_logits_t *m)
 {
@@ -515,8 +521,9 @@ static inline void fwgen_link_detection_pack(const fwgen_link_detection_t *m, ui
     out[14] = (uint8_t)m->score;
 }
 
-/* Decodes a DETECTION payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type DETECTION; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_detection_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_detection_t *m)
 {
@@ -610,8 +617,9 @@ static inline void fwgen_link_stats_pack(const fwgen_link_stats_t *m, uint8_t *o
     fwgen_link_put_u32(out + 73, m->uptime_ms);
 }
 
-/* Decodes a STATS payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type STATS; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_stats_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_stats_t *m)
 {
@@ -673,8 +681,9 @@ static inline void fwgen_link_log_pack(const fwgen_link_log_t *m, uint8_t *out)
     out[0] = (uint8_t)m->level;
 }
 
-/* Decodes a LOG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type LOG; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_log_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_log_t *m)
 {
@@ -717,8 +726,9 @@ static inline void fwgen_link_end_pack(const fwgen_link_end_t *m, uint8_t *out)
     fwgen_link_put_u32(out + 0, m->total_samples);
 }
 
-/* Decodes a END payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type END; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_end_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_end_t *m)
 {
@@ -770,8 +780,9 @@ static inline void fwgen_link_error_pack(const fwgen_link_error_t *m, uint8_t *o
     fwgen_link_put_u32(out + 2, m->detail);
 }
 
-/* Decodes a ERROR payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type ERROR; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_error_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_error_t *m)
 {
@@ -816,8 +827,9 @@ static inline void fwgen_link_ping_pack(const fwgen_link_ping_t *m, uint8_t *out
     fwgen_link_put_u32(out + 0, m->token);
 }
 
-/* Decodes a PING payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type PING; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_ping_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_ping_t *m)
 {
@@ -859,8 +871,9 @@ static inline void fwgen_link_pong_pack(const fwgen_link_pong_t *m, uint8_t *out
     fwgen_link_put_u32(out + 0, m->token);
 }
 
-/* Decodes a PONG payload; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
- * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked. */
+/* Decodes a payload of type PONG; FWGEN_ERR_FORMAT (and *m zeroed) when its length does not
+ * fit the layout. Frames from fwgen_link_receive() always fit: their size was checked.
+ */
 static inline fwgen_status_t fwgen_link_pong_unpack(const uint8_t *payload, size_t len,
                                                     fwgen_link_pong_t *m)
 {

@@ -66,7 +66,7 @@ _DIRECTION_C = {
 }
 _TAIL_C = {"bytes": "const uint8_t *", "pcm16": "const uint8_t *", "int8": "const int8_t *",
            "text": "const char *"}
-_TAIL_UNIT_DOC = {"bytes": "bytes", "pcm16": "bytes (int16 LE samples, even)",
+_TAIL_UNIT_DOC = {"bytes": "bytes", "pcm16": "bytes of int16 LE samples, even",
                   "int8": "int8 values", "text": "bytes of UTF-8, not NUL-terminated"}
 
 

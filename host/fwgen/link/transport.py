@@ -167,6 +167,10 @@ class Link:
         while (msg := self.receive(timeout)) is not None:
             yield msg
 
+    def __iter__(self) -> Iterator[Message]:
+        """Messages as they arrive, until none came for a second."""
+        return self.messages()
+
     def wait_for(self, kind: type, timeout: float, keep_others: bool = True) -> Any:
         """Read until a message of `kind` arrives; others stay queued (or are dropped)."""
         deadline = time.monotonic() + timeout
