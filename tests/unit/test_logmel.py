@@ -183,7 +183,7 @@ def test_real_fft_all_sizes(fft_length):
 
 
 @pytest.mark.parametrize("fft_length, window_ms, step_ms, channels", [
-    (256, 16, 8, 40), (1024, 64, 32, 80), (64, 4, 4, 8)])
+    (256, 16, 8, 40), (1024, 64, 32, 80), (64, 4, 4, 8), (512, 32, 10, 64)])  # last: window == FFT
 def test_other_sizes_match_reference(shared_data, fft_length, window_ms, step_ms, channels):
     fe = LogMelFrontend({"fe.fft_length": fft_length, "fe.window_size_ms": window_ms,
                          "fe.window_step_ms": step_ms, "fe.filterbank_n_channels": channels,
