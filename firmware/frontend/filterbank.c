@@ -39,27 +39,23 @@ static uint32_t rounded_sqrt(uint64_t num)
 }
 
 void fwgen_fe_filterbank(const fwgen_frontend_config_t *config, const int16_t *spectrum,
-                         uint32_t *energy, uint32_t *channels, int scale_down_shift)
+                         uint32_t *channels, int scale_down_shift)
 {
-    const uint32_t start = config->spectrum_start;
-    const uint32_t end = config->spectrum_end;
-    for (uint32_t bin = start; bin < end; ++bin) {
-        const int32_t re = spectrum[2u * bin];
-        const int32_t im = spectrum[2u * bin + 1u];
-        energy[bin - start] = (uint32_t)(re * re) + (uint32_t)(im * im);
-    }
-
     const uint16_t *edges = config->band_edges;
+    const int16_t *weights = config->weights - config->spectrum_start;
+    const int16_t *unweights = config->unweights - config->spectrum_start;
     uint64_t carried = 0; /* unweighted sum of the previous band */
     for (uint32_t band = 0; band <= config->n_channels; ++band) {
         uint64_t weighted = 0;
         uint64_t unweighted = 0;
         for (uint32_t bin = edges[band]; bin < edges[band + 1u]; ++bin) {
-            const uint32_t e32 = energy[bin - start];
-            /* int32 -> uint64 with sign extension, as the reference widens it */
-            const uint64_t e = (e32 & 0x80000000u) ? (0xFFFFFFFF00000000u | e32) : e32;
-            weighted += (uint64_t)(int64_t)config->weights[bin - start] * e;
-            unweighted += (uint64_t)(int64_t)config->unweights[bin - start] * e;
+            const int32_t re = spectrum[2u * bin];
+            const int32_t im = spectrum[2u * bin + 1u];
+            /* |X|^2 <= 2^31 wraps to an int32 and widens with sign extension, as in the
+             * reference (only re = im = -32768 gives 2^31) */
+            const uint64_t e = (uint64_t)(int64_t)(int32_t)((uint32_t)(re * re) + (uint32_t)(im * im));
+            weighted += (uint64_t)(int64_t)weights[bin] * e;
+            unweighted += (uint64_t)(int64_t)unweights[bin] * e;
         }
         if (band > 0u) {
             channels[band - 1u] = rounded_sqrt(weighted + carried) >> scale_down_shift;

@@ -10,10 +10,9 @@
 
 /*
  * spectrum  [in]  fft_length/2 + 1 complex int16 (interleaved re, im)
- * energy    [out] scratch, spectrum_end - spectrum_start uint32 (|X|^2 per used bin)
- * channels  [out] n_channels values sqrt(weighted energy) >> scale_down_shift
+ * channels  [out] n_channels values sqrt(weighted |X|^2) >> scale_down_shift
  */
 void fwgen_fe_filterbank(const fwgen_frontend_config_t *config, const int16_t *spectrum,
-                         uint32_t *energy, uint32_t *channels, int scale_down_shift);
+                         uint32_t *channels, int scale_down_shift);
 
 #endif /* FWGEN_FRONTEND_FILTERBANK_H */

@@ -58,7 +58,7 @@ static int config_is_consistent(const fwgen_frontend_config_t *c)
         (c->pcan_enable && (c->pcan_gain_lut == NULL || !c->noise_reduction_enable))) {
         return 0;
     }
-    /* The spectrum never includes DC, so the energies fit in the FFT work buffer. */
+    /* The filterbank never includes DC (TFLM) and stays within the half spectrum. */
     if (c->spectrum_start == 0u || c->spectrum_start > c->spectrum_end || c->spectrum_end > n ||
         c->band_edges[0] != c->spectrum_start || c->band_edges[c->n_channels + 1u] != c->spectrum_end) {
         return 0;
@@ -146,8 +146,7 @@ static void compute_frame(fwgen_frontend_t *fe, uint16_t *frame)
     const int shift = fwgen_fe_window_apply(c->window, fe->input, c->window_size, fe->fft_input,
                                             c->fft_length);
     fwgen_fe_fft_real(c, fe->fft_input, fe->fft_work, fe->fft_output);
-    /* The FFT work buffer is free again: it holds the bin energies. */
-    fwgen_fe_filterbank(c, fe->fft_output, (uint32_t *)(void *)fe->fft_work, fe->channels, shift);
+    fwgen_fe_filterbank(c, fe->fft_output, fe->channels, shift);
     if (c->activity_enable) {
         fwgen_fe_activity_update(fe, fe->channels);
     }

@@ -131,7 +131,7 @@ typedef struct fwgen_frontend {
     const fwgen_frontend_config_t *config;
     int16_t *input;                  /* [window_size] samples waiting for the next window */
     int16_t *fft_input;              /* [fft_length] windowed, scaled samples */
-    int16_t *fft_work;               /* [fft_length/2][2] complex FFT work; reused for energy */
+    int16_t *fft_work;               /* [fft_length/2][2] complex FFT work */
     int16_t *fft_output;             /* [fft_length/2 + 1][2] spectrum */
     uint32_t *channels;              /* [n_channels] filterbank output, then NR/PCAN in place */
     uint32_t *noise_estimate;        /* [n_channels] */
