@@ -1,0 +1,67 @@
+"""micro_speech on every QEMU twin: device features, logits and detections equal the host
+pipeline (the same C through Python) bit for bit, and yes_1000ms.wav is detected as "yes"."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.boards import get_board
+from fwgen.link import Output
+from fwgen.runners.session import TwinSession
+
+TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
+ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)
+
+
+def assert_matches_reference(result, ref) -> None:
+    features = result.feature_matrix()
+    assert features.dtype == np.uint16 or features.dtype.kind == "u"
+    np.testing.assert_array_equal(features, ref.features)
+    assert [f.frame_index for f in sorted(result.features, key=lambda f: f.frame_index)] == \
+        list(range(ref.features.shape[0]))
+    np.testing.assert_array_equal(result.logits_matrix(), ref.logits)
+    assert [m.frame_index for m in sorted(result.logits, key=lambda m: m.inference_index)] == \
+        ref.logit_frames
+    device = [(d.inference_index, d.frame_index, d.time_ms, d.class_index, d.score)
+              for d in result.detections]
+    host = [(e.inference_index, e.frame_index, e.time_ms, e.class_index, e.score)
+            for e in ref.detections]
+    assert device == host
+
+
+@pytest.mark.parametrize("twin_id", TWINS)
+def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deployment):
+    twin = get_board(twin_id)
+    samples = clip_stream("yes")
+    ref = reference("yes")
+    with TwinSession(twin_elf(twin_id), twin) as session:
+        result = session.stream(samples, outputs=ALL, timeout=120)
+    hello = result.hello
+    assert hello.board == twin_id and hello.cycle_unit == 2 and hello.audio_source == 0
+    assert hello.class_names.split("\n") == list(deployment.classes)
+    assert (hello.n_frames, hello.n_channels, hello.stride_frames) == (49, 40, 1)
+    assert_matches_reference(result, ref)
+    names = [deployment.classes[d.class_index] for d in result.detections]
+    assert names == ["yes"]
+    stats = result.stats
+    assert stats.audio_samples == samples.size
+    assert (stats.frames, stats.inferences, stats.detections) == \
+        (ref.features.shape[0], ref.logits.shape[0], 1)
+    assert stats.rx_crc_errors == stats.rx_format_errors == stats.audio_lost == 0
+    assert stats.cycle_unit == 2 and stats.inference_cycles > 0 and stats.frontend_cycles > 0
+    assert stats.inference_cycles_max * stats.inferences >= stats.inference_cycles
+    assert result.errors == []
+
+
+def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deployment):
+    """no -> "no"; near-silence and noise -> nothing; all equal to the host pipeline."""
+    twin = get_board("mps2_an505")
+    expected = {"no": ["no"], "silence": [], "noise": []}
+    with TwinSession(twin_elf("mps2_an505"), twin) as session:
+        for name, labels in expected.items():
+            result = session.stream(clip_stream(name),
+                                    outputs=int(Output.LOGITS | Output.DETECTIONS), timeout=120)
+            ref = reference(name)
+            np.testing.assert_array_equal(result.logits_matrix(), ref.logits)
+            assert [deployment.classes[d.class_index] for d in result.detections] == labels
+            assert [deployment.classes[e.class_index] for e in ref.detections] == labels
