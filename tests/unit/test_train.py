@@ -140,3 +140,77 @@ def test_clip_level_aggregation() -> None:
     assert summary["accuracy"] == pytest.approx(2 / 3)
     assert summary["per_class"] == {"a": {"clips": 1, "recall": 1.0},
                                     "b": {"clips": 2, "recall": 0.5}}
+
+
+# ------------------------------------------------------------------------------------------
+# CLI argument checks (no TensorFlow needed) and a small end-to-end run
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--model", "nope"], "no zoo model named"),
+    (["train", "--model", "micro_speech", "--data", "/nonexistent/ds"], "not found"),
+    (["train", "--model", "micro_speech", "--data", "synthetic", "--epochs", "0"], "--epochs"),
+    (["evaluate", "/nonexistent/m.tflite", "--data", "synthetic"], "model not found"),
+    (["quantize", "/nonexistent/m.keras", "--data", "synthetic"], "model not found"),
+])
+def test_cli_rejects_bad_arguments(argv: list[str], message: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from fwgen.cli import main
+
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_quantize_wants_a_float_model(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fwgen.cli import main
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"x")
+    assert main(["quantize", str(model), "--data", "synthetic"]) == 2
+    assert "expected a .keras file or a SavedModel" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("espeak-ng") is None, reason="needs espeak-ng")
+def test_train_quantize_evaluate_end_to_end(tmp_path) -> None:
+    """Tiny synthetic set → 2 epochs → int8 .tflite with metadata → evaluate → quantize."""
+    import dataclasses
+    import json
+
+    from fwgen import zoo
+    from fwgen.tflite.metadata import read_model_metadata
+    from fwgen.train.datasets.synthetic import SyntheticKeywordSpec, generate_keywords
+    from fwgen.train.evaluate import evaluate_model
+    from fwgen.train.training import quantize_saved_model, train_zoo_model
+
+    spec = SyntheticKeywordSpec(keywords=("yes", "no"), unknown_words=("cat", "up", "dog"),
+                                clips_per_keyword=24, clips_per_unknown_word=6,
+                                noise_seconds=2.0, seed=3)
+    data = generate_keywords(tmp_path / "data", spec)
+    model_def = zoo.get_model("micro_speech")
+    recipe = dataclasses.replace(model_def.training, augment_copies=1, batch_size=16,
+                                 representative_examples=20,
+                                 dataset={"kind": "speech_commands",
+                                          "validation_percentage": 20,
+                                          "testing_percentage": 20})
+    stages: set[str] = set()
+    result = train_zoo_model(model_def, data, tmp_path / "out", epochs=2, recipe=recipe,
+                             progress=lambda s, d, t, i: stages.add(s))
+    assert {"features:train", "train", "quantize", "evaluate"} <= stages
+    meta = read_model_metadata(result.tflite_path)
+    assert meta is not None and meta.classes == model_def.classes
+    assert meta.input["zero_point"] == -128
+    assert meta.provenance["epochs_run"] == 2
+    report = json.loads(result.report_path.read_text())
+    assert set(report["evaluation"]) >= {"float", "int8", "float_int8_agreement"}
+    assert (tmp_path / "out" / "confusion.png").stat().st_size > 1000
+    evaluation = evaluate_model(result.tflite_path, data, split="test",
+                                out_dir=tmp_path / "eval", runtime="tflm",
+                                dataset_options=recipe.dataset)
+    assert evaluation["int8"]["accuracy"] == report["evaluation"]["int8"]["accuracy"]
+    assert evaluation["int8"]["runtime"] == "tflm"
+    requantized = quantize_saved_model(result.keras_path, data, meta, tmp_path / "q.tflite",
+                                       examples=10)
+    again = read_model_metadata(requantized)
+    assert again is not None and again.classes == meta.classes
+    assert again.provenance["calibration_clips"] == 10

@@ -232,13 +232,14 @@ def _savedmodel_as_keras(layer: Any, path: Path) -> Any:
 
 def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = None,
                    split: str = "test", runtime: str = "litert",
-                   out_dir: Path | None = None,
+                   out_dir: Path | None = None, dataset_options: dict[str, Any] | None = None,
                    progress: Any = None) -> dict[str, Any]:
     """`fwgen evaluate`: float vs int8 clip-level results of MODEL on a dataset split.
 
     Settings (frontend, classes) come from `settings` or the .tflite's metadata. Writes
     ``evaluation.json`` and ``confusion.png`` (int8, or float when there is no .tflite) into
-    `out_dir` when given.
+    `out_dir` when given. `dataset_options` (partitioning etc.) default to the zoo recipe of
+    the model's name, so a zoo model is scored on the partition it was trained against.
     """
     import json  # noqa: PLC0415
 
@@ -256,8 +257,8 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     else:
         raise FwgenError("a float model alone carries no frontend settings or classes",
                          where=str(model), hint="pass --settings FILE, or evaluate the .tflite")
-    options: dict[str, Any] = {}
-    if metadata.name:
+    options: dict[str, Any] = dict(dataset_options or {})
+    if dataset_options is None and metadata.name:
         from fwgen import zoo  # noqa: PLC0415
 
         try:
