@@ -9,6 +9,9 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile as sf
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from fwgen.errors import FwgenError
 from fwgen.frontend.logmel import (LogMelFrontend, LogMelSettings, compute_tables, frames_to_patches,
@@ -348,3 +351,37 @@ def test_device_build_uses_no_fused_multiply_add(repo_root, tmp_path, cpu, fpu):
     assert "vsqrt.f32" in text          # the disassembly is of real FPU code
     for fused in ("vfma", "vfms", "vfnma", "vfnms", "vmla.f32", "vmls.f32"):
         assert fused not in text, fused
+
+
+# -- streaming over random settings and chunkings (hypothesis) ---------------------------------
+
+@st.composite
+def stream_cases(draw):
+    fft = draw(st.sampled_from([64, 128, 256, 512]))
+    window = draw(st.integers(8, fft))
+    step = draw(st.integers(1, window))
+    chunks = draw(st.lists(st.integers(0, 700), min_size=1, max_size=30))
+    seed = draw(st.integers(0, 2**16))
+    return {"fe.fft_length": fft, "fe.window_size_ms": window / 16, "fe.window_step_ms": step / 16,
+            "fe.filterbank_n_channels": draw(st.integers(1, 40)),
+            "fe.filterbank_lower_band_limit": 50.0, "fe.filterbank_upper_band_limit": 7900.0}, chunks, seed
+
+
+@hyp_settings(max_examples=40, deadline=None)
+@given(stream_cases())
+def test_streaming_equals_framewise_computation(case):
+    settings, chunks, seed = case
+    fe = LogMelFrontend(settings)
+    s = fe.settings
+    audio = np.random.default_rng(seed).integers(-32768, 32768, size=sum(chunks)).astype(np.int16)
+    fe.reset()
+    pieces, pos = [], 0
+    for n in chunks:
+        pieces.append(fe.process(audio[pos:pos + n]))
+        pos += n
+    streamed = np.concatenate(pieces)
+    n_frames = 0 if audio.size < s.window_size else (audio.size - s.window_size) // s.window_step + 1
+    assert streamed.shape == (n_frames, s.n_channels)
+    for f in range(0, n_frames, max(1, n_frames // 5)):
+        frame = fe.compute_frame(audio[f * s.window_step:f * s.window_step + s.window_size])
+        assert np.array_equal(frame.view(np.uint32), streamed[f].view(np.uint32))
