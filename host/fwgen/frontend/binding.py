@@ -10,7 +10,9 @@ that the generated frontend_config.c defines on the device.
     fe.reset()                             # start a new stream
     batch = fe.process_clips(clips)        # (n_clips, frames, channels), reset per clip
 
-A whole buffer is one C call (no per-frame Python loop). With int8 output and
+A whole buffer is one C call (no per-frame Python loop); the C call releases the GIL, so
+separate Frontend objects can run in threads, and a Frontend pickles (as its tables) to go to
+worker processes, where the copy starts a fresh stream. With int8 output and
 `fe.quantize_dynamic_scale_enable`, the dynamic range scaling covers the frames returned by that
 call (MLTK scales each clip's spectrogram as a whole); to scale a sliding model window while
 streaming, process as uint16 and call `Frontend.to_int8(window)`.
