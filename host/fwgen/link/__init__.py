@@ -20,6 +20,7 @@ Lower level: ``link.reset()`` -> HELLO, ``link.send(Config(...))``, ``link.ping(
 ``link.send_audio(samples)`` (honours the device's CREDIT window), ``link.end()``,
 ``for msg in link.messages(timeout=1.0): ...``.
 
+`fwgen.link.text`: ``to_dict(msg)`` (JSON lines) and ``describe(msg, hello)`` (one human line).
 `fwgen.link.simulator.DeviceSimulator` plays the device with the C link library (for tests and
 as the reference of how firmware drives firmware/link).
 """
@@ -29,6 +30,7 @@ from fwgen.link.messages import (MESSAGES, PROTOCOL_VERSION, Audio, AudioSource,
                                  Features, Hello, Log, LogLevel, Logits, Message, Output, Ping,
                                  Pong, Reset, Stats)
 from fwgen.link.stream import StreamResult, read_wav, stream_audio, stream_wav
+from fwgen.link.text import describe, to_dict
 from fwgen.link.transport import Link, LinkError, LinkTimeout
 
 __all__ = [
@@ -36,5 +38,5 @@ __all__ = [
     "DecoderStats", "Detection", "Direction", "End", "ErrorReport", "FeatureDtype", "Features",
     "Frame", "Hello", "Link", "LinkError", "LinkTimeout", "Log", "LogLevel", "Logits", "Message",
     "Output", "Ping", "Pong", "Reset", "Stats", "StreamDecoder", "StreamResult", "encode_frame",
-    "encode_message", "read_wav", "stream_audio", "stream_wav",
+    "describe", "encode_message", "read_wav", "stream_audio", "stream_wav", "to_dict",
 ]
