@@ -22,9 +22,11 @@
  *   host:   AUDIO{offset, int16 pcm}* while (sent - consumed) + n <= audio_window
  *   device: CREDIT{consumed, received, lost} as audio is processed; FEATURES / LOGITS if
  *           enabled; DETECTION; LOG; ERROR.
- *   host:   END{total_samples} -> device flushes, sends STATS, then END.
+ *   host:   END{total_samples} -> device flushes, sends STATS, then END{samples processed}.
  *   An empty AUDIO frame asks for a CREDIT at once (the host polls when it saw none for a
  *   while). A gap between AUDIO offsets is audio lost in transit: counted, not waited for.
+ *   The host sends whatever fits the window (at least a quarter of it), so audio_window must
+ *   be at least 2 frontend hops. On a quiet line the host repeats END; answer each END.
  *
  * ERRORS
  *   A frame with a bad COBS encoding, a CRC mismatch, a wrong version, an unknown type or one
