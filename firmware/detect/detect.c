@@ -113,11 +113,11 @@ static fwgen_status_t process(const fwgen_detect_config_t *cfg, fwgen_detect_sta
         while (state->count > 0u &&
                (uint32_t)(time_ms - state->times[state->head]) > cfg->average_window_duration_ms) {
             state->head = (uint16_t)((state->head + 1u) % cfg->max_results);
-            state->count -= 1u;
+            state->count = (uint16_t)(state->count - 1u);
         }
         if (state->count == cfg->max_results) {
             state->head = (uint16_t)((state->head + 1u) % cfg->max_results);
-            state->count -= 1u;
+            state->count = (uint16_t)(state->count - 1u);
         }
         const uint32_t slot = ((uint32_t)state->head + state->count) % cfg->max_results;
         state->times[slot] = time_ms;
@@ -125,7 +125,7 @@ static fwgen_status_t process(const fwgen_detect_config_t *cfg, fwgen_detect_sta
         for (uint32_t c = 0; c < n_classes; ++c) {
             dst[c] = score_at(scores, is_s8, c);
         }
-        state->count += 1u;
+        state->count = (uint16_t)(state->count + 1u);
         result->n_results = state->count;
 
         if (state->count < cfg->minimum_count) {
