@@ -283,3 +283,69 @@ def test_render_checks_queue_capacity_against_inference_interval():
         render_detector_config(CLASSES, SmoothingSettings(), inference_interval_ms=10)
     text = render_detector_config(CLASSES, {"detection_threshold": 200})["detect_config.c"]
     assert text.count("200, /*") == 4 and "0, /* silence */" in text
+
+
+# -- MLTK's audio_classifier RecognizeCommands, transcribed literally as an oracle ----------------
+
+class MltkRecognizeCommands:
+    """MLTK's ProcessLatestResults (int8 model outputs, per-class thresholds, underscore labels
+    never trigger), written out from its documented behaviour, quirks included: it starts as if
+    class 0 had fired at t = 0, and a full queue drops the newest result."""
+
+    def __init__(self, labels, window, thresholds, suppression, minimum_count, capacity):
+        self.labels, self.window, self.thresholds = labels, window, thresholds
+        self.suppression, self.minimum_count, self.capacity = suppression, minimum_count, capacity
+        self.queue = []
+        self.previous_top_index, self.previous_top_time = 0, 0
+
+    def process(self, scores, now):
+        converted = [s + 128 for s in scores]
+        if self.minimum_count == 0:
+            top, top_score = 0, 0
+            for i, v in enumerate(converted):
+                if v > top_score:
+                    top, top_score = i, v
+        else:
+            if len(self.queue) < self.capacity:
+                self.queue.append((now, converted))
+            while self.queue and self.queue[0][0] < now - self.window:
+                self.queue.pop(0)
+            if len(self.queue) < self.minimum_count:
+                return self.previous_top_index, 0, False
+            averages = [sum(r[i] for _, r in self.queue) // len(self.queue) for i in range(len(scores))]
+            top, top_score = 0, 0
+            for i, v in enumerate(averages):
+                if v > top_score:
+                    top, top_score = i, v
+        since = now - self.previous_top_time
+        is_new = (top_score > self.thresholds[top] and self.labels[top][0] != "_"
+                  and (top != self.previous_top_index or since > self.suppression))
+        if is_new:
+            self.previous_top_index, self.previous_top_time = top, now
+        return top, top_score, is_new
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_same_as_mltk_where_its_quirks_do_not_apply(data):
+    """Quirks avoided: the stream starts after suppression_ms (so MLTK's pretend event at t = 0
+    suppresses nothing) and the queue never fills (capacity above the results in any window)."""
+    n = data.draw(st.integers(2, 5))
+    labels = ["_unknown_"] + [f"kw{i}" for i in range(1, n)]
+    window = data.draw(st.integers(1, 2000))
+    suppression = data.draw(st.integers(0, 2000))
+    minimum_count = data.draw(st.integers(0, 5))
+    thresholds = data.draw(st.lists(st.integers(0, 255), min_size=n, max_size=n))
+    deltas = data.draw(st.lists(st.integers(1, 300), min_size=1, max_size=150))
+    rows = data.draw(st.lists(st.lists(score_values, min_size=n, max_size=n),
+                              min_size=len(deltas), max_size=len(deltas)))
+    capacity = window + 2  # deltas >= 1 ms: at most window + 1 results in any window
+    ours = NativeDetector(labels, SmoothingSettings(
+        average_window_duration_ms=window, suppression_ms=suppression, minimum_count=minimum_count,
+        detection_threshold_list=tuple(thresholds), max_results=min(capacity, 65535)))
+    mltk = MltkRecognizeCommands(labels, window, thresholds, suppression, minimum_count, capacity)
+    t = suppression + 1
+    for delta, row in zip(deltas, rows):
+        t += delta
+        r = ours.process(row, t)
+        assert (r.class_index, r.score, r.is_new) == mltk.process(row, t)
