@@ -47,6 +47,15 @@ class RichProgress:
         self.progress.update(self.tasks[stage], completed=done, total=total, info=text)
 
 
+def log_progress(stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
+    """Plain-log progress (--no-progress): one line per epoch and per finished stage."""
+    if stage == "train":
+        metrics = "  ".join(f"{k} {v:.4g}" for k, v in info.items())
+        print(f"epoch {done}/{total}  {metrics}", flush=True)
+    elif done == total:
+        print(f"{_STAGES.get(stage, stage)}: {total} done", flush=True)
+
+
 def print_evaluation(report: Mapping[str, Any], title: str) -> None:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
@@ -106,7 +115,8 @@ class TrainCommand(Command):
         from fwgen.train.training import train_zoo_model  # noqa: PLC0415  (loads TensorFlow)
 
         if args.no_progress:
-            result = train_zoo_model(model_def, data, out, epochs=args.epochs, recipe=recipe)
+            result = train_zoo_model(model_def, data, out, epochs=args.epochs, recipe=recipe,
+                                     progress=log_progress)
         else:
             with RichProgress() as progress:
                 result = train_zoo_model(model_def, data, out, epochs=args.epochs,
