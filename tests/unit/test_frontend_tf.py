@@ -156,3 +156,15 @@ def test_random_settings_match_tensorflow(tf_frontend, audio, window, step_fract
         window_size_ms=window, window_step_ms=step, filterbank_n_channels=channels,
         pcan_enable=pcan, filterbank_lower_band_limit=lower, filterbank_upper_band_limit=upper,
         log_scale_shift=shift))
+
+
+@pytest.mark.parametrize("rate,window,step,channels,upper", [
+    (8000, 32, 16, 24, 3900.0), (8000, 40, 20, 32, 3800.0), (11025, 25, 10, 32, 5000.0),
+    (22050, 20, 10, 40, 10000.0), (32000, 25, 10, 64, 15000.0), (48000, 20, 10, 80, 20000.0),
+])
+def test_other_sample_rates_match_tensorflow(tf_frontend, audio, rate, window, step, channels,
+                                             upper):
+    assert not window_differs(window, rate)
+    _check(tf_frontend, audio[:48000], FrontendSettings(
+        sample_rate_hz=rate, window_size_ms=window, window_step_ms=step,
+        filterbank_n_channels=channels, filterbank_upper_band_limit=upper))
