@@ -67,6 +67,15 @@ def test_invalid_settings_name_key_value_and_limit(values, pattern):
         load_settings(values)
 
 
+def test_model_parameters_with_other_keys():
+    params = {"fe.filterbank_n_channels": 10, "classes": ["on", "off"], "volume_gain": 2.0}
+    with pytest.raises(FwgenError, match="unexpected key 'classes'"):
+        load_settings(params)
+    assert load_settings(params, ignore_other_keys=True).n_channels == 10
+    with pytest.raises(FwgenError, match="unknown setting 'fe.nope'"):
+        load_settings({**params, "fe.nope": 1}, ignore_other_keys=True)
+
+
 def test_unknown_key_suggests_the_right_one():
     with pytest.raises(FwgenError, match="unknown setting 'fe.filterbank_nchannels'") as err:
         load_settings({"fe.filterbank_nchannels": 40})

@@ -130,13 +130,20 @@ class FrontendSettings:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, where: str = "frontend settings",
-                  output_dtype: str | None = None) -> "FrontendSettings":
-        """Build from flat `fe.*` keys; missing keys take MLTK defaults."""
+                  output_dtype: str | None = None,
+                  ignore_other_keys: bool = False) -> "FrontendSettings":
+        """Build from flat `fe.*` keys; missing keys take MLTK defaults.
+
+        Keys without the `fe.` prefix are errors unless `ignore_other_keys` (e.g. for an MLTK
+        model's whole parameter dictionary, which also holds classes, smoothing, ...).
+        """
         known = {f.name: f for f in fields(cls) if f.name not in ("output_dtype", "where")}
         kwargs: dict[str, Any] = {}
         fft_length = None
         for key, value in values.items():
             if not isinstance(key, str) or not key.startswith(PREFIX):
+                if ignore_other_keys:
+                    continue
                 raise FwgenError(f"unexpected key {key!r}: frontend settings are 'fe.*' keys",
                                  where=where)
             name = key[len(PREFIX):]
@@ -283,8 +290,12 @@ def _pick_entry(data: Mapping[str, Any], name: str | None, where: str) -> tuple[
 
 
 def load_settings(source: "FrontendSettings | Mapping[str, Any] | str | Path", *,
-                  name: str | None = None, output_dtype: str | None = None) -> FrontendSettings:
-    """Frontend settings from a FrontendSettings, a dict, or a JSON/YAML file (see module doc)."""
+                  name: str | None = None, output_dtype: str | None = None,
+                  ignore_other_keys: bool = False) -> FrontendSettings:
+    """Frontend settings from a FrontendSettings, a dict, or a JSON/YAML file (see module doc).
+
+    `ignore_other_keys` skips keys without the `fe.` prefix (model parameter dictionaries).
+    """
     if isinstance(source, FrontendSettings):
         return source.with_output(output_dtype) if output_dtype else source
     if isinstance(source, (str, Path)):
@@ -298,4 +309,5 @@ def load_settings(source: "FrontendSettings | Mapping[str, Any] | str | Path", *
     if not isinstance(data, Mapping):
         raise FwgenError("frontend settings must be a JSON object", where=where)
     entry, where = _pick_entry(data, name, where)
-    return FrontendSettings.from_dict(entry, where=where, output_dtype=output_dtype)
+    return FrontendSettings.from_dict(entry, where=where, output_dtype=output_dtype,
+                                      ignore_other_keys=ignore_other_keys)
