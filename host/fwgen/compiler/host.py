@@ -15,6 +15,9 @@ from fwgen.errors import FwgenError
 
 LOG = logging.getLogger(__name__)
 
+POISON = np.uint64(0x5A5A5A5A5A5A5A5A)
+GUARD_WORDS = 64
+
 
 def build_host_library(compiled: CompiledModel, flags: Sequence[str] = ("-O2",)) -> Path:
     """Compile <name>.c with the firmware/nn sources it needs into a cached shared library."""
@@ -38,8 +41,10 @@ class HostModel:
         self._invoke = getattr(self.lib, f"{prefix}_invoke")
         self._invoke.restype = ctypes.c_int
         self._invoke.argtypes = [ctypes.c_void_p]
-        # 8-byte aligned arena; poisoned so a read of unwritten bytes shows up as a mismatch
-        self.arena = np.full((compiled.arena_bytes + 7) // 8 or 1, 0x5A5A5A5A5A5A5A5A, dtype=np.uint64)
+        # 8-byte aligned arena; poisoned so a read of unwritten bytes shows up as a mismatch,
+        # followed by a guard zone that must survive every inference (catches plan overruns)
+        self.words = (compiled.arena_bytes + 7) // 8
+        self.arena = np.full(self.words + GUARD_WORDS, POISON, dtype=np.uint64)
 
     def run(self, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
         c = self.compiled
@@ -57,6 +62,8 @@ class HostModel:
         status = self._invoke(self.arena.ctypes.data)
         if status != 0:
             raise FwgenError(f"fwgen_{c.name}_invoke failed with status {status}")
+        if np.any(self.arena[self.words:] != POISON):
+            raise AssertionError(f"fwgen_{c.name}_invoke wrote past FWGEN_{c.name.upper()}_ARENA_BYTES")
         return [raw[s.offset:s.offset + s.nbytes].copy().view(s.dtype).reshape(s.shape) for s in c.outputs]
 
 
