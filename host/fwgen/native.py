@@ -83,18 +83,39 @@ def core_sources(root: Path | None = None) -> list[Path]:
     return files
 
 
-def build_core() -> Path:
-    """Configure and build the host library with CMake (once per source hash)."""
+def _build_dir() -> tuple[Path, Path]:
     root = repo_root()
     key = _hash_files(core_sources(root))
-    build = cache_dir() / f"host-{key}"
-    lib = build / f"lib{CORE_LIBRARY}.so"
-    with _locked(cache_dir() / f"host-{key}.lock"):
-        if not lib.exists():
-            LOG.info("building fwgen host library in %s", build)
-            _run(["cmake", "-S", str(root), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"])
-            _run(["cmake", "--build", str(build), "--parallel", str(os.cpu_count() or 1)])
-    return lib
+    return root, cache_dir() / f"host-{key}"
+
+
+def _cmake_build(target: str) -> Path:
+    """Configure once, then build one CMake target; a stamp records each finished target."""
+    root, build = _build_dir()
+    stamp = build / f".built-{target}"
+    with _locked(build.with_suffix(".lock")):
+        if not stamp.exists():
+            LOG.info("building %s in %s", target, build)
+            if not (build / "CMakeCache.txt").exists():
+                _run(["cmake", "-S", str(root), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"])
+            _run(["cmake", "--build", str(build), "--target", target,
+                  "--parallel", str(os.cpu_count() or 1)])
+            stamp.touch()
+    return build
+
+
+def build_core() -> Path:
+    """Configure and build the host library with CMake (once per source hash).
+
+    Only the library target is built here, so a broken C test program cannot stop Python
+    from loading the library; the tests are built by `build_c_test`.
+    """
+    return _cmake_build(CORE_LIBRARY) / f"lib{CORE_LIBRARY}.so"
+
+
+def build_c_test(name: str) -> Path:
+    """Build one C test program from tests/c/<name>.c and return its path."""
+    return _cmake_build(name) / name
 
 
 @lru_cache(maxsize=None)

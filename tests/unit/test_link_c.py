@@ -18,7 +18,7 @@ C_TESTS = ["test_link", "test_link_app"]
 
 @pytest.mark.parametrize("name", C_TESTS)
 def test_c_link_test_passes_in_the_cmake_build(name):
-    exe = native.build_core().parent / name
+    exe = native.build_c_test(name)
     assert exe.exists(), f"CMake did not build tests/c/{name}.c"
     proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
