@@ -265,3 +265,24 @@ def test_background_noise_level(kind: str) -> None:
     assert noise.shape == (RATE,)
     rms_db = 20 * np.log10(np.sqrt(np.mean(noise.astype(np.float64) ** 2)))
     assert -21.0 < rms_db < -19.0
+
+
+@needs_tts
+def test_synthetic_sound_events_in_esc50_layout(tmp_path: Path) -> None:
+    from fwgen.train.datasets import sound_events
+
+    spec = sound_events.SoundEventSpec(clips_per_class=5, clip_ms=1000, seed=2)
+    root = sound_events.generate_sound_events(tmp_path / "events", spec)
+    again = sound_events.generate_sound_events(tmp_path / "again", spec)
+    ds = Esc50(root, clip_ms=1000)
+    assert ds.classes == sound_events.CLASSES
+    assert [len(ds.examples(s)) for s in ("train", "validation", "test")] == [30, 10, 10]
+    for example in ds.examples("test"):
+        audio = ds.load(example)
+        assert audio.shape == (RATE,)
+        assert (root / "audio" / example.clip_id).read_bytes() == \
+            (again / "audio" / example.clip_id).read_bytes()
+        if example.label != "background":
+            assert np.abs(audio.astype(np.int32)).max() > 3000  # peak -20 .. -1 dBFS
+    with pytest.raises(FwgenError, match="unknown sound class"):
+        sound_events.render_event("thunder", RATE, np.random.default_rng(0))
