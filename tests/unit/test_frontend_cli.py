@@ -59,3 +59,33 @@ def test_errors_are_reported_without_traceback(shared_data, settings_file, tmp_p
     assert not out2.exists()
     assert main(["features", wav, "--settings", str(settings_file), "--entry", "micro_speech",
                  "-o", str(tmp_path / "nodir" / "f.npy")]) == 2
+
+
+def test_logmel_settings_run_the_float_frontend(shared_data, tmp_path):
+    settings = tmp_path / "yamnet.json"
+    settings.write_text(json.dumps({"fe.frontend": "logmel", "fe.filterbank_n_channels": 64}))
+    out = tmp_path / "m.npy"
+    wav = str(shared_data / "micro_speech" / "yes_1000ms.wav")
+    assert main(["features", wav, "--settings", str(settings), "-o", str(out)]) == 0
+    features = np.load(out)
+    assert features.dtype == np.float32 and features.shape == (98, 64)
+    from fwgen.frontend.logmel import LogMelFrontend
+    from fwgen.audio import read_wav
+    expected = LogMelFrontend({"fe.frontend": "logmel", "fe.filterbank_n_channels": 64}).process(
+        read_wav(wav))
+    assert np.array_equal(features, expected)
+    assert main(["features", wav, "--settings", str(settings), "--dtype", "int8",
+                 "-o", str(out)]) == 2
+
+
+def test_settings_from_model_metadata_file(shared_data, tmp_path):
+    meta = tmp_path / "model.json"
+    raw = json.loads((shared_data / "frontend" / "settings.json").read_text())
+    frontend = {"fe.frontend": "microfrontend", **raw["settings"]["micro_speech"]}
+    meta.write_text(json.dumps({"format": "fwgen-model-metadata", "frontend": frontend,
+                                "classes": ["silence", "unknown", "yes", "no"]}))
+    out = tmp_path / "f.npy"
+    assert main(["features", str(shared_data / "micro_speech" / "yes_1000ms.wav"),
+                 "--settings", str(meta), "--dtype", "int8", "-o", str(out)]) == 0
+    golden = np.load(shared_data / "frontend" / "golden.npz")["micro_speech/yes_1000ms/int8"]
+    assert np.array_equal(np.load(out), golden)

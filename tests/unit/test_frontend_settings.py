@@ -109,3 +109,26 @@ def test_bad_files(tmp_path):
 def test_output_dtype_is_checked():
     with pytest.raises(FwgenError, match="output dtype 'float32'"):
         FrontendSettings(output_dtype="float32")
+
+
+def test_fe_frontend_key(tmp_path):
+    assert load_settings({"fe.frontend": "microfrontend", "fe.window_size_ms": 20}).window_size == 320
+    with pytest.raises(FwgenError, match="fe.frontend = 'logmel'") as err:
+        load_settings({"fe.frontend": "logmel"})
+    assert "logmel" in err.value.hint
+
+
+def test_settings_from_a_tflite_model(shared_data, tmp_path):
+    from fwgen.tflite.metadata import ModelMetadata, write_model_metadata
+    model = (shared_data / "micro_speech" / "micro_speech_quantized.tflite").read_bytes()
+    with pytest.raises(FwgenError, match="carries no fwgen or MLTK"):
+        path = tmp_path / "bare.tflite"
+        path.write_bytes(model)
+        load_settings(path)
+    raw = json.loads((shared_data / "frontend" / "settings.json").read_text())
+    meta = ModelMetadata(frontend=dict(raw["settings"]["micro_speech"]),
+                         classes=("silence", "unknown", "yes", "no"))
+    tagged = tmp_path / "tagged.tflite"
+    tagged.write_bytes(write_model_metadata(model, meta))
+    s = load_settings(tagged)
+    assert (s.window_size, s.window_step, s.n_channels) == (480, 320, 40)

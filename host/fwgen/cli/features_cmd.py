@@ -59,12 +59,15 @@ class FeaturesCommand(Command):
         "Compute the features a model sees for IN.wav with the same C frontend the board runs.\n"
         "SETTINGS is a JSON/YAML file of MLTK 'fe.*' keys, either flat or as named entries\n"
         "(e.g. {\"settings\": {\"micro_speech\": {...}}}; choose one with --entry).\n"
-        "The output .npy holds (frames, channels) uint16, or int8 with --dtype int8.")
+        "SETTINGS may also be a .tflite model carrying fwgen or MLTK metadata. The output .npy\n"
+        "holds (frames, channels) uint16, or int8 with --dtype int8; settings with\n"
+        "fe.frontend = logmel run the float log-mel frontend instead (float32).")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("input", type=Path, metavar="IN.wav", help="16-bit mono WAV file")
         parser.add_argument("--settings", type=Path, required=True, metavar="SETTINGS.json",
-                            help="frontend settings (MLTK fe.* keys)")
+                            help="frontend settings (MLTK fe.* keys; JSON, YAML or a .tflite "
+                                 "model with metadata)")
         parser.add_argument("--entry", metavar="NAME",
                             help="named entry in SETTINGS when it holds several")
         parser.add_argument("--dtype", choices=("uint16", "int8"), default="uint16",
@@ -80,25 +83,42 @@ class FeaturesCommand(Command):
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.audio import read_wav
-        from fwgen.frontend import Frontend, load_settings
+        from fwgen.frontend.settings import load_settings_dict
 
         for out in [args.output] + ([args.plot] if args.plot else []):
             if not out.parent.is_dir():
                 raise FwgenError("output folder does not exist", where=str(out.parent))
         if args.output.suffix.lower() != ".npy":
             raise FwgenError("the output file must end in .npy", where=str(args.output))
-        settings = load_settings(args.settings, name=args.entry, output_dtype=args.dtype)
-        audio = read_wav(args.input, expect_rate=settings.sample_rate_hz, convert=args.convert)
-        features = Frontend(settings).process(audio)
+        raw, where = load_settings_dict(args.settings, name=args.entry)
+        kind = raw.get("fe.frontend", "microfrontend")
+        if kind == "logmel":
+            frontend, rate, step_ms, window = self._logmel(raw, args)
+        else:
+            from fwgen.frontend import FrontendSettings, Frontend
+            settings = FrontendSettings.from_dict(raw, where=where, output_dtype=args.dtype)
+            frontend, rate = Frontend(settings), settings.sample_rate_hz
+            step_ms, window = settings.window_step_ms, settings.window_size
+        audio = read_wav(args.input, expect_rate=rate, convert=args.convert)
+        features = frontend.process(audio)
         if features.shape[0] == 0:
             raise FwgenError(f"the audio is {len(audio)} samples long, shorter than one "
-                             f"{settings.window_size}-sample window: no features",
-                             where=str(args.input))
+                             f"{window}-sample window: no features", where=str(args.input))
         _atomic_save_npy(args.output, features)
         if args.plot:
             plot_features(features, args.plot, f"{args.input.name}: {features.shape[0]} frames x "
-                          f"{features.shape[1]} channels ({features.dtype})",
-                          settings.window_step_ms)
+                          f"{features.shape[1]} channels ({features.dtype}, {kind})", step_ms)
         print(f"{args.output}: {features.shape[0]} frames x {features.shape[1]} channels "
               f"{features.dtype}" + (f"; plot {args.plot}" if args.plot else ""))
         return 0
+
+    @staticmethod
+    def _logmel(raw: dict, args: argparse.Namespace):
+        """The float log-mel frontend (fe.frontend = logmel): float32 features, no --dtype."""
+        if args.dtype != "uint16":
+            raise FwgenError(f"--dtype {args.dtype} applies to the fixed-point microfrontend; "
+                             "log-mel settings give float32 features", where=str(args.settings))
+        from fwgen.frontend.logmel import LogMelFrontend
+        frontend = LogMelFrontend(raw)
+        s = frontend.settings
+        return frontend, s.sample_rate_hz, s.window_step_ms, s.window_size

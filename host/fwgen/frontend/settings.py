@@ -11,9 +11,12 @@ Derived values that other parts of fwgen use:
 * `frames_per_clip`: frames for `fe.sample_length_ms` of audio (the model's time axis)
 
 `load_settings(source, name=None, output_dtype=None)` accepts a `FrontendSettings`, a dict of
-flat `fe.*` keys, a dict of named entries (``{"settings": {"name": {...}}}`` like
-shared/data/frontend/settings.json, or ``{"name": {...}}``), or a path to a JSON/YAML file holding
-any of these. Missing keys take MLTK's defaults; unknown keys are errors (they are usually typos).
+flat `fe.*` keys, fwgen model metadata (``{"frontend": {...}, "classes": ...}``), a dict of named
+entries (``{"settings": {"name": {...}}}`` like shared/data/frontend/settings.json, or
+``{"name": {...}}``), a path to a JSON/YAML file holding any of these, or a .tflite model with
+fwgen or MLTK metadata. Missing keys take MLTK's defaults; unknown keys are errors (they are
+usually typos). ``fe.frontend`` (shared with the log-mel frontend) must be "microfrontend" if
+present.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from fwgen.errors import FwgenError
 LOG = logging.getLogger(__name__)
 
 PREFIX = "fe."
+FRONTEND_NAME = "microfrontend"  # value of the shared `fe.frontend` key for this frontend
 SUPPORTED_FFT_LENGTHS = (256, 512, 1024)
 OUTPUT_DTYPES = ("uint16", "int8")
 
@@ -147,6 +151,12 @@ class FrontendSettings:
                 raise FwgenError(f"unexpected key {key!r}: frontend settings are 'fe.*' keys",
                                  where=where)
             name = key[len(PREFIX):]
+            if name == "frontend":
+                if value != FRONTEND_NAME:
+                    raise FwgenError(f"fe.frontend = {value!r}: these are the settings of another "
+                                     f"frontend; this one is {FRONTEND_NAME!r}", where=where,
+                                     hint="log-mel settings go to fwgen.frontend.logmel")
+                continue
             if name == "fft_length":
                 fft_length = value
                 continue
@@ -264,13 +274,21 @@ def _read_file(path: Path) -> Any:
         raise FwgenError(f"cannot parse settings: {exc}", where=str(path)) from None
 
 
+def _has_fe_keys(data: Mapping[str, Any]) -> bool:
+    return any(isinstance(k, str) and k.startswith(PREFIX) for k in data)
+
+
 def _pick_entry(data: Mapping[str, Any], name: str | None, where: str) -> tuple[Mapping[str, Any], str]:
-    """Flat `fe.*` dict, or choose a named entry from {"settings": {...}} / {name: {...}}."""
-    if any(isinstance(k, str) and k.startswith(PREFIX) for k in data):
+    """Flat `fe.*` dict, fwgen metadata {"frontend": {...}}, or a named entry of
+    {"settings": {name: {...}}} / {name: {...}}."""
+    if _has_fe_keys(data):
         if name is not None:
             raise FwgenError(f"entry {name!r} requested but the settings are a single flat "
                              f"'fe.*' dictionary", where=where)
         return data, where
+    frontend = data.get("frontend")
+    if name is None and isinstance(frontend, Mapping) and _has_fe_keys(frontend):
+        return frontend, f"{where}[frontend]"
     entries = data.get("settings") if isinstance(data.get("settings"), Mapping) else data
     entries = {k: v for k, v in entries.items() if isinstance(v, Mapping)}
     if not entries:
@@ -286,22 +304,36 @@ def _pick_entry(data: Mapping[str, Any], name: str | None, where: str) -> tuple[
     if name not in entries:
         raise FwgenError(f"no settings entry named {name!r}", where=where,
                          hint="entries: " + ", ".join(sorted(entries)))
-    return entries[name], f"{where}[{name}]"
+    entry = entries[name]
+    if not _has_fe_keys(entry) and isinstance(entry.get("frontend"), Mapping):
+        return entry["frontend"], f"{where}[{name}][frontend]"
+    return entry, f"{where}[{name}]"
 
 
-def load_settings(source: "FrontendSettings | Mapping[str, Any] | str | Path", *,
-                  name: str | None = None, output_dtype: str | None = None,
-                  ignore_other_keys: bool = False) -> FrontendSettings:
-    """Frontend settings from a FrontendSettings, a dict, or a JSON/YAML file (see module doc).
+def load_settings_dict(source: "Mapping[str, Any] | str | Path", *,
+                       name: str | None = None) -> tuple[dict[str, Any], str]:
+    """The raw `fe.*` dictionary that `source` holds and where it came from, unvalidated.
 
-    `ignore_other_keys` skips keys without the `fe.` prefix (model parameter dictionaries).
+    Sources: a dict, a JSON/YAML file (flat `fe.*` keys, fwgen model metadata with a
+    "frontend" section, or named entries), or a .tflite model carrying fwgen or MLTK
+    (SL_PARAMSv1) metadata. The shared `fe.frontend` key, if present, names the frontend
+    ("microfrontend" here, "logmel" for fwgen.frontend.logmel).
     """
-    if isinstance(source, FrontendSettings):
-        return source.with_output(output_dtype) if output_dtype else source
     if isinstance(source, (str, Path)):
         path = Path(source)
-        data = _read_file(path)
         where = str(path)
+        if path.suffix.lower() == ".tflite":
+            if not path.is_file():
+                raise FwgenError("model file not found", where=where)
+            from fwgen.tflite.metadata import read_model_metadata
+            metadata = read_model_metadata(path)
+            if metadata is None:
+                raise FwgenError("the model carries no fwgen or MLTK (SL_PARAMSv1) metadata, so "
+                                 "its frontend settings are unknown", where=where,
+                                 hint="pass a settings file instead")
+            data: Any = dict(metadata.frontend)
+        else:
+            data = _read_file(path)
     elif isinstance(source, Mapping):
         data, where = source, "frontend settings"
     else:
@@ -309,5 +341,19 @@ def load_settings(source: "FrontendSettings | Mapping[str, Any] | str | Path", *
     if not isinstance(data, Mapping):
         raise FwgenError("frontend settings must be a JSON object", where=where)
     entry, where = _pick_entry(data, name, where)
+    return dict(entry), where
+
+
+def load_settings(source: "FrontendSettings | Mapping[str, Any] | str | Path", *,
+                  name: str | None = None, output_dtype: str | None = None,
+                  ignore_other_keys: bool = False) -> FrontendSettings:
+    """Frontend settings from a FrontendSettings, a dict, a JSON/YAML file or a .tflite model
+    with metadata (see `load_settings_dict` and the module doc).
+
+    `ignore_other_keys` skips keys without the `fe.` prefix (model parameter dictionaries).
+    """
+    if isinstance(source, FrontendSettings):
+        return source.with_output(output_dtype) if output_dtype else source
+    entry, where = load_settings_dict(source, name=name)
     return FrontendSettings.from_dict(entry, where=where, output_dtype=output_dtype,
                                       ignore_other_keys=ignore_other_keys)
