@@ -51,7 +51,7 @@ typedef struct {
 /** Per-channel requantization: arrays of length `count` (output channels). */
 typedef struct {
     const int32_t *multiplier; /**< Q31 multipliers, see fwgen_nn_requantize() */
-    const int32_t *shift;      /**< exponents (positive = left shift), range [-31, 30] */
+    const int8_t *shift;       /**< exponents (positive = left shift), range [-31, 30] */
 } fwgen_nn_per_channel_t;
 
 /* ---------------------------------------------------------------- fixed-point primitives */

@@ -23,6 +23,7 @@ from fwgen.tflite.model import Model, Operator, Tensor
 
 LOG = logging.getLogger(__name__)
 
+C_SIZES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4, "int64_t": 8}
 C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "uint8": "uint8_t",
            "float32": "float", "int64": "int64_t"}
 
@@ -38,7 +39,8 @@ class ConstArray:
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size * np.dtype(self.values.dtype).itemsize)
+        """Bytes in flash (by the C element type, not the numpy type holding the values)."""
+        return int(self.values.size * C_SIZES[self.ctype])
 
 
 @dataclass

@@ -45,7 +45,7 @@ class Conv2D(OpLowering):
         arrays = [
             ConstArray(ctx.name("filter"), "int8_t", np.asarray(w.data).reshape(-1), f"{w.name} {list(w.shape)}"),
             ConstArray(ctx.name("multiplier"), "int32_t", np.array(mults, np.int64)),
-            ConstArray(ctx.name("shift"), "int32_t", np.array(shifts, np.int64)),
+            ConstArray(ctx.name("shift"), "int8_t", np.array(shifts, np.int64)),
         ]
         bias_ref = "NULL"
         if bias is not None:

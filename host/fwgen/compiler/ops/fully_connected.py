@@ -50,7 +50,7 @@ class FullyConnected(OpLowering):
             ConstArray(ctx.name("bias"), "int32_t", folded,
                        "bias - input_zero_point * row sums of the weights"),
             ConstArray(ctx.name("multiplier"), "int32_t", np.array(mults, np.int64)),
-            ConstArray(ctx.name("shift"), "int32_t", np.array(shifts, np.int64)),
+            ConstArray(ctx.name("shift"), "int8_t", np.array(shifts, np.int64)),
         ]
         params = {"batches": batches, "accum_depth": accum, "out_depth": out_depth,
                   "output_offset": y.zero_point, "act_min": lo, "act_max": hi,
