@@ -90,6 +90,13 @@ def test_upper_limit_at_nyquist_reaching_past_the_spectrum_is_an_error():
         compute_tables(FrontendSettings(filterbank_upper_band_limit=8000.0))
 
 
+def test_band_without_any_fft_bin_is_an_error():
+    from fwgen.frontend import compute_tables
+    with pytest.raises(FwgenError, match="no FFT bin lies between"):
+        compute_tables(FrontendSettings(filterbank_lower_band_limit=1000.0,
+                                        filterbank_upper_band_limit=1001.0))
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(FwgenError, match="settings file not found"):
         load_settings(tmp_path / "missing.json")

@@ -174,6 +174,13 @@ def filterbank(s: FrontendSettings) -> Filterbank:
             f"{s.sample_rate_hz} Hz", where=s.where,
             hint="lower fe.filterbank_upper_band_limit slightly below the Nyquist frequency")
     width = end_index - start_index
+    if width == 0:
+        raise FwgenError(
+            f"no FFT bin lies between fe.filterbank_lower_band_limit = "
+            f"{s.filterbank_lower_band_limit:g} Hz and fe.filterbank_upper_band_limit = "
+            f"{s.filterbank_upper_band_limit:g} Hz (bins are {float(hz_per_sbin):.2f} Hz apart "
+            f"with a {s.fft_length}-point FFT)", where=s.where,
+            hint="widen the band limits")
     weights = np.zeros(width, dtype=np.int16)
     unweights = np.zeros(width, dtype=np.int16)
     for chan in range(n_bands):
