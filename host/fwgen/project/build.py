@@ -177,7 +177,8 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
     major, minor, patch = (list(int(p) for p in __version__.split(".")[:3]) + [0, 0, 0])[:3]
     has_clip = options.clip is not None
     if has_clip:
-        files.update(_clip_files(Path(options.clip), frontend.sample_rate))
+        files.update(_clip_files(Path(options.clip), frontend.sample_rate,
+                                 frontend.sample_length * 1 // 2))
     names = "\\n".join(c.replace("\\", "\\\\").replace('"', '\\"') for c in classes)
     files["app_config.h"] = render(
         "app_config.h.j2", banner=banner("app configuration", inputs), abi=firmware_abi(),
@@ -193,12 +194,16 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
                       inputs=inputs)
 
 
-def _clip_files(path: Path, sample_rate: int) -> dict[str, str]:
+def _clip_files(path: Path, sample_rate: int, pad: int) -> dict[str, str]:
+    """clip.c/clip.h: the WAV padded as `fwgen run` streams it (reflected edges, `pad` samples
+    each side), so a clip-length keyword is seen by several inferences in the self-test too."""
     from fwgen.link.stream import read_wav
+    from fwgen.runners.session import pad_clip
 
     samples, rate = read_wav(path)
     if rate != sample_rate:
         raise FwgenError(f"clip is {rate} Hz, the model expects {sample_rate} Hz", where=str(path))
+    samples = pad_clip(samples, pad, "reflect")
     digest = hashlib.sha256(samples.tobytes()).hexdigest()[:16]
     meta = {"clip": f"{path.name} sha256 {digest}"}
     return {
