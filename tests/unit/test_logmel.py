@@ -37,13 +37,29 @@ def htk_mel_matrix(n_bins: int, n_mel: int, rate: float, low: float, high: float
 
 
 def reference_logmel(samples: np.ndarray, window_size=400, step=160, fft_length=512, n_mel=64,
-                     low=125.0, high=7500.0, offset=1e-3, rate=16000) -> np.ndarray:
+                     low=125.0, high=7500.0, offset=1e-3, rate=16000, matrix=None) -> np.ndarray:
     wav = samples.astype(np.float64) / 32768.0
     n = 1 + (len(wav) - window_size) // step
     frames = np.stack([wav[i * step:i * step + window_size] for i in range(n)])
     hann = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(window_size) / window_size)  # periodic
     magnitude = np.abs(np.fft.rfft(frames * hann, n=fft_length))
-    return np.log(magnitude @ htk_mel_matrix(fft_length // 2 + 1, n_mel, rate, low, high) + offset)
+    if matrix is None:
+        matrix = htk_mel_matrix(fft_length // 2 + 1, n_mel, rate, low, high)
+    return np.log(magnitude @ matrix + offset)
+
+
+def librosa_mel_matrix(n_fft: int, n_mels: int, rate: float, fmin: float, fmax: float) -> np.ndarray:
+    """librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax, htk=True, norm=None), transposed to
+    (n_bins, n_mels), written out from librosa's definition in float64."""
+    fftfreqs = np.linspace(0.0, rate / 2.0, n_fft // 2 + 1)
+    mel_lo, mel_hi = (2595.0 * np.log10(1.0 + f / 700.0) for f in (fmin, fmax))
+    mel_f = 700.0 * (10.0 ** (np.linspace(mel_lo, mel_hi, n_mels + 2) / 2595.0) - 1.0)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    weights = np.zeros((n_mels, n_fft // 2 + 1))
+    for i in range(n_mels):
+        weights[i] = np.maximum(0, np.minimum(-ramps[i] / fdiff[i], ramps[i + 2] / fdiff[i + 1]))
+    return weights.T
 
 
 def quantize_reference(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
@@ -131,6 +147,40 @@ def test_matches_tensorflow_yamnet_style_spectrogram(shared_data, frontends, off
         got = frontends[offset].features(samples)
         assert got.shape == want.shape
         assert np.abs(got - want).max() <= 3e-4, name
+
+
+# -- the ST model zoo variant (librosa weights, log offset 1e-4, (mels, frames) patches) -----
+
+ST = {"fe.filterbank_weights": "librosa", "fe.log_offset": 1e-4, "fe.patch_hop_frames": 72,
+      "fe.patch_layout": "channels_frames"}
+
+
+def test_librosa_weights_match_librosa_definition():
+    weights = compute_tables(ST).dense_mel_matrix()
+    want = librosa_mel_matrix(512, 64, 16000, 125.0, 7500.0)
+    assert np.abs(weights - want).max() < 1e-6
+    assert np.abs(weights - compute_tables({}).dense_mel_matrix()).max() > 1e-3  # really another shape
+
+
+def test_librosa_weights_match_librosa_itself_when_installed():
+    librosa = pytest.importorskip("librosa")
+    weights = compute_tables(ST).dense_mel_matrix()
+    official = librosa.filters.mel(sr=16000, n_fft=512, n_mels=64, fmin=125, fmax=7500, htk=True, norm=None).T
+    assert np.abs(weights - official).max() < 1e-6
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_st_variant_matches_reference(shared_data, name):
+    fe = LogMelFrontend(ST)
+    samples = clip(shared_data, name)
+    want = reference_logmel(samples, offset=1e-4, matrix=librosa_mel_matrix(512, 64, 16000, 125.0, 7500.0))
+    frames = fe.features(samples)
+    assert np.abs(frames - want).max() <= 1e-4
+    long = np.concatenate([samples] * 3)
+    patches = fe.patches(long)
+    assert patches.shape == (3, 64, 96)                 # 298 frames, hop 72, ST's (mels, frames)
+    assert np.array_equal(patches[1], fe.features(long)[72:168].T)
+    assert "#define FWGEN_LOGMEL_PATCH_CHANNELS_MAJOR 1" in render_logmel_tables(ST)["logmel_tables.h"]
 
 
 # -- streaming, FFT, frames ---------------------------------------------------------------------
@@ -267,6 +317,8 @@ def test_defaults_are_yamnet_and_round_trip():
     ({"fe.log_offset": float("inf")}, "fe.log_offset = inf: must be finite"),
     ({"fe.log_ofset": 1e-3}, "fe.log_ofset = 0.001: unknown setting for the log-mel frontend"),
     ({"fe.frontend": "microfrontend"}, "fe.frontend = 'microfrontend': this is the 'logmel' frontend"),
+    ({"fe.filterbank_weights": "slaney"}, 'fe.filterbank_weights = \'slaney\': must be one of "tensorflow", "librosa"'),
+    ({"fe.patch_layout": "nhwc"}, "fe.patch_layout = 'nhwc': must be one of"),
 ])
 def test_settings_errors_name_key_value_and_limit(settings, needle):
     with pytest.raises(FwgenError) as info:

@@ -20,7 +20,14 @@ fe.filterbank_lower_band_limit  125.0    lower edge of the first band, Hz, >= 0
 fe.filterbank_upper_band_limit  7500.0   upper edge of the last band, Hz, <= rate / 2
 fe.log_offset                   0.001    out = log(mel + offset); YAMNet 0.001, ST training 1e-4
 fe.patch_frames                 96       frames per model input patch (Yamnet-256: 96)
-fe.patch_hop_frames             48       frames between patch starts (YAMNet: 0.48 s = 48)
+fe.patch_hop_frames             48       frames between patch starts (YAMNet: 0.48 s = 48;
+                                         ST's overlap 0.25 of 96 frames: 72)
+fe.filterbank_weights           tensorflow  "tensorflow": triangles linear in mel
+                                         (tf.signal.linear_to_mel_weight_matrix, YAMNet);
+                                         "librosa": triangles linear in Hz between the same mel
+                                         edges (librosa.filters.mel(htk=True, norm=None), ST zoo)
+fe.patch_layout                 frames_channels  model input order of a patch: "frames_channels"
+                                         (YAMNet, (96, 64)) or "channels_frames" (ST, (64, 96))
 fe.sample_length_ms             -        accepted, not used here (training clip length, MLTK's key)
 ==============================  =======  ==========================================================
 
@@ -70,7 +77,12 @@ _KEYS: dict[str, tuple[str, type, Any]] = {
 }
 # Accepted and not used by the frontend: the clip length models are trained on (MLTK's key).
 INFORMATIONAL_KEYS = ("fe.sample_length_ms",)
-SETTING_KEYS = ("fe.frontend",) + tuple(_KEYS) + INFORMATIONAL_KEYS
+# key -> (attribute, allowed values; the first is the default)
+_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "fe.filterbank_weights": ("filterbank_weights", ("tensorflow", "librosa")),
+    "fe.patch_layout": ("patch_layout", ("frames_channels", "channels_frames")),
+}
+SETTING_KEYS = ("fe.frontend",) + tuple(_KEYS) + tuple(_CHOICES) + INFORMATIONAL_KEYS
 
 
 def _err(key: str, value: Any, problem: str, hint: str | None = None) -> FwgenError:
@@ -91,6 +103,8 @@ class LogMelSettings:
     log_offset: float = 0.001
     patch_frames: int = 96
     patch_hop_frames: int = 48
+    filterbank_weights: str = "tensorflow"
+    patch_layout: str = "frames_channels"
 
     @classmethod
     def from_dict(cls, settings: Mapping[str, Any] | None = None) -> "LogMelSettings":
@@ -111,6 +125,11 @@ class LogMelSettings:
         for key, (attr, kind, default) in _KEYS.items():
             raw = settings.get(key, default)
             values[attr] = _coerce(key, raw, kind)
+        for key, (attr, allowed) in _CHOICES.items():
+            raw = settings.get(key, allowed[0])
+            if raw not in allowed:
+                raise _err(key, raw, "must be one of " + ", ".join(f'"{a}"' for a in allowed))
+            values[attr] = raw
         if values["fft_length"] == 0:  # YAMNet's rule: the smallest power of two holding the window
             size = max(1, int(round(values["sample_rate_hz"] * values["window_size_ms"] / 1000.0)))
             values["fft_length"] = max(MIN_FFT_LENGTH, 1 << (size - 1).bit_length())
@@ -122,6 +141,8 @@ class LogMelSettings:
         """The `fe.*` dictionary form (round-trips through from_dict)."""
         out: dict[str, Any] = {"fe.frontend": FRONTEND_NAME}
         for key, (attr, _kind, _default) in _KEYS.items():
+            out[key] = getattr(self, attr)
+        for key, (attr, _allowed) in _CHOICES.items():
             out[key] = getattr(self, attr)
         return out
 
@@ -176,6 +197,9 @@ class LogMelSettings:
             raise _err("fe.patch_frames", self.patch_frames, "must be >= 1")
         if self.patch_hop_frames < 1:
             raise _err("fe.patch_hop_frames", self.patch_hop_frames, "must be >= 1")
+        for key, (attr, allowed) in _CHOICES.items():
+            if getattr(self, attr) not in allowed:
+                raise _err(key, getattr(self, attr), "must be one of " + ", ".join(f'"{a}"' for a in allowed))
 
     def digest(self) -> str:
         """Short stable digest of the settings (named in generated files' banners)."""
@@ -239,8 +263,10 @@ def hertz_to_mel(freq: np.ndarray | float) -> np.ndarray:
 
 
 def mel_weight_matrix(settings: LogMelSettings) -> np.ndarray:
-    """Dense float64 (n_bins, n_channels) HTK triangle weights, FFT bin 0 zeroed (TF's rule)."""
+    """Dense float64 (n_bins, n_channels) HTK mel triangle weights (fe.filterbank_weights style)."""
     s = settings
+    if s.filterbank_weights == "librosa":
+        return _librosa_weights(s)
     linear = np.linspace(0.0, s.sample_rate_hz / 2.0, s.n_bins)[1:]
     bins_mel = hertz_to_mel(linear)[:, None]
     edges = np.linspace(hertz_to_mel(s.lower_band_limit), hertz_to_mel(s.upper_band_limit),
@@ -289,6 +315,21 @@ def fft_permutation(m: int) -> np.ndarray:
         return np.array(_digit_reverse4(m), dtype=np.uint16)
     half = _digit_reverse4(m // 2)
     return np.array([2 * half[p % (m // 2)] + p // (m // 2) for p in range(m)], dtype=np.uint16)
+
+
+def _librosa_weights(s: LogMelSettings) -> np.ndarray:
+    """Triangles linear in Hz between HTK-mel-spaced edges, unnormalized (htk=True, norm=None)."""
+    freqs = np.linspace(0.0, s.sample_rate_hz / 2.0, s.n_bins)
+    mels = np.linspace(hertz_to_mel(s.lower_band_limit), hertz_to_mel(s.upper_band_limit), s.n_channels + 2)
+    edges = 700.0 * np.expm1(mels / 1127.0)
+    widths = np.diff(edges)
+    ramps = edges[:, None] - freqs[None, :]
+    weights = np.zeros((s.n_bins, s.n_channels))
+    for c in range(s.n_channels):
+        lower = -ramps[c] / widths[c]
+        upper = ramps[c + 2] / widths[c + 1]
+        weights[:, c] = np.maximum(0.0, np.minimum(lower, upper))
+    return weights
 
 
 def compute_tables(settings: Mapping[str, Any] | LogMelSettings | None) -> LogMelTables:
@@ -390,6 +431,7 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "weight_rows": _float_rows(t.band_weights),
         "buffer_bytes": _buffer_bytes(s),
         "quant": quant,
+        "channels_major": int(s.patch_layout == "channels_frames"),
     }
     return {
         "logmel_tables.h": render("logmel_tables.h.j2", **view),
@@ -593,7 +635,8 @@ class LogMelFrontend:
             self.reset()
 
     def patches(self, audio: Any, *, pad: bool = False) -> np.ndarray:
-        """Model input patches of a whole clip: float32 (n_patches, patch_frames, n_channels).
+        """Model input patches of a whole clip: float32 (n_patches, patch_frames, n_channels),
+        or (n_patches, n_channels, patch_frames) with fe.patch_layout = "channels_frames".
 
         Starts from a fresh state. `pad=True` zero-pads the waveform the way YAMNet does, so a
         short clip still gives one patch and the last patch is complete.
@@ -601,8 +644,11 @@ class LogMelFrontend:
         samples = _as_int16(audio)
         if pad:
             samples = pad_like_yamnet(samples, self.settings)
-        return frames_to_patches(self.features(samples), self.settings.patch_frames,
-                                 self.settings.patch_hop_frames)
+        patches = frames_to_patches(self.features(samples), self.settings.patch_frames,
+                                    self.settings.patch_hop_frames)
+        if self.settings.patch_layout == "channels_frames":
+            patches = np.ascontiguousarray(patches.transpose(0, 2, 1))
+        return patches
 
     def quantize(self, features: Any, scale: float, zero_point: int) -> np.ndarray:
         """int8 model input from float features (TFLite QUANTIZE rounding), via the C code."""
