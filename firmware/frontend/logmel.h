@@ -17,20 +17,22 @@
  * into a high part with 8 significant bits (exact times an int16) and a low part, so u[n] and
  * v[n] are rounded about once. The FFT is radix 4 (fewer roundings than radix 2).
  *
- * All tables (window, FFT twiddles, bit reversal, sparse mel weights) are computed by fwgen in
+ * All tables (window, pre-emphasis gains, FFT twiddles and input permutation, sparse mel
+ * weights; a = 0.9) are computed by fwgen in
  * Python (fwgen.frontend.logmel) and either rendered into `static const` data
  * (templates/logmel_tables.c.j2) or passed in by the host binding. Nothing here allocates or
  * builds tables: the caller owns the configuration, the state and its working buffer.
  *
  * Usage (streaming, chunks of any size):
- *   uint8_t buf[FWGEN_LOGMEL_BUFFER_SIZE];           // or fwgen_logmel_get_buffer_size(&cfg)
+ *   static uint32_t buf[(FWGEN_LOGMEL_BUFFER_SIZE + 3) / 4];  // fwgen_logmel_get_buffer_size(&cfg)
  *   fwgen_logmel_state_t st;
  *   fwgen_logmel_init(&cfg, &st, buf, sizeof buf);
  *   while (n > 0) {
  *       size_t used; int ready;
  *       fwgen_logmel_process(&cfg, &st, samples, n, &used, frame, &ready);
  *       samples += used; n -= used;
- *       if (ready) { ... frame[0 .. n_channels-1] holds one log-mel frame ... }
+ *       if (ready) { ... frame[0 .. n_channels-1] holds one log-mel frame, e.g.
+ *           fwgen_logmel_quantize_s8(frame, n_channels, input_scale, input_zero_point, slot); }
  *   }
  */
 #ifndef FWGEN_FRONTEND_LOGMEL_H
