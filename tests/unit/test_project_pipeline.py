@@ -1,0 +1,78 @@
+"""Pieces of the app's semantics that the host reference and `fwgen run` share, and CLI parsing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.cli.build_cmd import parse_smoothing
+from fwgen.errors import FwgenError
+from fwgen.project.reference import frame_time_ms, inference_frames
+from fwgen.project.size import overflow_from_linker
+from fwgen.runners.session import pad_clip
+
+
+@pytest.mark.parametrize("total,window,stride,expected", [
+    (49, 49, 1, [48]),
+    (48, 49, 1, []),
+    (52, 49, 1, [48, 49, 50, 51]),
+    (60, 49, 4, [48, 52, 56]),
+    (99, 49, 25, [48, 73, 98]),
+])
+def test_inference_frames(total, window, stride, expected):
+    assert inference_frames(total, window, stride) == expected
+
+
+def test_inference_stride_must_be_positive():
+    with pytest.raises(FwgenError, match="stride"):
+        inference_frames(10, 5, 0)
+
+
+def test_frame_time():
+    # micro_speech: 30 ms windows every 20 ms at 16 kHz: frame f ends at 20 f + 30 ms
+    assert [frame_time_ms(f, 480, 320, 16000) for f in (0, 1, 48)] == [30, 50, 990]
+    assert frame_time_ms(1, 400, 160, 16000) == 35      # integer division, as the firmware
+
+
+def test_pad_clip_reflects_edges():
+    x = np.arange(1, 6, dtype=np.int16)
+    assert pad_clip(x, 2).tolist() == [3, 2, 1, 2, 3, 4, 5, 4, 3]
+    assert pad_clip(x, 2, "zeros").tolist() == [0, 0, 1, 2, 3, 4, 5, 0, 0]
+    assert pad_clip(x, 0).tolist() == x.tolist()
+    assert pad_clip(x, 12).size == 5 + 24                 # longer than the clip still works
+    assert pad_clip(x, 2).dtype == np.int16
+    with pytest.raises(FwgenError, match="unknown padding"):
+        pad_clip(x, 2, "noise")
+
+
+def test_parse_smoothing():
+    assert parse_smoothing(None) == {}
+    assert parse_smoothing(["minimum_count=1,suppression_ms=500", "detection_threshold=200"]) == \
+        {"minimum_count": 1, "suppression_ms": 500, "detection_threshold": 200}
+    assert parse_smoothing(['{"minimum_count": 2}']) == {"minimum_count": 2}
+    assert parse_smoothing(["ignored_classes=silence+unknown"]) == \
+        {"ignored_classes": ["silence", "unknown"]}
+    with pytest.raises(FwgenError, match="KEY=VALUE"):
+        parse_smoothing(["minimum_count"])
+    with pytest.raises(FwgenError, match="must be an integer"):
+        parse_smoothing(["minimum_count=many"])
+
+
+def test_overflow_parsing():
+    text = ("ld: firmware.elf section `.stack' will not fit in region `RAM'\n"
+            "ld: region `RAM' overflowed by 11016 bytes\n")
+    assert overflow_from_linker(text) == {"RAM": 11016}
+    assert overflow_from_linker("all good") == {}
+
+
+def test_build_cli_rejects_unknown_board(capsys):
+    from fwgen.cli import main
+
+    assert main(["build", "--model", "micro_speech", "--board", "esp32"]) == 2
+    assert "unknown board 'esp32'" in capsys.readouterr().err
+
+
+def test_run_cli_checks_files_first(capsys, tmp_path):
+    from fwgen.cli import main
+
+    assert main(["run", "--board", "mps2_an505", str(tmp_path / "missing.wav")]) == 2
+    assert "audio file not found" in capsys.readouterr().err
