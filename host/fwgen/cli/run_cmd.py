@@ -40,6 +40,8 @@ class RunCommand(Command):
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
                             help="seconds to wait for the firmware (default 60)")
         parser.add_argument("--json", action="store_true", help="one JSON object per file")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="build the firmware, print the QEMU command line, run nothing")
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.errors import FwgenError
@@ -52,6 +54,18 @@ class RunCommand(Command):
         twin = twin_of(board)
         if twin is not board:
             print(f"fwgen run: {board.id} runs on its emulator twin {twin.id}", file=sys.stderr)
+        if args.dry_run:
+            from fwgen.runners.session import prepare_twin_firmware
+            from fwgen.runners.qemu import QemuRunner
+
+            elf = prepare_twin_firmware(model=args.model, settings=args.settings, twin=twin,
+                                        stride=args.stride,
+                                        smoothing=parse_smoothing(args.smoothing), out=args.out)[0]
+            runner = QemuRunner(twin, dry_run=True)
+            runner.run("emulate", elf=elf)
+            import shlex
+            print(" ".join(shlex.quote(a) for a in runner.commands[0]))
+            return 0
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
                             pad_ms=args.pad_ms, pad_mode=args.pad, features=args.features, logits=args.logits,

@@ -130,6 +130,24 @@ def default_project_dir(model_name: str, twin: Board) -> Path:
     return cache_dir() / "run" / f"{model_name}-{twin.id}"
 
 
+def prepare_twin_firmware(*, model: str | Path, twin: Board, settings: Path | None = None,
+                          stride: int = 1, smoothing: dict | None = None, out: Path | None = None,
+                          progress: Callable[[str], None] | None = None):
+    """Build (or incrementally rebuild) the twin firmware; returns (elf, deployment)."""
+    from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
+
+    if not twin.is_emulator:
+        raise FwgenError(f"{twin.id} is not an emulator twin", where="--board")
+    source = resolve_model(model, settings)
+    options = BuildOptions(stride=stride, smoothing=dict(smoothing or {}), include_twin=False)
+    deployment = prepare(source, options)
+    project_dir = out or default_project_dir(source.name, twin)
+    if progress:
+        progress(f"building {source.name} for {twin.id} in {project_dir}")
+    firmware = build_firmware(deployment, twin, options, project_dir, envs=(twin.id,))
+    return firmware.elf(twin.id), deployment
+
+
 def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings: Path | None = None,
               stride: int = 1, smoothing: dict | None = None, pad_ms: int | None = None,
               pad_mode: str = "reflect",
@@ -137,18 +155,11 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
               timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session."""
     from fwgen.link import Output, read_wav
-    from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
 
-    if not twin.is_emulator:
-        raise FwgenError(f"{twin.id} is not an emulator twin", where="--board")
     say = progress or (lambda text: None)
-    source = resolve_model(model, settings)
-    options = BuildOptions(stride=stride, smoothing=dict(smoothing or {}), include_twin=False)
-    deployment = prepare(source, options)
-    project_dir = out or default_project_dir(source.name, twin)
-    say(f"building {source.name} for {twin.id} in {project_dir}")
-    firmware = build_firmware(deployment, twin, options, project_dir, envs=(twin.id,))
-    elf = firmware.elf(twin.id)
+    elf, deployment = prepare_twin_firmware(model=model, twin=twin, settings=settings,
+                                            stride=stride, smoothing=smoothing, out=out,
+                                            progress=say)
     rate = deployment.frontend.sample_rate
     if pad_ms is None:
         pad_ms = deployment.frontend.sample_length_ms // 2
