@@ -349,3 +349,21 @@ def test_same_as_mltk_where_its_quirks_do_not_apply(data):
         t += delta
         r = ours.process(row, t)
         assert (r.class_index, r.score, r.is_new) == mltk.process(row, t)
+
+
+def test_detector_c_uses_integer_math_only(repo_root, tmp_path):
+    """No float anywhere: built for a soft-float core, it calls no floating-point helpers."""
+    import shutil
+    import subprocess
+
+    gcc, nm = shutil.which("arm-none-eabi-gcc"), shutil.which("arm-none-eabi-nm")
+    if not gcc or not nm:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    obj = tmp_path / "detect.o"
+    subprocess.run([gcc, "-std=gnu11", "-O2", "-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft",
+                    "-Wall", "-Wextra", "-Wconversion", "-Werror", f"-I{repo_root / 'firmware'}", "-c",
+                    str(repo_root / "firmware/detect/detect.c"), "-o", str(obj)], check=True)
+    undefined = subprocess.run([nm, "-u", str(obj)], check=True, capture_output=True, text=True).stdout.split()
+    float_helpers = [s for s in undefined if s.startswith(("__aeabi_f", "__aeabi_d", "__aeabi_i2f", "__aeabi_ui2f"))]
+    assert float_helpers == [], float_helpers
+    assert "fwgen_detect_process_s8" in subprocess.run([nm, str(obj)], capture_output=True, text=True).stdout
