@@ -71,20 +71,35 @@ def yamnet_256_trunk(seed: int = 0) -> bytes:
 
 def mobilenet_v3_block(seed: int = 0, size: int = 12, channels: int = 16) -> bytes:
     """A MobileNetV3-style block: expand 1x1 + hard-swish, depthwise 3x3 + hard-swish,
-    squeeze-excite (MEAN, 1x1 convs, hard-sigmoid, MUL), project 1x1, residual ADD, then a
-    global MEAN, dense and logistic output."""
+    squeeze-excite (global mean, 1x1 convs, hard-sigmoid, MUL), project 1x1, residual ADD, then a
+    global MEAN, dense and logistic output. The converter turns x * relu6(x + 3) / 6 into
+    HARD_SWISH and folds the hard-sigmoid's +3/relu6 into the SE convolution."""
     import tensorflow as tf  # noqa: PLC0415
-
-    from fwgen.train import architectures as arch  # noqa: PLC0415
 
     _set_seed(seed)
     layers = tf.keras.layers
+
+    def hard_sigmoid(x: Any) -> Any:
+        x = layers.Rescaling(1.0, offset=3.0)(x)
+        return layers.Rescaling(1.0 / 6.0)(layers.ReLU(6.0)(x))
+
+    def hard_swish(x: Any) -> Any:
+        return layers.Multiply()([x, hard_sigmoid(x)])
+
+    expanded = channels * 3
     inputs = tf.keras.Input(shape=(size, size, channels))
-    block = arch.InvertedResidual(3, channels * 3, channels, True, True, 1)
-    x, _ = arch._inverted_residual(inputs, channels, block, 1.0, "b0")
+    x = layers.Conv2D(expanded, 1, use_bias=False)(inputs)
+    x = hard_swish(layers.BatchNormalization()(x))
+    x = layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x)
+    x = hard_swish(layers.BatchNormalization()(x))
+    s = layers.GlobalAveragePooling2D(keepdims=True)(x)
+    s = layers.ReLU()(layers.Conv2D(expanded // 4, 1)(s))
+    s = hard_sigmoid(layers.Conv2D(expanded, 1)(s))
+    x = layers.Multiply()([x, s])
+    x = layers.BatchNormalization()(layers.Conv2D(channels, 1, use_bias=False)(x))
+    x = layers.Add()([inputs, x])
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dense(5)(x)
-    outputs = layers.Activation("sigmoid")(x)
+    outputs = layers.Activation("sigmoid")(layers.Dense(5)(x))
     model = tf.keras.Model(inputs, outputs)
     _randomize_batchnorm(model, np.random.default_rng(seed))
     return quantize(model, seed)
