@@ -339,7 +339,7 @@ def test_same_as_mltk_where_its_quirks_do_not_apply(data):
     deltas = data.draw(st.lists(st.integers(1, 300), min_size=1, max_size=150))
     rows = data.draw(st.lists(st.lists(score_values, min_size=n, max_size=n),
                               min_size=len(deltas), max_size=len(deltas)))
-    capacity = window + 2  # deltas >= 1 ms: at most window + 1 results in any window
+    capacity = max(window + 2, minimum_count)  # deltas >= 1 ms: at most window + 1 results in a window
     ours = NativeDetector(labels, SmoothingSettings(
         average_window_duration_ms=window, suppression_ms=suppression, minimum_count=minimum_count,
         detection_threshold_list=tuple(thresholds), max_results=min(capacity, 65535)))
