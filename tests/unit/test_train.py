@@ -214,3 +214,20 @@ def test_train_quantize_evaluate_end_to_end(tmp_path) -> None:
     again = read_model_metadata(requantized)
     assert again is not None and again.classes == meta.classes
     assert again.provenance["calibration_clips"] == 10
+
+
+def test_savedmodel_quantizes_like_keras(tmp_path) -> None:
+    from fwgen.train.evaluate import load_keras
+    from fwgen.train.quantize import to_int8_tflite
+
+    model = arch.micro_speech(3)
+    model.export(str(tmp_path / "saved"))
+    wrapped = load_keras(tmp_path / "saved")
+    x = np.random.default_rng(1).normal(size=(2, 49, 40, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(wrapped(x)), np.asarray(model(x)), rtol=1e-5,
+                               atol=1e-6)
+    stats = graph_stats(to_int8_tflite(wrapped, _representative((49, 40, 1), 4)))
+    assert stats.input_shape == (1, 49, 40, 1) and stats.macs == 320_000 + 4000 * 3
+    with pytest.raises(FwgenError, match="cannot load"):
+        (tmp_path / "broken.keras").write_bytes(b"not a zip")
+        load_keras(tmp_path / "broken.keras")
