@@ -187,3 +187,16 @@ def test_reshape_is_aliased():
     assert diff == 0 and total > 0
     assert "aliased" in compiled.files["model.c"]
     assert np.prod(compiled.output.shape) == 24
+
+
+@pytest.mark.parametrize("kind", ["conv", "depthwise"])
+def test_input_offset_is_folded_into_bias_without_padding(kind):
+    def build(x):
+        if kind == "conv":
+            return L.Conv2D(5, 3, padding="valid")(x)
+        return L.DepthwiseConv2D(3, padding="valid", depth_multiplier=2)(x)
+    data = testmodels.single_op(build, (7, 6, 3), scale=2.0)
+    diff, total, compiled = compare_with_tflm(data, runs=6)
+    assert total > 0 and diff == 0
+    c = compiled.files["model.c"]
+    assert "bias + input offset * filter sums" in c and ".input_offset = 0," in c

@@ -13,6 +13,13 @@ class Window:
     pad_top: int
     pad_left: int
 
+    def no_padding(self, in_h: int, in_w: int, k_h: int, k_w: int, s_h: int, s_w: int,
+                   d_h: int = 1, d_w: int = 1) -> bool:
+        """True when every filter tap of every output pixel lies inside the input."""
+        return (self.pad_top == 0 and self.pad_left == 0
+                and (self.out_h - 1) * s_h + (k_h - 1) * d_h + 1 <= in_h
+                and (self.out_w - 1) * s_w + (k_w - 1) * d_w + 1 <= in_w)
+
 
 def out_size(padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1) -> int:
     eff = (filter_size - 1) * dilation + 1

@@ -43,6 +43,13 @@ class DepthwiseConv2D(OpLowering):
         lo, hi = fused_range(ctx, y)
         mults, shifts = conv_multipliers(x.scale, w.quant.scale, y.scale, out_c)
         bias = bias_values(ctx, 2, out_c)
+        input_offset = -x.zero_point
+        if win.no_padding(in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w) and input_offset != 0:
+            # every tap of every pixel is inside the input, so sum (x + off) * w = sum x * w +
+            # off * sum w exactly: fold the input offset into the bias once, here
+            folded = (bias if bias is not None else 0) + input_offset * np.asarray(w.data, np.int64).reshape(-1, out_c).sum(axis=0)
+            if np.all(np.abs(folded) < 2**31):
+                bias, input_offset = np.asarray(folded, np.int64), 0
         arrays = [
             ConstArray(ctx.name("filter"), "int8_t", np.asarray(w.data).reshape(-1), f"{w.name} {list(w.shape)}"),
             ConstArray(ctx.name("multiplier"), "int32_t", np.array(mults, np.int64)),
@@ -50,13 +57,14 @@ class DepthwiseConv2D(OpLowering):
         ]
         bias_ref = "NULL"
         if bias is not None:
-            arrays.append(ConstArray(ctx.name("bias"), "int32_t", bias, ctx.tensor(2).name))
+            arrays.append(ConstArray(ctx.name("bias"), "int32_t", bias,
+                                     "bias" if input_offset else "bias + input offset * filter sums"))
             bias_ref = ctx.name("bias")
         params = {
             "input": nhwc(x.shape), "filter": nhwc(w.shape), "output": nhwc(y.shape),
             "stride_h": s_h, "stride_w": s_w, "dilation_h": d_h, "dilation_w": d_w,
             "pad_top": win.pad_top, "pad_left": win.pad_left,
-            "input_offset": -x.zero_point, "output_offset": y.zero_point,
+            "input_offset": input_offset, "output_offset": y.zero_point,
             "act_min": lo, "act_max": hi, "reverse": "@reverse@",
         }
         quant = {"multiplier": ctx.name("multiplier"), "shift": ctx.name("shift")}
