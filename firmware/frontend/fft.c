@@ -3,92 +3,84 @@
  * placed in decimation-in-time order from a precomputed table, then the butterfly stages run from
  * the innermost to the outermost. Each butterfly divides by its radix first (x * (32767/radix),
  * rounded Q15), so values stay in int16; sums wrap to int16 exactly like the reference.
+ *
+ * Complex values are packed int16 pairs (frontend/simd.h): on cores with the DSP extension the
+ * complex multiply is SMUSD/SMUADX and the complex sums SADD16/SSUB16/SASX/SSAX, which compute
+ * exactly what the reference's int32 products and int16 stores do; elsewhere the same helpers
+ * are plain C.
  */
 #include "frontend/fft.h"
 
 #include "frontend/bits.h"
+#include "frontend/simd.h"
 
-typedef struct {
-    int16_t r;
-    int16_t i;
-} cpx_t;
+typedef fwgen_fe_pair_t pair_t;
 
-/* Round a Q30 product back to Q15 and store it as int16. */
-static inline int16_t sround(int32_t x)
+/* Round a Q30 value back to Q15 and wrap it to int16 (kiss_fft's sround). */
+static inline int32_t sround(int32_t x)
 {
     return fwgen_fe_wrap16((x + (1 << 14)) >> 15);
 }
 
-static inline cpx_t cdiv(cpx_t a, int32_t scale)
+/* Both halves times 32767/radix, rounded (kiss_fft's C_FIXDIV). */
+static inline pair_t cdiv(pair_t a, int32_t scale)
 {
-    cpx_t out = { sround((int32_t)a.r * scale), sround((int32_t)a.i * scale) };
-    return out;
+    return fwgen_fe_pack(sround(fwgen_fe_lo(a) * scale), sround(fwgen_fe_hi(a) * scale));
 }
 
-static inline cpx_t cmul(cpx_t a, cpx_t b)
+/* Complex product, each part rounded from Q30 (kiss_fft's C_MUL). */
+static inline pair_t cmul(pair_t a, pair_t b)
 {
-    cpx_t out = { sround((int32_t)a.r * b.r - (int32_t)a.i * b.i),
-                  sround((int32_t)a.r * b.i + (int32_t)a.i * b.r) };
-    return out;
+    return fwgen_fe_pack(sround(fwgen_fe_mul_sub(a, b)), sround(fwgen_fe_mul_add_x(a, b)));
 }
 
-static inline cpx_t cadd(cpx_t a, cpx_t b)
+static inline pair_t twiddle(const int16_t *table, uint32_t index)
 {
-    cpx_t out = { fwgen_fe_wrap16((int32_t)a.r + b.r), fwgen_fe_wrap16((int32_t)a.i + b.i) };
-    return out;
+    return fwgen_fe_load(table + 2u * index);
 }
 
-static inline cpx_t csub(cpx_t a, cpx_t b)
-{
-    cpx_t out = { fwgen_fe_wrap16((int32_t)a.r - b.r), fwgen_fe_wrap16((int32_t)a.i - b.i) };
-    return out;
-}
-
-static inline cpx_t twiddle(const int16_t *table, uint32_t index)
-{
-    cpx_t out = { table[2u * index], table[2u * index + 1u] };
-    return out;
-}
-
-static void butterfly2(cpx_t *f, const int16_t *tw, uint32_t fstride, uint32_t m)
+static void butterfly2(int16_t *f, const int16_t *tw, uint32_t fstride, uint32_t m)
 {
     for (uint32_t k = 0; k < m; ++k) {
-        const cpx_t a = cdiv(f[k], 32767 / 2);
-        const cpx_t b = cdiv(f[k + m], 32767 / 2);
-        const cpx_t t = cmul(b, twiddle(tw, k * fstride));
-        f[k + m] = csub(a, t);
-        f[k] = cadd(a, t);
+        int16_t *p0 = f + 2u * k;
+        int16_t *p1 = f + 2u * (k + m);
+        const pair_t a = cdiv(fwgen_fe_load(p0), 32767 / 2);
+        const pair_t b = cdiv(fwgen_fe_load(p1), 32767 / 2);
+        const pair_t t = cmul(b, twiddle(tw, k * fstride));
+        fwgen_fe_store(p1, fwgen_fe_sub(a, t));
+        fwgen_fe_store(p0, fwgen_fe_add(a, t));
     }
 }
 
-static void butterfly4(cpx_t *f, const int16_t *tw, uint32_t fstride, uint32_t m)
+static void butterfly4(int16_t *f, const int16_t *tw, uint32_t fstride, uint32_t m)
 {
+    const uint32_t step = 2u * m; /* int16 elements between the four inputs */
     for (uint32_t k = 0; k < m; ++k) {
-        const cpx_t f0 = cdiv(f[k], 32767 / 4);
-        const cpx_t f1 = cdiv(f[k + m], 32767 / 4);
-        const cpx_t f2 = cdiv(f[k + 2u * m], 32767 / 4);
-        const cpx_t f3 = cdiv(f[k + 3u * m], 32767 / 4);
-        const cpx_t s0 = cmul(f1, twiddle(tw, k * fstride));
-        const cpx_t s1 = cmul(f2, twiddle(tw, 2u * k * fstride));
-        const cpx_t s2 = cmul(f3, twiddle(tw, 3u * k * fstride));
-        const cpx_t s5 = csub(f0, s1);
-        const cpx_t t0 = cadd(f0, s1);
-        const cpx_t s3 = cadd(s0, s2);
-        const cpx_t s4 = csub(s0, s2);
-        f[k + 2u * m] = csub(t0, s3);
-        f[k] = cadd(t0, s3);
-        f[k + m].r = fwgen_fe_wrap16((int32_t)s5.r + s4.i);
-        f[k + m].i = fwgen_fe_wrap16((int32_t)s5.i - s4.r);
-        f[k + 3u * m].r = fwgen_fe_wrap16((int32_t)s5.r - s4.i);
-        f[k + 3u * m].i = fwgen_fe_wrap16((int32_t)s5.i + s4.r);
+        int16_t *p0 = f + 2u * k;
+        const pair_t f0 = cdiv(fwgen_fe_load(p0), 32767 / 4);
+        const pair_t f1 = cdiv(fwgen_fe_load(p0 + step), 32767 / 4);
+        const pair_t f2 = cdiv(fwgen_fe_load(p0 + 2u * step), 32767 / 4);
+        const pair_t f3 = cdiv(fwgen_fe_load(p0 + 3u * step), 32767 / 4);
+        const pair_t s0 = cmul(f1, twiddle(tw, k * fstride));
+        const pair_t s1 = cmul(f2, twiddle(tw, 2u * k * fstride));
+        const pair_t s2 = cmul(f3, twiddle(tw, 3u * k * fstride));
+        const pair_t s5 = fwgen_fe_sub(f0, s1);
+        const pair_t t0 = fwgen_fe_add(f0, s1);
+        const pair_t s3 = fwgen_fe_add(s0, s2);
+        const pair_t s4 = fwgen_fe_sub(s0, s2);
+        fwgen_fe_store(p0 + 2u * step, fwgen_fe_sub(t0, s3));
+        fwgen_fe_store(p0, fwgen_fe_add(t0, s3));
+        /* forward transform: s5 - j*s4 and s5 + j*s4 */
+        fwgen_fe_store(p0 + step, fwgen_fe_sax(s5, s4));
+        fwgen_fe_store(p0 + 3u * step, fwgen_fe_asx(s5, s4));
     }
 }
 
-static void complex_fft(const fwgen_frontend_config_t *config, const cpx_t *in, cpx_t *out)
+static void complex_fft(const fwgen_frontend_config_t *config, const int16_t *in, int16_t *out)
 {
     const uint32_t n = config->fft_length / 2u;
     for (uint32_t j = 0; j < n; ++j) {
-        out[j] = in[config->fft_input_order[j]];
+        fwgen_fe_store(out + 2u * j, fwgen_fe_load(in + 2u * config->fft_input_order[j]));
     }
     /* fstride of each stage: product of the radices outside it. */
     uint32_t fstride[FWGEN_FRONTEND_MAX_FFT_STAGES];
@@ -103,9 +95,9 @@ static void complex_fft(const fwgen_frontend_config_t *config, const cpx_t *in, 
         const uint32_t m = block / radix;
         for (uint32_t b = 0; b < fstride[s]; ++b) {
             if (radix == 4u) {
-                butterfly4(out + b * block, config->fft_twiddles, fstride[s], m);
+                butterfly4(out + 2u * b * block, config->fft_twiddles, fstride[s], m);
             } else {
-                butterfly2(out + b * block, config->fft_twiddles, fstride[s], m);
+                butterfly2(out + 2u * b * block, config->fft_twiddles, fstride[s], m);
             }
         }
     }
@@ -115,25 +107,24 @@ void fwgen_fe_fft_real(const fwgen_frontend_config_t *config, const int16_t *inp
                        int16_t *work, int16_t *output)
 {
     const uint32_t n = config->fft_length / 2u;
-    cpx_t *tmp = (cpx_t *)(void *)work;
-    cpx_t *freq = (cpx_t *)(void *)output;
-    complex_fft(config, (const cpx_t *)(const void *)input, tmp);
+    complex_fft(config, input, work);
 
-    const cpx_t dc = cdiv(tmp[0], 32767 / 2);
-    freq[0].r = fwgen_fe_wrap16((int32_t)dc.r + dc.i);
-    freq[0].i = 0;
-    freq[n].r = fwgen_fe_wrap16((int32_t)dc.r - dc.i);
-    freq[n].i = 0;
+    const pair_t dc = cdiv(fwgen_fe_load(work), 32767 / 2);
+    fwgen_fe_store(output, fwgen_fe_pack(fwgen_fe_lo(dc) + fwgen_fe_hi(dc), 0));
+    fwgen_fe_store(output + 2u * n, fwgen_fe_pack(fwgen_fe_lo(dc) - fwgen_fe_hi(dc), 0));
     for (uint32_t k = 1; k <= n / 2u; ++k) {
-        const cpx_t fpk = cdiv(tmp[k], 32767 / 2);
-        cpx_t conj = { tmp[n - k].r, fwgen_fe_wrap16(-(int32_t)tmp[n - k].i) };
-        const cpx_t fpnk = cdiv(conj, 32767 / 2);
-        const cpx_t f1k = cadd(fpk, fpnk);
-        const cpx_t f2k = csub(fpk, fpnk);
-        const cpx_t tw = cmul(f2k, twiddle(config->fft_super_twiddles, k - 1u));
-        freq[k].r = fwgen_fe_wrap16(((int32_t)f1k.r + tw.r) >> 1);
-        freq[k].i = fwgen_fe_wrap16(((int32_t)f1k.i + tw.i) >> 1);
-        freq[n - k].r = fwgen_fe_wrap16(((int32_t)f1k.r - tw.r) >> 1);
-        freq[n - k].i = fwgen_fe_wrap16(((int32_t)tw.i - f1k.i) >> 1);
+        const pair_t fpk = cdiv(fwgen_fe_load(work + 2u * k), 32767 / 2);
+        const pair_t mirror = fwgen_fe_load(work + 2u * (n - k));
+        const pair_t fpnk = cdiv(fwgen_fe_pack(fwgen_fe_lo(mirror), -fwgen_fe_hi(mirror)), 32767 / 2);
+        const pair_t f1k = fwgen_fe_add(fpk, fpnk);
+        const pair_t f2k = fwgen_fe_sub(fpk, fpnk);
+        const pair_t tw = cmul(f2k, twiddle(config->fft_super_twiddles, k - 1u));
+        /* halves of int sums (no wrap before the shift), then stored as int16 */
+        fwgen_fe_store(output + 2u * k,
+                       fwgen_fe_pack((fwgen_fe_lo(f1k) + fwgen_fe_lo(tw)) >> 1,
+                                     (fwgen_fe_hi(f1k) + fwgen_fe_hi(tw)) >> 1));
+        fwgen_fe_store(output + 2u * (n - k),
+                       fwgen_fe_pack((fwgen_fe_lo(f1k) - fwgen_fe_lo(tw)) >> 1,
+                                     (fwgen_fe_hi(tw) - fwgen_fe_hi(f1k)) >> 1));
     }
 }

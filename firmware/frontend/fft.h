@@ -2,7 +2,9 @@
  * Fixed-point real FFT (internal), integer-identical to kiss_fftr with FIXED_POINT=16:
  * a complex FFT of N/2 points over (x[2k], x[2k+1]) pairs, radix-4/2 decimation in time with
  * a division by the radix at every stage (Q15 rounding), then the real-split post-processing.
- * Twiddles, super-twiddles and the input order come precomputed in the config.
+ * Twiddles, super-twiddles and the input order come precomputed in the config. Cores with the
+ * DSP extension run the butterflies on packed int16 pairs with SIMD instructions (simd.h),
+ * with the same results.
  */
 #ifndef FWGEN_FRONTEND_FFT_H
 #define FWGEN_FRONTEND_FFT_H

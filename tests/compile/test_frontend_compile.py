@@ -1,4 +1,5 @@
-"""The frontend C and its rendered tables build for Cortex-M with -Wall -Wextra -Werror.
+"""The frontend C and its rendered tables build for Cortex-M with -Wall -Wextra -Werror
+(M4/M33/M55 take the DSP SIMD FFT path of frontend/simd.h, M3/M0+ the plain C one).
 
 Also checks the device promises on the object code: no floating point (built with the soft-float
 ABI, any float operation would call an __aeabi_f*/__aeabi_d* helper), no malloc/free, and the
@@ -12,7 +13,7 @@ import pytest
 
 from fwgen.frontend import load_settings, render_tables
 
-CPUS = ["cortex-m33", "cortex-m4", "cortex-m55"]
+CPUS = ["cortex-m33", "cortex-m4", "cortex-m55", "cortex-m3", "cortex-m0plus"]  # DSP SIMD and plain C
 
 
 def _frontend_sources(repo_root):
@@ -82,3 +83,17 @@ def test_frontend_builds_for_cortex_m_without_float_or_malloc(repo_root, shared_
     assert not undefined & {"malloc", "free", "calloc", "realloc"}
     for obj in objects:  # tables are const (flash); the code keeps no static state
         assert _writable_sections(obj) == {}, obj.name
+
+
+@pytest.mark.parametrize("cpu,simd", [("cortex-m33", True), ("cortex-m4", True),
+                                      ("cortex-m3", False)])
+def test_fft_uses_dsp_simd_where_the_core_has_it(repo_root, tmp_path, cpu, simd):
+    obj = tmp_path / "fft.o"
+    subprocess.run(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", "-O2", "-std=c11",
+                    f"-I{repo_root / 'firmware'}", "-c",
+                    str(repo_root / "firmware" / "frontend" / "fft.c"), "-o", str(obj)],
+                   check=True)
+    text = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)], capture_output=True,
+                          text=True, check=True).stdout
+    found = {op for op in ("smusd", "smuadx", "sadd16", "ssub16", "sasx", "ssax") if op in text}
+    assert found == ({"smusd", "smuadx", "sadd16", "ssub16", "sasx", "ssax"} if simd else set())
