@@ -3,7 +3,7 @@ audio_microfrontend op, in the same run, on the same audio; plus the device foot
 
     .venv/bin/python benchmarks/frontend_throughput.py [--seconds 60] [--repeat 5]
 
-Frames/s counts output frames (one per window step). "1 s clips" mimics training-set feature
+Frames/s counts output frames (one per window step) per second of CPU time. "1 s clips" mimics training-set feature
 extraction (reset + process per clip, what Frontend.process_clips does); "stream" processes one
 long buffer. Both implementations must agree bit for bit at these settings (checked here too).
 """
@@ -28,9 +28,9 @@ SHARED = ROOT.parent / "shared" / "data"
 def best_of(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -102,9 +102,10 @@ def main() -> int:
     print(f"# fwgen frontend host throughput vs TensorFlow {tf.__version__} audio_microfrontend")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared), "
           f"Python {platform.python_version()}; {args.seconds} s of 16 kHz audio, best of "
-          f"{args.repeat}; frames/s = output frames per second of wall time")
-    print("# both run the same integer algorithm in C; on a shared machine expect +-30 % "
-          "run-to-run noise, so read ratios near 1.0x as parity")
+          f"{args.repeat}; frames/s = output frames per second of CPU time (process_time: less "
+          f"sensitive than wall time to other jobs on a shared machine)")
+    print("# both run the same integer algorithm in C; expect some run-to-run noise on a shared "
+          "machine, so read ratios near 1.0x as parity")
     header = (f"{'settings':34} {'mode':10} {'fwgen frames/s':>15} {'TF op frames/s':>15} "
               f"{'fwgen/TF':>9} {'bit-exact':>9}")
     print(header)
