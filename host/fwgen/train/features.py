@@ -133,7 +133,7 @@ def compute_features(pipeline: FeaturePipeline, dataset: Any, examples: Sequence
             if example.label not in index:
                 raise FwgenError(f"label '{example.label}' of {example.clip_id} is not one of "
                                  f"the model's classes {list(classes)}")
-            audio = dataset.load(example, rng if (rng is not None) else None)
+            audio = dataset.load(example, rng)
             patches = pipeline.clip(audio)
             clip_number = len(clip_ids)
             clip_ids.append(example.clip_id if copy == 0 else f"{example.clip_id}#{copy}")
