@@ -7,7 +7,7 @@ import pytest
 from fwgen.compiler import compile_model, run_on_host
 from fwgen.compiler.reference import TflmModel
 
-from compiler_helpers import compare_with_tflm
+from compiler_helpers import compare_with_tflm, mutate
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,29 @@ def test_name_prefixes_every_symbol(model):
     assert "fwgen_model_" not in c.files["kws.c"]
     x = np.zeros((1, 1960), np.int8)
     assert np.array_equal(run_on_host(c, x), TflmModel(model).run(x)[0])
+
+
+@pytest.mark.parametrize("opcode, float_output", [("QUANTIZE", False), ("DEQUANTIZE", True),
+                                                  ("LOGISTIC", False)])
+def test_last_op_replaced(model, opcode, float_output):
+    """micro_speech with SOFTMAX swapped for another op on the same tensors: int8 -> int8
+    requantization (0.0917/14 -> 1/256/-128), int8 -> float32, and LOGISTIC."""
+    def edit(m, s):
+        op = m.subgraphs[0].operators[3]
+        code = s.OperatorCodeT()
+        code.builtinCode = getattr(s.BuiltinOperator, opcode)
+        code.deprecatedBuiltinCode = min(code.builtinCode, 127)
+        code.version = 1
+        m.operatorCodes.append(code)
+        op.opcodeIndex = len(m.operatorCodes) - 1
+        op.builtinOptionsType = 0
+        op.builtinOptions = None
+        if float_output:
+            out = m.subgraphs[0].tensors[op.outputs[0]]
+            out.type = s.TensorType.FLOAT32
+            out.quantization = None
+
+    data = mutate(model, edit)
+    diff, total, compiled = compare_with_tflm(data, runs=40, seed=11)
+    assert total == 160 and diff == 0
+    assert compiled.output.dtype == ("float32" if float_output else "int8")
