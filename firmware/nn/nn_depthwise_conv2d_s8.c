@@ -6,6 +6,22 @@ static int32_t clamp(int32_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* First and one-past-last filter tap k with 0 <= origin + k * dilation < size. */
+static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
+                      int32_t *first, int32_t *end)
+{
+    int32_t k0 = 0;
+    while (k0 < taps && origin + k0 * dilation < 0) {
+        ++k0;
+    }
+    int32_t k1 = taps;
+    while (k1 > k0 && origin + (k1 - 1) * dilation >= size) {
+        --k1;
+    }
+    *first = k0;
+    *end = k1;
+}
+
 fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int32_t depth_multiplier,
                                             const fwgen_nn_per_channel_t *q, const int8_t *input,
                                             const int8_t *filter, const int32_t *bias,
@@ -29,20 +45,17 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
         const int32_t y0 = oy * p->stride_h - p->pad_top;
         const int32_t x0 = ox * p->stride_w - p->pad_left;
         int8_t *out_px = output + (size_t)px * out_c;
+        int32_t ky0, ky1, kx0, kx1;
+        tap_range(y0, p->dilation_h, k_h, in_h, &ky0, &ky1);
+        tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
         for (int32_t ic = 0; ic < in_c; ++ic) {
             for (int32_t m = 0; m < depth_multiplier; ++m) {
                 const int32_t oc = ic * depth_multiplier + m;
                 int32_t acc = 0;
-                for (int32_t ky = 0; ky < k_h; ++ky) {
+                for (int32_t ky = ky0; ky < ky1; ++ky) {
                     const int32_t iy = y0 + ky * p->dilation_h;
-                    if (iy < 0 || iy >= in_h) {
-                        continue;
-                    }
-                    for (int32_t kx = 0; kx < k_w; ++kx) {
+                    for (int32_t kx = kx0; kx < kx1; ++kx) {
                         const int32_t ix = x0 + kx * p->dilation_w;
-                        if (ix < 0 || ix >= in_w) {
-                            continue;
-                        }
                         const int32_t x = in_b[((size_t)iy * in_w + ix) * in_c + ic];
                         const int32_t w = filter[((size_t)ky * k_w + kx) * out_c + oc];
                         acc += (x + p->input_offset) * w;

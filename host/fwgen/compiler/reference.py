@@ -41,7 +41,12 @@ class TflmModel:
 
     def __init__(self, model: bytes | Path):
         data = model if isinstance(model, bytes) else Path(model).read_bytes()
-        self.interp = _runtime().Interpreter.from_bytes(data)
+        runtime = _runtime()
+        try:
+            _, self.interp = _capture_stdout(lambda: runtime.Interpreter.from_bytes(data))
+        except Exception as exc:  # the binding raises RuntimeError/ValueError with TFLM's log
+            raise FwgenError(f"the TFLM interpreter cannot load this model: {exc}",
+                             hint="TFLM must support every op for `fwgen validate` to compare") from None
         self.n_inputs = len(_count(self.interp.get_input_details))
         self.n_outputs = len(_count(self.interp.get_output_details))
 
@@ -50,7 +55,10 @@ class TflmModel:
         for i, x in enumerate(arrays):
             d = self.interp.get_input_details(i)
             self.interp.set_input(np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]), i)
-        self.interp.invoke()
+        try:
+            self.interp.invoke()
+        except Exception as exc:
+            raise FwgenError(f"the TFLM interpreter failed to invoke the model: {exc}") from None
         return [np.array(self.interp.get_output(i)) for i in range(self.n_outputs)]
 
     def arena_used_bytes(self) -> int | None:
