@@ -24,6 +24,12 @@ def test_validate_json_reports_bit_exact_run(model, capsys):
     assert report["weights_bytes"] > 16000 and report["macs"] == 336004
 
 
+def test_validate_emits_generated_files(model, tmp_path, capsys):
+    assert main(["validate", str(model), "--random", "1", "--emit", str(tmp_path / "gen")]) == 0
+    assert sorted(p.name for p in (tmp_path / "gen").iterdir()) == ["model.c", "model.h"]
+    assert "fwgen_model_invoke" in (tmp_path / "gen" / "model.c").read_text()
+
+
 def test_validate_with_inputs_file(model, shared_data, tmp_path, capsys):
     golden = np.load(shared_data / "frontend" / "golden.npz")
     batch = np.stack([golden[f"micro_speech/{c}_1000ms/int8"].reshape(-1) for c in ("yes", "no")]).astype(np.int8)

@@ -28,6 +28,8 @@ class ValidateCommand(Command):
         parser.add_argument("--random", type=int, default=0, metavar="N",
                             help="also run N random inputs (default 10 when --inputs is not given)")
         parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+        parser.add_argument("--emit", type=Path, metavar="DIR",
+                            help="also write the generated model.h/model.c into DIR")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def invoke(self, args: argparse.Namespace) -> int:
@@ -37,9 +39,16 @@ class ValidateCommand(Command):
             raise FwgenError("model file not found", where=str(args.model))
         if args.inputs is not None and not args.inputs.is_file():
             raise FwgenError("inputs file not found", where=str(args.inputs))
-        from fwgen.compiler.validate import validate_model  # noqa: PLC0415 (heavy imports)
+        from fwgen.compiler import compile_model  # noqa: PLC0415 (heavy imports)
+        from fwgen.compiler.validate import validate_model  # noqa: PLC0415
+        from fwgen.render import write_files  # noqa: PLC0415
 
-        report = validate_model(args.model, inputs=args.inputs, random=args.random, seed=args.seed)
+        compiled = compile_model(args.model)
+        report = validate_model(args.model, inputs=args.inputs, random=args.random, seed=args.seed,
+                                compiled=compiled)
+        if args.emit is not None:
+            for path in write_files(args.emit, dict(compiled.files)):
+                LOG.info("wrote %s", path)
         if args.json:
             print(json.dumps(report.as_dict(), indent=2))
         else:
