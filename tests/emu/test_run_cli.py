@@ -1,0 +1,61 @@
+"""`fwgen run` end to end as a user runs it, and Ctrl-C in the middle leaves no QEMU behind."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def fwgen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "fwgen", *args]
+
+
+def qemu_processes(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "qemu-system-arm" in line and marker in line]
+
+
+def test_run_prints_detections_as_json(shared_data, repo_root, tmp_path):
+    clips = shared_data / "micro_speech"
+    proc = subprocess.run(
+        fwgen("run", "--board", "stm32h7", "--model", str(clips / "micro_speech_quantized.tflite"),
+              "--settings", str(repo_root / "models" / "micro_speech" / "model.yaml"),
+              "--out", str(tmp_path / "proj"), "--json",
+              str(clips / "yes_1000ms.wav"), str(clips / "no_1000ms.wav")),
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "runs on its emulator twin mps2_an500" in proc.stderr
+    reports = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [[d["class"] for d in r["detections"]] for r in reports] == [["yes"], ["no"]]
+    assert all(r["board"] == "mps2_an500" and r["stats"]["cycle_unit"] == 2 for r in reports)
+    assert all(0 <= r["detections"][0]["time_ms"] <= 1000 for r in reports)
+    assert not qemu_processes(str(tmp_path))
+
+
+def test_ctrl_c_leaves_no_emulator(shared_data, repo_root, tmp_path):
+    clips = shared_data / "micro_speech"
+    wav = str(clips / "yes_1000ms.wav")
+    proc = subprocess.Popen(
+        fwgen("run", "--board", "mps2_an505", "--model", str(clips / "micro_speech_quantized.tflite"),
+              "--settings", str(repo_root / "models" / "micro_speech" / "model.yaml"),
+              "--out", str(tmp_path / "proj"), *[wav] * 8),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not qemu_processes(str(tmp_path)):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert qemu_processes(str(tmp_path)), "QEMU never started"
+        time.sleep(1.0)                                   # mid-stream
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "interrupted" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.5)
+    assert not qemu_processes(str(tmp_path))
