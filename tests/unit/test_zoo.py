@@ -140,3 +140,16 @@ def test_models_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "show", "micro_speech", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["macs"] == 336_000 and info["classes"] == ["silence", "unknown", "yes", "no"]
+
+
+def test_yamnet_256_weights() -> None:
+    model = zoo.get_model("yamnet_256")
+    meta = read_model_metadata(model.require_weights())
+    assert meta is not None and meta.frontend_kind == "logmel"
+    assert meta.classes == model.classes and meta.frontend == model.metadata.frontend
+    assert meta.input["features"] == "float" and meta.input["quantize"] is True
+    stats = zoo.graph_stats(model.weights.read_bytes())
+    assert stats.input_shape == (1, 96, 64, 1) and stats.output_shape == (1, len(model.classes))
+    assert stats.macs == 23_902_720
+    assert stats.ops == {"CONV_2D": 6, "DEPTHWISE_CONV_2D": 5, "MEAN": 1, "FULLY_CONNECTED": 1,
+                         "SOFTMAX": 1}
