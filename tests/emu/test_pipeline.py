@@ -65,3 +65,16 @@ def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deploymen
             np.testing.assert_array_equal(result.logits_matrix(), ref.logits)
             assert [deployment.classes[d.class_index] for d in result.detections] == labels
             assert [deployment.classes[e.class_index] for e in ref.detections] == labels
+
+
+def test_stride_from_config_matches_reference(twin_elf, clip_stream, deployment):
+    """CONFIG.stride_frames = 3 changes when inferences run; still bit-exact with the host."""
+    from fwgen.project.reference import run_reference
+
+    samples = clip_stream("yes")
+    ref = run_reference(samples, deployment.frontend, deployment.compiled, deployment.classes,
+                        deployment.smoothing, 3)
+    with TwinSession(twin_elf("mps2_an505"), get_board("mps2_an505")) as session:
+        result = session.stream(samples, outputs=ALL, timeout=120, stride_frames=3)
+    assert len(result.logits) == len(ref.logit_frames) == 17
+    assert_matches_reference(result, ref)
