@@ -4,9 +4,11 @@
 
 Without `convert`, anything but mono 16-bit PCM at `expect_rate` is an error that names the
 file, what it is and what was expected (wrong sample rate, stereo, 8/24/32-bit or float
-samples, a corrupt or missing file). With `convert=True` (`--convert` on the CLI) fwgen
-converts, in this order and documented here:
+samples, a truncated file whose data chunk is shorter than its header declares, an empty,
+corrupt or missing file). With `convert=True` (`--convert` on the CLI) fwgen converts, in this
+order and documented here:
 
+0. a truncated file is read up to where its data ends (a warning is logged);
 1. samples of any other type (8/24/32-bit PCM, float) -> float, full scale = 1.0;
 2. several channels -> mono by averaging the channels;
 3. another sample rate -> `expect_rate` by FFT resampling of the whole clip (band-limited,
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +56,29 @@ class WavInfo:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
 
 
+def _truncation(path: Path) -> tuple[int, int] | None:
+    """(declared, present) sample frames when a RIFF/WAVE file's data chunk is cut short."""
+    size = path.stat().st_size
+    block_align = 0
+    with path.open("rb") as f:
+        header = f.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        offset = 12
+        while offset + 8 <= size:
+            f.seek(offset)
+            chunk_id, chunk_size = struct.unpack("<4sI", f.read(8))
+            if chunk_id == b"fmt " and chunk_size >= 14:
+                block_align = struct.unpack("<12xH", f.read(14))[0]
+            elif chunk_id == b"data":
+                present = size - offset - 8
+                if chunk_size in (0, 0xFFFFFFFF) or present >= chunk_size or not block_align:
+                    return None  # complete, or written by a streaming recorder (size unknown)
+                return chunk_size // block_align, present // block_align
+            offset += 8 + chunk_size + (chunk_size & 1)
+    return None
+
+
 def _soundfile():
     import soundfile
     return soundfile
@@ -64,7 +90,9 @@ def wav_info(path: str | Path) -> WavInfo:
     if not path.exists():
         raise FwgenError("audio file not found", where=str(path))
     if not path.is_file():
-        raise FwgenError("not a file", where=str(path))
+        raise FwgenError("not a file (a folder?)", where=str(path), hint="give the path of a .wav file")
+    if path.stat().st_size == 0:
+        raise FwgenError("the audio file is empty (0 bytes)", where=str(path))
     sf = _soundfile()
     try:
         info = sf.info(str(path))
@@ -98,6 +126,10 @@ def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool
     info = wav_info(path)
     where = str(info.path)
     problems = []
+    cut = _truncation(info.path) if info.format == "WAV" else None
+    if cut is not None:
+        problems.append((f"is truncated: its header declares {cut[0]} samples but the file holds "
+                         f"only {cut[1]}", f"reads the {cut[1]} samples present"))
     if info.channels != 1:
         problems.append((f"has {info.channels} channels; fwgen needs mono audio",
                          "averages the channels"))
@@ -115,8 +147,11 @@ def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool
 
     sf = _soundfile()
     try:
-        if not problems:
+        if not problems or (len(problems) == 1 and cut is not None):
             data, _ = sf.read(where, dtype="int16", always_2d=False)
+            if cut is not None:
+                LOG.warning("%s is truncated: using the %d samples present of %d declared", where,
+                            len(data), cut[0])
             return np.ascontiguousarray(data, dtype=np.int16)
         data, _ = sf.read(where, dtype="float64", always_2d=True)
     except RuntimeError as exc:

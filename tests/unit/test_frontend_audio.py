@@ -75,3 +75,32 @@ def test_write_rejects_bad_input_and_leaves_nothing(tmp_path):
     with pytest.raises(FwgenError, match="does not exist"):
         write_wav(tmp_path / "no" / "x.wav", np.zeros(10, dtype=np.int16))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_file_is_an_error_unless_converting(tmp_path):
+    full = tmp_path / "full.wav"
+    audio = (np.arange(3000) % 200 - 100).astype(np.int16)
+    write_wav(full, audio)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[:-2 * 1000 - 1])  # 999.5 samples short: 1999 whole samples remain
+    with pytest.raises(FwgenError, match="is truncated: its header declares 3000 samples but "
+                                         "the file holds only 1999") as err:
+        read_wav(cut)
+    assert "reads the 1999 samples present" in err.value.hint
+    assert np.array_equal(read_wav(cut, convert=True), audio[:1999])
+    assert np.array_equal(read_wav(full), audio)  # a complete file is not flagged
+    # a streaming recorder's unknown size (0xFFFFFFFF) is not a truncation
+    at = data.index(b"data") + 4
+    streamed = tmp_path / "streamed.wav"
+    streamed.write_bytes(data[:at] + b"\xff\xff\xff\xff" + data[at + 4:])
+    assert read_wav(streamed).size > 0
+
+
+def test_empty_file_and_folder(tmp_path):
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(FwgenError, match="the audio file is empty"):
+        read_wav(tmp_path / "empty.wav")
+    with pytest.raises(FwgenError, match="not a file") as err:
+        read_wav(tmp_path)
+    assert ".wav" in err.value.hint
