@@ -39,6 +39,7 @@ between the band limits with FFT bin 0 excluded, natural log of (mel + log_offse
 from __future__ import annotations
 
 import ctypes
+import difflib
 import hashlib
 import json
 import logging
@@ -83,6 +84,7 @@ _CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "fe.patch_layout": ("patch_layout", ("frames_channels", "channels_frames")),
 }
 SETTING_KEYS = ("fe.frontend",) + tuple(_KEYS) + tuple(_CHOICES) + INFORMATIONAL_KEYS
+SETTING_CHOICES = {key: allowed for key, (_attr, allowed) in _CHOICES.items()}
 
 
 def _err(key: str, value: Any, problem: str, hint: str | None = None) -> FwgenError:
@@ -107,20 +109,31 @@ class LogMelSettings:
     patch_layout: str = "frames_channels"
 
     @classmethod
-    def from_dict(cls, settings: Mapping[str, Any] | None = None) -> "LogMelSettings":
+    def from_dict(cls, settings: Mapping[str, Any] | None = None, *,
+                  where: str = "log-mel frontend settings") -> "LogMelSettings":
         """Parse and validate `fe.*` settings; other (non-`fe.`) keys are ignored.
 
         Unknown `fe.*` keys are rejected so a typo never silently falls back to a default.
+        Errors name `where` (e.g. the settings file) besides the key, the value and the limit.
         """
-        settings = dict(settings or {})
+        try:
+            return cls._from_dict(dict(settings or {}))
+        except FwgenError as exc:
+            exc.where = where
+            raise
+
+    @classmethod
+    def _from_dict(cls, settings: dict[str, Any]) -> "LogMelSettings":
         frontend = settings.get("fe.frontend", FRONTEND_NAME)
         if frontend != FRONTEND_NAME:
             raise _err("fe.frontend", frontend, f"this is the '{FRONTEND_NAME}' frontend",
                        hint="use fwgen.frontend.Frontend for the fixed-point microfrontend")
         unknown = sorted(k for k in settings if k.startswith("fe.") and k not in SETTING_KEYS)
         if unknown:
+            close = difflib.get_close_matches(unknown[0], SETTING_KEYS, n=1)
             raise _err(unknown[0], settings[unknown[0]], "unknown setting for the log-mel frontend",
-                       hint="known keys: " + ", ".join(SETTING_KEYS))
+                       hint=f"did you mean '{close[0]}'?" if close else
+                       "known keys: " + ", ".join(SETTING_KEYS))
         values: dict[str, Any] = {}
         for key, (attr, kind, default) in _KEYS.items():
             raw = settings.get(key, default)

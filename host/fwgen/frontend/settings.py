@@ -262,6 +262,9 @@ def _validate(s: FrontendSettings) -> None:
 
 
 def _read_file(path: Path) -> Any:
+    if path.is_dir():
+        raise FwgenError("the settings path is a folder, not a file", where=str(path),
+                         hint="give a JSON or YAML file of 'fe.*' keys")
     if not path.is_file():
         raise FwgenError("settings file not found", where=str(path))
     text = path.read_text(encoding="utf-8", errors="replace")
