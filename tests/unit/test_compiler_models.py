@@ -92,3 +92,22 @@ def test_float_io_model_bit_exact(model_cache):
     diff, total, compiled = compare_with_tflm(data, runs=10, seed=8)
     assert total == 30 and diff == 0
     assert compiled.input.dtype == "float32" and "float" in compiled.files["model.h"]
+
+
+def test_mobilenet_v3_tagger_bit_exact(model_cache):
+    """The ZOO's EfficientAT-style mn04 tagger (hard-swish, SE, residuals, MLP head), small input."""
+    from fwgen.train.architectures import mobilenet_v3_tagger  # noqa: PLC0415
+
+    def build() -> bytes:
+        testmodels._set_seed(1)
+        model = mobilenet_v3_tagger(7, width=0.4, n_mels=32, n_frames=48)
+        testmodels._randomize_batchnorm(model, np.random.default_rng(1))
+        return testmodels.quantize(model, 1)
+
+    data = testmodels.cached(model_cache, "mn04_tagger_48x32", build)
+    assert len(read_model(data).operators) > 100
+    diff, total, compiled = compare_with_tflm(data, runs=3, seed=9)
+    assert total == 21 and diff == 0
+    tflm = TflmModel(data)
+    tflm.run(random_inputs(compiled.inputs, 1)[0])
+    assert compiled.arena_bytes < 0.5 * tflm.arena_used_bytes()
