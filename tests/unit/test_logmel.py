@@ -108,15 +108,34 @@ def test_synthetic_audio_matches_float64_reference(frontends, kind):
     assert np.abs(got - reference_logmel(samples)).max() <= 1e-4
 
 
-@pytest.mark.parametrize("scale, zero_point", [(0.0431, 35), (0.0125, -12)])
-def test_int8_patches_equal_reference_quantization(shared_data, frontends, scale, zero_point):
-    got, want = [], []
-    for name in CLIPS:
-        samples = clip(shared_data, name)
-        got.append(frontends[1e-3].quantize(frontends[1e-3].features(samples), scale, zero_point))
-        want.append(quantize_reference(reference_logmel(samples), scale, zero_point))
-    got, want = np.concatenate(got), np.concatenate(want)
-    assert got.dtype == np.int8
+INT8_VARIANTS = {  # settings, and the float64 reference's offset and mel matrix
+    "yamnet": ({"fe.log_offset": 1e-3}, 1e-3, None),
+    "offset_1e-4": ({"fe.log_offset": 1e-4}, 1e-4, None),
+    "st_librosa": ({"fe.filterbank_weights": "librosa", "fe.log_offset": 1e-4}, 1e-4, "librosa"),
+}
+
+
+@pytest.mark.parametrize("variant", list(INT8_VARIANTS))
+@pytest.mark.parametrize("scaling", ["calibrated", "fixed"])
+def test_int8_output_equals_reference_quantization(shared_data, variant, scaling):
+    """The issue's bar: int8-quantized output equal to the NumPy reference's in >= 99.9 % of
+    values, on the shared clips, at a scale that uses the int8 range (almost nothing clipped)."""
+    settings, offset, weights = INT8_VARIANTS[variant]
+    matrix = librosa_mel_matrix(512, 64, 16000, 125.0, 7500.0) if weights == "librosa" else None
+    fe = LogMelFrontend(settings)
+    got_f = np.concatenate([fe.features(clip(shared_data, n)) for n in CLIPS])
+    want_f = np.concatenate([reference_logmel(clip(shared_data, n), offset=offset, matrix=matrix)
+                             for n in CLIPS])
+    assert np.abs(got_f - want_f).max() <= 1e-4
+    if scaling == "calibrated":  # min/max calibration over these clips, as a quantizer would do
+        scale = float(want_f.max() - want_f.min()) / 255.0
+        zero_point = int(round(-128 - want_f.min() / scale))
+    else:
+        scale, zero_point = 0.0431, 35  # a fixed model input scale (-7 .. +4 in log units)
+    got, want = fe.quantize(got_f, scale, zero_point), quantize_reference(want_f, scale, zero_point)
+    assert got.dtype == np.int8 and got.size == 4 * 98 * 64
+    clipped = np.mean((want == -128) | (want == 127))
+    assert clipped < (0.25 if scaling == "fixed" else 0.02)  # the comparison means something
     assert np.mean(got == want) >= 0.999
     assert np.abs(got.astype(int) - want).max() <= 1
 
