@@ -43,6 +43,7 @@ def test_micro_speech_builds_and_fits(built, deployment, board_id):
     report = firmware.sizes[board_id]
     elf = firmware.elf(board_id)
     check_elf_abi(board, elf)
+    assert "warning:" not in firmware.logs[board_id], firmware.logs[board_id]
     assert report.fits
     assert report.flash_used <= board.memory.flash.length and report.ram_used <= board.memory.ram.length
     compiled = deployment.compiled

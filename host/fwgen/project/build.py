@@ -100,6 +100,7 @@ class Firmware:
     smoothing: Any         # SmoothingSettings
     classes: tuple[str, ...]
     stride: int
+    logs: dict[str, str] = field(default_factory=dict)   # pio output per environment
 
     def elf(self, env: str) -> Path:
         return self.project.elf(env)
@@ -238,12 +239,13 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
         check_fit(env_board, deployment)
     project = render_project(spec, out_dir)
     sizes: dict[str, SizeReport] = {}
+    logs: dict[str, str] = {}
     by_id = {b.id: b for b in spec.envs()}
     for env in envs or project.envs:
         if env not in by_id:
             raise FwgenError(f"project has no environment {env!r}", hint=f"one of {', '.join(by_id)}")
         try:
-            run_pio(project.path, env, verbose=verbose)
+            logs[env] = run_pio(project.path, env, verbose=verbose)
         except FwgenError as exc:
             over = overflow_from_linker(exc.message)
             if over:
@@ -261,7 +263,7 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
         sizes[env] = report
     return Firmware(project=project, sizes=sizes, compiled=deployment.compiled,
                     frontend=deployment.frontend, smoothing=deployment.smoothing,
-                    classes=deployment.classes, stride=deployment.stride)
+                    classes=deployment.classes, stride=deployment.stride, logs=logs)
 
 
 def with_twin_only(options: BuildOptions) -> BuildOptions:
