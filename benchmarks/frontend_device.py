@@ -1,20 +1,20 @@
-"""Instructions per frontend frame on the Cortex-M33 emulator twin (QEMU mps2-an505).
+"""Instructions per fixed-point frontend frame on the emulator twins (QEMU mps2-an505 M33,
+mps2-an386 M4F, mps2-an500 M7).
 
-    .venv/bin/python benchmarks/frontend_device.py [--frames 49]
+    .venv/bin/python benchmarks/frontend_device.py [--frames 49] [--boards mps2_an505 ...]
 
-Builds a bare-metal harness (its own vector table, linker script and semihosting exit; no
-port code) around firmware/frontend/ and the rendered tables of a few settings, feeds the
-micro_speech "yes" clip through fwgen_frontend_process(), and reads SysTick around every frame.
-Under `qemu -icount shift=0` one instruction takes 1 ns of virtual time, so SysTick counts
-instructions; a calibration loop of a known instruction count converts ticks to instructions.
-Instruction counts are for regressions and comparisons, not latency (DESIGN.md). The harness
-also checks its frames against the host binding, so the numbers are for the bit-exact code.
+Builds a bare-metal image (fwgen.frontend.twin_harness: no port code, the same harness as the
+emulator-tier test tests/emu/test_frontend_qemu.py) around firmware/frontend/ and the rendered
+tables of a few settings, feeds the micro_speech "yes" clip through fwgen_frontend_process(),
+and reads SysTick around every frame. Under `qemu -icount shift=0` one instruction takes 1 ns of
+virtual time, so a SysTick tick is 1e9 / clock_hz instructions (the twin's board file), to
+within one tick per reading. Instruction counts are for regressions and comparisons, not
+latency (DESIGN.md). Every frame is also compared with the host binding ("bit-exact").
 """
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
+import struct
 import sys
 import tempfile
 from pathlib import Path
@@ -24,93 +24,31 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
-LINKER = """
-MEMORY {
-  CODE (rx) : ORIGIN = 0x10000000, LENGTH = 4M
-  RAM (rwx) : ORIGIN = 0x38000000, LENGTH = 4M
-}
-SECTIONS {
-  .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > CODE
-  .data : { *(.data*) } > RAM
-  .bss : { *(.bss*) *(COMMON) } > RAM
-  _estack = ORIGIN(RAM) + LENGTH(RAM);
-}
-"""
-
 HARNESS = r"""
 #include <stdint.h>
-#include <string.h>
 #include "frontend/frontend.h"
 #include "frontend_config.h"
+#include "twin_harness.h"
 #include "bench_audio.h"
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-extern uint32_t _estack;
-void reset_handler(void);
-__attribute__((section(".vectors"), used))
-const void *const vectors[2] = {&_estack, (const void *)reset_handler};
 
 static uint64_t fe_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
 static uint16_t frames[BENCH_FRAMES][FWGEN_FRONTEND_N_CHANNELS];
 
-static int semihost(int op, const void *arg)
+int main(void)
 {
-    register int r0 __asm("r0") = op;
-    register const void *r1 __asm("r1") = arg;
-    __asm volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-static void put(const char *s) { semihost(0x04, s); }
-
-static void put_u32(uint32_t v)
-{
-    char buf[12];
-    int i = 11;
-    buf[i] = 0;
-    do { buf[--i] = (char)('0' + v % 10u); v /= 10u; } while (v);
-    put(&buf[i]);
-}
-
-static void quit(int code)
-{
-    const uint32_t block[2] = {0x20026u, (uint32_t)code};
-    semihost(0x20, block);
-    for (;;) {}
-}
-
-static uint32_t now(void) { return SYST_CVR; }
-
-__attribute__((noinline)) static void spin(uint32_t n)
-{
-    __asm volatile("1: subs %0, %0, #1\n bne 1b" : "+r"(n) : : "cc");
-}
-
-void reset_handler(void)
-{
-    SYST_RVR = 0x00FFFFFFu;
-    SYST_CVR = 0u;
-    SYST_CSR = 5u; /* enable, processor clock */
-    spin(1000u);   /* let the counter load its reload value */
-    uint32_t t0 = now();
-    spin(1000000u); /* 2,000,000 instructions (+ a few) */
-    uint32_t calib = (t0 - now()) & 0x00FFFFFFu;
-
     fwgen_frontend_t *fe;
     if (fwgen_frontend_init(&fwgen_frontend_config, fe_mem, sizeof fe_mem, &fe) != FWGEN_OK) {
-        quit(2);
+        return 2;
     }
+    twin_systick_start();
     uint32_t n_frames = 0, total = 0, worst = 0;
     size_t pos = 0;
     while (pos < BENCH_SAMPLES && n_frames < BENCH_FRAMES) {
         size_t used;
-        const uint32_t start = now();
+        const uint32_t start = twin_systick_now();
         fwgen_status_t st = fwgen_frontend_process(fe, bench_audio + pos, BENCH_SAMPLES - pos,
                                                    &used, frames[n_frames]);
-        const uint32_t ticks = (start - now()) & 0x00FFFFFFu;
+        const uint32_t ticks = twin_ticks_since(start);
         pos += used;
         if (st == FWGEN_OK) {
             total += ticks;
@@ -118,76 +56,54 @@ void reset_handler(void)
             ++n_frames;
         }
     }
-    put("calib_ticks="); put_u32(calib);
-    put(" frames="); put_u32(n_frames);
-    put(" total_ticks="); put_u32(total);
-    put(" worst_ticks="); put_u32(worst);
-    uint32_t sum = 0; /* checksum of all features */
-    for (uint32_t f = 0; f < n_frames; ++f)
-        for (uint32_t c = 0; c < FWGEN_FRONTEND_N_CHANNELS; ++c) sum = sum * 31u + frames[f][c];
-    put(" checksum="); put_u32(sum); put("\n");
-    quit(0);
+    const uint32_t result[3] = {n_frames, total, worst};
+    int out = twin_open("bench.bin");
+    if (out < 0) return 3;
+    twin_write(out, result, sizeof result);
+    twin_write(out, frames, (uint32_t)(n_frames * sizeof frames[0]));
+    twin_close(out);
+    return 0;
 }
 """
 
 
-def run_case(name: str, settings, audio: np.ndarray, max_frames: int, work: Path) -> dict:
+def run_case(twin, name: str, settings, audio: np.ndarray, max_frames: int, work: Path) -> dict:
     from fwgen.frontend import Frontend, render_tables
+    from fwgen.frontend.twin_harness import build_image, c_array, frontend_sources, run_image
+
     gen = work / name
-    gen.mkdir()
-    for fname, text in render_tables(settings).items():
-        (gen / fname).write_text(text)
     frames = min(max_frames, settings.frames_for(len(audio)))
-    rows = ",\n".join(", ".join(str(int(v)) for v in audio[i:i + 16])
-                      for i in range(0, len(audio), 16))
-    (gen / "bench_audio.h").write_text(
-        f"#define BENCH_SAMPLES {len(audio)}u\n#define BENCH_FRAMES {frames}u\n"
-        f"static const int16_t bench_audio[BENCH_SAMPLES] = {{\n{rows}\n}};\n")
-    (gen / "harness.c").write_text(HARNESS)
-    (gen / "link.ld").write_text(LINKER)
-    sources = [gen / "harness.c", gen / "frontend_config.c"] + sorted(
-        p for p in (ROOT / "firmware" / "frontend").glob("*.c") if not p.name.startswith("logmel"))
-    elf = gen / "bench.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m33", "-mthumb", "-O2", "-std=c11",
-                    "-ffunction-sections", "-fdata-sections", "-nostartfiles",
-                    "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
-                    f"-I{ROOT / 'firmware'}", f"-I{gen}", "-T", str(gen / "link.ld"),
-                    *map(str, sources), "-o", str(elf)], check=True)
-    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an505", "-display", "none",
-                           "-monitor", "none", "-serial", "none", "-no-reboot", "-icount", "shift=0",
-                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise SystemExit(f"{name}: QEMU exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    fields = dict(item.split("=") for item in (proc.stdout + proc.stderr).split() if "=" in item)
-    if "calib_ticks" not in fields:
-        raise SystemExit(f"{name}: no result from the harness\n{proc.stdout}\n{proc.stderr}")
-    per_tick = 2_000_000 / int(fields["calib_ticks"])
+    audio_h = (f"#define BENCH_SAMPLES {len(audio)}u\n#define BENCH_FRAMES {frames}u\n"
+               + c_array("int16_t", "bench_audio", audio))
+    elf = build_image(twin, gen, HARNESS, frontend_sources(),
+                      {**render_tables(settings), "bench_audio.h": audio_h}, name="bench")
+    run_image(twin, elf, cwd=gen, icount=True)
+    data = (gen / "bench.bin").read_bytes()
+    n_frames, total, worst = struct.unpack("<3I", data[:12])
+    device = np.frombuffer(data[12:], dtype="<u2").reshape(n_frames, settings.n_channels)
     host = Frontend(settings).process(audio)[:frames]
-    checksum = 0
-    for v in host.reshape(-1):
-        checksum = (checksum * 31 + int(v)) & 0xFFFFFFFF
     return {
-        "frames": int(fields["frames"]),
-        "mean": int(fields["total_ticks"]) * per_tick / int(fields["frames"]),
-        "worst": int(fields["worst_ticks"]) * per_tick,
-        "exact": checksum == int(fields["checksum"]),
-        "text": subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True,
-                               text=True).stdout.splitlines()[-1].split()[:3],
+        "frames": n_frames,
+        "mean": total * twin.ns_per_tick / n_frames,
+        "worst": worst * twin.ns_per_tick,
+        "exact": n_frames == frames and np.array_equal(device, host),
     }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=49)
-    args = parser.parse_args()
-    for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
-        if shutil.which(tool) is None:
-            print(f"needs {tool}", file=sys.stderr)
-            return 1
     sys.path.insert(0, str(ROOT / "host"))
     from fwgen.audio import read_wav
     from fwgen.frontend import FrontendSettings, load_settings
+    from fwgen.frontend.twin_harness import TWIN_BOARDS, Twin, tools_missing
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=49)
+    parser.add_argument("--boards", nargs="+", default=list(TWIN_BOARDS), metavar="BOARD",
+                        help="twin board ids (default: %(default)s)")
+    args = parser.parse_args()
+    if tools_missing():
+        print(f"needs {', '.join(tools_missing())}", file=sys.stderr)
+        return 1
 
     audio = read_wav(SHARED / "micro_speech" / "yes_1000ms.wav")
     cases = {
@@ -201,18 +117,21 @@ def main() -> int:
         "16/8 ms, 20 ch, FFT 256": FrontendSettings(window_size_ms=16, window_step_ms=8,
                                                     filterbank_n_channels=20),
     }
-    print("# fwgen frontend on QEMU mps2-an505 (Cortex-M33), arm-none-eabi-gcc -O2, "
-          "instructions per frame (SysTick under -icount shift=0, calibrated)")
+    print("# fwgen fixed-point frontend on the QEMU twins, arm-none-eabi-gcc -O2, instructions "
+          "per frame (SysTick under -icount shift=0; 1 tick = 1e9 / clock_hz instructions)")
     print("# reference: TFLM's legacy microfrontend, 85,390 instructions per 30 ms window "
-          "(DESIGN.md, same twin)")
-    header = f"{'settings':40} {'frames':>6} {'instr/frame':>12} {'worst':>10} {'bit-exact':>9}"
+          "(DESIGN.md, M33 twin)")
+    header = (f"{'twin':11} {'core':10} {'settings':40} {'frames':>6} {'instr/frame':>12} "
+              f"{'worst':>10} {'bit-exact':>9}")
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (label, settings) in enumerate(cases.items()):
-            r = run_case(f"case{i}", settings, audio, args.frames, Path(tmp))
-            print(f"{label:40} {r['frames']:6d} {r['mean']:12,.0f} {r['worst']:10,.0f} "
-                  f"{str(r['exact']):>9}")
+        for board_id in args.boards:
+            twin = Twin.from_board(board_id)
+            for i, (label, settings) in enumerate(cases.items()):
+                r = run_case(twin, f"{board_id}-{i}", settings, audio, args.frames, Path(tmp))
+                print(f"{twin.machine:11} {twin.core:10} {label:40} {r['frames']:6d} "
+                      f"{r['mean']:12,.0f} {r['worst']:10,.0f} {str(r['exact']):>9}", flush=True)
     return 0
 
 
