@@ -1,13 +1,11 @@
 """Device == host, bit for bit: the log-mel frontend and the detector built for Cortex-M FPU
 cores (arm-none-eabi-gcc, hard float) and run in QEMU's MPS2 twins, against the host build.
 
-A minimal self-contained test image (vector table, FPU enable, semihosting file output); it
-does not depend on fwgen's board ports. Skipped when the cross toolchain or QEMU is missing.
+A minimal self-contained test image (fwgen.frontend.twin_harness: vector table, FPU enable,
+semihosting file output; the twins' facts from boards/*.yaml); it does not depend on fwgen's
+board ports. Skipped when the cross toolchain or QEMU is missing (tests/conftest.py).
 """
 from __future__ import annotations
-
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -15,30 +13,13 @@ import soundfile as sf
 
 from fwgen.detect import NativeDetector, SmoothingSettings, render_detector_config
 from fwgen.frontend.logmel import LogMelFrontend, render_logmel_tables
+from fwgen.frontend.twin_harness import TWIN_BOARDS, Twin, build_image, c_array, run_image
 
-TWINS = [  # QEMU machine, cpu, fpu, flash base, RAM base
-    ("mps2-an386", "cortex-m4", "fpv4-sp-d16", 0x00000000, 0x20000000),
-    ("mps2-an500", "cortex-m7", "fpv5-d16", 0x00000000, 0x20000000),
-    ("mps2-an505", "cortex-m33", "fpv5-sp-d16", 0x10000000, 0x38000000),
-]
 SETTINGS = {"fe.log_offset": 1e-3}
 CLASSES = ["silence", "unknown", "yes", "no"]
 SMOOTHING = SmoothingSettings(average_window_duration_ms=500, minimum_count=2, suppression_ms=300,
                               detection_threshold=150, max_results=40)
 QUANT = (0.0431, 35)
-
-LINKER = """
-MEMORY {{ FLASH (rx) : ORIGIN = {flash:#x}, LENGTH = 4M  RAM (rwx) : ORIGIN = {ram:#x}, LENGTH = 4M }}
-ENTRY(reset_handler)
-SECTIONS {{
-  .text : {{ KEEP(*(.vectors)) *(.text*) *(.rodata*) . = ALIGN(4); }} > FLASH
-  .ARM.exidx : {{ *(.ARM.exidx*) }} > FLASH
-  _data_load = LOADADDR(.data);
-  .data : {{ _data_start = .; *(.data*) . = ALIGN(4); _data_end = .; }} > RAM AT > FLASH
-  .bss (NOLOAD) : {{ _bss_start = .; *(.bss*) *(COMMON) . = ALIGN(4); _bss_end = .; }} > RAM
-  _stack_top = ORIGIN(RAM) + LENGTH(RAM);
-}}
-"""
 
 MAIN = r"""
 #include <stdint.h>
@@ -46,39 +27,10 @@ MAIN = r"""
 #include "logmel_tables.h"
 #include "detect_config.h"
 #include "test_input.h"
-
-extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
-int main(void);
-
-static int semihost(int op, void *arg) {
-    register int r0 __asm__("r0") = op;
-    register void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-__attribute__((noreturn)) void reset_handler(void) {
-    volatile uint32_t *cpacr = (volatile uint32_t *)0xE000ED88u;
-    *cpacr |= 0xFu << 20; /* CP10, CP11 full access: enable the FPU */
-    __asm__ volatile("dsb\n isb");
-    uint32_t *src = &_data_load, *dst = &_data_start;
-    while (dst < &_data_end) *dst++ = *src++;
-    for (dst = &_bss_start; dst < &_bss_end;) *dst++ = 0;
-    int code = main();
-    uint32_t args[2] = {0x20026u, (uint32_t)code}; /* ADP_Stopped_ApplicationExit */
-    semihost(0x20, args);                        /* SYS_EXIT_EXTENDED */
-    for (;;) {}
-}
-
-__attribute__((section(".vectors"), used)) static const void *vectors[16] = {
-    &_stack_top, (void *)reset_handler,
-};
+#include "twin_harness.h"
 
 static int out_handle;
-static void out(const void *data, uint32_t size) {
-    uint32_t args[3] = {(uint32_t)out_handle, (uint32_t)data, size};
-    semihost(0x05, args); /* SYS_WRITE */
-}
+static void out(const void *data, uint32_t size) { twin_write(out_handle, data, size); }
 
 static uint32_t fe_buffer[(FWGEN_LOGMEL_BUFFER_SIZE + 3) / 4];
 static uint32_t det_buffer[(FWGEN_DETECT_BUFFER_SIZE + 3) / 4];
@@ -86,9 +38,7 @@ static float frame[FWGEN_LOGMEL_N_CHANNELS];
 static int8_t qframe[FWGEN_LOGMEL_N_CHANNELS];
 
 int main(void) {
-    static const char name[] = "device_out.bin";
-    uint32_t open_args[3] = {(uint32_t)name, 5u /* "wb" */, sizeof name - 1u};
-    out_handle = semihost(0x01, open_args); /* SYS_OPEN */
+    out_handle = twin_open("device_out.bin");
     if (out_handle < 0) return 3;
     fwgen_logmel_state_t fe;
     if (fwgen_logmel_init(&fwgen_logmel_config, &fe, fe_buffer, sizeof fe_buffer) != FWGEN_OK) return 4;
@@ -119,16 +69,10 @@ int main(void) {
         memcpy(&rec[4], averages, sizeof averages);
         out(rec, sizeof rec);
     }
-    uint32_t close_args[1] = {(uint32_t)out_handle};
-    semihost(0x02, close_args); /* SYS_CLOSE */
+    twin_close(out_handle);
     return 0;
 }
 """
-
-
-def c_rows(values, fmt="{}", per_row=16):
-    items = [fmt.format(v) for v in values]
-    return "\n".join("    " + ", ".join(items[i:i + per_row]) + "," for i in range(0, len(items), per_row))
 
 
 def input_header(audio: np.ndarray, times: np.ndarray, scores: np.ndarray) -> str:
@@ -136,19 +80,16 @@ def input_header(audio: np.ndarray, times: np.ndarray, scores: np.ndarray) -> st
         "#include <stdint.h>",
         f"#define TEST_AUDIO_SAMPLES {audio.size}u",
         f"#define TEST_SCORE_ROWS {len(times)}u",
-        f"static const int16_t test_audio[{audio.size}] = {{\n{c_rows(audio)}\n}};",
-        f"static const uint32_t test_times[{len(times)}] = {{\n{c_rows(times, '{}u')}\n}};",
+        c_array("int16_t", "test_audio", audio),
+        c_array("uint32_t", "test_times", times),
         f"static const int8_t test_scores[{len(times)}][{scores.shape[1]}] = {{\n"
         + "\n".join("    {" + ", ".join(str(v) for v in row) + "}," for row in scores) + "\n};",
         "",
     ])
 
 
-@pytest.mark.parametrize("machine, cpu, fpu, flash, ram", TWINS, ids=[t[0] for t in TWINS])
-def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, machine, cpu, fpu, flash, ram):
-    gcc, qemu = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-system-arm")
-    if not gcc or not qemu:
-        pytest.skip("needs arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("board_id", TWIN_BOARDS)
+def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, board_id):
     audio, _ = sf.read(shared_data / "micro_speech" / "yes_1000ms.wav", dtype="int16")
     audio = np.concatenate([audio, np.asarray(sf.read(shared_data / "micro_speech" / "noise_1000ms.wav",
                                                       dtype="int16")[0])])
@@ -157,24 +98,12 @@ def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, machi
     scores = rng.choice([-128, 127, 90, 30, -50], size=(300, 4)).astype(np.int8)
 
     files = {**render_logmel_tables(SETTINGS, input_quantization=QUANT),
-             **render_detector_config(CLASSES, SMOOTHING)}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "test_input.h").write_text(input_header(audio, times, scores))
-    (tmp_path / "main.c").write_text(MAIN)
-    (tmp_path / "link.ld").write_text(LINKER.format(flash=flash, ram=ram))
-    elf = tmp_path / "test.elf"
-    subprocess.run([gcc, "-std=gnu11", "-O2", f"-mcpu={cpu}", f"-mfpu={fpu}", "-mfloat-abi=hard", "-mthumb",
-                    "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-nostartfiles",
-                    "--specs=nano.specs", "--specs=nosys.specs", f"-T{tmp_path / 'link.ld'}",
-                    f"-I{tmp_path}", f"-I{repo_root / 'firmware'}",
-                    str(tmp_path / "main.c"), str(tmp_path / "logmel_tables.c"), str(tmp_path / "detect_config.c"),
-                    str(repo_root / "firmware/frontend/logmel.c"), str(repo_root / "firmware/detect/detect.c"),
-                    "-lm", "-o", str(elf)], check=True, capture_output=True, text=True)
-    proc = subprocess.run([qemu, "-M", machine, "-display", "none", "-monitor", "none", "-serial", "none",
-                           "-no-reboot", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+             **render_detector_config(CLASSES, SMOOTHING),
+             "test_input.h": input_header(audio, times, scores)}
+    twin = Twin.from_board(board_id)
+    elf = build_image(twin, tmp_path, MAIN, [repo_root / "firmware/frontend/logmel.c",
+                                             repo_root / "firmware/detect/detect.c"], files)
+    run_image(twin, elf, cwd=tmp_path)
     data = (tmp_path / "device_out.bin").read_bytes()
 
     fe = LogMelFrontend(SETTINGS)
