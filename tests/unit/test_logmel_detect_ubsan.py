@@ -4,13 +4,9 @@ their results do not depend on the optimization level: an UndefinedBehaviorSanit
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
-import pytest
+from ubsan_helpers import extreme_signal, run_sanitized
 
 from fwgen.detect import NativeDetector, SmoothingSettings
 from fwgen.frontend.logmel import LogMelFrontend
@@ -33,31 +29,6 @@ DETECT_CASES = [
     {"max_results": 65535, "minimum_count": 65535, "average_window_duration_ms": 1},
 ]
 
-SCRIPT = textwrap.dedent("""
-    import ctypes, json, sys
-    from pathlib import Path
-    from fwgen import native
-    root = Path(sys.argv[1])
-    sources = [root / "firmware/frontend/logmel.c", root / "firmware/detect/detect.c"]
-    so = native.compile_shared("logmel_detect_ubsan", sources, include_dirs=[root / "firmware"],
-                               flags=("-O1", "-g", "-fsanitize=undefined", "-fno-sanitize-recover=all"))
-    native.load_core = lambda: ctypes.CDLL(str(so))
-    sys.path.insert(0, str(root / "tests" / "unit"))
-    from test_logmel_detect_ubsan import digests
-    print(json.dumps(digests()))
-""")
-
-
-def signal() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    t = np.arange(16000)
-    return np.concatenate([
-        np.full(8000, -32768, np.int16), np.full(8000, 32767, np.int16),
-        np.where((t // 7) % 2 == 0, 32767, -32768).astype(np.int16),
-        rng.integers(-32768, 32768, 16000).astype(np.int16),
-        (np.sin(t * 0.3) * 32767).astype(np.int16), np.zeros(4000, np.int16)])
-
-
 def score_stream() -> list[tuple[int, np.ndarray]]:
     rng = np.random.default_rng(1)
     times = np.cumsum(rng.choice([0, 1, 20, 1000, 2**31 - 1], size=3000)) & 0xFFFFFFFF
@@ -66,7 +37,7 @@ def score_stream() -> list[tuple[int, np.ndarray]]:
 
 def digests() -> list[str]:
     out = []
-    audio = signal()
+    audio = extreme_signal()
     for case in LOGMEL_CASES:
         fe = LogMelFrontend(case)
         features = fe.features(audio)
@@ -85,10 +56,7 @@ def digests() -> list[str]:
 
 
 def test_sanitized_build_runs_clean_and_agrees(repo_root):
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(repo_root)], capture_output=True,
-                          text=True, timeout=600)
-    if proc.returncode != 0 and "sanitize" in proc.stderr and "cannot find" in proc.stderr:
-        pytest.skip("the host compiler has no UBSan runtime")
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    sanitized = json.loads(proc.stdout.strip().splitlines()[-1])
+    sanitized = run_sanitized(repo_root, "logmel_detect_ubsan",
+                              ["firmware/frontend/logmel.c", "firmware/detect/detect.c"],
+                              "test_logmel_detect_ubsan", "digests")
     assert sanitized == digests()
