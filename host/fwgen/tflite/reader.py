@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -45,6 +46,7 @@ _ENUMS = {
 }
 
 MAX_MODEL_BYTES = 2**31 - 1
+_OFFSET = re.compile(r"at offset (\d+)")
 
 
 def read_model(source: Path | str | bytes | bytearray, *, where: str | None = None) -> Model:
@@ -55,6 +57,9 @@ def read_model(source: Path | str | bytes | bytearray, *, where: str | None = No
     else:
         path = Path(source)
         where = where or str(path)
+        if path.is_dir():
+            raise FwgenError("is a directory, not a .tflite model file", where=where,
+                             hint="pass the path of the .tflite file inside it")
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -78,7 +83,18 @@ class _Reader:
         except FwgenError:
             raise
         except Exception as exc:  # flatbuffers raise many types on corrupted offsets
-            raise self.fail(f"{what} is corrupted ({type(exc).__name__})") from None
+            raise self.fail(self.corruption(what, exc)) from None
+
+    def corruption(self, what: str, exc: Exception) -> str:
+        """Name the byte offset a failed read wanted when the exception reveals it."""
+        found = _OFFSET.search(str(exc))
+        if found is None:
+            return f"{what} is corrupted ({type(exc).__name__})"
+        offset = int(found.group(1))
+        if offset >= len(self.data) - 3:
+            return (f"{what} points to byte offset {offset}, beyond the end of the "
+                    f"{len(self.data)}-byte file (truncated?)")
+        return f"{what} is corrupted (bad read at byte offset {offset} of {len(self.data)})"
 
     def length(self, what: str, fn: Callable[[], int], item_bytes: int = 4) -> int:
         n = self.guard(what, fn)
