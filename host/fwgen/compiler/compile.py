@@ -122,7 +122,10 @@ def validate_graph(m: Model) -> None:
             raise FwgenError(f"tensor '{t.name}' of shape {list(t.shape)} is too large for a "
                              "microcontroller", hint=f"activations up to {MAX_TENSOR_BYTES} bytes, rank <= 6")
     if not any(t.dtype == "int8" for t in activations):
-        raise FwgenError("the model has no int8 activations (a float model?)",
+        first = next((op for op in m.operators if any(
+            i >= 0 and m.tensors[i].dtype == "float32" for i in op.inputs + op.outputs)), None)
+        raise FwgenError("the model has no int8 activations: it computes in float32",
+                         where=first.describe() if first is not None else None,
                          hint="quantize it to int8 (TFLiteConverter with a representative dataset, "
                               "or `fwgen quantize`)")
     for i in m.inputs + m.outputs:
