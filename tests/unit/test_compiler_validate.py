@@ -62,3 +62,115 @@ def test_validate_user_errors(tmp_path, capsys, model):
     err = capsys.readouterr().err
     assert "not found" in err and "not a valid .tflite model" in err and "multiple of 1960" in err
     assert "Traceback" not in err
+
+
+def _float_only(m, s):
+    for t in m.subgraphs[0].tensors:
+        data = m.buffers[t.buffer].data
+        if t.type == s.TensorType.INT8 and (data is None or len(data) == 0):
+            t.type = s.TensorType.FLOAT32
+            t.quantization = None
+
+
+def _tanh_op(m, s):
+    code = m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex]
+    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.TANH
+
+
+def _tanh_activation(m, s):
+    m.subgraphs[0].operators[1].builtinOptions.fusedActivationFunction = s.ActivationFunctionType.TANH
+
+
+def _files(tmp_path, model):
+    """Every kind of bad file a user can hand to `fwgen validate`, by name."""
+    from compiler_helpers import mutate
+
+    data = model.read_bytes()
+    made = {"dir": tmp_path / "a_dir", "text": tmp_path / "notes.tflite", "truncated": tmp_path / "cut.tflite",
+            "float": tmp_path / "float.tflite", "tanh": tmp_path / "tanh.tflite",
+            "tanh_act": tmp_path / "tanh_act.tflite", "junk_npy": tmp_path / "junk.npy",
+            "cut_npy": tmp_path / "cut.npy", "pickle_npy": tmp_path / "obj.npy",
+            "float_npy": tmp_path / "float.npy", "wide_npy": tmp_path / "wide.npy",
+            "short_npy": tmp_path / "short.npy", "two_npz": tmp_path / "two.npz",
+            "text_npy": tmp_path / "text.npy", "a_file": tmp_path / "a_file"}
+    made["dir"].mkdir()
+    made["text"].write_text("hello, not a model\n")
+    made["truncated"].write_bytes(data[:5000])
+    made["float"].write_bytes(mutate(data, _float_only))
+    made["tanh"].write_bytes(mutate(data, _tanh_op))
+    made["tanh_act"].write_bytes(mutate(data, _tanh_activation))
+    made["junk_npy"].write_text("garbage")
+    np.save(made["cut_npy"], np.zeros(1960, np.int8))
+    made["cut_npy"].write_bytes(made["cut_npy"].read_bytes()[:500])
+    np.save(made["pickle_npy"], np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.save(made["float_npy"], np.full(1960, 0.5, np.float32))
+    np.save(made["wide_npy"], np.full(1960, 300, np.int32))
+    np.save(made["short_npy"], np.zeros(10, np.int8))
+    np.savez(made["two_npz"], a=np.zeros(1960, np.int8), b=np.zeros(1960, np.int8))
+    np.save(made["text_npy"], np.array(["a"] * 1960))
+    made["a_file"].write_text("")
+    return made
+
+
+# (arguments with {placeholders}, what the message must say). Every row: exit 2, no traceback,
+# nothing written.
+USER_MISTAKES = [
+    (["{tmp}/missing.tflite"], "missing.tflite: model file not found"),
+    (["{dir}"], "is a directory, not a .tflite model file"),
+    (["{text}"], "not a valid .tflite model: only 19 bytes|not a valid .tflite model: missing the TFL3"),
+    (["{truncated}"], r"beyond the end of the 5000-byte file \(truncated\?\)"),
+    (["{float}"], r"operator 0 \(.*\): the model has no int8 activations"),
+    (["{tanh}"], r"operator 3 \(TANH\): operator TANH is not supported.*supported operators: .*CONV_2D"),
+    (["{tanh_act}"], r"operator 1 \(DEPTHWISE_CONV_2D\): fused activation TANH.*RELU6"),
+    (["{model}", "--random", "-1"], "--random -1: the number of random inputs must be >= 0"),
+    (["{model}", "--random", "0"], "--random 0 without --inputs leaves nothing to run"),
+    (["{model}", "--inputs", "{tmp}/none.npy"], "none.npy: inputs file not found"),
+    (["{model}", "--inputs", "{dir}"], "is a directory, not a .npy/.npz file"),
+    (["{model}", "--inputs", "{junk_npy}"], "not a NumPy .npy/.npz file"),
+    (["{model}", "--inputs", "{cut_npy}"], "not a readable NumPy .npy/.npz file"),
+    (["{model}", "--inputs", "{pickle_npy}"], "it holds Python objects"),
+    (["{model}", "--inputs", "{float_npy}"], r"must hold int8 values, got float32.*round\(x / 0.1017"),
+    (["{model}", "--inputs", "{wide_npy}"], r"must hold int8 values, got int32 with values in \[300, 300\]"),
+    (["{model}", "--inputs", "{short_npy}"], r"got 10 values of shape \[10\], not a multiple of 1960"),
+    (["{model}", "--inputs", "{two_npz}"], "2 input arrays for a model with 1 inputs.*'Reshape_1' \\[1, 1960\\]"),
+    (["{model}", "--inputs", "{text_npy}"], "got an array of type <U1"),
+    (["{model}", "--emit", "{a_file}"], "--emit needs a directory"),
+    (["{model}", "--emit", "{a_file}/sub"], "--emit needs a directory"),
+]
+
+
+@pytest.mark.parametrize("argv, message", USER_MISTAKES, ids=[" ".join(a) for a, _ in USER_MISTAKES])
+def test_every_user_mistake_is_a_clear_error(argv, message, tmp_path, capsys, model):
+    import re
+
+    files = {k: str(v) for k, v in _files(tmp_path, model).items()}
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    args = [a.format(tmp=tmp_path, model=model, **files) for a in argv]
+    assert main(["validate", *args, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    assert re.search(message, captured.err, re.S), captured.err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_emit_writes_nothing_when_a_file_cannot_be_written(model, tmp_path, capsys, monkeypatch):
+    import os
+
+    out = tmp_path / "gen"
+    out.mkdir()
+    (out / "model.c").write_text("old")
+    real_replace = os.replace
+    calls = []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    assert main(["validate", str(model), "--random", "1", "--emit", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the generated files: No space left on device" in err and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["model.c"]   # no temporaries left behind

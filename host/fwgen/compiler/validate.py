@@ -7,6 +7,7 @@ arenas, the const data and the code size.
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -69,32 +70,63 @@ def random_inputs(specs: Sequence[TensorSpec], count: int, seed: int = 0) -> lis
 def load_inputs(path: Path, specs: Sequence[TensorSpec]) -> list[list[np.ndarray]]:
     """Input sets from .npy (single-input models; one example or a leading batch of examples)
     or .npz (one array per input, in input order or by input name)."""
+    where = str(path)
+    if path.is_dir():
+        raise FwgenError("is a directory, not a .npy/.npz file", where=where,
+                         hint="pass the .npy or .npz file holding the input examples")
     try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if magic != b"\x93NUMPY" and magic[:4] != b"PK\x03\x04":
+            raise FwgenError("not a NumPy .npy/.npz file (its first bytes are neither the .npy "
+                             "magic nor a zip header)", where=where,
+                             hint="save the examples with numpy.save('x.npy', array) or "
+                                  "numpy.savez('x.npz', **{input_name: array})")
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise FwgenError(f"cannot read inputs: {exc}", where=str(path)) from None
-    if isinstance(loaded, np.ndarray):
-        arrays = [loaded]
-    else:
-        names = list(loaded.keys())
-        by_name = [s.name for s in specs]
-        arrays = [loaded[n] for n in by_name] if set(by_name) <= set(names) else [loaded[n] for n in names]
+        if isinstance(loaded, np.ndarray):
+            arrays = [loaded]
+        else:
+            names = list(loaded.keys())
+            by_name = [s.name for s in specs]
+            keys = by_name if set(by_name) <= set(names) else names
+            arrays = [loaded[n] for n in keys]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        detail = "it holds Python objects" if "pickle" in str(exc) or "Object arrays" in str(exc) else exc
+        raise FwgenError(f"not a readable NumPy .npy/.npz file ({detail})", where=where,
+                         hint="save numeric arrays with numpy.save('x.npy', array) or "
+                              "numpy.savez('x.npz', **{input_name: array})") from None
     if len(arrays) != len(specs):
-        raise FwgenError(f"{len(arrays)} input arrays for a model with {len(specs)} inputs", where=str(path))
+        raise FwgenError(f"{len(arrays)} input arrays for a model with {len(specs)} inputs", where=where,
+                         hint="one array per model input: " + ", ".join(f"'{s.name}' {list(s.shape)} "
+                                                                        f"{s.dtype}" for s in specs))
     sets: list[list[np.ndarray]] | None = None
     for k, (a, s) in enumerate(zip(arrays, specs)):
         n = int(np.prod(s.shape))
-        if a.size % n != 0:
-            raise FwgenError(f"input {k} has {a.size} values, not a multiple of {n} {list(s.shape)}",
-                             where=str(path))
+        what = f"input {k} ('{s.name}', {list(s.shape)} {s.dtype})"
+        if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+            raise FwgenError(f"{what} got an array of type {a.dtype}", where=where,
+                             hint="save integer (int8 inputs) or float (float32 inputs) arrays")
+        if a.size == 0 or a.size % n != 0:
+            raise FwgenError(f"{what} got {a.size} values of shape {list(a.shape)}, not a multiple "
+                             f"of {n}", where=where,
+                             hint=f"save one example of shape {list(s.shape)} or a batch "
+                                  f"[N, {', '.join(str(d) for d in s.shape)}]")
         if s.dtype == "int8" and a.dtype != np.int8:
             if not np.issubdtype(a.dtype, np.integer) or a.min(initial=0) < -128 or a.max(initial=0) > 127:
-                raise FwgenError(f"input {k} must hold int8 values, got {a.dtype}", where=str(path))
+                raise FwgenError(f"{what} must hold int8 values, got {a.dtype} with values in "
+                                 f"[{a.min()}, {a.max()}]", where=where,
+                                 hint=f"quantize real values x as clip(round(x / {s.scale:g}) "
+                                      f"{'-' if s.zero_point < 0 else '+'} {abs(s.zero_point)}, "
+                                      "-128, 127) and save them as int8")
+        if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+            raise FwgenError(f"{what} holds NaN or infinite values", where=where,
+                             hint="replace them with finite numbers")
         examples = a.reshape(-1, n)
         if sets is None:
             sets = [[] for _ in range(len(examples))]
         if len(examples) != len(sets):
-            raise FwgenError("inputs hold different numbers of examples", where=str(path))
+            raise FwgenError(f"inputs hold different numbers of examples ({len(sets)} and "
+                             f"{len(examples)} for {what})", where=where)
         for i, e in enumerate(examples):
             sets[i].append(e.astype(s.dtype).reshape(s.shape))
     return sets or []
