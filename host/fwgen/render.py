@@ -7,6 +7,8 @@ so identical inputs give byte-identical output.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -19,6 +21,23 @@ from fwgen.native import repo_root
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def json_digest(data: Any) -> str:
+    """Short stable digest of JSON-able settings (16 hex digits of sha256 over sorted JSON),
+    as generated files name their inputs in `banner()`."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=None)
+def abi_version() -> int:
+    """FWGEN_ABI from firmware/common/fwgen_abi.h, the one source for generated version guards."""
+    header = repo_root() / "firmware" / "common" / "fwgen_abi.h"
+    match = re.search(r"#define\s+FWGEN_ABI\s+(\d+)", header.read_text())
+    if match is None:
+        from fwgen.errors import FwgenError
+        raise FwgenError("FWGEN_ABI is not defined", where=str(header))
+    return int(match.group(1))
 
 
 def banner(what: str, inputs: dict[str, str] | None = None, comment: str = "c") -> str:

@@ -1,7 +1,6 @@
 """Render the detector configuration (classes, thresholds, smoothing) as C for the firmware."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from typing import Mapping, Sequence
@@ -36,7 +35,7 @@ def render_detector_config(classes: Sequence[str], smoothing: SmoothingSettings 
     With `inference_interval_ms` (the app's stride) the queue capacity is checked against the
     averaging window: max_results must hold window / interval + 1 results.
     """
-    from fwgen.render import banner, render
+    from fwgen.render import abi_version, banner, json_digest, render
 
     if smoothing is None:
         smoothing = SmoothingSettings()
@@ -54,13 +53,12 @@ def render_detector_config(classes: Sequence[str], smoothing: SmoothingSettings 
                 f"max_results = {cfg.max_results}: a {cfg.average_window_duration_ms} ms window with an "
                 f"inference every {inference_interval_ms} ms holds up to {needed} results",
                 where="smoothing settings", hint=f"set max_results to at least {needed}")
-    digest = hashlib.sha256(json.dumps({"classes": list(classes), **smoothing.to_dict()},
-                                       sort_keys=True).encode()).hexdigest()[:16]
+    digest = json_digest({"classes": list(classes), **smoothing.to_dict()})
     meta = {"detector settings": digest, **dict(inputs or {})}
     view = {
         "banner_h": banner("detector configuration (declarations)", meta),
         "banner_c": banner("detector configuration", meta),
-        "abi": _abi_version(),
+        "abi": abi_version(),
         "cfg": cfg,
         "smoothing_json": json.dumps(smoothing.to_dict(), sort_keys=True),
         "classes": [
@@ -74,10 +72,3 @@ def render_detector_config(classes: Sequence[str], smoothing: SmoothingSettings 
         "detect_config.h": render("detect_config.h.j2", **view),
         "detect_config.c": render("detect_config.c.j2", **view),
     }
-
-
-def _abi_version() -> int:
-    from fwgen.native import repo_root
-
-    header = (repo_root() / "firmware" / "common" / "fwgen_abi.h").read_text()
-    return int(header.split("#define FWGEN_ABI ")[1].split()[0])

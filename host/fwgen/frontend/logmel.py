@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import ctypes
 import difflib
-import hashlib
 import json
 import logging
 import math
@@ -216,7 +215,9 @@ class LogMelSettings:
 
     def digest(self) -> str:
         """Short stable digest of the settings (named in generated files' banners)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        from fwgen.render import json_digest  # local: keeps this module importable without jinja
+
+        return json_digest(asdict(self))
 
 
 def _coerce(key: str, raw: Any, kind: type) -> Any:
@@ -410,7 +411,7 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
     (scale, zero_point) adds FWGEN_LOGMEL_INPUT_SCALE / FWGEN_LOGMEL_INPUT_ZERO_POINT for
     `fwgen_logmel_quantize_s8`.
     """
-    from fwgen.render import banner, render  # local: keeps this module importable without jinja
+    from fwgen.render import abi_version, banner, c_array_rows, render  # local: no jinja at import
 
     t = compute_tables(settings)
     s = t.settings
@@ -425,7 +426,7 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "banner_c": banner("log-mel frontend tables", meta),
         "s": s,
         "settings_json": json.dumps(s.to_dict(), sort_keys=True),
-        "abi": _abi_version(),
+        "abi": abi_version(),
         "window_size": s.window_size,
         "window_step": s.window_step,
         "n_bins": s.n_bins,
@@ -438,9 +439,9 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
         "preemphasis": PREEMPHASIS,
         "inv_gain_rows": _float_rows(t.preemph_inv_gain),
         "twiddle_rows": _float_rows(t.twiddles.ravel()),
-        "permutation_rows": _int_rows(t.permutation),
-        "band_start_rows": _int_rows(t.band_start),
-        "band_len_rows": _int_rows(t.band_len),
+        "permutation_rows": c_array_rows(t.permutation),
+        "band_start_rows": c_array_rows(t.band_start),
+        "band_len_rows": c_array_rows(t.band_len),
         "weight_rows": _float_rows(t.band_weights),
         "buffer_bytes": _buffer_bytes(s),
         "quant": quant,
@@ -452,20 +453,8 @@ def render_logmel_tables(settings: Mapping[str, Any] | LogMelSettings | None,
     }
 
 
-def _int_rows(values: np.ndarray, per_row: int = 16) -> list[str]:
-    items = [str(int(v)) for v in np.asarray(values).ravel()]
-    return [", ".join(items[i:i + per_row]) + "," for i in range(0, len(items), per_row)]
-
-
 def _buffer_bytes(s: LogMelSettings) -> int:
     return ((s.window_size * 2 + 7) & ~7) + s.fft_length * 8
-
-
-def _abi_version() -> int:
-    from fwgen.native import repo_root
-
-    header = (repo_root() / "firmware" / "common" / "fwgen_abi.h").read_text()
-    return int(header.split("#define FWGEN_ABI ")[1].split()[0])
 
 
 # -- host binding -------------------------------------------------------------------------------

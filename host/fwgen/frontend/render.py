@@ -7,17 +7,11 @@ Templates only substitute: every number comes from `compute_tables`.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from fwgen import render as fwrender
-from fwgen.errors import FwgenError
-from fwgen.native import repo_root
 from fwgen.frontend.settings import FrontendSettings, load_settings
 from fwgen.frontend.tables import MAX_FFT_STAGES, FrontendTables, compute_tables
 
@@ -37,19 +31,8 @@ _TABLES = [
 ]
 
 
-@lru_cache(maxsize=None)
-def abi_version() -> int:
-    """FWGEN_ABI from firmware/common/fwgen_abi.h (the one source of truth)."""
-    header = repo_root() / "firmware" / "common" / "fwgen_abi.h"
-    match = re.search(r"#define\s+FWGEN_ABI\s+(\d+)", header.read_text())
-    if match is None:
-        raise FwgenError("FWGEN_ABI is not defined", where=str(header))
-    return int(match.group(1))
-
-
 def settings_digest(settings: FrontendSettings) -> str:
-    text = json.dumps(settings.to_dict(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return fwrender.json_digest(settings.to_dict())
 
 
 def _view(tables: FrontendTables) -> dict[str, Any]:
@@ -118,7 +101,7 @@ def _view(tables: FrontendTables) -> dict[str, Any]:
     ]
     width = max(len(d[0]) for d in defines)
     return {
-        "abi": abi_version(),
+        "abi": fwrender.abi_version(),
         "banner_c": fwrender.banner("frontend tables (fwgen.frontend.render_tables)",
                                     {"settings sha256": digest}),
         "settings_lines": [f"{k} = {v}" for k, v in s.to_dict().items()],
