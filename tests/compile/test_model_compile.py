@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
+import numpy as np
 import pytest
 
 from fwgen.compiler import compile_model
@@ -21,17 +22,72 @@ def compiled(shared_data):
     return compile_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite")
 
 
-@pytest.mark.parametrize("core", CORES, ids=lambda c: c[0].split("=")[1])
-def test_model_and_kernels_compile_with_werror(compiled, core, repo_root, tmp_path):
+def _cross_compile(compiled, core, repo_root, tmp_path, kernels=True):
     for rel, text in compiled.files.items():
         (tmp_path / rel).write_text(text)
-    sources = [tmp_path / "model.c"] + sorted((repo_root / "firmware" / "nn").glob("*.c"))
+    sources = [tmp_path / f"{compiled.name}.c"]
+    if kernels:
+        sources += sorted((repo_root / "firmware" / "nn").glob("*.c"))
     for i, src in enumerate(sources):
         argv = [CROSS_CC, *core, "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wshadow",
                 "-Wdouble-promotion" if "cortex-m0plus" not in core[0] else "-Wall",
                 f"-I{tmp_path}", f"-I{repo_root / 'firmware'}", "-c", str(src), "-o", str(tmp_path / f"{i}.o")]
         proc = subprocess.run(argv, capture_output=True, text=True)
         assert proc.returncode == 0, f"{src.name}: {proc.stderr}"
+
+
+@pytest.mark.parametrize("core", CORES, ids=lambda c: c[0].split("=")[1])
+def test_model_and_kernels_compile_with_werror(compiled, core, repo_root, tmp_path):
+    _cross_compile(compiled, core, repo_root, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def richer_models(tmp_path_factory):
+    """Generated code that calls every kernel kind micro_speech does not (hard-swish, SE MUL,
+    residual ADD, MEAN, LOGISTIC, pools, PAD, TRANSPOSE, CONCATENATION, float QUANTIZE and
+    DEQUANTIZE at the edges)."""
+    pytest.importorskip("tensorflow")
+    import tensorflow as tf  # noqa: PLC0415
+
+    from fwgen.compiler import testmodels  # noqa: PLC0415
+
+    L = tf.keras.layers
+
+    def mixed(x):
+        y = L.Conv2D(4, 3, padding="same", activation="relu6")(x)
+        y = L.MaxPooling2D(2)(L.ZeroPadding2D(1)(y))
+        z = L.AveragePooling2D(2, padding="same")(L.Permute((2, 1, 3))(y))
+        return L.Softmax()(L.Dense(3)(L.Flatten()(L.Concatenate()([z, z]))))
+
+    cache = tmp_path_factory.mktemp("compile-tier-models")
+    datas = {"block": testmodels.cached(cache, "mobilenet_v3_block", testmodels.mobilenet_v3_block),
+             "mixed": testmodels.single_op(mixed, (8, 8, 2))}
+
+    def float_edges():
+        tf.keras.utils.set_random_seed(3)
+        i = tf.keras.Input(shape=(6, 6, 3), batch_size=1)
+        m = tf.keras.Model(i, L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(i))))
+        conv = tf.lite.TFLiteConverter.from_keras_model(m)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        rng = np.random.default_rng(0)
+        conv.representative_dataset = lambda: ([rng.normal(size=(1, 6, 6, 3)).astype(np.float32)]
+                                               for _ in range(8))
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        return bytes(conv.convert())
+
+    datas["float_edges"] = float_edges()
+    return {k: compile_model(v, name=k) for k, v in datas.items()}
+
+
+@pytest.mark.parametrize("core", [CORES[0], CORES[3]], ids=lambda c: c[0].split("=")[1])
+@pytest.mark.parametrize("which", ["block", "mixed", "float_edges"])
+def test_richer_models_compile_with_werror(richer_models, which, core, repo_root, tmp_path):
+    compiled = richer_models[which]
+    kinds = {"block": {"hard_swish", "mul", "add", "mean", "logistic"},
+             "mixed": {"pad", "max_pool2d", "avg_pool2d", "transpose", "concatenation", "softmax"},
+             "float_edges": {"quantize_f32", "dequantize"}}[which]
+    assert all(any(k in kernel for kernel in compiled.kernels) for k in kinds), compiled.kernels
+    _cross_compile(compiled, core, repo_root, tmp_path, kernels=False)
 
 
 def test_flash_size_of_micro_speech(compiled):

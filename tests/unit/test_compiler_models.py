@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fwgen.compiler import testmodels
+from fwgen.compiler import compile_model, testmodels
 from fwgen.compiler.reference import TflmModel
 from fwgen.compiler.validate import random_inputs
 from fwgen.tflite import read_model
@@ -111,3 +111,32 @@ def test_mobilenet_v3_tagger_bit_exact(model_cache):
     tflm = TflmModel(data)
     tflm.run(random_inputs(compiled.inputs, 1)[0])
     assert compiled.arena_bytes < 0.5 * tflm.arena_used_bytes()
+
+
+_DIGEST = ("import hashlib, sys\n"
+           "from fwgen.compiler import compile_model\n"
+           "c = compile_model(sys.argv[1])\n"
+           "for name in sorted(c.files):\n"
+           "    print(name, hashlib.sha256(c.files[name].encode()).hexdigest())\n")
+
+
+def test_generated_code_is_byte_identical_across_processes(model_cache, shared_data):
+    """model.c/model.h do not depend on the process: same bytes under different hash seeds (set
+    and dict order of strings), for a small model and one using every kind of kernel call."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    block = model_cache / "mobilenet_v3_block.for_determinism.tflite"
+    block.write_bytes(testmodels.cached(model_cache, "mobilenet_v3_block", testmodels.mobilenet_v3_block))
+    for path in (shared_data / "micro_speech" / "micro_speech_quantized.tflite", block):
+        compiled = compile_model(path)
+        here = "".join(f"{n} {hashlib.sha256(compiled.files[n].encode()).hexdigest()}\n"
+                       for n in sorted(compiled.files))
+        for seed in ("0", "12345"):
+            env = dict(os.environ, PYTHONHASHSEED=seed)
+            proc = subprocess.run([sys.executable, "-c", _DIGEST, str(path)], env=env,
+                                  capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            assert proc.stdout == here, f"{path.name} differs under PYTHONHASHSEED={seed}"
