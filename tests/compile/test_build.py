@@ -82,3 +82,35 @@ def test_model_larger_than_ram_fails_before_building(deployment, tmp_path, repo_
         build_firmware(deployment, parse_board(path), BuildOptions(include_twin=False),
                        tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+def test_microphone_firmware_for_stm32l4(deployment, tmp_path):
+    """--audio mic on B-L475E-IOT01A: DFSDM filter 0 interrupt wired into the vector table."""
+    import struct
+
+    from elftools.elf.elffile import ELFFile
+
+    board = get_board("stm32l4")
+    options = BuildOptions(audio_source="mic", include_twin=False)
+    firmware = build_firmware(prepare(deployment.source, options), board, options, tmp_path / "p",
+                              envs=(board.id,))
+    with open(firmware.elf(board.id), "rb") as handle:
+        f = ELFFile(handle)
+        table = f.get_section_by_name(".isr_vector").data()
+        symbols = {s.name: s["st_value"] for s in f.get_section_by_name(".symtab").iter_symbols()}
+    (entry,) = struct.unpack_from("<I", table, (16 + 61) * 4)
+    assert entry == symbols["fwgen_stm32_extra_isr"]
+    text = (firmware.project.path / "src" / "generated" / "app_config.h").read_text()
+    assert "#define FWGEN_APP_AUDIO_SOURCE    2" in text
+
+
+@pytest.mark.parametrize("board_id,message", [
+    ("stm32h7", "nucleo_h743zi has no microphone"),
+    ("stm32u5", "the stm32u5 port has no driver"),
+    ("mps2_an505", "mps2_an505 has no microphone"),
+])
+def test_microphone_where_unavailable(deployment, tmp_path, board_id, message):
+    options = BuildOptions(audio_source="mic")
+    with pytest.raises(FwgenError, match=message):
+        build_firmware(deployment, get_board(board_id), options, tmp_path / "p")
+    assert not (tmp_path / "p").exists()

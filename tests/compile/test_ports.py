@@ -76,8 +76,14 @@ def test_port_builds_with_the_right_abi(smoke_elfs, board_id):
         assert symbols["Reset_Handler"] | 1 == reset
         assert symbols["_estack"] == sp
         if not board.is_emulator:
-            # the UART interrupt vector is the port's receive handler, right after the 16 core ones
-            irq_table = symbols["fwgen_port_irq_vectors"]
-            assert irq_table == flash.origin + 16 * 4
-            size = f.get_section_by_name(".isr_vector")["sh_size"]
-            assert size == (16 + board.uart.irq + 1) * 4
+            # device vectors follow the 16 core ones; the UART's entry is the port's RX handler
+            assert symbols["fwgen_port_irq_vectors"] == flash.origin + 16 * 4
+            table = vectors.data()
+            assert len(table) >= (16 + board.uart.irq + 1) * 4
+            (entry,) = struct.unpack_from("<I", table, (16 + board.uart.irq) * 4)
+            handlers = [name for name, value in symbols.items()
+                        if value == entry and name.endswith("uart_isr")]
+            assert handlers, f"IRQ {board.uart.irq} does not point at the UART handler"
+            default = symbols["fwgen_default_handler"]
+            (first,) = struct.unpack_from("<I", table, 16 * 4)
+            assert first == default

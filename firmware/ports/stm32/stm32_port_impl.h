@@ -6,6 +6,9 @@
  *   STM32_USART_KERNEL_HZ         USART kernel clock after fwgen_stm32_clock_init()
  *   fwgen_stm32_clock_init()      clock tree to FWGEN_BOARD_CLOCK_HZ; returns 1 on success
  *   fwgen_stm32_uart_clocks()     bus clocks of the UART's GPIO ports and the USART on
+ * and optionally, for one more interrupt (e.g. a microphone filter):
+ *   STM32_EXTRA_IRQ               its number
+ *   fwgen_stm32_extra_isr()       its handler
  */
 #ifndef FWGEN_PORTS_STM32_PORT_IMPL_H
 #define FWGEN_PORTS_STM32_PORT_IMPL_H
@@ -20,14 +23,23 @@ static uint32_t s_core_hz;
 void fwgen_default_handler(void);
 static void fwgen_stm32_uart_isr(void) { fwgen_stm32_usart_irq(FWGEN_BOARD_UART_BASE, &s_rx); }
 
+#if defined(STM32_EXTRA_IRQ) && STM32_EXTRA_IRQ > FWGEN_BOARD_UART_IRQ
+#define STM32_LAST_IRQ STM32_EXTRA_IRQ
+#else
+#define STM32_LAST_IRQ FWGEN_BOARD_UART_IRQ
+#endif
+
 typedef void (*fwgen_irq_vector_t)(void);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-/* Device vectors up to the UART's: only the UART interrupt is ever enabled. */
+/* Device vectors up to the last one the port enables; every other entry is the default. */
 __attribute__((section(".isr_vector.irq"), used))
-const fwgen_irq_vector_t fwgen_port_irq_vectors[FWGEN_BOARD_UART_IRQ + 1] = {
-    [0 ... FWGEN_BOARD_UART_IRQ] = fwgen_default_handler,
+const fwgen_irq_vector_t fwgen_port_irq_vectors[STM32_LAST_IRQ + 1] = {
+    [0 ... STM32_LAST_IRQ] = fwgen_default_handler,
     [FWGEN_BOARD_UART_IRQ] = fwgen_stm32_uart_isr,
+#ifdef STM32_EXTRA_IRQ
+    [STM32_EXTRA_IRQ] = fwgen_stm32_extra_isr,
+#endif
 };
 #pragma GCC diagnostic pop
 

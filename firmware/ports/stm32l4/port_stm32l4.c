@@ -4,8 +4,12 @@
  * Clock: MSI 4 MHz (reset default) -> PLL (M=1, N=40, R=2) -> SYSCLK 80 MHz, voltage range 1
  * (reset default), flash 4 wait states with prefetch and caches; AHB/APB1/APB2 undivided, so the
  * USART kernel clock (PCLK, CCIPR default) is 80 MHz.
- * Microphone: MP34DT01 on DFSDM1 (PE9 clock, PE7 data) is not driven yet:
- * fwgen_port_mic_start() returns FWGEN_ERR_UNSUPPORTED (needs a board to bring up).
+ * Microphone: MP34DT01 PDM microphone on DFSDM1 (CKOUT on PE9, DATIN2 on PE7, AF6). The
+ * DFSDM kernel clock (PCLK2, 80 MHz) / 50 gives a 1.6 MHz PDM clock; filter 0 (sinc3, oversampling
+ * 100) converts channel 2 continuously at exactly 16 kHz, one interrupt (DFSDM1_FLT0, IRQ 61) per
+ * sample into a ring buffer. The sinc3 output spans +-100^3, scaled to int16 by >> 5 with
+ * saturation. UNVERIFIED on hardware: the data edge (SITP, rising assumed) and the gain need a
+ * board to confirm.
  */
 #include "fwgen_board.h"
 #include "ports/cortexm/cortexm.h"
@@ -69,17 +73,92 @@ static void fwgen_stm32_uart_clocks(void)
     (void)RCC_APB2ENR;
 }
 
+/* ---- DFSDM1 (RM0351 section 24) -------------------------------------------------------- */
+#define DFSDM_BASE        0x40016000u
+#define DFSDM_CHCFGR1(y)  FWGEN_REG32(DFSDM_BASE + 0x20u * (y))
+#define DFSDM_CHCFGR2(y)  FWGEN_REG32(DFSDM_BASE + 0x20u * (y) + 0x04u)
+#define DFSDM_FLT0        (DFSDM_BASE + 0x100u)
+#define DFSDM_FLTCR1      FWGEN_REG32(DFSDM_FLT0 + 0x00u)
+#define DFSDM_FLTCR2      FWGEN_REG32(DFSDM_FLT0 + 0x04u)
+#define DFSDM_FLTISR      FWGEN_REG32(DFSDM_FLT0 + 0x08u)
+#define DFSDM_FLTICR      FWGEN_REG32(DFSDM_FLT0 + 0x0Cu)
+#define DFSDM_FLTFCR      FWGEN_REG32(DFSDM_FLT0 + 0x14u)
+#define DFSDM_FLTRDATAR   FWGEN_REG32(DFSDM_FLT0 + 0x1Cu)
+#define DFSDM_CH0_DFSDMEN (1u << 31)
+#define DFSDM_CH_CHEN     (1u << 7)
+#define DFSDM_CH_SPICKSEL_CKOUT (1u << 2)
+#define DFSDM_FLT_DFEN    (1u << 0)
+#define DFSDM_FLT_RSWSTART (1u << 17)
+#define DFSDM_FLT_RCONT   (1u << 18)
+#define DFSDM_FLT_REOCIE  (1u << 1)
+#define DFSDM_FLT_ROVRF   (1u << 3)
+#define MIC_CHANNEL       2u          /* DATIN2 on PE7 */
+#define MIC_CKOUT_DIV     50u         /* 80 MHz / 50 = 1.6 MHz PDM clock */
+#define MIC_OSR           100u        /* 1.6 MHz / 100 = 16 kHz */
+#define MIC_SHIFT         5           /* +-100^3 -> int16 */
+#define MIC_RING          2048u
+#define STM32_EXTRA_IRQ   61          /* DFSDM1_FLT0 */
+
+static int16_t s_mic[MIC_RING];
+static volatile uint32_t s_mic_head, s_mic_tail, s_mic_overruns;
+
+static void fwgen_stm32_extra_isr(void)
+{
+    if (DFSDM_FLTISR & DFSDM_FLT_ROVRF) {
+        DFSDM_FLTICR = DFSDM_FLT_ROVRF;
+        s_mic_overruns++;
+    }
+    int32_t value = (int32_t)DFSDM_FLTRDATAR >> 8;          /* reading clears REOCF */
+    value >>= MIC_SHIFT;
+    if (value > 32767) {
+        value = 32767;
+    } else if (value < -32768) {
+        value = -32768;
+    }
+    uint32_t next = (s_mic_head + 1u) % MIC_RING;
+    if (next == s_mic_tail) {
+        s_mic_overruns++;
+        return;
+    }
+    s_mic[s_mic_head] = (int16_t)value;
+    s_mic_head = next;
+}
+
 #include "ports/stm32/stm32_port_impl.h"
 
 fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
 {
-    (void)sample_rate_hz;
-    return FWGEN_ERR_UNSUPPORTED;
+    if (sample_rate_hz != FWGEN_BOARD_CLOCK_HZ / MIC_CKOUT_DIV / MIC_OSR) {
+        return FWGEN_ERR_UNSUPPORTED;   /* this clock plan gives 16 kHz only */
+    }
+    RCC_AHB2ENR |= 1u << 4;                                     /* GPIOE */
+    RCC_APB2ENR |= 1u << 24;                                    /* DFSDM1EN */
+    (void)RCC_APB2ENR;
+    fwgen_stm32_gpio_af(STM32_GPIO_BASE(4), 9u, 6u);            /* PE9 DFSDM1_CKOUT */
+    fwgen_stm32_gpio_af(STM32_GPIO_BASE(4), 7u, 6u);            /* PE7 DFSDM1_DATIN2 */
+    DFSDM_CHCFGR1(0) = (MIC_CKOUT_DIV - 1u) << 16;              /* CKOUT from system clock */
+    DFSDM_CHCFGR2(MIC_CHANNEL) = 0u;                            /* no offset, no right shift */
+    DFSDM_CHCFGR1(MIC_CHANNEL) = DFSDM_CH_SPICKSEL_CKOUT;       /* SPI, rising edge */
+    DFSDM_CHCFGR1(MIC_CHANNEL) |= DFSDM_CH_CHEN;
+    DFSDM_FLTFCR = (3u << 29) | ((MIC_OSR - 1u) << 16);         /* sinc3, FOSR, IOSR = 1 */
+    DFSDM_FLTCR1 = (MIC_CHANNEL << 24) | DFSDM_FLT_RCONT;       /* regular channel 2, continuous */
+    DFSDM_FLTCR2 = DFSDM_FLT_REOCIE;
+    s_mic_head = s_mic_tail = 0u;
+    fwgen_nvic_enable(STM32_EXTRA_IRQ);
+    DFSDM_CHCFGR1(0) |= DFSDM_CH0_DFSDMEN;
+    DFSDM_FLTCR1 |= DFSDM_FLT_DFEN;
+    DFSDM_FLTCR1 |= DFSDM_FLT_RSWSTART;
+    return FWGEN_OK;
 }
 
 size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
-    (void)samples;
-    (void)max;
-    return 0;
+    size_t n = 0;
+    uint32_t tail = s_mic_tail;
+    while (n < max && tail != s_mic_head) {
+        samples[n++] = s_mic[tail];
+        tail = (tail + 1u) % MIC_RING;
+    }
+    s_mic_tail = tail;
+    return n;
 }

@@ -37,7 +37,13 @@ def describe(board: Board) -> list[str]:
                      + ("" if mic.confirmed else " [not yet confirmed on hardware]"))
     else:
         lines.append("  microphone  none (audio over the serial link or a built-in clip)")
-    lines.append(f"  audio in    {', '.join(board.audio_sources)}")
+    from fwgen.project.render import port_info
+
+    sources = ["serial link", "compiled-in clip"]
+    if board.microphone is not None:
+        sources.append("microphone" if port_info(board.port).get("microphone")
+                       else "microphone (no driver in this fwgen yet)")
+    lines.append(f"  audio in    {', '.join(sources)}")
     lines.append(f"  USB         {board.usb} ({board.usb.description})" if board.usb else "  USB         -")
     lines.append(f"  runners     {', '.join(board.runners.names())} (default {board.runners.default})")
     for name in board.runners.names():

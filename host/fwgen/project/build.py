@@ -233,6 +233,16 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
                    verbose: bool = False) -> Firmware:
     """Render the project into out_dir and build `envs` (default: every env) with `pio run`."""
     deployment = source if isinstance(source, Deployment) else prepare(source, options)
+    if options.audio_source == "mic":
+        from fwgen.project.render import port_info
+
+        if board.microphone is None:
+            raise FwgenError(f"{board.id} has no microphone", where="--audio",
+                             hint="stream audio over the serial link (--audio link) instead")
+        if not port_info(board.port).get("microphone"):
+            raise FwgenError(f"the {board.port} port has no driver for the {board.microphone.part} "
+                             f"microphone yet", where="--audio",
+                             hint="use --audio link, or see firmware/ports/README.md")
     spec = ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
                        include_twin=options.include_twin)
     for env_board in spec.envs():

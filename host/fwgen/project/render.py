@@ -160,9 +160,7 @@ def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
     port_dirs: list[str] = ["cortexm"]
     for port in ports:
         port_dirs.append(port)
-        depends = fw / "ports" / port / "DEPENDS"     # shared header-only port code, one per line
-        if depends.is_file():
-            port_dirs += [line.strip() for line in depends.read_text().splitlines() if line.strip()]
+        port_dirs += port_info(port, root).get("depends", [])   # shared header-only port code
     dirs = [fw / m for m in modules] + [fw / "ports" / d for d in dict.fromkeys(port_dirs)]
     for d in dirs:
         if not d.is_dir():
@@ -173,6 +171,22 @@ def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
                 files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
     files["src/fwgen/ports/port.h"] = (fw / "ports" / "port.h").read_bytes()
     return files
+
+
+def port_info(port: str, root: Path | None = None) -> dict:
+    """firmware/ports/<port>/port.yaml: what the host needs to know about a port (data)."""
+    import yaml
+
+    path = (root or repo_root()) / "firmware" / "ports" / port / "port.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise FwgenError(f"not valid YAML: {exc}", where=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("depends", []), list):
+        raise FwgenError("expected a mapping with a 'depends' list", where=str(path))
+    return data
 
 
 def _platform_files(root: Path) -> dict[str, bytes]:
