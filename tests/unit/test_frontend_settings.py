@@ -139,3 +139,15 @@ def test_settings_from_a_tflite_model(shared_data, tmp_path):
     tagged.write_bytes(write_model_metadata(model, meta))
     s = load_settings(tagged)
     assert (s.window_size, s.window_step, s.n_channels) == (480, 320, 40)
+
+
+def test_module_doc_lists_every_key_with_its_default():
+    import re
+
+    from fwgen.frontend import settings as module
+
+    for key, value in FrontendSettings().to_dict().items():
+        row = re.search(rf"^{re.escape(key)}\s+(\S+)", module.__doc__, re.M)
+        assert row, f"{key} is not documented in fwgen.frontend.settings"
+        if key != "fe.fft_length":
+            assert row.group(1) == str(int(value) if isinstance(value, bool) else value), key

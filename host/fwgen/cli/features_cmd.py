@@ -1,4 +1,15 @@
-"""`fwgen features`: run the bit-exact C frontend over a WAV file and save the features."""
+"""`fwgen features`: run the bit-exact C frontend over a WAV file and save the features.
+
+    fwgen features IN.wav --settings SETTINGS.json [--entry NAME] [--dtype int8] -o OUT.npy
+                   [--plot OUT.png] [--convert]
+
+SETTINGS holds MLTK `fe.*` keys (fwgen.frontend.settings lists them; `fe.frontend = logmel`
+selects fwgen.frontend.logmel). The WAV must be 16-bit mono at fe.sample_rate_hz, or
+`--convert` converts it as fwgen.audio documents. OUT.npy is (frames, channels): uint16,
+int8 with --dtype int8, float32 for log-mel settings. Outputs are checked before any work and
+written to temporary files that are renamed at the end, so an error leaves nothing behind.
+`fwgen features --help` prints the keys with their defaults (built from the settings classes).
+"""
 from __future__ import annotations
 
 import argparse

@@ -13,6 +13,9 @@ Public interface (stable; other parts of fwgen build on it):
 * `render_tables(settings) -> {"frontend_config.c": ..., "frontend_config.h": ...}`: the tables
   as C for a firmware project (defines `fwgen_frontend_config`, FWGEN_FRONTEND_STATE_SIZE).
 * `compute_tables(settings) -> FrontendTables`: the integer tables both of those use.
+* `fwgen.frontend.logmel`: the float log-mel frontend (YAMNet / ST model zoo), same pattern.
+* `fwgen.frontend.twin_harness`: bare-metal images that run this C on the QEMU twins (tests,
+  benchmarks).
 
 The C API is firmware/frontend/frontend.h.
 """

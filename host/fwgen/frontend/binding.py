@@ -10,6 +10,13 @@ that the generated frontend_config.c defines on the device.
     fe.reset()                             # start a new stream
     batch = fe.process_clips(clips)        # (n_clips, frames, channels), reset per clip
 
+Output layout: one row per completed frame in time order, one column per mel channel (lowest
+frequency first), C-contiguous: uint16, or with `output="int8"` the int8 model input that
+fwgen_frontend_to_s8 gives (TFLM's clip((u16 * 256 + 333) // 666 - 128), or MLTK's dynamic
+range scaling when `fe.quantize_dynamic_scale_enable`). A call completes
+(pending + len(audio) - window_size) // window_step + 1 frames once a window is full (none
+before), where pending is the audio held back from earlier calls.
+
 A whole buffer is one C call (no per-frame Python loop); the C call releases the GIL, so
 separate Frontend objects can run in threads, and a Frontend pickles (as its tables) to go to
 worker processes, where the copy starts a fresh stream. With int8 output and

@@ -4,6 +4,47 @@
 AudioFeatureGenerator settings (the ones MLTK models embed in their .tflite metadata), plus
 `output_dtype`, which is not an `fe.*` key: "uint16" or "int8" (the model input type).
 
+==========================================  =======  ===============================================
+key (defaults are MLTK's)                   default  range checked here / meaning
+==========================================  =======  ===============================================
+fe.sample_rate_hz                           16000    4000 .. 48000; int16 PCM audio rate
+fe.sample_length_ms                         1000     0 .. 3600000; clip length the model sees
+fe.window_size_ms                           25       window = ms * rate // 1000 samples, 129 .. 1024
+                                                     (FFT 256, 512 or 1024: the next power of two)
+fe.window_step_ms                           10       step = ms * rate // 1000 samples, 1 .. window
+fe.fft_length                               derived  optional; must equal the derived FFT length
+fe.filterbank_n_channels                    32       1 .. fft_length / 2; features per frame
+fe.filterbank_lower_band_limit              125.0    Hz, 0 <= lower < Nyquist
+fe.filterbank_upper_band_limit              7500.0   Hz, lower < upper <= Nyquist (rate / 2), and
+                                                     the last band must end inside the spectrum
+fe.noise_reduction_enable                   1        0/1
+fe.noise_reduction_smoothing_bits           10       0 .. 16 (>= log2(fft_length) - 7 with PCAN)
+fe.noise_reduction_even_smoothing           0.025    0.0 .. 1.0, noise estimate update, even chans
+fe.noise_reduction_odd_smoothing            0.06     0.0 .. 1.0, odd channels
+fe.noise_reduction_min_signal_remaining     0.05     0.0 .. 1.0
+fe.pcan_enable                              1        0/1; needs noise reduction
+fe.pcan_strength                            0.95     0.0 .. 8.0
+fe.pcan_offset                              80.0     > 0 .. 1e6
+fe.pcan_gain_bits                           21       log2(fft_length) + 5 .. 31
+fe.log_scale_enable                         1        0/1
+fe.log_scale_shift                          6        0 .. 15
+fe.activity_detection_enable                0        0/1 (MLTK's activity detector)
+fe.activity_detection_alpha_a               0.5      0.0 .. 1.0, fast filter
+fe.activity_detection_alpha_b               0.8      0.0 .. 1.0, slow filter
+fe.activity_detection_arm_threshold         0.75     0.0 <= t < 8.0
+fe.activity_detection_trip_threshold        0.8      0.0 <= t < 8.0
+fe.dc_notch_filter_enable                   0        0/1
+fe.dc_notch_filter_coefficient              0.95     0.0 <= c < 1.0
+fe.quantize_dynamic_scale_enable            0        0/1: int8 by MLTK's dynamic range scaling
+                                                     (else TFLM's clip((u16*256 + 333)//666 - 128))
+fe.quantize_dynamic_scale_range_db          40.0     > 0 .. 200 dB
+fe.frontend                                 -        optional; "microfrontend" here ("logmel" is
+                                                     fwgen.frontend.logmel)
+==========================================  =======  ===============================================
+
+Booleans may be true/false or 0/1; integers may be written as 30.0 but not 30.5. Every error
+names the key, the value and the limit (e.g. an upper band limit above Nyquist names the rate).
+
 Derived values that other parts of fwgen use:
 
 * `sample_rate`, `window_size` and `window_step` (samples), `n_channels`, `fft_length`
