@@ -148,13 +148,6 @@ class Board:
             flags += [f"-mfpu={self.fpu}", "-mfloat-abi=hard"]
         return flags
 
-    @property
-    def audio_sources(self) -> tuple[str, ...]:
-        sources = ["serial", "clip"]
-        if self.microphone is not None:
-            sources.append("mic")
-        return tuple(sources)
-
 
 class _Reader:
     """Typed access to a YAML mapping that reports errors as `file: dotted.field: problem`."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -274,7 +274,3 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
     return Firmware(project=project, sizes=sizes, compiled=deployment.compiled,
                     frontend=deployment.frontend, smoothing=deployment.smoothing,
                     classes=deployment.classes, stride=deployment.stride, logs=logs)
-
-
-def with_twin_only(options: BuildOptions) -> BuildOptions:
-    return replace(options, include_twin=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +245,3 @@ def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
                          hint="choose an empty folder with --out")
     write_files(out_dir, files)
     return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()))
-
-
-def remove_project(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
