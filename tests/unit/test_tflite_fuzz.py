@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from fwgen.compiler import compile_model
 from fwgen.errors import FwgenError
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck),
+                derandomize=True, database=None)  # same mutations on every run: deterministic CI
 
 
 MODEL = Path(__file__).resolve().parents[3] / "shared/data/micro_speech/micro_speech_quantized.tflite"

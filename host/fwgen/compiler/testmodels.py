@@ -116,6 +116,24 @@ def single_op(layer_factory: Callable[[Any], Any], input_shape: tuple[int, ...],
     return quantize(tf.keras.Model(inputs, outputs), seed, scale=scale)
 
 
+def single_op_float_io(layer_factory: Callable[[Any], Any], input_shape: tuple[int, ...],
+                       seed: int = 0, scale: float = 1.0) -> bytes:
+    """Like `single_op`, but float32 input and output: the converter wraps the int8 graph in
+    QUANTIZE (first op) and DEQUANTIZE (last op)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    _set_seed(seed)
+    inputs = tf.keras.Input(shape=input_shape, batch_size=1)
+    model = tf.keras.Model(inputs, layer_factory(inputs))
+    rng = np.random.default_rng(seed)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([rng.normal(0, scale, (1, *input_shape)).astype(np.float32)]
+                                                for _ in range(16))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return bytes(converter.convert())
+
+
 def cached(cache: Path, key: str, build: Callable[[], bytes]) -> bytes:
     """Return build() from `cache/<key hash>.tflite`, building it once."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
