@@ -49,6 +49,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from fwgen.errors import FwgenError
+from fwgen.frontend.fft_plan import dit_input_order, radix_stages
 
 LOG = logging.getLogger(__name__)
 
@@ -305,30 +306,16 @@ def preemphasis_gain(settings: LogMelSettings) -> np.ndarray:
     return np.abs(1.0 - PREEMPHASIS * np.exp(-2j * np.pi * k / settings.fft_length))
 
 
-def _digit_reverse4(m: int) -> list[int]:
-    digits = (m.bit_length() - 1) // 2
-    out = []
-    for i in range(m):
-        value, rev = i, 0
-        for _ in range(digits):
-            rev, value = rev * 4 + value % 4, value // 4
-        out.append(rev)
-    return out
-
-
 def fft_permutation(m: int) -> np.ndarray:
     """Input order of the C's m-point complex FFT (radix-4 stages, plus radix-2 if m = 2*4^k).
 
     Position p holds complex sample permutation[p]: base-4 digit reversal when m is a power of
     four; otherwise the even samples' digit-reversed order in the first half, the odd samples'
-    in the second.
+    in the second (fwgen.frontend.fft_plan, radix-2 stage outermost).
     """
     if m & (m - 1) or m < 4:
         raise FwgenError(f"the FFT size {m} must be a power of two >= 4")
-    if (m.bit_length() - 1) % 2 == 0:
-        return np.array(_digit_reverse4(m), dtype=np.uint16)
-    half = _digit_reverse4(m // 2)
-    return np.array([2 * half[p % (m // 2)] + p // (m // 2) for p in range(m)], dtype=np.uint16)
+    return dit_input_order(m, radix_stages(m, radix2_first=True))
 
 
 def _librosa_weights(s: LogMelSettings) -> np.ndarray:

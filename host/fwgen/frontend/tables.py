@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from fwgen.errors import FwgenError
+from fwgen.frontend.fft_plan import dit_input_order, radix_stages
 from fwgen.frontend.settings import FrontendSettings
 
 WINDOW_BITS = 12
@@ -79,34 +80,12 @@ def hann_window(size: int) -> np.ndarray:
 # ---- FFT ------------------------------------------------------------------------------------
 def fft_radices(n_complex: int) -> list[int]:
     """kiss_fft's factorization of a power of two: as many 4s as possible, then a 2."""
-    radices = []
-    n = n_complex
-    while n % 4 == 0:
-        radices.append(4)
-        n //= 4
-    if n == 2:
-        radices.append(2)
-        n //= 2
-    if n != 1:
-        raise FwgenError(f"FFT of {2 * n_complex} points is not a power of two")
-    return radices
+    return radix_stages(n_complex)
 
 
 def fft_input_order(n_complex: int, radices: list[int]) -> np.ndarray:
     """Decimation-in-time input order of kiss_fft's recursive kf_work, flattened."""
-    order = np.zeros(n_complex, dtype=np.uint16)
-
-    def visit(out: int, src: int, fstride: int, level: int) -> None:
-        p = radices[level]
-        m = n_complex // math.prod(radices[:level + 1])
-        for j in range(p):
-            if m == 1:
-                order[out + j] = src + j * fstride
-            else:
-                visit(out + j * m, src + j * fstride, fstride * p, level + 1)
-
-    visit(0, 0, 1, 0)
-    return order
+    return dit_input_order(n_complex, radices)
 
 
 def _kiss_cexp(phase: float) -> tuple[int, int]:
