@@ -124,6 +124,16 @@ def load_core() -> ctypes.CDLL:
     return ctypes.CDLL(str(build_core()))
 
 
+def declare(lib: ctypes.CDLL, signatures: dict[str, tuple[object, list[object]]]) -> ctypes.CDLL:
+    """Give C functions their ctypes signatures from a table {name: (restype, [argtypes])}, as
+    the bindings mirror each public header; returns `lib`."""
+    for name, (restype, argtypes) in signatures.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = list(argtypes)
+    return lib
+
+
 def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = (),
                    defines: dict[str, str] | None = None,
                    flags: Iterable[str] = ("-O2",)) -> Path:

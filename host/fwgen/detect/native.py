@@ -57,18 +57,17 @@ class _Result(ctypes.Structure):
 def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     if getattr(lib, "_fwgen_detect_bound", False):
         return lib
-    cfg_p, st_p = ctypes.POINTER(_Config), ctypes.POINTER(_State)
-    lib.fwgen_detect_get_buffer_size.argtypes = [cfg_p]
-    lib.fwgen_detect_get_buffer_size.restype = ctypes.c_size_t
-    lib.fwgen_detect_init.argtypes = [cfg_p, st_p, ctypes.c_void_p, ctypes.c_size_t]
-    lib.fwgen_detect_init.restype = ctypes.c_int
-    lib.fwgen_detect_reset.argtypes = [st_p]
-    lib.fwgen_detect_reset.restype = ctypes.c_int
-    for name in ("fwgen_detect_process_s8", "fwgen_detect_process_u8"):
-        fn = getattr(lib, name)
-        fn.argtypes = [cfg_p, st_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.POINTER(_Result),
-                       ctypes.c_void_p]
-        fn.restype = ctypes.c_int
+    from fwgen.native import declare
+
+    cfg_p, st_p, vp, status = ctypes.POINTER(_Config), ctypes.POINTER(_State), ctypes.c_void_p, ctypes.c_int
+    process = (status, [cfg_p, st_p, vp, ctypes.c_uint32, ctypes.POINTER(_Result), vp])
+    declare(lib, {  # firmware/detect/detect.h
+        "fwgen_detect_get_buffer_size": (ctypes.c_size_t, [cfg_p]),
+        "fwgen_detect_init": (status, [cfg_p, st_p, vp, ctypes.c_size_t]),
+        "fwgen_detect_reset": (status, [st_p]),
+        "fwgen_detect_process_s8": process,
+        "fwgen_detect_process_u8": process,
+    })
     lib._fwgen_detect_bound = True
     return lib
 

@@ -100,24 +100,18 @@ _SCALAR_FIELDS = [name for name, ctype in FrontendConfigStruct._fields_
 
 @lru_cache(maxsize=None)
 def _lib() -> ctypes.CDLL:
-    lib = native.load_core()
-    vp, sz = ctypes.c_void_p, ctypes.c_size_t
+    vp, sz, status = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int
     cfgp = ctypes.POINTER(FrontendConfigStruct)
-    lib.fwgen_frontend_get_state_size.argtypes = [cfgp]
-    lib.fwgen_frontend_get_state_size.restype = sz
-    lib.fwgen_frontend_init.argtypes = [cfgp, vp, sz, ctypes.POINTER(vp)]
-    lib.fwgen_frontend_init.restype = ctypes.c_int
-    lib.fwgen_frontend_reset.argtypes = [vp]
-    lib.fwgen_frontend_reset.restype = None
-    lib.fwgen_frontend_process_frames.argtypes = [vp, vp, sz, vp, sz, ctypes.POINTER(sz),
-                                                  ctypes.POINTER(sz)]
-    lib.fwgen_frontend_process_frames.restype = ctypes.c_int
-    lib.fwgen_frontend_activity_tripped.argtypes = [vp]
-    lib.fwgen_frontend_activity_tripped.restype = ctypes.c_int
-    lib.fwgen_frontend_to_s8.argtypes = [cfgp, vp, vp, sz]
-    lib.fwgen_frontend_to_s8.restype = ctypes.c_int
-    lib.fwgen_abi_version.restype = ctypes.c_uint32
-    return lib
+    return native.declare(native.load_core(), {  # firmware/frontend/frontend.h
+        "fwgen_frontend_get_state_size": (sz, [cfgp]),
+        "fwgen_frontend_init": (status, [cfgp, vp, sz, ctypes.POINTER(vp)]),
+        "fwgen_frontend_reset": (None, [vp]),
+        "fwgen_frontend_process_frames": (status, [vp, vp, sz, vp, sz, ctypes.POINTER(sz),
+                                                   ctypes.POINTER(sz)]),
+        "fwgen_frontend_activity_tripped": (ctypes.c_int, [vp]),
+        "fwgen_frontend_to_s8": (status, [cfgp, vp, vp, sz]),
+        "fwgen_abi_version": (ctypes.c_uint32, []),
+    })
 
 
 def build_config(tables: FrontendTables, abi: int) -> tuple[FrontendConfigStruct, list[np.ndarray]]:

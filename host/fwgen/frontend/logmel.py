@@ -481,23 +481,19 @@ _SIZE_T_P = ctypes.POINTER(ctypes.c_size_t)
 def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     if getattr(lib, "_fwgen_logmel_bound", False):
         return lib
-    cfg_p, st_p = ctypes.POINTER(_Config), ctypes.POINTER(_State)
-    lib.fwgen_logmel_get_buffer_size.argtypes = [cfg_p]
-    lib.fwgen_logmel_get_buffer_size.restype = ctypes.c_size_t
-    lib.fwgen_logmel_init.argtypes = [cfg_p, st_p, ctypes.c_void_p, ctypes.c_size_t]
-    lib.fwgen_logmel_init.restype = ctypes.c_int
-    lib.fwgen_logmel_reset.argtypes = [st_p]
-    lib.fwgen_logmel_reset.restype = ctypes.c_int
-    lib.fwgen_logmel_process_many.argtypes = [cfg_p, st_p, ctypes.c_void_p, ctypes.c_size_t, _SIZE_T_P,
-                                              ctypes.c_void_p, ctypes.c_size_t, _SIZE_T_P]
-    lib.fwgen_logmel_process_many.restype = ctypes.c_int
-    lib.fwgen_logmel_compute_frame.argtypes = [cfg_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-    lib.fwgen_logmel_compute_frame.restype = ctypes.c_int
-    lib.fwgen_logmel_rfft.argtypes = [cfg_p, ctypes.c_void_p, ctypes.c_void_p]
-    lib.fwgen_logmel_rfft.restype = ctypes.c_int
-    lib.fwgen_logmel_quantize_s8.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_float,
-                                             ctypes.c_int32, ctypes.c_void_p]
-    lib.fwgen_logmel_quantize_s8.restype = ctypes.c_int
+    from fwgen.native import declare
+
+    cfg_p, st_p, vp, sz, status = (ctypes.POINTER(_Config), ctypes.POINTER(_State), ctypes.c_void_p,
+                                   ctypes.c_size_t, ctypes.c_int)
+    declare(lib, {  # firmware/frontend/logmel.h
+        "fwgen_logmel_get_buffer_size": (sz, [cfg_p]),
+        "fwgen_logmel_init": (status, [cfg_p, st_p, vp, sz]),
+        "fwgen_logmel_reset": (status, [st_p]),
+        "fwgen_logmel_process_many": (status, [cfg_p, st_p, vp, sz, _SIZE_T_P, vp, sz, _SIZE_T_P]),
+        "fwgen_logmel_compute_frame": (status, [cfg_p, vp, vp, vp]),
+        "fwgen_logmel_rfft": (status, [cfg_p, vp, vp]),
+        "fwgen_logmel_quantize_s8": (status, [vp, sz, ctypes.c_float, ctypes.c_int32, vp]),
+    })
     lib._fwgen_logmel_bound = True
     return lib
 
