@@ -18,7 +18,6 @@
 #include "app/pipeline.h"
 #include "app_config.h"
 #include "detect_config.h"
-#include "frontend_config.h"
 #include "fwgen_board.h"
 #include "link/link.h"
 #include "ports/port.h"
@@ -27,7 +26,7 @@
 #endif
 
 #define AUDIO_WINDOW FWGEN_APP_AUDIO_WINDOW
-#define HOP          FWGEN_FRONTEND_WINDOW_STEP
+#define HOP          FWGEN_APP_WINDOW_STEP
 
 static uint8_t s_rx_buf[FWGEN_LINK_RX_BUFFER_SIZE];
 static uint8_t s_tx_buf[FWGEN_LINK_TX_BUFFER_SIZE];
@@ -75,14 +74,14 @@ static void send_hello(void)
     h.audio_window = AUDIO_WINDOW;
     memcpy(h.model_hash, hash, sizeof hash);
     strncpy(h.board, FWGEN_BOARD_ID, sizeof h.board);
-    h.sample_rate = FWGEN_FRONTEND_SAMPLE_RATE_HZ;
-    h.window_samples = FWGEN_FRONTEND_WINDOW_SIZE;
-    h.hop_samples = FWGEN_FRONTEND_WINDOW_STEP;
-    h.n_channels = FWGEN_FRONTEND_N_CHANNELS;
+    h.sample_rate = FWGEN_APP_SAMPLE_RATE_HZ;
+    h.window_samples = FWGEN_APP_WINDOW_SIZE;
+    h.hop_samples = FWGEN_APP_WINDOW_STEP;
+    h.n_channels = FWGEN_APP_N_CHANNELS;
     h.n_frames = FWGEN_APP_N_FRAMES;
     h.stride_frames = fwgen_app_pipeline_stride();
     h.n_classes = FWGEN_DETECT_N_CLASSES;
-    h.feature_dtype = 0u;
+    h.feature_dtype = FWGEN_APP_FEATURE_DTYPE;
     h.cycle_unit = fwgen_port_is_emulator() ? 2u : 1u;
     h.class_names = names;
     h.class_names_len = (uint16_t)(sizeof names - 1u);
@@ -250,7 +249,7 @@ int main(void)
         fwgen_port_exit(3);
     }
     fwgen_status_t st = fwgen_app_pipeline_init(&s_link, fwgen_port_cycles, fwgen_port_cycles_per_tick());
-    if (s_source == 2u && fwgen_port_mic_start(FWGEN_FRONTEND_SAMPLE_RATE_HZ) != FWGEN_OK) {
+    if (s_source == 2u && fwgen_port_mic_start(FWGEN_APP_SAMPLE_RATE_HZ) != FWGEN_OK) {
         s_source = 0u;
         send_hello();
         log_text(2u, "no microphone driver on this port: audio comes over the link");

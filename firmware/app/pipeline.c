@@ -8,17 +8,34 @@
 #include "app_config.h"
 #include "detect/detect.h"
 #include "detect_config.h"
+#include "model.h"
+#if FWGEN_APP_FRONTEND_LOGMEL
+#include "frontend/logmel.h"
+#include "logmel_tables.h"
+#else
 #include "frontend/frontend.h"
 #include "frontend_config.h"
-#include "model.h"
+#endif
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the pipeline sends uint16 features as stored: little-endian targets only"
 #endif
 
-#define N_CH     FWGEN_FRONTEND_N_CHANNELS
+#define N_CH     FWGEN_APP_N_CHANNELS
 #define N_FRAMES FWGEN_APP_N_FRAMES
 #define N_IN     (N_FRAMES * N_CH)
+
+#if FWGEN_APP_FRONTEND_LOGMEL
+#if FWGEN_LOGMEL_N_CHANNELS != FWGEN_APP_N_CHANNELS || FWGEN_LOGMEL_WINDOW_STEP != FWGEN_APP_WINDOW_STEP
+#error "logmel_tables.h and app_config.h disagree: regenerate the project"
+#endif
+typedef int8_t feature_t;      /* frames are quantized to the model input as they arrive */
+#else
+#if FWGEN_FRONTEND_N_CHANNELS != FWGEN_APP_N_CHANNELS || FWGEN_FRONTEND_WINDOW_STEP != FWGEN_APP_WINDOW_STEP
+#error "frontend_config.h and app_config.h disagree: regenerate the project"
+#endif
+typedef uint16_t feature_t;    /* microfrontend output, converted to int8 per inference */
+#endif
 
 #if FWGEN_MODEL_INPUT_COUNT != 1u || FWGEN_MODEL_OUTPUT_COUNT != 1u
 #error "the app runs models with one input and one output"
@@ -30,16 +47,25 @@
 #error "model outputs differ from the detector's class count"
 #endif
 
+#if FWGEN_APP_FRONTEND_LOGMEL
+static uint64_t s_frontend_mem[(FWGEN_LOGMEL_BUFFER_SIZE + 7u) / 8u];
+static fwgen_logmel_state_t s_logmel;
+#else
 static uint64_t s_frontend_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
+#endif
 static uint32_t s_detect_buf[(FWGEN_DETECT_BUFFER_SIZE + 3u) / 4u];
 static uint8_t s_arena[FWGEN_MODEL_ARENA_BYTES]
     __attribute__((aligned(FWGEN_MODEL_ARENA_ALIGN), section(".fwgen_arena")));
-static uint16_t s_window[N_FRAMES][N_CH];   /* ring of the newest frames */
-static uint16_t s_linear[N_IN];             /* window, oldest first, for the int8 conversion */
+static feature_t s_window[N_FRAMES][N_CH];  /* ring of the newest frames */
+#if !FWGEN_APP_FRONTEND_LOGMEL && FWGEN_FRONTEND_DYNAMIC_SCALE
+static uint16_t s_linear[N_IN];             /* window, oldest first: dynamic scaling spans it all */
+#endif
 
 static struct {
     fwgen_link_t *link;
+#if !FWGEN_APP_FRONTEND_LOGMEL
     fwgen_frontend_t *frontend;
+#endif
     fwgen_detect_state_t detect;
     uint32_t (*cycles)(void);
     uint32_t cycles_scale;
@@ -59,8 +85,13 @@ fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(vo
     s.cycles_scale = cycles_scale ? cycles_scale : 1u;
     s.outputs = FWGEN_APP_OUT_DETECTIONS | FWGEN_APP_OUT_LOG;
     s.stride = FWGEN_APP_STRIDE_FRAMES;
+#if FWGEN_APP_FRONTEND_LOGMEL
+    fwgen_status_t st = fwgen_logmel_init(&fwgen_logmel_config, &s_logmel, s_frontend_mem,
+                                          sizeof s_frontend_mem);
+#else
     fwgen_status_t st = fwgen_frontend_init(&fwgen_frontend_config, s_frontend_mem,
                                             sizeof s_frontend_mem, &s.frontend);
+#endif
     if (st != FWGEN_OK) {
         return st;
     }
@@ -69,7 +100,11 @@ fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(vo
 
 void fwgen_app_pipeline_reset(void)
 {
+#if FWGEN_APP_FRONTEND_LOGMEL
+    fwgen_logmel_reset(&s_logmel);
+#else
     fwgen_frontend_reset(s.frontend);
+#endif
     fwgen_detect_reset(&s.detect);
     memset(&s.counters, 0, sizeof s.counters);
 }
@@ -90,12 +125,34 @@ static void run_inference(uint32_t frame_index)
 {
     fwgen_app_counters_t *c = &s.counters;
     uint32_t oldest = (frame_index + 1u) % N_FRAMES;   /* ring slot of the oldest frame */
+    int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
+    uint32_t t0 = now();
+#if FWGEN_APP_FRONTEND_LOGMEL
+    /* frames are already int8: copy them into the model input in its layout */
+    fwgen_status_t st = FWGEN_OK;
+    for (uint32_t i = 0; i < N_FRAMES; i++) {
+        const int8_t *row = s_window[(oldest + i) % N_FRAMES];
+#if FWGEN_APP_CHANNELS_MAJOR
+        for (uint32_t ch = 0; ch < N_CH; ch++) {
+            input[ch * N_FRAMES + i] = row[ch];
+        }
+#else
+        memcpy(&input[i * N_CH], row, N_CH);
+#endif
+    }
+#elif FWGEN_FRONTEND_DYNAMIC_SCALE
     for (uint32_t i = 0; i < N_FRAMES; i++) {
         memcpy(&s_linear[i * N_CH], s_window[(oldest + i) % N_FRAMES], sizeof s_window[0]);
     }
-    int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
-    uint32_t t0 = now();
     fwgen_status_t st = fwgen_frontend_to_s8(&fwgen_frontend_config, s_linear, input, N_IN);
+#else
+    /* value-by-value mapping: convert each frame straight into the model input, oldest first */
+    fwgen_status_t st = FWGEN_OK;
+    for (uint32_t i = 0; i < N_FRAMES && st == FWGEN_OK; i++) {
+        st = fwgen_frontend_to_s8(&fwgen_frontend_config, s_window[(oldest + i) % N_FRAMES],
+                                  &input[i * N_CH], N_CH);
+    }
+#endif
     if (st == FWGEN_OK) {
         st = fwgen_model_invoke(s_arena);
     }
@@ -115,9 +172,9 @@ static void run_inference(uint32_t frame_index)
         fwgen_link_logits_t m = {inference_index, frame_index, out, FWGEN_DETECT_N_CLASSES};
         fwgen_link_send_logits(s.link, &m);
     }
-    uint32_t time_ms = (uint32_t)((((uint64_t)frame_index * FWGEN_FRONTEND_WINDOW_STEP
-                                    + FWGEN_FRONTEND_WINDOW_SIZE) * 1000u)
-                                  / FWGEN_FRONTEND_SAMPLE_RATE_HZ);
+    uint32_t time_ms = (uint32_t)((((uint64_t)frame_index * FWGEN_APP_WINDOW_STEP
+                                    + FWGEN_APP_WINDOW_SIZE) * 1000u)
+                                  / FWGEN_APP_SAMPLE_RATE_HZ);
     fwgen_detect_result_t result;
     t0 = now();
     st = fwgen_detect_process_s8(&fwgen_detect_config, &s.detect, out, time_ms, &result, NULL);
@@ -137,12 +194,13 @@ static void run_inference(uint32_t frame_index)
     }
 }
 
-static void on_frame(const uint16_t *frame)
+static void on_frame(const feature_t *frame)
 {
     uint32_t frame_index = s.counters.frames++;
     memcpy(s_window[frame_index % N_FRAMES], frame, sizeof s_window[0]);
     if (s.outputs & FWGEN_APP_OUT_FEATURES) {
-        fwgen_link_features_t m = {frame_index, 0u, (const uint8_t *)frame, (uint16_t)(2u * N_CH)};
+        fwgen_link_features_t m = {frame_index, FWGEN_APP_FEATURE_DTYPE, (const uint8_t *)frame,
+                                   (uint16_t)sizeof s_window[0]};
         fwgen_link_send_features(s.link, &m);
     }
     uint32_t have = frame_index + 1u;
@@ -153,12 +211,25 @@ static void on_frame(const uint16_t *frame)
 
 fwgen_status_t fwgen_app_pipeline_feed(const int16_t *samples, size_t n)
 {
-    uint16_t frame[N_CH];
     s.counters.audio_samples += (uint32_t)n;
     while (n > 0u) {
         size_t used = 0;
         uint32_t t0 = now();
+#if FWGEN_APP_FRONTEND_LOGMEL
+        float values[N_CH];
+        int8_t frame[N_CH];
+        int ready = 0;
+        fwgen_status_t st = fwgen_logmel_process(&fwgen_logmel_config, &s_logmel, samples, n,
+                                                 &used, values, &ready);
+        if (st == FWGEN_OK && ready) {
+            st = fwgen_logmel_quantize_s8(values, N_CH, FWGEN_LOGMEL_INPUT_SCALE,
+                                          FWGEN_LOGMEL_INPUT_ZERO_POINT, frame);
+        }
+        st = (st == FWGEN_OK && !ready) ? FWGEN_NEED_MORE : st;
+#else
+        uint16_t frame[N_CH];
         fwgen_status_t st = fwgen_frontend_process(s.frontend, samples, n, &used, frame);
+#endif
         s.counters.frontend_cycles += (uint64_t)(now() - t0) * s.cycles_scale;
         samples += used;
         n -= used;

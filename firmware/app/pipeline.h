@@ -9,10 +9,13 @@
  *     output for the audio so far, however the audio was chunked.
  *   - The window holds the newest FWGEN_APP_N_FRAMES frames. An inference runs after frame f
  *     when f + 1 >= N_FRAMES and (f + 1 - N_FRAMES) % stride == 0. Its input is the window,
- *     oldest frame first, converted to int8 by fwgen_frontend_to_s8 over the whole window.
+ *     oldest frame first: microfrontend frames converted to int8 by fwgen_frontend_to_s8 over
+ *     the whole window; log-mel frames (float32) quantized to the model's input scale and zero
+ *     point by fwgen_logmel_quantize_s8 as they arrive, transposed for [channel][frame] models.
  *   - The detector sees each inference's int8 outputs at time_ms = end of frame f in stream
  *     time: ((f * hop + window_size) * 1000) / sample_rate, integer division.
- *   - FEATURES carry the uint16 frame (dtype 0); LOGITS the raw int8 outputs; DETECTION fires
+ *   - FEATURES carry the uint16 frame (dtype 0; log-mel: the int8 frame, dtype 1); LOGITS the
+ *     raw int8 outputs; DETECTION fires
  *     when the detector reports a new event.
  */
 #ifndef FWGEN_APP_PIPELINE_H

@@ -114,3 +114,22 @@ def test_microphone_where_unavailable(deployment, tmp_path, board_id, message):
     with pytest.raises(FwgenError, match=message):
         build_firmware(deployment, get_board(board_id), options, tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+def test_logmel_model_fits_where_it_can(tmp_path):
+    """yamnet_256 (98 KB arena) builds for B-U585I-IOT02A and is refused, with the numbers, on
+    B-L475E-IOT01A (96 KB RAM)."""
+    from fwgen.zoo import get_model
+
+    if not get_model("yamnet_256").has_weights:
+        pytest.skip("zoo model yamnet_256 has no trained weights in this checkout")
+    deployment = prepare(resolve_model("yamnet_256"), BuildOptions())
+    u5 = get_board("stm32u5")
+    firmware = build_firmware(deployment, u5, BuildOptions(include_twin=False), tmp_path / "u5",
+                              envs=(u5.id,))
+    report = firmware.sizes[u5.id]
+    assert report.fits and report.bytes_of("arena") >= deployment.compiled.arena_bytes
+    check_elf_abi(u5, firmware.elf(u5.id))
+    with pytest.raises(FwgenError, match=r"does not fit b_l475e_iot01a: arena \d+ B \+ stack \d+ B > RAM 98304 B"):
+        build_firmware(deployment, get_board("stm32l4"), BuildOptions(include_twin=False),
+                       tmp_path / "l4")

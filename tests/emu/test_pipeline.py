@@ -15,7 +15,7 @@ ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)
 
 def assert_matches_reference(result, ref) -> None:
     features = result.feature_matrix()
-    assert features.dtype == np.uint16 or features.dtype.kind == "u"
+    assert features.dtype == ref.features.dtype
     np.testing.assert_array_equal(features, ref.features)
     assert [f.frame_index for f in sorted(result.features, key=lambda f: f.frame_index)] == \
         list(range(ref.features.shape[0]))

@@ -59,8 +59,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool
     parser.add_argument("--settings", type=Path, metavar="FILE",
                         help="deployment settings (frontend fe.*, classes, smoothing) for a .tflite "
                              "without fwgen/MLTK metadata; a zoo model.yaml works too")
-    parser.add_argument("--stride", type=int, default=1, metavar="N",
-                        help="run an inference every N feature frames (default 1)")
+    parser.add_argument("--stride", type=int, default=None, metavar="N",
+                        help="run an inference every N feature frames (default: 1, or the "
+                             "model's fe.patch_hop_frames for log-mel models)")
     parser.add_argument("--smoothing", action="append", metavar="KEY=VALUE",
                         help="override detector smoothing, e.g. minimum_count=1,suppression_ms=500 "
                              "(repeatable; or a JSON object or file)")
@@ -114,7 +115,7 @@ class BuildCommand(Command):
         c = firmware.compiled
         print(f"project: {firmware.project.path}")
         print(f"model:   {source.name} ({source.path}), {c.macs} MACs, arena {c.arena_bytes} B, "
-              f"weights {c.weights_bytes} B; inference every {options.stride} frame(s)")
+              f"weights {c.weights_bytes} B; inference every {firmware.stride} frame(s)")
         for env, report in firmware.sizes.items():
             print()
             print("\n".join(report.lines()))

@@ -83,7 +83,8 @@ def resolve_model(name_or_path: str | Path, settings: str | Path | None = None) 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    stride: int = 1                             # inference every N feature frames
+    stride: int | None = None                   # inference every N frames (None: the model's
+                                                # default: 1, or fe.patch_hop_frames for log-mel)
     smoothing: Mapping[str, Any] = field(default_factory=dict)   # overrides of the model's
     audio_source: str = "link"
     clip: Path | None = None                    # WAV compiled in (audio_source "clip")
@@ -96,7 +97,7 @@ class Firmware:
     project: Project
     sizes: dict[str, SizeReport]
     compiled: Any          # fwgen.compiler.CompiledModel
-    frontend: Any          # FrontendSettings (model input dtype)
+    frontend: Any          # FrontendSpec
     smoothing: Any         # SmoothingSettings
     classes: tuple[str, ...]
     stride: int
@@ -110,7 +111,7 @@ class Firmware:
 class Deployment:
     """Everything computed from model + options before rendering (also used by `fwgen run`)."""
     source: ModelSource
-    frontend: Any
+    frontend: FrontendSpec
     compiled: Any
     smoothing: Any
     classes: tuple[str, ...]
@@ -120,13 +121,49 @@ class Deployment:
     inputs: dict[str, str]
 
 
-def _frontend_settings(source: ModelSource):
+FRONTENDS = ("microfrontend", "logmel")
+
+
+@dataclass(frozen=True)
+class FrontendSpec:
+    """Which frontend the app runs and the numbers the app and the host reference share."""
+    kind: str                  # "microfrontend" (fixed point) or "logmel" (float32)
+    settings: Any              # FrontendSettings or LogMelSettings
+    sample_rate: int
+    window_size: int           # samples
+    window_step: int           # samples
+    n_channels: int
+    feature_dtype: int         # FEATURES on the link: 0 uint16 (microfrontend), 1 int8 (logmel)
+    default_stride: int
+    channels_major: bool = False   # model input [channel][frame] (log-mel "channels_frames")
+
+    def window_samples(self, n_frames: int) -> int:
+        return (n_frames - 1) * self.window_step + self.window_size
+
+
+def frontend_spec(metadata: Any, where: str = "model settings") -> FrontendSpec:
+    frontend = dict(metadata.frontend)
+    kind = str(frontend.get("fe.frontend", "microfrontend"))
+    if kind not in FRONTENDS:
+        raise FwgenError(f"unknown frontend {kind!r}", where=f"{where}: fe.frontend",
+                         hint=f"one of {', '.join(FRONTENDS)}")
+    if kind == "logmel":
+        from fwgen.frontend.logmel import LogMelSettings
+
+        s = LogMelSettings.from_dict(frontend, where=where)
+        return FrontendSpec(kind=kind, settings=s, sample_rate=s.sample_rate_hz,
+                            window_size=s.window_size, window_step=s.window_step,
+                            n_channels=s.n_channels, feature_dtype=1,
+                            default_stride=s.patch_hop_frames,
+                            channels_major=s.patch_layout == "channels_frames")
     from fwgen.frontend import load_settings
 
-    frontend = dict(source.metadata.frontend)
     frontend.pop("fe.frontend", None)
     frontend.pop("fe.fft_length", None)
-    return load_settings(frontend, output_dtype="int8")
+    s = load_settings(frontend, output_dtype="int8")
+    return FrontendSpec(kind=kind, settings=s, sample_rate=s.sample_rate, window_size=s.window_size,
+                        window_step=s.window_step, n_channels=s.n_channels, feature_dtype=0,
+                        default_stride=1)
 
 
 def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
@@ -140,9 +177,10 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
                          hint=f"one of {', '.join(AUDIO_SOURCES)}")
     if options.audio_source == "clip" and options.clip is None:
         raise FwgenError("the clip audio source needs a WAV file", where="--clip")
-    if not 1 <= options.stride <= 65535:
-        raise FwgenError(f"stride must be 1..65535 frames, got {options.stride}", where="--stride")
-    frontend = _frontend_settings(source)
+    frontend = frontend_spec(source.metadata, where=str(source.path))
+    stride = frontend.default_stride if options.stride is None else options.stride
+    if not 1 <= stride <= 65535:
+        raise FwgenError(f"stride must be 1..65535 frames, got {stride}", where="--stride")
     compiled = compile_model(source.data, name="model")
     if len(compiled.inputs) != 1 or len(compiled.outputs) != 1:
         raise FwgenError("the firmware app runs models with one input and one output",
@@ -156,12 +194,15 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
         raise FwgenError(f"model input has {elements} values, not a whole number of "
                          f"{frontend.n_channels}-channel frames", where=str(source.path))
     n_frames = elements // frontend.n_channels
+    if frontend.kind == "logmel" and n_frames != frontend.settings.patch_frames:
+        raise FwgenError(f"model input holds {n_frames} frames, fe.patch_frames is "
+                         f"{frontend.settings.patch_frames}", where=str(source.path))
     classes = tuple(source.metadata.classes)
     n_out = int(np.prod(compiled.output.shape))
     if len(classes) != n_out:
         raise FwgenError(f"{len(classes)} class names for {n_out} model outputs", where=str(source.path))
     smoothing_dict = {**dict(source.metadata.smoothing or {}), **dict(options.smoothing)}
-    interval_ms = max(1, options.stride * frontend.window_step_ms)
+    interval_ms = max(1, stride * frontend.window_step * 1000 // frontend.sample_rate)
     if "max_results" not in smoothing_dict:
         # Size the device's averaging queue for this stride: window / interval + 1 results.
         window_ms = int(smoothing_dict.get("average_window_duration_ms",
@@ -169,9 +210,15 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
         smoothing_dict["max_results"] = max(SmoothingSettings().max_results,
                                             window_ms // interval_ms + 1)
     smoothing = SmoothingSettings.from_dict(smoothing_dict)
-    inputs = {"model": f"{source.name} sha256 {source.sha256[:16]}", "stride": str(options.stride)}
+    inputs = {"model": f"{source.name} sha256 {source.sha256[:16]}", "stride": str(stride)}
     files: dict[str, str | bytes] = {}
-    files.update(render_tables(frontend))
+    if frontend.kind == "logmel":
+        from fwgen.frontend.logmel import render_logmel_tables
+
+        files.update(render_logmel_tables(frontend.settings, inputs, input_quantization=(
+            float(compiled.input.scale), int(compiled.input.zero_point))))
+    else:
+        files.update(render_tables(frontend.settings))
     files.update(compiled.files)
     files.update(render_detector_config(classes, smoothing, inference_interval_ms=interval_ms,
                                         inputs=inputs))
@@ -179,19 +226,22 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
     has_clip = options.clip is not None
     if has_clip:
         files.update(_clip_files(Path(options.clip), frontend.sample_rate,
-                                 frontend.sample_length * 1 // 2))
+                                 frontend.window_samples(n_frames) // 2))
     names = "\\n".join(c.replace("\\", "\\\\").replace('"', '\\"') for c in classes)
     files["app_config.h"] = render(
         "app_config.h.j2", banner=banner("app configuration", inputs), abi=firmware_abi(),
         version=__version__, version_major=major, version_minor=minor, version_patch=patch,
         model_name=source.name,
         model_hash=", ".join(f"0x{b:02x}" for b in bytes.fromhex(source.sha256)[:8]),
-        n_frames=n_frames, n_channels=frontend.n_channels, stride_frames=options.stride,
-        stride_ms=options.stride * frontend.window_step_ms,
+        n_frames=n_frames, n_channels=frontend.n_channels, stride_frames=stride,
+        stride_ms=stride * frontend.window_step * 1000 // frontend.sample_rate,
+        frontend_logmel=int(frontend.kind == "logmel"), sample_rate=frontend.sample_rate,
+        window_size=frontend.window_size, window_step=frontend.window_step,
+        feature_dtype=frontend.feature_dtype, channels_major=int(frontend.channels_major),
         audio_source=AUDIO_SOURCES[options.audio_source], audio_source_name=options.audio_source,
         audio_window=options.audio_window, has_clip=int(has_clip), class_names=f'"{names}"')
     return Deployment(source=source, frontend=frontend, compiled=compiled, smoothing=smoothing,
-                      classes=classes, stride=options.stride, n_frames=n_frames, files=files,
+                      classes=classes, stride=stride, n_frames=n_frames, files=files,
                       inputs=inputs)
 
 

@@ -35,7 +35,8 @@ class Event:
 
 @dataclass
 class ReferenceResult:
-    features: np.ndarray                    # (frames, channels) uint16
+    features: np.ndarray                    # (frames, channels): uint16 (microfrontend) or
+                                            # int8 (log-mel, quantized to the model input)
     logits: np.ndarray                      # (inferences, classes) int8
     logit_frames: list[int] = field(default_factory=list)   # newest frame of each inference
     detections: list[Event] = field(default_factory=list)
@@ -54,32 +55,47 @@ def frame_time_ms(frame_index: int, window_size: int, window_step: int, sample_r
     return ((frame_index * window_step + window_size) * 1000) // sample_rate
 
 
-def run_reference(samples: np.ndarray, frontend_settings, compiled, classes: Sequence[str],
+def run_reference(samples: np.ndarray, frontend, compiled, classes: Sequence[str],
                   smoothing, stride: int) -> ReferenceResult:
-    """Run one stream through the host build of the firmware's C, as the app does."""
+    """Run one stream through the host build of the firmware's C, as the app does.
+
+    `frontend` is a `fwgen.project.build.FrontendSpec` (microfrontend or log-mel).
+    """
     from fwgen.compiler.host import HostModel
     from fwgen.detect import NativeDetector
-    from fwgen.frontend import Frontend
 
     pcm = np.asarray(samples)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
         raise FwgenError(f"audio must be mono int16 samples, got {pcm.dtype} shape {pcm.shape}")
-    frontend = Frontend(frontend_settings, output="uint16")
-    features = frontend.process(pcm)
-    n_channels = frontend_settings.n_channels
-    window_frames = int(np.prod(compiled.input.shape)) // n_channels
+    window_frames = int(np.prod(compiled.input.shape)) // frontend.n_channels
+    if frontend.kind == "logmel":
+        from fwgen.frontend.logmel import LogMelFrontend
+
+        logmel = LogMelFrontend(frontend.settings)
+        features = logmel.quantize(logmel.process(pcm), float(compiled.input.scale),
+                                   int(compiled.input.zero_point))
+
+        def model_input(window: np.ndarray) -> np.ndarray:
+            return window.T if frontend.channels_major else window
+    else:
+        from fwgen.frontend import Frontend
+
+        micro = Frontend(frontend.settings, output="uint16")
+        features = micro.process(pcm)
+
+        def model_input(window: np.ndarray) -> np.ndarray:
+            return micro.to_int8(window)
     detector = NativeDetector(classes, smoothing)
     model = HostModel(compiled)
     logits: list[np.ndarray] = []
     result = ReferenceResult(features=features, logits=np.zeros((0, len(classes)), np.int8))
     for index, f in enumerate(inference_frames(features.shape[0], window_frames, stride)):
         window = features[f + 1 - window_frames:f + 1]
-        model_in = frontend.to_int8(window).reshape(compiled.input.shape)
+        model_in = np.ascontiguousarray(model_input(window)).reshape(compiled.input.shape)
         out = np.asarray(model.run(model_in)[0]).reshape(-1).astype(np.int8)
         logits.append(out)
         result.logit_frames.append(f)
-        t = frame_time_ms(f, frontend_settings.window_size, frontend_settings.window_step,
-                          frontend_settings.sample_rate)
+        t = frame_time_ms(f, frontend.window_size, frontend.window_step, frontend.sample_rate)
         r = detector.process(out, t)
         if r.is_new:
             result.detections.append(Event(index, f, t, r.class_index, r.score))

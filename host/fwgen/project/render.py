@@ -44,7 +44,8 @@ MANIFEST = "fwgen-project.json"
 # Object-file patterns whose read-only data the linker script files under .fwgen_weights and
 # .fwgen_tables (so the size report can name weights and tables without guessing).
 WEIGHT_OBJECTS = ("*generated/model*.o",)
-TABLE_OBJECTS = ("*generated/frontend*.o", "*generated/detect*.o", "*generated/clip*.o")
+TABLE_OBJECTS = ("*generated/frontend*.o", "*generated/logmel*.o", "*generated/detect*.o",
+                 "*generated/clip*.o")
 
 
 @dataclass(frozen=True)

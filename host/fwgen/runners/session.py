@@ -131,7 +131,8 @@ def default_project_dir(model_name: str, twin: Board) -> Path:
 
 
 def prepare_twin_firmware(*, model: str | Path, twin: Board, settings: Path | None = None,
-                          stride: int = 1, smoothing: dict | None = None, out: Path | None = None,
+                          stride: int | None = None, smoothing: dict | None = None,
+                          out: Path | None = None,
                           progress: Callable[[str], None] | None = None):
     """Build (or incrementally rebuild) the twin firmware; returns (elf, deployment)."""
     from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
@@ -149,7 +150,7 @@ def prepare_twin_firmware(*, model: str | Path, twin: Board, settings: Path | No
 
 
 def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings: Path | None = None,
-              stride: int = 1, smoothing: dict | None = None, pad_ms: int | None = None,
+              stride: int | None = None, smoothing: dict | None = None, pad_ms: int | None = None,
               pad_mode: str = "reflect",
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
@@ -162,7 +163,8 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
                                             progress=say)
     rate = deployment.frontend.sample_rate
     if pad_ms is None:
-        pad_ms = deployment.frontend.sample_length_ms // 2
+        # half the model's window, so a window-length clip is seen by several inferences
+        pad_ms = deployment.frontend.window_samples(deployment.n_frames) * 1000 // rate // 2
     if pad_ms < 0:
         raise FwgenError(f"--pad-ms must be >= 0, got {pad_ms}", where="--pad-ms")
     pad = pad_ms * rate // 1000

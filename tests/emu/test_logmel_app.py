@@ -1,0 +1,36 @@
+"""A log-mel model (zoo yamnet_256: float32 log-mel frontend, 96 x 64 patches every 48 frames)
+through the firmware app on the M33 twin: int8 features, logits and detections equal the host."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fwgen.boards import get_board
+from fwgen.link import Output, read_wav
+from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
+from fwgen.project.reference import run_reference
+from fwgen.runners.session import TwinSession, pad_clip
+from fwgen.zoo import get_model
+
+from test_pipeline import ALL, assert_matches_reference  # noqa: E402  (same folder)
+
+
+def test_yamnet_256_bit_exact_on_m33_twin(shared_data, tmp_path):
+    if not get_model("yamnet_256").has_weights:
+        pytest.skip("zoo model yamnet_256 has no trained weights in this checkout")
+    deployment = prepare(resolve_model("yamnet_256"), BuildOptions())
+    assert deployment.frontend.kind == "logmel" and deployment.stride == 48
+    twin = get_board("mps2_an505")
+    firmware = build_firmware(deployment, twin, BuildOptions(include_twin=False), tmp_path / "p",
+                              envs=(twin.id,))
+    assert firmware.sizes[twin.id].bytes_of("arena") >= deployment.compiled.arena_bytes
+    samples, rate = read_wav(shared_data / "micro_speech" / "noise_1000ms.wav")
+    stream = pad_clip(samples, rate // 2)
+    ref = run_reference(stream, deployment.frontend, deployment.compiled, deployment.classes,
+                        deployment.smoothing, deployment.stride)
+    assert ref.features.dtype == np.int8 and ref.logits.shape[0] == 3
+    with TwinSession(firmware.elf(twin.id), twin) as session:
+        result = session.stream(stream, outputs=ALL, timeout=300)
+    assert result.hello.feature_dtype == 1 and result.hello.stride_frames == 48
+    assert_matches_reference(result, ref)
+    assert result.stats.inferences == 3 and result.errors == []
