@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,3 +265,25 @@ def test_help_documents_keys_conversions_and_layout(capsys):
     for needle in ("averages the channels", "resamples", "(frames, channels)", "--entry NAME",
                    "clip((u16 * 256 + 333) // 666 - 128)", "float32", "truncated"):
         assert needle in text, needle
+
+
+def test_a_failed_rename_keeps_neither_output(tmp_path, monkeypatch):
+    from fwgen.cli import features_cmd
+
+    outputs = {}
+    for name in ("f.npy", "f.png"):
+        tmp = tmp_path / f".{name}.tmp"
+        tmp.write_bytes(b"x")
+        outputs[tmp_path / name] = tmp
+    real_replace = Path.replace
+
+    def replace(self, target):
+        if Path(target).name == "f.png":
+            raise OSError(13, "Permission denied")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    with pytest.raises(features_cmd.FwgenError) as err:
+        features_cmd._commit(outputs)
+    assert str(err.value).startswith(f"{tmp_path / 'f.png'}: cannot write: Permission denied")
+    assert not (tmp_path / "f.npy").exists()

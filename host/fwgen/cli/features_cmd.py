@@ -55,14 +55,14 @@ def _write_error(path: Path, exc: OSError) -> FwgenError:
 def _commit(outputs: dict[Path, Path]) -> None:
     """Rename finished temporary files to their final names; all of them or none is kept."""
     done: list[Path] = []
-    try:
-        for final, tmp in outputs.items():
+    for final, tmp in outputs.items():
+        try:
             tmp.replace(final)
-            done.append(final)
-    except OSError as exc:
-        for final in done:
-            final.unlink(missing_ok=True)
-        raise _write_error(final, exc) from None
+        except OSError as exc:
+            for path in done:
+                path.unlink(missing_ok=True)
+            raise _write_error(final, exc) from None
+        done.append(final)
 
 
 def plot_features(features: np.ndarray, path: Path, title: str, step_ms: float) -> None:
