@@ -204,7 +204,7 @@ def test_stream_wav_checks_the_sample_rate(tmp_path):
     with serve_tcp(device) as url, Link.open(url) as link:
         with pytest.raises(FwgenError, match="8000 Hz but the firmware expects 16000 Hz"):
             stream_wav(link, path)
-    with pytest.raises(FwgenError, match="cannot read audio"):
+    with pytest.raises(FwgenError, match="missing.wav: audio file not found"):
         stream_wav(link, tmp_path / "missing.wav")
 
 

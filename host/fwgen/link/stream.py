@@ -98,17 +98,14 @@ def stream_audio(link: Link, samples: Any, *, sample_rate: int | None = None,
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Mono int16 samples and the sample rate of a WAV file."""
-    import soundfile
+    """Mono int16 samples and the sample rate of a WAV file.
 
-    try:
-        data, rate = soundfile.read(str(path), dtype="int16", always_2d=True)
-    except (RuntimeError, OSError) as exc:
-        raise FwgenError(f"cannot read audio: {exc}", where=str(path)) from None
-    if data.shape[1] != 1:
-        raise FwgenError(f"expected a mono WAV, found {data.shape[1]} channels", where=str(path),
-                         hint="mix it down first, e.g. sox in.wav -c 1 out.wav")
-    return data[:, 0].copy(), int(rate)
+    Delegates to `fwgen.audio`, so format, channel and truncation errors read the same
+    everywhere; any sample rate is accepted here and checked against the firmware by the caller.
+    """
+    from fwgen import audio
+
+    return audio.read_wav(path, expect_rate=None), audio.wav_info(path).sample_rate
 
 
 def stream_wav(link: Link, path: Path, **kwargs: Any) -> StreamResult:
