@@ -1,26 +1,7 @@
 /* CONV_2D int8, per-channel requantization (TFLM reference_integer_ops::ConvPerChannel). */
 #include "nn/nn.h"
+#include "nn/nn_window.h"
 
-static int32_t clamp(int32_t v, int32_t lo, int32_t hi)
-{
-    return v < lo ? lo : (v > hi ? hi : v);
-}
-
-/* First and one-past-last filter tap k with 0 <= origin + k * dilation < size. */
-static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
-                      int32_t *first, int32_t *end)
-{
-    int32_t k0 = 0;
-    while (k0 < taps && origin + k0 * dilation < 0) {
-        ++k0;
-    }
-    int32_t k1 = taps;
-    while (k1 > k0 && origin + (k1 - 1) * dilation >= size) {
-        --k1;
-    }
-    *first = k0;
-    *end = k1;
-}
 
 fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                                   const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -38,16 +19,13 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
     const int32_t pixels = p->output.n * out_h * out_w;
     for (int32_t i = 0; i < pixels; ++i) {
         const int32_t px = p->reverse ? pixels - 1 - i : i;
-        const int32_t b = px / (out_h * out_w);
-        const int32_t oy = (px / out_w) % out_h;
-        const int32_t ox = px % out_w;
-        const int8_t *in_b = input + (size_t)b * in_h * in_w * in_c;
-        const int32_t y0 = oy * p->stride_h - p->pad_top;
-        const int32_t x0 = ox * p->stride_w - p->pad_left;
+        const fwgen_nn_window_t win = fwgen_nn_window(px, &p->input, &p->output, k_h, k_w, p->stride_h,
+                                                      p->stride_w, p->dilation_h, p->dilation_w,
+                                                      p->pad_top, p->pad_left);
+        const int8_t *in_b = input + (size_t)win.b * in_h * in_w * in_c;
+        const int32_t y0 = win.y0, x0 = win.x0;
+        const int32_t ky0 = win.ky0, ky1 = win.ky1, kx0 = win.kx0, kx1 = win.kx1;
         int8_t *out_px = output + (size_t)px * out_c;
-        int32_t ky0, ky1, kx0, kx1;
-        tap_range(y0, p->dilation_h, k_h, in_h, &ky0, &ky1);
-        tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
         for (int32_t oc = 0; oc < out_c; ++oc) {
             const int32_t group = oc / per_group;
             const int8_t *w_oc = filter + (size_t)oc * k_h * k_w * k_c;
@@ -67,7 +45,7 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
                 acc += bias[oc];
             }
             acc = fwgen_nn_requantize(acc, q->multiplier[oc], q->shift[oc]) + p->output_offset;
-            out_px[oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
+            out_px[oc] = (int8_t)fwgen_nn_clamp(acc, p->act_min, p->act_max);
         }
     }
     return FWGEN_OK;
