@@ -21,6 +21,13 @@ def require_per_tensor(ctx: LowerContext, t: Tensor, role: str) -> None:
                 "per-tensor quantized activations")
 
 
+def require_probability_output(ctx: LowerContext, y: Tensor) -> None:
+    """LOGISTIC/SOFTMAX outputs: TFLM's kernels fix int8 output scale 1/256, zero point -128."""
+    require_per_tensor(ctx, y, "output")
+    ctx.require(y.zero_point == -128 and float(np.float32(y.scale)) == 1.0 / 256,
+                f"output scale {y.scale} zero point {y.zero_point}", "output scale 1/256, zero point -128")
+
+
 def require_weights(ctx: LowerContext, t: Tensor, role: str = "filter") -> None:
     ctx.require(t.is_constant, f"a non-constant {role} '{t.name}'", f"constant int8 {role} tensors")
     require_int8(ctx, t, role)

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
-from fwgen.compiler.ops._common import require_per_tensor, same_shape_count
+from fwgen.compiler.ops._common import require_probability_output, require_per_tensor, same_shape_count
 
 INPUT_INTEGER_BITS = 4
 
@@ -29,9 +27,7 @@ class Logistic(OpLowering):
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()
         require_per_tensor(ctx, x, "input")
-        require_per_tensor(ctx, y, "output")
-        ctx.require(y.zero_point == -128 and float(np.float32(y.scale)) == 1.0 / 256,
-                    f"output scale {y.scale} zero point {y.zero_point}", "output scale 1/256, zero point -128")
+        require_probability_output(ctx, y)
         n = same_shape_count(ctx)
         mult, shift, radius = logistic_params(x.scale)
         params = {"size": n, "input_zero_point": x.zero_point, "input_range_radius": radius,

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
-from fwgen.compiler.ops._common import require_per_tensor
+from fwgen.compiler.ops._common import require_probability_output, require_per_tensor
 from fwgen.compiler.quant import quantize_multiplier
 
 SCALED_DIFF_INTEGER_BITS = 5
@@ -31,9 +29,7 @@ class Softmax(OpLowering):
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()
         require_per_tensor(ctx, x, "input")
-        require_per_tensor(ctx, y, "output")
-        ctx.require(y.zero_point == -128 and float(np.float32(y.scale)) == 1.0 / 256,
-                    f"output scale {y.scale} zero point {y.zero_point}", "output scale 1/256, zero point -128")
+        require_probability_output(ctx, y)
         depth = x.shape[-1] if x.shape else 1
         mult, shift, diff_min = softmax_params(x.scale, float(ctx.option("Beta", 1.0)))
         ctx.require(shift >= 0, "an input scale * beta below 2^-27", "larger input scales")

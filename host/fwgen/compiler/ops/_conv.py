@@ -1,0 +1,92 @@
+"""What CONV_2D and DEPTHWISE_CONV_2D lower alike: window geometry, per-channel constants, the
+input offset folded into the bias, and the parameter structs (not an op itself)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fwgen.compiler.geometry import Window, window, windowed_distance
+from fwgen.compiler.lowering import ConstArray, LowerContext, Overlap, decl, nhwc
+from fwgen.compiler.ops._common import bias_values, fused_range
+from fwgen.compiler.quant import conv_multipliers
+from fwgen.tflite.model import Tensor
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    padding: str
+    k_h: int
+    k_w: int
+    win: Window
+
+
+def conv_geometry(ctx: LowerContext, x: Tensor, y: Tensor, k_h: int, k_w: int, out_c: int) -> ConvGeometry:
+    """Strides, dilations and padding from the options; the output shape checked against them."""
+    n, in_h, in_w, _ = x.shape
+    s_h, s_w = int(ctx.option("StrideH", 1)), int(ctx.option("StrideW", 1))
+    d_h, d_w = int(ctx.option("DilationHFactor", 1)), int(ctx.option("DilationWFactor", 1))
+    padding = ctx.option("Padding", "SAME")
+    ctx.require(padding in ("SAME", "VALID"), f"padding {padding}", "SAME, VALID")
+    ctx.require(min(s_h, s_w, d_h, d_w) >= 1, f"stride {s_h}x{s_w} dilation {d_h}x{d_w}",
+                "strides and dilations >= 1")
+    win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w)
+    ctx.require(tuple(y.shape) == (n, win.out_h, win.out_w, out_c),
+                f"output shape {list(y.shape)} (expected {[n, win.out_h, win.out_w, out_c]})",
+                "outputs shaped as TFLite computes them")
+    return ConvGeometry(s_h, s_w, d_h, d_w, padding, k_h, k_w, win)
+
+
+@dataclass
+class ConvParts:
+    arrays: list[ConstArray]
+    decls: list[str]
+    bias_ref: str
+    overlaps: list[Overlap]
+
+
+def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeometry, out_c: int,
+               filter_sums: np.ndarray) -> ConvParts:
+    """Constants and structs of a (depthwise) convolution. `filter_sums[c]` is the sum of output
+    channel c's filter taps, used when the input offset can be folded into the bias."""
+    assert w.quant is not None
+    _, in_h, in_w, _ = x.shape
+    geometry = (in_h, in_w, g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w)
+    lo, hi = fused_range(ctx, y)
+    mults, shifts = conv_multipliers(x.scale, w.quant.scale, y.scale, out_c)
+    bias = bias_values(ctx, 2, out_c)
+    input_offset = -x.zero_point
+    if g.win.no_padding(*geometry) and input_offset != 0:
+        # every tap of every pixel is inside the input, so sum (x + off) * w = sum x * w +
+        # off * sum w exactly: fold the input offset into the bias once, here
+        folded = (bias if bias is not None else 0) + input_offset * filter_sums
+        if np.all(np.abs(folded) < 2**31):
+            bias, input_offset = np.asarray(folded, np.int64), 0
+    arrays = [
+        ConstArray(ctx.name("filter"), "int8_t", np.asarray(w.data).reshape(-1), f"{w.name} {list(w.shape)}"),
+        ConstArray(ctx.name("multiplier"), "int32_t", np.array(mults, np.int64)),
+        ConstArray(ctx.name("shift"), "int8_t", np.array(shifts, np.int64)),
+    ]
+    bias_ref = "NULL"
+    if bias is not None:
+        arrays.append(ConstArray(ctx.name("bias"), "int32_t", bias,
+                                 "bias" if input_offset else "bias + input offset * filter sums"))
+        bias_ref = ctx.name("bias")
+    params = {
+        "input": nhwc(x.shape), "filter": nhwc(w.shape), "output": nhwc(y.shape),
+        "stride_h": g.stride_h, "stride_w": g.stride_w, "dilation_h": g.dilation_h,
+        "dilation_w": g.dilation_w, "pad_top": g.win.pad_top, "pad_left": g.win.pad_left,
+        "input_offset": input_offset, "output_offset": y.zero_point,
+        "act_min": lo, "act_max": hi, "reverse": "@reverse@",
+    }
+    quant = {"multiplier": ctx.name("multiplier"), "shift": ctx.name("shift")}
+    decls = [decl("fwgen_nn_conv_params_t", ctx.name("params"), params),
+             decl("fwgen_nn_per_channel_t", ctx.name("quant"), quant)]
+    dist = windowed_distance(x.shape, y.shape, g.win, g.stride_h, g.stride_w, g.k_h, g.k_w,
+                             g.dilation_h, g.dilation_w)
+    overlaps = [Overlap(x.index, y.index, dist[0], dist[1])] if dist is not None else []
+    return ConvParts(arrays, decls, bias_ref, overlaps)
