@@ -71,3 +71,33 @@ def test_elementwise_distance():
     assert elementwise_distance(10, 1, 1) == 0
     assert elementwise_distance(10, 4, 1) == 0
     assert elementwise_distance(10, 1, 4) == 27
+
+
+def test_compiled_plan_holds_scratch_and_reshape_in_place(shared_data):
+    """On a real graph: a MEAN's int32 accumulator scratch is planned for its one step and shares
+    the arena with buffers dead by then; RESHAPE adds no buffer (micro_speech's input reshape)."""
+    import numpy as np
+    import pytest
+
+    from fwgen.compiler import compile_model, testmodels
+    from fwgen.tflite import read_model
+
+    tf = pytest.importorskip("tensorflow")
+    L = tf.keras.layers
+    data = testmodels.single_op(
+        lambda x: L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(16, 3, padding="same")(L.Conv2D(8, 1)(x)))),
+        (10, 10, 4))
+    compiled = compile_model(data)
+    scratch = {k: v for k, v in compiled.plan.items() if "scratch" in k}
+    assert len(scratch) == 1
+    (offset, size), = scratch.values()
+    assert size == 4 * 16                      # one int32 accumulator per output channel
+    assert offset + size <= compiled.arena_bytes
+    sizes = sorted(s for k, (_, s) in compiled.plan.items() if "scratch" not in k)
+    assert compiled.arena_bytes < sum(sizes)   # dead buffers reused
+    ms = compile_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite")
+    m = read_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite")
+    activations = [t for t in m.tensors if not t.is_constant]
+    assert len(ms.plan) < len(activations)     # RESHAPE's output aliases its input
+    assert ms.arena_bytes == max(o + s for o, s in ms.plan.values())
+    assert np.prod(ms.input.shape) == 1960
