@@ -7,6 +7,7 @@ during a stage are included). They are instruction counts, not cycles: use them 
 builds and kernels, never as a latency claim.
 
     .venv/bin/python benchmarks/twin_pipeline.py [--model TFLITE --settings FILE] > benchmarks/twin_pipeline.txt
+    .venv/bin/python benchmarks/twin_pipeline.py --model yamnet_256 --settings none > benchmarks/twin_pipeline_yamnet_256.txt
 """
 from __future__ import annotations
 
@@ -27,18 +28,22 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(SHARED / "micro_speech_quantized.tflite"))
-    parser.add_argument("--settings", default=str(ROOT / "models" / "micro_speech" / "model.yaml"))
+    parser.add_argument("--settings", default=str(ROOT / "models" / "micro_speech" / "model.yaml"),
+                        help="settings file, or 'none' to use the model's own metadata")
     parser.add_argument("--clip", default=str(SHARED / "yes_1000ms.wav"))
     args = parser.parse_args(argv)
 
-    source = resolve_model(args.model, args.settings)
+    from fwgen.errors import FwgenError
+
+    source = resolve_model(args.model, None if args.settings == "none" else args.settings)
     deployment = prepare(source, BuildOptions())
     c = deployment.compiled
     samples, rate = read_wav(Path(args.clip))
-    stream = pad_clip(samples, rate // 2)
+    stream = pad_clip(samples, deployment.frontend.window_samples(deployment.n_frames) // 2)
     print(f"model {source.name} ({Path(args.model).name}, sha256 {source.sha256[:16]}): "
           f"{c.macs} MACs, arena {c.arena_bytes} B, weights {c.weights_bytes} B")
-    print(f"clip {Path(args.clip).name}, reflect-padded to {stream.size} samples; stride 1 frame")
+    print(f"clip {Path(args.clip).name}, reflect-padded to {stream.size} samples; "
+          f"{deployment.frontend.kind} frontend; inference every {deployment.stride} frame(s)")
     print()
     print(f"{'twin':<12} {'core':<11} {'frontend/frame':>15} {'inference':>12} {'inference max':>14} "
           f"{'detector/inf':>13}   (instructions)")
@@ -58,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{'bss':>7} {'arena':>6} {'stack':>6} {'RAM':>7} {'flash%':>7} {'RAM%':>6}")
         for board_id in sorted(boards):
             board = get_board(board_id)
-            fw = build_firmware(deployment, board, BuildOptions(include_twin=False),
-                                Path(tmp) / f"size-{board_id}", envs=(board_id,))
+            try:
+                fw = build_firmware(deployment, board, BuildOptions(include_twin=False),
+                                    Path(tmp) / f"size-{board_id}", envs=(board_id,))
+            except FwgenError as exc:
+                print(f"{board_id:<16} {exc.message}")
+                continue
             r = fw.sizes[board_id]
             print(f"{board_id:<16} {r.bytes_of('code'):>7} {r.bytes_of('weights'):>8} "
                   f"{r.bytes_of('tables'):>7} {r.bytes_of('other const'):>6} {r.flash_used:>8} "
