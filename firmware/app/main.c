@@ -114,6 +114,31 @@ static void log_text(uint8_t level, const char *text)
     }
 }
 
+static char *put_u32(char *out, uint32_t value)
+{
+    char digits[10];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10u);
+        value /= 10u;
+    } while (value != 0u);
+    while (n > 0) {
+        *out++ = digits[--n];
+    }
+    return out;
+}
+
+/* LOG "stack N/M bytes": the main stack's high-water mark against its size. */
+static void log_stack(void)
+{
+    char text[48] = "stack ";
+    char *p = put_u32(text + 6, (uint32_t)fwgen_port_stack_used());
+    *p++ = '/';
+    p = put_u32(p, (uint32_t)fwgen_port_stack_size());
+    memcpy(p, " bytes", 7);
+    log_text(0u, text);
+}
+
 static void new_stream(void)
 {
     fwgen_app_pipeline_reset();
@@ -187,6 +212,7 @@ static void on_frame(const fwgen_link_frame_t *f)
         if (fwgen_link_end_unpack(f->payload, f->length, &e) == FWGEN_OK) {
             drain_audio();
             fwgen_link_audio_end(&s_link, e.total_samples);
+            log_stack();
             send_stats();
             fwgen_link_end_t done = {fwgen_app_pipeline_counters()->audio_samples};
             fwgen_link_send_end(&s_link, &done);

@@ -65,6 +65,13 @@ uint32_t fwgen_port_cycles_per_tick(void);
 int fwgen_port_is_emulator(void);
 
 /*
+ * Stack high-water mark: bytes of the main stack ever used since reset (the startup code
+ * paints the stack; a word still holding the paint was never written), and the stack's size.
+ */
+size_t fwgen_port_stack_used(void);
+size_t fwgen_port_stack_size(void);
+
+/*
  * Start the microphone at `sample_rate_hz`, 16-bit mono. Returns FWGEN_ERR_UNSUPPORTED on
  * boards without one (or where the port does not implement it yet).
  */

@@ -12,7 +12,7 @@ from fwgen.project.reference import run_reference
 from fwgen.runners.session import TwinSession, pad_clip
 from fwgen.zoo import get_model
 
-from test_pipeline import ALL, assert_matches_reference  # noqa: E402  (same folder)
+from test_pipeline import ALL, assert_matches_reference, smallest_board_stack, stack_used  # noqa: E402
 
 
 def test_yamnet_256_bit_exact_on_m33_twin(shared_data, tmp_path):
@@ -34,3 +34,5 @@ def test_yamnet_256_bit_exact_on_m33_twin(shared_data, tmp_path):
     assert result.hello.feature_dtype == 1 and result.hello.stride_frames == 48
     assert_matches_reference(result, ref)
     assert result.stats.inferences == 3 and result.errors == []
+    used, _ = stack_used(result)
+    assert 0 < used < smallest_board_stack()

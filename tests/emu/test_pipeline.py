@@ -13,6 +13,19 @@ TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)
 
 
+def stack_used(result) -> tuple[int, int]:
+    """(used, size) from the firmware's "stack N/M bytes" LOG sent at END."""
+    texts = [m.text for m in result.logs if m.text.startswith("stack ")]
+    assert texts, "no stack report in the LOG messages"
+    used, size = texts[-1].split()[1].split("/")
+    return int(used), int(size)
+
+
+def smallest_board_stack() -> int:
+    from fwgen.boards import load_boards
+    return min(b.stack_bytes for b in load_boards().values() if not b.is_emulator)
+
+
 def assert_matches_reference(result, ref) -> None:
     features = result.feature_matrix()
     assert features.dtype == ref.features.dtype
@@ -51,6 +64,8 @@ def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deploymen
     assert stats.cycle_unit == 2 and stats.inference_cycles > 0 and stats.frontend_cycles > 0
     assert stats.inference_cycles_max * stats.inferences >= stats.inference_cycles
     assert result.errors == []
+    used, size = stack_used(result)
+    assert size == twin.stack_bytes and 0 < used < smallest_board_stack()
 
 
 def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deployment):

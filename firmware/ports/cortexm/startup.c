@@ -9,7 +9,9 @@
 #include "ports/cortexm/cortexm.h"
 #include "ports/port.h"
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack, _fwgen_stack_limit;
+
+#define STACK_PAINT 0xA5A5A5A5u
 extern int main(void);
 
 typedef void (*fwgen_vector_t)(void);
@@ -68,6 +70,12 @@ void Reset_Handler(void)
     for (uint32_t *dst = &_sbss; dst < &_ebss;) {
         *dst++ = 0u;
     }
+    /* Paint the unused stack so fwgen_port_stack_used() can find the high-water mark. */
+    uint32_t *sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *p = &_fwgen_stack_limit; p < sp - 16; p++) {
+        *p = STACK_PAINT;
+    }
     int code = main();
     fwgen_port_exit(code);
 }
@@ -80,6 +88,20 @@ void fwgen_cortexm_dwt_start(void)
 #endif
     DWT_CYCCNT = 0u;
     DWT_CTRL |= DWT_CTRL_CYCCNTENA;
+}
+
+size_t fwgen_port_stack_used(void)
+{
+    const uint32_t *p = &_fwgen_stack_limit;
+    while (p < &_estack && *p == STACK_PAINT) {
+        p++;
+    }
+    return (size_t)((const uint8_t *)&_estack - (const uint8_t *)p);
+}
+
+size_t fwgen_port_stack_size(void)
+{
+    return (size_t)((const uint8_t *)&_estack - (const uint8_t *)&_fwgen_stack_limit);
 }
 
 int fwgen_cortexm_semihost(int op, void *arg)
