@@ -121,6 +121,8 @@ def validate_graph(m: Model) -> None:
         if t.nbytes > MAX_TENSOR_BYTES or len(t.shape) > 6:
             raise FwgenError(f"tensor '{t.name}' of shape {list(t.shape)} is too large for a "
                              "microcontroller", hint=f"activations up to {MAX_TENSOR_BYTES} bytes, rank <= 6")
+    for t in m.tensors:
+        _check_quantization(t)
     if not any(t.dtype == "int8" for t in activations):
         first = next((op for op in m.operators if any(
             i >= 0 and m.tensors[i].dtype == "float32" for i in op.inputs + op.outputs)), None)
@@ -163,6 +165,25 @@ def validate_graph(m: Model) -> None:
                                           "input feeding QUANTIZE or a graph output of DEQUANTIZE")
 
 
+def _check_quantization(t: Tensor) -> None:
+    """Scales finite and positive, int8 zero points in range: every multiplier is derived from
+    these, so a corrupted value must stop here with the tensor's name, not deep in the math."""
+    q = t.quant
+    if q is None:
+        return
+    where = f"tensor {t.index} ('{t.name}')"
+    hint = "re-export the model; the quantization parameters are corrupted"
+    # a constant may carry scale 0 (an all-zero filter channel); an activation may not
+    bad = ~np.isfinite(q.scale) | (q.scale < 0 if t.is_constant else q.scale <= 0)
+    if bad.any():
+        raise FwgenError(f"quantization scale {float(q.scale[np.argmax(bad)])!r} is not a "
+                         f"{'finite, non-negative' if t.is_constant else 'positive finite'} number",
+                         where=where, hint=hint)
+    if t.dtype == "int8" and ((q.zero_point < -128) | (q.zero_point > 127)).any():
+        zp = int(q.zero_point[np.argmax((q.zero_point < -128) | (q.zero_point > 127))])
+        raise FwgenError(f"int8 zero point {zp} outside [-128, 127]", where=where, hint=hint)
+
+
 def lower_all(m: Model) -> list[Step]:
     registry = load_all()
     steps = []
@@ -172,7 +193,7 @@ def lower_all(m: Model) -> list[Step]:
             steps.append(registry[op.opcode].lower(ctx))
         except FwgenError:
             raise
-        except (ValueError, IndexError, KeyError, TypeError, AssertionError, ZeroDivisionError) as exc:
+        except (ValueError, IndexError, KeyError, TypeError, AssertionError, ArithmeticError) as exc:
             raise FwgenError(f"cannot compile this operator ({type(exc).__name__}: {exc})",
                              where=op.describe(), hint="the model may be malformed") from None
     return steps
@@ -224,7 +245,7 @@ def _buffers(m: Model, steps: list[Step]):
             buffers.append(planner.Buffer(sk, nbytes, k, k))
         for ov in s.overlaps:
             ri, ro = find(ov.input), find(ov.output)
-            if ri != ro and last[ri] == k and first[ro] == k:
+            if ri != ro and ri in last and ro in first and last[ri] == k and first[ro] == k:
                 rules.append(planner.OverlapRule(key[ri], key[ro], ov.distance, ov.up))
     return buffers, rules, tensor_buffer, scratch_keys
 

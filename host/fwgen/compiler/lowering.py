@@ -109,6 +109,12 @@ class LowerContext:
     # ---- C emission helpers
     def ref(self, tensor_index: int) -> str:
         """Placeholder for an activation tensor's address (replaced after memory planning)."""
+        t = self.model.tensors[tensor_index]
+        if t.is_constant:
+            raise FwgenError(f"tensor {tensor_index} ('{t.name}') is a constant where this operator "
+                             "takes an activation", where=self.op.describe(),
+                             hint="let the converter fold constant sub-graphs (its default), or feed "
+                                  "this input from the graph input")
         return f"@t{tensor_index}@"
 
     def input_ref(self, k: int, arrays: list[ConstArray]) -> str:
