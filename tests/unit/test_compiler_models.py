@@ -92,6 +92,9 @@ def test_float_io_model_bit_exact(model_cache):
     diff, total, compiled = compare_with_tflm(data, runs=10, seed=8)
     assert total == 30 and diff == 0
     assert compiled.input.dtype == "float32" and "float" in compiled.files["model.h"]
+    lo, hi = compiled.input.real_range    # the random inputs above cover QUANTIZE's whole range
+    x = np.concatenate([r[0].ravel() for r in random_inputs(compiled.inputs, 10, 8)])
+    assert lo < 0 < hi and x.min() < lo and x.max() > hi
 
 
 def test_mobilenet_v3_tagger_bit_exact(model_cache):

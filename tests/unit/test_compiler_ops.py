@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fwgen.compiler import testmodels
+from fwgen.compiler.validate import random_inputs
 from fwgen.tflite import read_model
 
 from compiler_helpers import compare_with_tflm
@@ -237,5 +238,11 @@ def test_quantize_dequantize_at_float_edges(h, w, c, scale, inner):
     m = read_model(data)
     assert m.operators[0].opcode == "QUANTIZE" and m.operators[-1].opcode == "DEQUANTIZE"
     assert m.tensors[m.inputs[0]].dtype == "float32" and m.tensors[m.outputs[0]].dtype == "float32"
-    diff, total, _ = compare_with_tflm(data, runs=6)
+    diff, total, compiled = compare_with_tflm(data, runs=6)
     assert total > 0 and diff == 0
+    # random float inputs (what validate feeds) span the QUANTIZE's range and 5 % beyond it
+    q = m.tensors[m.operators[0].outputs[0]]
+    lo, hi = (-128 - q.zero_point) * q.scale, (127 - q.zero_point) * q.scale
+    assert compiled.input.real_range == pytest.approx((lo, hi))
+    x = np.concatenate([r[0].ravel() for r in random_inputs(compiled.inputs, 200)])
+    assert x.min() < lo and x.max() > hi

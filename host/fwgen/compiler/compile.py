@@ -36,6 +36,9 @@ class TensorSpec:
     zero_point: int
     offset: int           # byte offset inside the arena
     nbytes: int
+    # real values the int8 graph represents at this edge, (lo, hi): for an int8 tensor its own
+    # range, for a float32 input/output that of the QUANTIZE/DEQUANTIZE beside it
+    real_range: tuple[float, float] | None = None
 
 
 @dataclass
@@ -93,8 +96,8 @@ def compile_model(model: Path | str | bytes | Model, *, name: str = "model") -> 
         name=name, files=files, arena_bytes=arena,
         weights_bytes=sum(a.nbytes for a in arrays),
         macs=sum(s.macs for s in steps),
-        inputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]]) for i in m.inputs],
-        outputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]]) for i in m.outputs],
+        inputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.inputs],
+        outputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.outputs],
         kernels=sorted({s.kernel for s in steps}), sha256=m.sha256,
         plan={b.key: (b.offset, b.size) for b in buffers})
 
@@ -270,12 +273,24 @@ def _choose_directions(m: Model, steps: list[Step], buffers: list[planner.Buffer
 
 # ---------------------------------------------------------------- rendering
 
-def _spec(t: Tensor, offset: int) -> TensorSpec:
+def _spec(t: Tensor, offset: int, m: Model | None = None) -> TensorSpec:
     q = t.quant
+    edge = t
+    if t.dtype == "float32" and m is not None:
+        # the int8 tensor on the other side of the graph's QUANTIZE (input) or DEQUANTIZE (output)
+        op = next((o for o in m.consumers(t.index) if o.opcode == "QUANTIZE"), None) or m.producer(t.index)
+        if op is not None:
+            other = op.outputs[0] if op.opcode == "QUANTIZE" else op.inputs[0]
+            edge = m.tensors[other]
+    eq = edge.quant
+    real_range = None
+    if eq is not None and edge.dtype == "int8":
+        scale, zp = float(eq.scale[0]), int(eq.zero_point[0])
+        real_range = ((-128 - zp) * scale, (127 - zp) * scale)
     return TensorSpec(name=t.name, shape=tuple(t.shape), dtype=t.dtype,
                       scale=float(q.scale[0]) if q is not None else 0.0,
                       zero_point=int(q.zero_point[0]) if q is not None else 0,
-                      offset=offset, nbytes=t.nbytes)
+                      offset=offset, nbytes=t.nbytes, real_range=real_range)
 
 
 def _c_float(value: float) -> str:

@@ -60,7 +60,7 @@ def random_inputs(specs: Sequence[TensorSpec], count: int, seed: int = 0) -> lis
             if s.dtype == "int8":
                 run.append(rng.integers(-128, 128, s.shape).astype(np.int8))
             else:
-                lo, hi = (-128 - s.zero_point) * s.scale, (127 - s.zero_point) * s.scale
+                lo, hi = s.real_range if s.real_range is not None else (-1.0, 1.0)
                 pad = 0.05 * (hi - lo)
                 run.append(rng.uniform(lo - pad, hi + pad, s.shape).astype(np.float32))
         runs.append(run)
