@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     from fwgen.boards import get_board, load_boards
     from fwgen.link import Output, read_wav
     from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
-    from fwgen.runners.session import TwinSession, pad_clip
+    from fwgen.runners.session import TwinSession, default_pad, pad_clip
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(SHARED / "micro_speech_quantized.tflite"))
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     deployment = prepare(source, BuildOptions())
     c = deployment.compiled
     samples, rate = read_wav(Path(args.clip))
-    stream = pad_clip(samples, deployment.frontend.window_samples(deployment.n_frames) // 2)
+    stream = pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames))
     print(f"model {source.name} ({Path(args.model).name}, sha256 {source.sha256[:16]}): "
           f"{c.macs} MACs, arena {c.arena_bytes} B, weights {c.weights_bytes} B")
     print(f"clip {Path(args.clip).name}, reflect-padded to {stream.size} samples; "

@@ -11,7 +11,7 @@ from fwgen.boards import get_board
 from fwgen.link import read_wav
 from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
 from fwgen.project.reference import run_reference
-from fwgen.runners.session import pad_clip
+from fwgen.runners.session import default_pad, pad_clip
 
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 
@@ -43,7 +43,7 @@ def clip_stream(shared_data, deployment):
     def stream(name: str) -> np.ndarray:
         samples, rate = read_wav(shared_data / "micro_speech" / f"{name}_1000ms.wav")
         assert rate == deployment.frontend.sample_rate
-        return pad_clip(samples, rate // 2, "reflect")
+        return pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames), "reflect")
     return stream
 
 

@@ -9,7 +9,7 @@ from fwgen.boards import get_board
 from fwgen.link import Output, read_wav
 from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
 from fwgen.project.reference import run_reference
-from fwgen.runners.session import TwinSession, pad_clip
+from fwgen.runners.session import TwinSession, default_pad, pad_clip
 from fwgen.zoo import get_model
 
 from test_pipeline import ALL, assert_matches_reference, smallest_board_stack, stack_used  # noqa: E402
@@ -25,7 +25,7 @@ def test_yamnet_256_bit_exact_on_m33_twin(shared_data, tmp_path):
                               envs=(twin.id,))
     assert firmware.sizes[twin.id].bytes_of("arena") >= deployment.compiled.arena_bytes
     samples, rate = read_wav(shared_data / "micro_speech" / "noise_1000ms.wav")
-    stream = pad_clip(samples, rate // 2)
+    stream = pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames))
     ref = run_reference(stream, deployment.frontend, deployment.compiled, deployment.classes,
                         deployment.smoothing, deployment.stride)
     assert ref.features.dtype == np.int8 and ref.logits.shape[0] == 3

@@ -225,8 +225,10 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
     major, minor, patch = (list(int(p) for p in __version__.split(".")[:3]) + [0, 0, 0])[:3]
     has_clip = options.clip is not None
     if has_clip:
+        from fwgen.runners.session import default_pad
+
         files.update(_clip_files(Path(options.clip), frontend.sample_rate,
-                                 frontend.window_samples(n_frames) // 2))
+                                 default_pad(frontend, n_frames)))
     names = "\\n".join(c.replace("\\", "\\\\").replace('"', '\\"') for c in classes)
     files["app_config.h"] = render(
         "app_config.h.j2", banner=banner("app configuration", inputs), abi=firmware_abi(),

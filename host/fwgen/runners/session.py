@@ -126,6 +126,12 @@ def pad_clip(samples: np.ndarray, pad: int, mode: str = "reflect") -> np.ndarray
     return np.pad(samples, pad, mode="reflect" if samples.size > 1 else "edge").astype(np.int16)
 
 
+def default_pad(frontend, n_frames: int) -> int:
+    """Samples `fwgen run` (and the compiled-in clip) adds on each side of a clip: half the
+    model's window, so a window-length clip is seen by several inferences."""
+    return frontend.window_samples(n_frames) // 2
+
+
 def default_project_dir(model_name: str, twin: Board) -> Path:
     return cache_dir() / "run" / f"{model_name}-{twin.id}"
 
@@ -163,11 +169,12 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
                                             progress=say)
     rate = deployment.frontend.sample_rate
     if pad_ms is None:
-        # half the model's window, so a window-length clip is seen by several inferences
-        pad_ms = deployment.frontend.window_samples(deployment.n_frames) * 1000 // rate // 2
-    if pad_ms < 0:
+        pad = default_pad(deployment.frontend, deployment.n_frames)
+        pad_ms = pad * 1000 // rate
+    elif pad_ms < 0:
         raise FwgenError(f"--pad-ms must be >= 0, got {pad_ms}", where="--pad-ms")
-    pad = pad_ms * rate // 1000
+    else:
+        pad = pad_ms * rate // 1000
     clips = []
     for wav in wavs:
         samples, wav_rate = read_wav(Path(wav))
