@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import subprocess
 
-import numpy as np
 import pytest
 
 from fwgen.compiler import compile_model
@@ -63,19 +62,8 @@ def richer_models(tmp_path_factory):
     datas = {"block": testmodels.cached(cache, "mobilenet_v3_block", testmodels.mobilenet_v3_block),
              "mixed": testmodels.single_op(mixed, (8, 8, 2))}
 
-    def float_edges():
-        tf.keras.utils.set_random_seed(3)
-        i = tf.keras.Input(shape=(6, 6, 3), batch_size=1)
-        m = tf.keras.Model(i, L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(i))))
-        conv = tf.lite.TFLiteConverter.from_keras_model(m)
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        rng = np.random.default_rng(0)
-        conv.representative_dataset = lambda: ([rng.normal(size=(1, 6, 6, 3)).astype(np.float32)]
-                                               for _ in range(8))
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        return bytes(conv.convert())
-
-    datas["float_edges"] = float_edges()
+    datas["float_edges"] = testmodels.single_op_float_io(
+        lambda x: L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x))), (6, 6, 3), seed=3)
     return {k: compile_model(v, name=k) for k, v in datas.items()}
 
 

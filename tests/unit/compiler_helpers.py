@@ -28,6 +28,28 @@ def mutate(model: bytes, edit: Callable) -> bytes:
     return bytes(builder.Output())
 
 
+# edits for `mutate` on micro_speech (RESHAPE, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX)
+
+def to_float_only(m, s) -> None:
+    """Every int8 activation becomes float32 without quantization: a float model."""
+    for t in m.subgraphs[0].tensors:
+        data = m.buffers[t.buffer].data
+        if t.type == s.TensorType.INT8 and (data is None or len(data) == 0):
+            t.type = s.TensorType.FLOAT32
+            t.quantization = None
+
+
+def softmax_to_tanh(m, s) -> None:
+    """Operator 3 (SOFTMAX) becomes TANH, an operator fwgen does not support."""
+    code = m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex]
+    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.TANH
+
+
+def fused_tanh(m, s) -> None:
+    """Operator 1 (DEPTHWISE_CONV_2D) gets a fused TANH, an unsupported option."""
+    m.subgraphs[0].operators[1].builtinOptions.fusedActivationFunction = s.ActivationFunctionType.TANH
+
+
 def compare_with_tflm(data: bytes, runs: int = 8, seed: int = 0, inputs=None):
     """(differing elements, total elements, compiled) over random (or given) input sets."""
     compiled = compile_model(data)

@@ -71,19 +71,12 @@ def test_float_io_model_bit_exact(model_cache):
     """A float-in/float-out model (QUANTIZE ... DEQUANTIZE at the edges)."""
     import tensorflow as tf  # noqa: PLC0415
 
+    L = tf.keras.layers
+
     def build() -> bytes:
-        tf.keras.utils.set_random_seed(3)
-        inputs = tf.keras.Input(shape=(6, 6, 3), batch_size=1)
-        x = tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
-        x = tf.keras.layers.GlobalAveragePooling2D()(x)
-        model = tf.keras.Model(inputs, tf.keras.layers.Dense(3)(x))
-        conv = tf.lite.TFLiteConverter.from_keras_model(model)
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        rng = np.random.default_rng(0)
-        conv.representative_dataset = lambda: ([rng.normal(size=(1, 6, 6, 3)).astype(np.float32)]
-                                               for _ in range(8))
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        return bytes(conv.convert())
+        return testmodels.single_op_float_io(
+            lambda x: L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3, padding="same", activation="relu")(x))),
+            (6, 6, 3), seed=3)
 
     data = testmodels.cached(model_cache, "float_io_conv", build)
     m = read_model(data)

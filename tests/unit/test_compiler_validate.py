@@ -64,26 +64,9 @@ def test_validate_user_errors(tmp_path, capsys, model):
     assert "Traceback" not in err
 
 
-def _float_only(m, s):
-    for t in m.subgraphs[0].tensors:
-        data = m.buffers[t.buffer].data
-        if t.type == s.TensorType.INT8 and (data is None or len(data) == 0):
-            t.type = s.TensorType.FLOAT32
-            t.quantization = None
-
-
-def _tanh_op(m, s):
-    code = m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex]
-    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.TANH
-
-
-def _tanh_activation(m, s):
-    m.subgraphs[0].operators[1].builtinOptions.fusedActivationFunction = s.ActivationFunctionType.TANH
-
-
 def _files(tmp_path, model):
     """Every kind of bad file a user can hand to `fwgen validate`, by name."""
-    from compiler_helpers import mutate
+    from compiler_helpers import fused_tanh, mutate, softmax_to_tanh, to_float_only
 
     data = model.read_bytes()
     made = {"dir": tmp_path / "a_dir", "text": tmp_path / "notes.tflite", "truncated": tmp_path / "cut.tflite",
@@ -96,9 +79,9 @@ def _files(tmp_path, model):
     made["dir"].mkdir()
     made["text"].write_text("hello, not a model\n")
     made["truncated"].write_bytes(data[:5000])
-    made["float"].write_bytes(mutate(data, _float_only))
-    made["tanh"].write_bytes(mutate(data, _tanh_op))
-    made["tanh_act"].write_bytes(mutate(data, _tanh_activation))
+    made["float"].write_bytes(mutate(data, to_float_only))
+    made["tanh"].write_bytes(mutate(data, softmax_to_tanh))
+    made["tanh_act"].write_bytes(mutate(data, fused_tanh))
     made["junk_npy"].write_text("garbage")
     np.save(made["cut_npy"], np.zeros(1960, np.int8))
     made["cut_npy"].write_bytes(made["cut_npy"].read_bytes()[:500])

@@ -8,7 +8,7 @@ from fwgen.compiler import compile_model
 from fwgen.errors import FwgenError
 from fwgen.tflite import read_model
 
-from compiler_helpers import mutate
+from compiler_helpers import fused_tanh, mutate, softmax_to_tanh, to_float_only
 
 
 @pytest.fixture(scope="module")
@@ -55,33 +55,22 @@ def test_missing_file_is_a_user_error(tmp_path):
 
 
 def test_unsupported_option_names_op_index_and_alternatives(micro_speech):
-    def tanh(m, s):
-        m.subgraphs[0].operators[1].builtinOptions.fusedActivationFunction = s.ActivationFunctionType.TANH
     with pytest.raises(FwgenError) as info:
-        compile_model(mutate(micro_speech, tanh))
+        compile_model(mutate(micro_speech, fused_tanh))
     text = str(info.value)
     assert "operator 1 (DEPTHWISE_CONV_2D)" in text and "TANH" in text and "RELU6" in text
 
 
 def test_unsupported_op_names_op_index_and_supported_list(micro_speech):
-    def to_tanh(m, s):
-        m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex].builtinCode = s.BuiltinOperator.TANH
-        m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex].deprecatedBuiltinCode = s.BuiltinOperator.TANH
     with pytest.raises(FwgenError) as info:
-        compile_model(mutate(micro_speech, to_tanh))
+        compile_model(mutate(micro_speech, softmax_to_tanh))
     text = str(info.value)
     assert "operator 3 (TANH)" in text and "CONV_2D" in text and "SOFTMAX" in text
 
 
 def test_float_only_model_is_rejected(micro_speech):
-    def to_float(m, s):
-        for t in m.subgraphs[0].tensors:
-            data = m.buffers[t.buffer].data
-            if t.type == s.TensorType.INT8 and (data is None or len(data) == 0):
-                t.type = s.TensorType.FLOAT32
-                t.quantization = None
     with pytest.raises(FwgenError, match="no int8 activations|float"):
-        compile_model(mutate(micro_speech, to_float))
+        compile_model(mutate(micro_speech, to_float_only))
 
 
 def test_float_tensor_inside_graph_is_rejected(micro_speech):
