@@ -200,3 +200,15 @@ def test_yamnet_256_weights() -> None:
     assert stats.macs == 23_902_720
     assert stats.ops == {"CONV_2D": 6, "DEPTHWISE_CONV_2D": 5, "MEAN": 1, "FULLY_CONNECTED": 1,
                          "SOFTMAX": 1}
+
+
+def test_mn04_tagger_weights() -> None:
+    model = zoo.get_model("mn04_tagger")
+    meta = read_model_metadata(model.require_weights())
+    assert meta is not None and meta.frontend_kind == "logmel"
+    assert meta.classes == model.classes and meta.frontend == model.metadata.frontend
+    stats = zoo.graph_stats(model.weights.read_bytes())
+    assert stats.input_shape == (1, 100, 128, 1)
+    assert stats.ops["HARD_SWISH"] == 21 and stats.ops["MUL"] == 16 and stats.ops["ADD"] == 10
+    assert set(stats.ops) == {"ADD", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
+                              "HARD_SWISH", "MEAN", "MUL", "SOFTMAX"}
