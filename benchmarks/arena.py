@@ -54,6 +54,7 @@ class Peer:
 
 PEERS: dict[str, list[Peer]] = {
     "micro_speech": [Peer("TFLM, published", "9,631 B", 9631, weights="18.8 KB model", macs="336 K")],
+    "tenet_kws": [Peer("TFLM, published for MLTK's own v3", "102,153 B", 102153)],
     "yamnet_256": [Peer("TFLM, published", "163,466 B", 163466, macs="23.9 M"),
                    Peer("ST X-CUBE-AI, STM32U585", "109.5 kB", 109500, weights="135.9 kB", code="52.6 kB")],
 }
@@ -77,6 +78,8 @@ def models(cache: Path) -> list[tuple[str, str, bytes]]:
     out = [("micro_speech", "micro_speech (TFLM example)", shared.read_bytes())]
     out.append(("yamnet_256", "yamnet_256 96x64 (10 classes)",
                 testmodels.cached(cache, "yamnet_256", testmodels.yamnet_256)))
+    out.append(("tenet_kws", "TENet kws like MLTK on_off_v3 98x104",
+                testmodels.cached(cache, "tenet_kws", testmodels.tenet_kws)))
     out.append(("mobilenet_v3_block", "mobilenet_v3 block 12x12x16",
                 testmodels.cached(cache, "mobilenet_v3_block", testmodels.mobilenet_v3_block)))
     out.append(("mn04_tagger", "mn04 tagger 96x64 (10 classes)",

@@ -136,3 +136,19 @@ def test_generated_code_is_byte_identical_across_processes(model_cache, shared_d
                                   capture_output=True, text=True, timeout=300)
             assert proc.returncode == 0, proc.stderr[-2000:]
             assert proc.stdout == here, f"{path.name} differs under PYTHONHASHSEED={seed}"
+
+
+def test_mltk_style_tenet_kws_bit_exact(model_cache):
+    """A keyword spotter shaped like MLTK's keyword_spotting_on_off_v3 (TENet: [T, 1, F] input,
+    9x1 depthwise, strided shortcuts, ADD with fused ReLU): bit-exact, and its arena well under
+    TFLM's (MLTK's published TFLM arena for its v3 model is 102,153 B)."""
+    data = testmodels.cached(model_cache, "tenet_kws", testmodels.tenet_kws)
+    m = read_model(data)
+    ops = [op.opcode for op in m.operators]
+    assert m.tensors[m.inputs[0]].shape == (1, 98, 1, 104)
+    assert ops.count("ADD") == 12 and ops.count("DEPTHWISE_CONV_2D") == 12 and "RELU" not in ops
+    diff, total, compiled = compare_with_tflm(data, runs=3, seed=4)
+    assert total == 9 and diff == 0
+    tflm = TflmModel(data)
+    tflm.run(random_inputs(compiled.inputs, 1)[0])
+    assert compiled.arena_bytes < 0.35 * tflm.arena_used_bytes()

@@ -105,6 +105,36 @@ def mobilenet_v3_block(seed: int = 0, size: int = 12, channels: int = 16) -> byt
     return quantize(model, seed)
 
 
+def tenet_kws(seed: int = 0, n_classes: int = 3, frames: int = 98, channels: int = 104,
+              width: int = 50, expand: int = 3) -> bytes:
+    """A TENet-style keyword spotter shaped like MLTK's keyword_spotting_on_off_v3 (from its
+    published op summary): the [T, F] spectrogram as [T, 1, F]; a 3x1 convolution to `width`
+    channels; inverted residual blocks of 1x1 expand (ReLU), 9x1 depthwise (ReLU), 1x1 project
+    and a residual ADD with ReLU, the first block of each stage strided by 2 with a 1x1 strided
+    ReLU shortcut; then a mean over time, dense and softmax. Random weights, int8 by TF."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    _set_seed(seed)
+    layers = tf.keras.layers
+
+    def block(x: Any, stride: int) -> Any:
+        y = layers.Conv2D(width * expand, 1, activation="relu")(x)
+        y = layers.DepthwiseConv2D((9, 1), strides=(stride, 1), padding="same", activation="relu")(y)
+        y = layers.Conv2D(width, 1)(y)
+        if stride != 1:
+            x = layers.Conv2D(width, 1, strides=(stride, 1), padding="same", activation="relu")(x)
+        return layers.ReLU()(layers.Add()([x, y]))
+
+    inputs = tf.keras.Input(shape=(frames, 1, channels))
+    x = layers.Conv2D(width, (3, 1), padding="same")(inputs)
+    for stage in range(3):
+        for k in range(4):
+            x = block(x, 2 if k == 0 and stage < 2 else 1)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Softmax()(layers.Dense(n_classes)(x))
+    return quantize(tf.keras.Model(inputs, outputs), seed)
+
+
 def single_op(layer_factory: Callable[[Any], Any], input_shape: tuple[int, ...], seed: int = 0,
               scale: float = 1.0) -> bytes:
     """A model of one Keras layer (or small sub-graph) on one input."""
