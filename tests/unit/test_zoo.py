@@ -212,3 +212,17 @@ def test_mn04_tagger_weights() -> None:
     assert stats.ops["HARD_SWISH"] == 21 and stats.ops["MUL"] == 16 and stats.ops["ADD"] == 10
     assert set(stats.ops) == {"ADD", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
                               "HARD_SWISH", "MEAN", "MUL", "SOFTMAX"}
+
+
+def test_cli_and_zoo_do_not_import_tensorflow() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, fwgen.cli, fwgen.zoo, fwgen.tflite.metadata\n"
+            "fwgen.cli.build_parser()\n"
+            "fwgen.zoo.list_models()\n"
+            "fwgen.tflite.metadata.read_model_metadata(fwgen.zoo.get_model('micro_speech').weights)\n"
+            "heavy = [m for m in ('tensorflow', 'keras', 'ai_edge_litert') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

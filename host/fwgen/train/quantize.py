@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -97,7 +98,9 @@ def to_int8_tflite(keras_model: Any,
              len(examples))
     try:
         # Keras' export prints the traced signature to stdout; keep the CLI's output clean.
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            # "Statistics for quantized inputs were expected": the calibrator sets them.
+            warnings.simplefilter("ignore", UserWarning)
             flatbuffer = converter.convert()
     except Exception as exc:  # the converter raises bare ConverterError/RuntimeError
         raise FwgenError(f"TensorFlow Lite could not quantize '{keras_model.name}': {exc}",
