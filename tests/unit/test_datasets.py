@@ -108,6 +108,39 @@ def test_speech_commands_loading(speech_commands: Path) -> None:
     assert np.abs(quiet.astype(np.int32)).max() < 3000 * 6
 
 
+def test_speech_commands_silence_kinds(speech_commands: Path) -> None:
+    """Silence is exact zeros, faint white noise (a few LSB, like TFLM's -84 dBFS
+    silence_1000ms.wav) or background noise, in the configured proportions."""
+    ds = SpeechCommands(speech_commands, wanted_words=("yes", "no"), silence_percentage=100,
+                        digital_silence_fraction=0.2, faint_noise_fraction=0.3,
+                        faint_noise_lsb=[1.0, 4.0], quiet_silence_fraction=0.0)
+    silences = [e for e in ds.examples("train") if e.label == SILENCE]
+    assert len(silences) >= 20
+    rng = np.random.default_rng(5)
+    kinds = {"zero": 0, "faint": 0, "noise": 0}
+    for example in silences * 10:
+        audio = ds.load(example, rng).astype(np.float64)
+        std = audio.std()
+        if not audio.any():
+            kinds["zero"] += 1
+        elif std < 8.0:  # 1-4 LSB white noise (the fixture's noise files have std 3000)
+            kinds["faint"] += 1
+            assert 0.7 < std < 5.0
+        else:
+            kinds["noise"] += 1
+    total = sum(kinds.values())
+    assert abs(kinds["zero"] / total - 0.2) < 0.06
+    assert abs(kinds["faint"] / total - 0.3) < 0.07
+    # The default recipe keeps every kind, and evaluation-time silence stays deterministic.
+    default = SpeechCommands(speech_commands, wanted_words=("yes", "no"))
+    assert default.digital_silence_fraction > 0 and default.faint_noise_fraction > 0
+    assert default.faint_noise_lsb[0] <= 2.0 <= default.faint_noise_lsb[1]
+    with pytest.raises(FwgenError, match="silence fractions"):
+        SpeechCommands(speech_commands, digital_silence_fraction=0.7, faint_noise_fraction=0.5)
+    with pytest.raises(FwgenError, match="faint_noise_lsb"):
+        SpeechCommands(speech_commands, faint_noise_lsb=(3.0, 0.0))
+
+
 def test_speech_commands_errors(tmp_path: Path, speech_commands: Path) -> None:
     with pytest.raises(FwgenError, match="not found"):
         SpeechCommands(tmp_path / "nope")

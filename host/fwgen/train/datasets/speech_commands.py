@@ -9,11 +9,22 @@ so every recording of one speaker lands in the same partition. Each partition ge
 silence examples in proportion to its wanted-word examples (default 10 % each, as TFLM trains).
 
 Training-time augmentation (with an rng): a random time shift of up to ±100 ms, and with
-probability 0.8 a random second of background noise at a volume up to 0.1; silence examples are
-background noise alone — at a volume uniform in [0, 1] as TFLM trains, or, for a
-`quiet_silence_fraction` of them, log-uniform over the 80 dB below that, so that a muted or
-distant microphone (near-digital silence, where PCAN lifts the noise floor) is silence too. Evaluation-time loading is deterministic: no shift
-and no noise, except silence, which gets a fixed noise segment chosen from its id.
+probability 0.8 a random second of background noise at a volume up to 0.1. Silence examples are,
+in turn:
+
+- for a `digital_silence_fraction` of them, exact zeros (a muted microphone, a zero-padded
+  stream);
+- for a `faint_noise_fraction`, white Gaussian noise whose standard deviation is log-uniform in
+  `faint_noise_lsb` (int16 LSBs, rounded to int16): near-digital silence, such as an idle ADC's
+  last bits or TFLM's ``silence_1000ms.wav`` (about 2 LSB, -84 dBFS). After noise reduction and
+  PCAN such a clip leaves energy only in the top channels, which a model trained without it
+  mistakes for the fricative of "yes";
+- otherwise background noise alone — at a volume uniform in [0, 1] as TFLM trains, or, for a
+  `quiet_silence_fraction` of these, log-uniform over the 80 dB below that (a distant
+  microphone).
+
+Evaluation-time loading is deterministic: no shift and no noise, except silence, which gets the
+kind of silence and the noise segment chosen from its id.
 """
 from __future__ import annotations
 
@@ -68,6 +79,9 @@ class SpeechCommands:
     background_frequency: float = 0.8
     background_volume: float = 0.1
     quiet_silence_fraction: float = 0.5
+    digital_silence_fraction: float = 0.1
+    faint_noise_fraction: float = 0.25
+    faint_noise_lsb: tuple[float, float] = (0.3, 30.0)
     seed: int = 59185
     name: str = "speech_commands"
     _index: dict[str, list[Example]] = field(default_factory=dict, init=False, repr=False)
@@ -77,6 +91,17 @@ class SpeechCommands:
         self.root = Path(self.root)
         if not self.root.is_dir():
             raise FwgenError("dataset folder not found", where=str(self.root))
+        fractions = (self.digital_silence_fraction, self.faint_noise_fraction,
+                     self.quiet_silence_fraction)
+        if (not all(0.0 <= f <= 1.0 for f in fractions)
+                or self.digital_silence_fraction + self.faint_noise_fraction > 1.0):
+            raise FwgenError("silence fractions must lie in [0, 1] and digital + faint must not "
+                             "exceed 1", where="dataset options")
+        low, high = (float(v) for v in self.faint_noise_lsb)
+        if not 0.0 < low <= high:
+            raise FwgenError(f"faint_noise_lsb {self.faint_noise_lsb} is not a range of positive "
+                             "LSB values", where="dataset options")
+        self.faint_noise_lsb = (low, high)
         missing = [w for w in self.wanted_words if not (self.root / w).is_dir()]
         if missing:
             raise FwgenError(f"no folder for word(s) {', '.join(missing)}", where=str(self.root),
@@ -159,6 +184,14 @@ class SpeechCommands:
         n = self.clip_samples
         if example.label == SILENCE:
             noise_rng = rng if rng is not None else stable_rng(self.name, example.clip_id)
+            kind = float(noise_rng.random())
+            if kind < self.digital_silence_fraction:
+                return np.zeros(n, dtype=np.int16)
+            if kind < self.digital_silence_fraction + self.faint_noise_fraction:
+                low, high = np.log10(self.faint_noise_lsb)
+                lsb = 10.0 ** float(noise_rng.uniform(low, high))
+                faint = np.round(noise_rng.normal(0.0, lsb, n))
+                return np.clip(faint, -32768, 32767).astype(np.int16)
             segment = self._noise_segment(noise_rng)
             if segment is None:
                 return np.zeros(n, dtype=np.int16)
