@@ -141,6 +141,30 @@ def test_speech_commands_silence_kinds(speech_commands: Path) -> None:
         SpeechCommands(speech_commands, faint_noise_lsb=(3.0, 0.0))
 
 
+def test_dataset_read_wav_checks_files_like_fwgen_audio(tmp_path: Path) -> None:
+    """Datasets read through fwgen.audio: 16-bit mono at the rate is untouched; stereo is
+    averaged; another rate is resampled; empty, corrupt and missing files are clear errors."""
+    tone = _tone(RATE, 440.0)
+    _write(tmp_path / "mono.wav", tone)
+    np.testing.assert_array_equal(read_wav(tmp_path / "mono.wav", RATE), tone)
+    stereo = np.stack([tone, np.zeros_like(tone)], axis=1)
+    soundfile.write(str(tmp_path / "stereo.wav"), stereo, RATE, subtype="PCM_16")
+    np.testing.assert_array_equal(read_wav(tmp_path / "stereo.wav", RATE),
+                                  np.round(tone.astype(np.float64) / 2).astype(np.int16))
+    if shutil.which("sox"):
+        _write(tmp_path / "fast.wav", _tone(32000, 440.0, rate=32000), rate=32000)
+        resampled = read_wav(tmp_path / "fast.wav", RATE)
+        assert resampled.dtype == np.int16 and len(resampled) == RATE
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(FwgenError, match="empty"):
+        read_wav(tmp_path / "empty.wav", RATE)
+    (tmp_path / "junk.wav").write_bytes(b"RIFF not really a wave file at all")
+    with pytest.raises(FwgenError, match="cannot read audio"):
+        read_wav(tmp_path / "junk.wav", RATE)
+    with pytest.raises(FwgenError, match="not found"):
+        read_wav(tmp_path / "missing.wav", RATE)
+
+
 def test_speech_commands_errors(tmp_path: Path, speech_commands: Path) -> None:
     with pytest.raises(FwgenError, match="not found"):
         SpeechCommands(tmp_path / "nope")

@@ -60,29 +60,36 @@ def stable_rng(*parts: str) -> np.random.Generator:
 
 
 def read_wav(path: Path, sample_rate_hz: int) -> np.ndarray:
-    """Read a WAV/FLAC file as int16 mono at `sample_rate_hz` (SoX resamples when needed)."""
-    import soundfile  # noqa: PLC0415
+    """Read a dataset clip as int16 mono at `sample_rate_hz`.
 
-    try:
-        info = soundfile.info(str(path))
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise FwgenError(f"cannot read audio: {exc}", where=str(path)) from exc
-    if info.samplerate == sample_rate_hz:
-        audio, _ = soundfile.read(str(path), dtype="int16", always_2d=True)
-        if audio.shape[1] > 1:
-            audio = np.round(audio.astype(np.float64).mean(axis=1)).astype(np.int16)[:, None]
-        return np.ascontiguousarray(audio[:, 0])
+    The file goes through `fwgen.audio.read_wav` (one set of checks for every WAV fwgen
+    reads: a missing, empty, corrupt or truncated file is a clear error or warning naming it)
+    with conversion on, because datasets come in many formats: other sample types become
+    16-bit, several channels are averaged. Another sample rate is converted with SoX's
+    band-limited resampler (datasets hold long background recordings; fwgen.audio's whole-clip
+    FFT resampling is meant for clips). 16-bit mono files at `sample_rate_hz` come back
+    untouched.
+    """
+    from fwgen.audio import read_wav as read_audio, wav_info  # noqa: PLC0415
+
+    info = wav_info(path)
+    audio = read_audio(path, None, convert=True)
+    if info.sample_rate == sample_rate_hz:
+        return audio
     sox = shutil.which("sox")
     if sox is None:
-        raise ToolMissingError("sox", hint=f"{path} is {info.samplerate} Hz; fwgen resamples "
+        raise ToolMissingError("sox", hint=f"{path} is {info.sample_rate} Hz; fwgen resamples "
                                            f"to {sample_rate_hz} Hz with SoX")
-    result = subprocess.run([sox, "-R", "-D", str(path), "-t", "raw", "-e", "signed-integer",
-                             "-b", "16", "-c", "1", "-r", str(sample_rate_hz), "-"],
-                            capture_output=True, check=False)
+    result = subprocess.run([sox, "-R", "-D", "-t", "raw", "-e", "signed-integer", "-b", "16",
+                             "-c", "1", "-r", str(info.sample_rate), "-L", "-",
+                             "-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1",
+                             "-r", str(sample_rate_hz), "-L", "-"],
+                            input=audio.astype("<i2").tobytes(), capture_output=True,
+                            check=False)
     if result.returncode != 0:
         raise FwgenError(f"sox could not resample: {result.stderr.decode(errors='replace')}",
                          where=str(path))
-    return np.frombuffer(result.stdout, dtype="<i2").copy()
+    return np.frombuffer(result.stdout, dtype="<i2").astype(np.int16)
 
 
 def fit_length(audio: np.ndarray, length: int, offset: int = 0) -> np.ndarray:
