@@ -70,6 +70,7 @@ def test_does_not_fit_reports_the_numbers(deployment, tmp_path, repo_root):
     text = str(err.value)
     assert "does not fit mps2_an386" in text and "RAM overflowed by" in text
     assert f"arena {deployment.compiled.arena_bytes} B" in text and "RAM 32768 B" in text
+    assert not (tmp_path / "p").exists(), "a failed build left its fresh project folder behind"
 
 
 def test_model_larger_than_ram_fails_before_building(deployment, tmp_path, repo_root):

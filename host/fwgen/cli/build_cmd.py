@@ -26,7 +26,11 @@ def parse_smoothing(values: list[str] | None) -> dict[str, Any]:
                 raise FwgenError(f"invalid JSON: {exc}", where="--smoothing") from None
         elif "=" not in text and Path(text).is_file():
             import yaml
-            data = yaml.safe_load(Path(text).read_text())
+            try:
+                data = yaml.safe_load(Path(text).read_text())
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise FwgenError(f"cannot read smoothing settings: {exc}", where=text,
+                                 hint="give a YAML or JSON mapping, e.g. {minimum_count: 1}") from None
         else:
             data = {}
             for item in filter(None, (p.strip() for p in text.split(","))):
@@ -38,7 +42,12 @@ def parse_smoothing(values: list[str] | None) -> dict[str, Any]:
                 if key.strip() in ("ignored_classes",):
                     data[key.strip()] = [c for c in raw.split("+") if c]
                 elif key.strip() == "detection_threshold_list":
-                    data[key.strip()] = [int(v) for v in raw.split("+") if v]
+                    try:
+                        data[key.strip()] = [int(v) for v in raw.split("+") if v]
+                    except ValueError:
+                        raise FwgenError(f"detection_threshold_list must be integers joined by "
+                                         f"'+', got {raw!r}", where="--smoothing",
+                                         hint="e.g. detection_threshold_list=200+180+180") from None
                 else:
                     try:
                         data[key.strip()] = int(raw)

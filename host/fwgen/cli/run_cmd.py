@@ -33,6 +33,9 @@ class RunCommand(Command):
                                  "inferences); detection times are given relative to the clip")
         parser.add_argument("--pad", choices=["reflect", "zeros"], default="reflect",
                             help="padding: the clip's mirrored edges (default) or digital zeros")
+        parser.add_argument("--convert", action="store_true",
+                            help="convert stereo, non-16-bit or other-rate WAVs to the model's "
+                                 "mono 16-bit rate (default: such files are an error)")
         parser.add_argument("--features", action="store_true", help="also stream FEATURES back")
         parser.add_argument("--logits", action="store_true", help="also stream LOGITS back")
         parser.add_argument("--out", type=Path, metavar="DIR",
@@ -68,7 +71,8 @@ class RunCommand(Command):
             return 0
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
-                            pad_ms=args.pad_ms, pad_mode=args.pad, features=args.features, logits=args.logits,
+                            pad_ms=args.pad_ms, pad_mode=args.pad, convert=args.convert,
+                            features=args.features, logits=args.logits,
                             out=args.out, timeout=args.timeout,
                             progress=None if args.json else lambda text: print(text, file=sys.stderr))
         for report in reports:

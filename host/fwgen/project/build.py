@@ -24,7 +24,7 @@ from fwgen import __version__
 from fwgen.boards import Board
 from fwgen.errors import FwgenError
 from fwgen.project.platformio import run_pio
-from fwgen.project.render import Project, ProjectSpec, firmware_abi, render_project
+from fwgen.project.render import Project, ProjectSpec, firmware_abi, removed_on_error, render_project
 from fwgen.project.size import SizeReport, overflow_from_linker, size_report
 from fwgen.render import banner, c_array_rows, render
 
@@ -274,10 +274,12 @@ def check_fit(board: Board, deployment: Deployment) -> None:
     flash = board.memory.flash.length
     if c.arena_bytes + board.stack_bytes > ram:
         raise FwgenError(f"the model does not fit {board.id}: arena {c.arena_bytes} B + stack "
-                         f"{board.stack_bytes} B > RAM {ram} B", where="--board")
+                         f"{board.stack_bytes} B > RAM {ram} B", where="--board",
+                         hint="choose a board with more RAM (fwgen boards) or a smaller model")
     if c.weights_bytes > flash:
         raise FwgenError(f"the model does not fit {board.id}: weights {c.weights_bytes} B > "
-                         f"flash {flash} B", where="--board")
+                         f"flash {flash} B", where="--board",
+                         hint="choose a board with more flash (fwgen boards) or a smaller model")
 
 
 def build_firmware(source: ModelSource | Deployment, board: Board, options: BuildOptions,
@@ -299,30 +301,32 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
                        include_twin=options.include_twin)
     for env_board in spec.envs():
         check_fit(env_board, deployment)
-    project = render_project(spec, out_dir)
-    sizes: dict[str, SizeReport] = {}
-    logs: dict[str, str] = {}
-    by_id = {b.id: b for b in spec.envs()}
-    for env in envs or project.envs:
-        if env not in by_id:
-            raise FwgenError(f"project has no environment {env!r}", hint=f"one of {', '.join(by_id)}")
-        try:
-            logs[env] = run_pio(project.path, env, verbose=verbose)
-        except FwgenError as exc:
-            over = overflow_from_linker(exc.message)
-            if over:
-                b = by_id[env]
-                detail = ", ".join(f"{region} overflowed by {n} B" for region, n in over.items())
-                raise FwgenError(
-                    f"the firmware does not fit {env}: {detail} (flash {b.memory.flash.length} B, "
-                    f"RAM {b.memory.ram.length} B; model arena {deployment.compiled.arena_bytes} B, "
-                    f"weights {deployment.compiled.weights_bytes} B, stack {b.stack_bytes} B)",
-                    where=str(project.path)) from None
-            raise
-        report = size_report(by_id[env], project.elf(env))
-        if not report.fits:
-            raise FwgenError(f"the firmware does not fit {env}:\n" + "\n".join(report.lines()))
-        sizes[env] = report
+    with removed_on_error(out_dir):
+        project = render_project(spec, out_dir)
+        sizes: dict[str, SizeReport] = {}
+        logs: dict[str, str] = {}
+        by_id = {b.id: b for b in spec.envs()}
+        for env in envs or project.envs:
+            if env not in by_id:
+                raise FwgenError(f"project has no environment {env!r}", hint=f"one of {', '.join(by_id)}")
+            try:
+                logs[env] = run_pio(project.path, env, verbose=verbose)
+            except FwgenError as exc:
+                over = overflow_from_linker(exc.message)
+                if over:
+                    b = by_id[env]
+                    detail = ", ".join(f"{region} overflowed by {n} B" for region, n in over.items())
+                    raise FwgenError(
+                        f"the firmware does not fit {env}: {detail} (flash {b.memory.flash.length} B, "
+                        f"RAM {b.memory.ram.length} B; model arena {deployment.compiled.arena_bytes} B, "
+                        f"weights {deployment.compiled.weights_bytes} B, stack {b.stack_bytes} B)",
+                        where="--board",
+                        hint="choose a board with more memory (fwgen boards) or a smaller model") from None
+                raise
+            report = size_report(by_id[env], project.elf(env))
+            if not report.fits:
+                raise FwgenError(f"the firmware does not fit {env}:\n" + "\n".join(report.lines()))
+            sizes[env] = report
     return Firmware(project=project, sizes=sizes, compiled=deployment.compiled,
                     frontend=deployment.frontend, smoothing=deployment.smoothing,
                     classes=deployment.classes, stride=deployment.stride, logs=logs)

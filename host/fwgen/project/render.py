@@ -21,8 +21,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from fwgen import __version__
 from fwgen.boards import Board, twin_of
@@ -231,7 +234,35 @@ def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
     Only files whose content changed are rewritten, so `pio run` stays incremental.
     """
     files = render_files(spec)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FwgenError("the project folder is a file", where=str(out_dir),
+                         hint="choose a folder with --out")
+    with removed_on_error(out_dir):
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FwgenError(f"cannot create the project folder: {exc.strerror}", where=str(out_dir),
+                             hint="choose a writable folder with --out") from None
+        _write_project(out_dir, files)
+    return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()))
+
+
+@contextmanager
+def removed_on_error(out_dir: Path) -> Iterator[None]:
+    """Remove `out_dir` again if the block fails (or is interrupted) and the folder did not exist
+    before it: a failed `fwgen build` leaves no half-written project behind. An existing folder
+    (a rebuild) is left as it is."""
+    fresh = not out_dir.exists()
+    try:
+        yield
+    except BaseException:
+        if fresh and out_dir.is_dir():
+            LOG.debug("removing the half-written project %s", out_dir)
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+def _write_project(out_dir: Path, files: dict[str, bytes]) -> None:
     old_manifest = out_dir / MANIFEST
     if old_manifest.is_file():
         try:
@@ -245,4 +276,3 @@ def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
         raise FwgenError("output folder is not empty and is not a fwgen project", where=str(out_dir),
                          hint="choose an empty folder with --out")
     write_files(out_dir, files)
-    return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()))

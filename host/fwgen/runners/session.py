@@ -136,37 +136,54 @@ def default_project_dir(model_name: str, twin: Board) -> Path:
     return cache_dir() / "run" / f"{model_name}-{twin.id}"
 
 
-def prepare_twin_firmware(*, model: str | Path, twin: Board, settings: Path | None = None,
-                          stride: int | None = None, smoothing: dict | None = None,
-                          out: Path | None = None,
-                          progress: Callable[[str], None] | None = None):
-    """Build (or incrementally rebuild) the twin firmware; returns (elf, deployment)."""
-    from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
+def _twin_deployment(*, model: str | Path, twin: Board, settings: Path | None,
+                     stride: int | None, smoothing: dict | None):
+    from fwgen.project.build import BuildOptions, prepare, resolve_model
 
     if not twin.is_emulator:
         raise FwgenError(f"{twin.id} is not an emulator twin", where="--board")
     source = resolve_model(model, settings)
     options = BuildOptions(stride=stride, smoothing=dict(smoothing or {}), include_twin=False)
-    deployment = prepare(source, options)
+    return source, options, prepare(source, options)
+
+
+def _build_twin(source, options, deployment, twin: Board, out: Path | None,
+                progress: Callable[[str], None] | None) -> Path:
+    from fwgen.project.build import build_firmware
+
     project_dir = out or default_project_dir(source.name, twin)
     if progress:
         progress(f"building {source.name} for {twin.id} in {project_dir}")
     firmware = build_firmware(deployment, twin, options, project_dir, envs=(twin.id,))
-    return firmware.elf(twin.id), deployment
+    return firmware.elf(twin.id)
+
+
+def prepare_twin_firmware(*, model: str | Path, twin: Board, settings: Path | None = None,
+                          stride: int | None = None, smoothing: dict | None = None,
+                          out: Path | None = None,
+                          progress: Callable[[str], None] | None = None):
+    """Build (or incrementally rebuild) the twin firmware; returns (elf, deployment)."""
+    source, options, deployment = _twin_deployment(model=model, twin=twin, settings=settings,
+                                                   stride=stride, smoothing=smoothing)
+    return _build_twin(source, options, deployment, twin, out, progress), deployment
 
 
 def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings: Path | None = None,
               stride: int | None = None, smoothing: dict | None = None, pad_ms: int | None = None,
-              pad_mode: str = "reflect",
+              pad_mode: str = "reflect", convert: bool = False,
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
-    """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session."""
-    from fwgen.link import Output, read_wav
+    """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
+
+    Every WAV is read and checked (mono 16-bit PCM at the model's rate, or converted when
+    `convert`) before anything is built, so a bad file fails in a second, not after a build.
+    """
+    from fwgen.audio import read_wav
+    from fwgen.link import Output
 
     say = progress or (lambda text: None)
-    elf, deployment = prepare_twin_firmware(model=model, twin=twin, settings=settings,
-                                            stride=stride, smoothing=smoothing, out=out,
-                                            progress=say)
+    source, options, deployment = _twin_deployment(model=model, twin=twin, settings=settings,
+                                                   stride=stride, smoothing=smoothing)
     rate = deployment.frontend.sample_rate
     if pad_ms is None:
         pad = default_pad(deployment.frontend, deployment.n_frames)
@@ -177,11 +194,9 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
         pad = pad_ms * rate // 1000
     clips = []
     for wav in wavs:
-        samples, wav_rate = read_wav(Path(wav))
-        if wav_rate != rate:
-            raise FwgenError(f"the audio is {wav_rate} Hz but the model expects {rate} Hz",
-                             where=str(wav), hint="resample it first, e.g. sox in.wav -r 16000 out.wav")
+        samples = read_wav(Path(wav), expect_rate=rate, convert=convert)
         clips.append((Path(wav), pad_clip(samples, pad, pad_mode)))
+    elf = _build_twin(source, options, deployment, twin, out, say)
     outputs = Output.DETECTIONS | Output.LOG
     if features:
         outputs |= Output.FEATURES
