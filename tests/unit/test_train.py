@@ -1,6 +1,8 @@
 """Architectures, int8 quantization, training helpers and clip-level evaluation."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -168,6 +170,50 @@ def test_quantize_wants_a_float_model(tmp_path, capsys: pytest.CaptureFixture[st
     model.write_bytes(b"x")
     assert main(["quantize", str(model), "--data", "synthetic"]) == 2
     assert "expected a .keras file or a SavedModel" in capsys.readouterr().err
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_cli_user_mistakes_are_clear_errors(tmp_path, monkeypatch, shared_data: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """What a user gets wrong with train/quantize/evaluate: exit 2, a message naming the
+    problem, no traceback, nothing written. None of these cases gets as far as TensorFlow."""
+    from fwgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "layout" / "sub").mkdir(parents=True)
+    (tmp_path / "layout" / "notes.txt").write_text("not a dataset")
+    (tmp_path / "words" / "yes").mkdir(parents=True)   # right layout, no clips
+    (tmp_path / "words" / "no").mkdir()
+    (tmp_path / "junk.keras").write_bytes(b"not a zip archive")
+    no_metadata = shared_data / "micro_speech" / "micro_speech_quantized.tflite"  # TFLM's
+    cases = [
+        (["train", "--model", "micro_speech", "--data", "empty", "--out", "o"],
+         "no folder for word(s) yes, no"),
+        (["train", "--model", "micro_speech", "--data", "layout", "--out", "o"],
+         "no folder for word(s) yes, no"),
+        (["train", "--model", "yamnet_256", "--data", "layout", "--out", "o"],
+         "not an ESC-50 folder"),
+        (["train", "--model", "micro_speech", "--data", "words", "--out", "o",
+          "--no-progress"], "the training split is empty"),
+        (["train", "--model", "micro_speeh", "--data", "synthetic", "--out", "o"],
+         "did you mean micro_speech"),
+        (["quantize", "junk.keras", "--zoo", "micro_speech", "--data", "synthetic",
+          "--out", "o/q.tflite"], "not a .keras model file"),
+        (["quantize", "junk.keras", "--data", "synthetic"], "no settings for this model"),
+        (["evaluate", str(no_metadata), "--data", "synthetic", "--out", "o"],
+         "carries no fwgen or MLTK (SL_PARAMSv1) metadata"),
+    ]
+    before = _tree(tmp_path)
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert message in captured.err, (argv, captured.err)
+        assert "Traceback" not in captured.err + captured.out
+        assert _tree(tmp_path) == before, argv
 
 
 @pytest.mark.slow

@@ -192,6 +192,12 @@ def locate_models(model: Path) -> tuple[Path | None, Path | None]:
 
 def load_keras(path: Path) -> Any:
     """A float Keras model from a .keras file or a TensorFlow SavedModel folder."""
+    import zipfile  # noqa: PLC0415
+
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise FwgenError("not a .keras model file (a .keras file is a zip archive written by "
+                         "model.save)", where=str(path),
+                         hint="pass a .keras file or a TensorFlow SavedModel folder")
     import keras  # noqa: PLC0415
 
     try:
