@@ -187,6 +187,23 @@ def test_models_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "show", "micro_speech", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["macs"] == 336_000 and info["classes"] == ["silence", "unknown", "yes", "no"]
+    # What the issue asks `models show` to explain: input shape, parameters, frontend, and the
+    # expected arena and flash on each board (every board in boards/).
+    assert info["input_shape"] == [1, 49, 40, 1] and info["params"] == 16_654
+    assert info["frontend"]["fe.window_size_ms"] == 30 and info["arena_bytes"] > 0
+    boards = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "boards")
+                    .glob("*.yaml"))
+    assert sorted(info["boards"]) == boards
+    assert all(b["weights_fit"] and b["arena_fits"] for b in info["boards"].values())
+
+
+def test_mn04_tagger_fits_stm32h7_and_u5_flash(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's size target: the tagger fits STM32H7/U5 flash (not the 1 MB STM32L4)."""
+    assert main(["models", "show", "mn04_tagger", "--json"]) == 0
+    boards = json.loads(capsys.readouterr().out)["boards"]
+    for board in ("nucleo_h743zi", "b_u585i_iot02a"):
+        assert boards[board]["weights_fit"] and boards[board]["arena_fits"], board
+    assert not boards["b_l475e_iot01a"]["weights_fit"]
 
 
 def test_yamnet_256_weights() -> None:
