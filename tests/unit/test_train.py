@@ -277,3 +277,23 @@ def test_savedmodel_quantizes_like_keras(tmp_path) -> None:
     with pytest.raises(FwgenError, match="cannot load"):
         (tmp_path / "broken.keras").write_bytes(b"not a zip")
         load_keras(tmp_path / "broken.keras")
+
+
+@pytest.mark.parametrize("clip", ["yes", "no", "noise", "silence"])
+def test_training_features_are_the_reference_microfrontend(shared_data: Path, clip: str) -> None:
+    """Training sees exactly what the board computes: the feature pipeline `fwgen train` uses,
+    with micro_speech's zoo settings, gives the reference (MLTK-semantics) int8 features of
+    golden.npz bit for bit, and the float model input is their exact dequantization."""
+    from fwgen import zoo
+    from fwgen.audio import read_wav
+    from fwgen.train.features import FeaturePipeline
+
+    golden = np.load(shared_data / "frontend" / "golden.npz")[f"micro_speech/{clip}_1000ms/int8"]
+    settings = dict(zoo.get_model("micro_speech").metadata.frontend)
+    pipeline = FeaturePipeline(settings, 16000)
+    audio = read_wav(shared_data / "micro_speech" / f"{clip}_1000ms.wav")
+    np.testing.assert_array_equal(pipeline.int8_features(audio), golden)
+    patches = pipeline.clip(audio)
+    assert patches.shape == (1, 49, 40, 1)
+    np.testing.assert_array_equal(patches[0, ..., 0],
+                                  (golden.astype(np.float32) + 128) * np.float32(INT8_FEATURE_SCALE))
