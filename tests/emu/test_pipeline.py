@@ -7,6 +7,7 @@ import pytest
 
 from fwgen.boards import get_board
 from fwgen.link import Output
+from fwgen.project.reference import stage_differences
 from fwgen.runners.session import TwinSession
 
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
@@ -27,19 +28,9 @@ def smallest_board_stack() -> int:
 
 
 def assert_matches_reference(result, ref) -> None:
-    features = result.feature_matrix()
-    assert features.dtype == ref.features.dtype
-    np.testing.assert_array_equal(features, ref.features)
-    assert [f.frame_index for f in sorted(result.features, key=lambda f: f.frame_index)] == \
-        list(range(ref.features.shape[0]))
-    np.testing.assert_array_equal(result.logits_matrix(), ref.logits)
-    assert [m.frame_index for m in sorted(result.logits, key=lambda m: m.inference_index)] == \
-        ref.logit_frames
-    device = [(d.inference_index, d.frame_index, d.time_ms, d.class_index, d.score)
-              for d in result.detections]
-    host = [(e.inference_index, e.frame_index, e.time_ms, e.class_index, e.score)
-            for e in ref.detections]
-    assert device == host
+    """Device features, logits and detections equal the host pipeline bit for bit."""
+    assert ref.features.shape[0] > 0 and ref.logits.shape[0] > 0
+    assert stage_differences(result, ref) == []
 
 
 @pytest.mark.parametrize("twin_id", TWINS)
@@ -53,6 +44,7 @@ def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deploymen
     assert hello.board == twin_id and hello.cycle_unit == 2 and hello.audio_source == 0
     assert hello.class_names.split("\n") == list(deployment.classes)
     assert (hello.n_frames, hello.n_channels, hello.stride_frames) == (49, 40, 1)
+    assert hello.model_hash == bytes.fromhex(deployment.source.sha256)[:8]
     assert_matches_reference(result, ref)
     names = [deployment.classes[d.class_index] for d in result.detections]
     assert names == ["yes"]

@@ -76,3 +76,43 @@ def test_run_cli_checks_files_first(capsys, tmp_path):
 
     assert main(["run", "--board", "mps2_an505", str(tmp_path / "missing.wav")]) == 2
     assert "audio file not found" in capsys.readouterr().err
+
+
+def _device_copy(ref, *, feature_delta=0, logit_delta=0, drop_detection=False):
+    """A StreamResult carrying what a device would send for `ref` (optionally perturbed)."""
+    from fwgen.link import Detection, Features, Logits, StreamResult
+
+    result = StreamResult(hello=None, samples_sent=0)
+    for i, row in enumerate(ref.features):
+        row = row.copy()
+        if i == 2:
+            row[5] += feature_delta
+        result.add(Features(frame_index=i, dtype=0, data=row.astype("<u2").tobytes()))
+    for i, (frame, row) in enumerate(zip(ref.logit_frames, ref.logits)):
+        values = [int(v) for v in row]
+        if i == 1:
+            values[0] += logit_delta
+        result.add(Logits(inference_index=i, frame_index=frame, values=tuple(values)))
+    for e in ref.detections[:len(ref.detections) - int(drop_detection)]:
+        result.add(Detection(inference_index=e.inference_index, frame_index=e.frame_index,
+                             time_ms=e.time_ms, class_index=e.class_index, score=e.score))
+    return result
+
+
+def test_stage_differences_names_the_stage_that_differs():
+    from fwgen.project.reference import Event, ReferenceResult, stage_differences
+
+    rng = np.random.default_rng(4)
+    ref = ReferenceResult(features=rng.integers(0, 600, (6, 8)).astype(np.uint16),
+                          logits=rng.integers(-128, 100, (3, 4)).astype(np.int8),
+                          logit_frames=[3, 4, 5], detections=[Event(2, 5, 180, 1, 200)])
+    assert stage_differences(_device_copy(ref), ref) == []
+    problems = stage_differences(_device_copy(ref, feature_delta=1), ref)
+    assert len(problems) == 1 and problems[0].startswith("features: 1 values differ, first at (2, 5)")
+    problems = stage_differences(_device_copy(ref, logit_delta=1), ref)
+    assert len(problems) == 1 and problems[0].startswith("logits: 1 values differ, first at (1, 0)")
+    problems = stage_differences(_device_copy(ref, drop_detection=True), ref)
+    assert len(problems) == 1 and problems[0].startswith("detections")
+    short = _device_copy(ref)
+    short.features.pop()
+    assert stage_differences(short, ref)[0].startswith("features: device sent frames")

@@ -10,6 +10,7 @@ Public API::
     run_reference(samples, frontend_settings, compiled, classes, smoothing, stride) -> ReferenceResult
     inference_frames(n_frames_total, window_frames, stride) -> list[int]
     frame_time_ms(frame_index, settings) -> int
+    stage_differences(device_result, reference) -> list[str]   # [] when bit-exact
 """
 from __future__ import annotations
 
@@ -102,3 +103,49 @@ def run_reference(samples: np.ndarray, frontend, compiled, classes: Sequence[str
     if logits:
         result.logits = np.stack(logits)
     return result
+
+
+def _first_mismatch(device: np.ndarray, host: np.ndarray) -> str:
+    if device.shape != host.shape:
+        return f"shape {device.shape} != host {host.shape}"
+    if device.dtype != host.dtype:
+        return f"dtype {device.dtype} != host {host.dtype}"
+    where = np.argwhere(device != host)
+    if where.size == 0:
+        return ""
+    first = tuple(int(i) for i in where[0])
+    return (f"{len(where)} values differ, first at {first}: device {device[first]} "
+            f"!= host {host[first]}")
+
+
+def stage_differences(device, ref: ReferenceResult) -> list[str]:
+    """How a device stream differs from the host reference, stage by stage; [] when bit-exact.
+
+    `device` is a `fwgen.link.StreamResult` (from QEMU or a board) that carried FEATURES, LOGITS
+    and DETECTIONS. Checked: every feature frame once, in order, equal to the host's; every
+    inference at the host's frames with equal logits; the same detections (inference, frame,
+    time, class, score).
+    """
+    problems = []
+    frames = sorted(f.frame_index for f in device.features)
+    if frames != list(range(ref.features.shape[0])):
+        problems.append(f"features: device sent frames {frames[:3]}..{frames[-3:]} "
+                        f"({len(frames)}), host has {ref.features.shape[0]}")
+    else:
+        diff = _first_mismatch(device.feature_matrix(), ref.features)
+        if diff:
+            problems.append(f"features: {diff}")
+    logit_frames = [m.frame_index for m in sorted(device.logits, key=lambda m: m.inference_index)]
+    if logit_frames != ref.logit_frames:
+        problems.append(f"logits: inferences after frames {logit_frames}, host {ref.logit_frames}")
+    else:
+        diff = _first_mismatch(device.logits_matrix(), ref.logits)
+        if diff:
+            problems.append(f"logits: {diff}")
+    got = [(d.inference_index, d.frame_index, d.time_ms, d.class_index, d.score)
+           for d in device.detections]
+    want = [(e.inference_index, e.frame_index, e.time_ms, e.class_index, e.score)
+            for e in ref.detections]
+    if got != want:
+        problems.append(f"detections (inference, frame, ms, class, score): device {got}, host {want}")
+    return problems
