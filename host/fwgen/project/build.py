@@ -24,9 +24,9 @@ from fwgen import __version__
 from fwgen.boards import Board
 from fwgen.errors import FwgenError
 from fwgen.project.platformio import run_pio
-from fwgen.project.render import Project, ProjectSpec, firmware_abi, removed_on_error, render_project
+from fwgen.project.render import Project, ProjectSpec, removed_on_error, render_project
 from fwgen.project.size import SizeReport, overflow_from_linker, size_report
-from fwgen.render import banner, c_array_rows, render
+from fwgen.render import abi_version, banner, c_array_rows, render
 
 LOG = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
                                  default_pad(frontend, n_frames)))
     names = "\\n".join(c.replace("\\", "\\\\").replace('"', '\\"') for c in classes)
     files["app_config.h"] = render(
-        "app_config.h.j2", banner=banner("app configuration", inputs), abi=firmware_abi(),
+        "app_config.h.j2", banner=banner("app configuration", inputs), abi=abi_version(),
         version=__version__, version_major=major, version_minor=minor, version_patch=patch,
         model_name=source.name,
         model_hash=", ".join(f"0x{b:02x}" for b in bytes.fromhex(source.sha256)[:8]),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from fwgen import __version__
 from fwgen.boards import Board, twin_of
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
-from fwgen.render import banner, render, sha256_hex, write_files
+from fwgen.render import abi_version, banner, render, sha256_hex, write_files
 
 LOG = logging.getLogger(__name__)
 
@@ -77,15 +76,6 @@ class Project:
         return self.path / ".pio" / "build" / env / "firmware.elf"
 
 
-def firmware_abi(root: Path | None = None) -> int:
-    """FWGEN_ABI as defined in firmware/common/fwgen_abi.h (one source of truth)."""
-    text = ((root or repo_root()) / "firmware" / "common" / "fwgen_abi.h").read_text()
-    match = re.search(r"#define\s+FWGEN_ABI\s+(\d+)", text)
-    if match is None:
-        raise FwgenError("FWGEN_ABI is not defined", where="firmware/common/fwgen_abi.h")
-    return int(match.group(1))
-
-
 def _size_text(n: int) -> str:
     return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
@@ -121,7 +111,7 @@ def board_header(board: Board, inputs: dict[str, str] | None = None) -> str:
             pins.append((f"FWGEN_BOARD_UART_{role}_PIN", str(parsed[1])))
     return render("fwgen_board.h.j2",
                   banner=banner(f"board definitions for {board.id}", {"board": board.id, **(inputs or {})}),
-                  abi=firmware_abi(), name=board.name, board_id=board.id, mcu=board.mcu,
+                  abi=abi_version(), name=board.name, board_id=board.id, mcu=board.mcu,
                   clock_hz=board.clock_hz, is_emulator=int(board.is_emulator),
                   uart_peripheral=board.uart.peripheral, uart_base=board.uart.base,
                   uart_irq=board.uart.irq, uart_af=board.uart.af, uart_baud=board.uart.baud,
