@@ -87,3 +87,64 @@ def test_port_builds_with_the_right_abi(smoke_elfs, board_id):
             default = symbols["fwgen_default_handler"]
             (first,) = struct.unpack_from("<I", table, 16 * 4)
             assert first == default
+
+
+# --audio mic: (board, IRQ of the microphone filter, ISR symbol). Every board whose port drives
+# its microphone must build and link micro_speech with the microphone as the audio source.
+MIC_BOARDS = [
+    ("b_l475e_iot01a", 61, "fwgen_stm32_extra_isr"),     # DFSDM1_FLT0
+    ("b_u585i_iot02a", 102, "fwgen_stm32_extra_isr"),    # MDF1_FLT0
+]
+
+
+@pytest.fixture(scope="module")
+def mic_deployment(shared_data, repo_root):
+    from fwgen.project.build import BuildOptions, prepare, resolve_model
+
+    source = resolve_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite",
+                           repo_root / "models" / "micro_speech" / "model.yaml")
+    options = BuildOptions(audio_source="mic", include_twin=False)
+    return prepare(source, options), options
+
+
+def test_mic_boards_are_the_ones_whose_port_drives_the_microphone():
+    from fwgen.project.render import port_info
+
+    driven = sorted(b for b in BOARDS if get_board(b).microphone is not None
+                    and port_info(get_board(b).port).get("microphone"))
+    assert driven == sorted(b for b, _, _ in MIC_BOARDS)
+
+
+@pytest.mark.parametrize("board_id,irq,isr", MIC_BOARDS)
+def test_microphone_firmware_builds_and_links(mic_deployment, tmp_path, board_id, irq, isr):
+    from fwgen.project.build import build_firmware
+
+    deployment, options = mic_deployment
+    board = get_board(board_id)
+    firmware = build_firmware(deployment, board, options, tmp_path / "p", envs=(board.id,))
+    assert "warning:" not in firmware.logs[board.id], firmware.logs[board.id]
+    elf = firmware.elf(board.id)
+    check_elf_abi(board, elf)
+    assert firmware.sizes[board.id].fits
+    with open(elf, "rb") as handle:
+        f = ELFFile(handle)
+        table = f.get_section_by_name(".isr_vector").data()
+        symbols = {s.name: s["st_value"] for s in f.get_section_by_name(".symtab").iter_symbols()}
+    assert len(table) >= (16 + irq + 1) * 4
+    (entry,) = struct.unpack_from("<I", table, (16 + irq) * 4)
+    assert entry == symbols[isr], f"IRQ {irq} does not point at {isr}"
+    (uart,) = struct.unpack_from("<I", table, (16 + board.uart.irq) * 4)
+    assert uart != entry and uart != symbols["fwgen_default_handler"]
+    assert "fwgen_port_mic_start" in symbols and "fwgen_port_mic_read" in symbols
+    text = (firmware.project.path / "src" / "generated" / "app_config.h").read_text()
+    assert "#define FWGEN_APP_AUDIO_SOURCE    2" in text
+
+
+def test_microphone_refused_where_the_port_has_no_driver(mic_deployment, tmp_path):
+    from fwgen.errors import FwgenError
+    from fwgen.project.build import build_firmware
+
+    deployment, options = mic_deployment
+    with pytest.raises(FwgenError, match="the efr32mg24 port has no driver"):
+        build_firmware(deployment, get_board("xg24_dk2601b"), options, tmp_path / "p")
+    assert not (tmp_path / "p").exists()
