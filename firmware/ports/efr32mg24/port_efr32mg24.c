@@ -24,8 +24,9 @@
  *   - UART: USART0 on PA5 (TX) / PA6 (RX), the on-board J-Link VCOM, route and register offsets;
  *     RX is interrupt-driven (USART0_RX, IRQ 9). That USART0 is clocked from PCLK is from our
  *     reading of the clock-tree chapter.
- *   - Microphone: 2 x ICS-43434 (I2S) are not driven: fwgen_port_mic_start() returns
- *     FWGEN_ERR_UNSUPPORTED (see firmware/ports/README.md for why).
+ *   - Microphone: 2 x ICS-43434 (I2S on USART0: PD3 clock, PD4 data, PD5 WS, power PC8) are
+ *     not driven: USART0 is this port's VCOM, so fwgen_port_mic_start() returns
+ *     FWGEN_ERR_UNSUPPORTED (see firmware/ports/README.md).
  * Cycle counter: DWT CYCCNT. If any clock step times out, fwgen_port_init() returns
  * FWGEN_ERR_STATE and the core stays on FSRCO (fwgen_port_core_hz() then reports 20 MHz).
  */
