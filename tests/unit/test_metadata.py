@@ -243,3 +243,44 @@ def test_flat_mltk_settings_file(tmp_path: Path) -> None:
                                 "detection_threshold": 200}))
     meta = md.load_settings(path)
     assert meta.classes == ("x", "y") and meta.smoothing == {"detection_threshold": 200}
+
+
+def _render(tmp_path: Path, model: Path, name: str) -> str:
+    """`fwgen build --render-only` with the .tflite alone (no --settings); the generated
+    detector configuration as text."""
+    from fwgen.cli import main
+
+    out = tmp_path / name
+    assert main(["build", "--model", str(model), "--board", "mps2_an505", "--render-only",
+                 "--out", str(out)]) == 0
+    generated = sorted((out / "src" / "generated").glob("detect_config.*"))
+    assert generated
+    return "\n".join(p.read_text() for p in generated)
+
+
+def test_a_tflite_alone_is_enough_for_fwgen_build(tflm_model: bytes, tmp_path: Path) -> None:
+    """The issue's promise, through the real `fwgen build`: the settings travel inside the
+    .tflite, as fwgen metadata or as MLTK SL_PARAMSv1; without either it is a clear error."""
+    micro = {**SETTINGS["frontend"], "fe.noise_reduction_enable": True, "fe.pcan_enable": True,
+             "fe.log_scale_enable": True}
+    fwgen_tagged = tmp_path / "fwgen.tflite"
+    fwgen_tagged.write_bytes(md.write_model_metadata(tflm_model, md.ModelMetadata.from_dict(
+        {**SETTINGS, "frontend": micro,
+         "smoothing": {**SETTINGS["smoothing"], "detection_threshold": 201}})))
+    mltk_tagged = tmp_path / "mltk.tflite"
+    mltk_tagged.write_bytes(md.add_metadata_entry(tflm_model, md.MLTK_METADATA_NAME,
+                                                  md.encode_mltk_parameters(
+        {**micro, "classes": ["_silence_", "_unknown_", "up", "down"],
+         "average_window_duration_ms": 1000, "detection_threshold": 173,
+         "suppression_ms": 1500, "minimum_count": 3})))
+    fwgen_config = _render(tmp_path, fwgen_tagged, "fwgen")
+    assert "201" in fwgen_config and '"yes"' in fwgen_config
+    mltk_config = _render(tmp_path, mltk_tagged, "mltk")
+    assert "173" in mltk_config and '"down"' in mltk_config
+    plain = tmp_path / "plain.tflite"
+    plain.write_bytes(tflm_model)
+    from fwgen.cli import main
+
+    assert main(["build", "--model", str(plain), "--board", "mps2_an505", "--render-only",
+                 "--out", str(tmp_path / "plain")]) == 2
+    assert not (tmp_path / "plain").exists()
