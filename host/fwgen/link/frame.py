@@ -76,8 +76,16 @@ class CobsError(ValueError):
     pass
 
 
-def cobs_decode(data: bytes) -> bytes:
-    """Decode one COBS block sequence (without delimiter); CobsError when it is truncated."""
+class _Overflow(Exception):
+    """The decoded frame would exceed the receive buffer (the decoder counts an overflow)."""
+
+
+def cobs_decode(data: bytes, capacity: int | None = None) -> bytes:
+    """Decode one COBS block sequence (without delimiter); CobsError when it is truncated.
+
+    With `capacity`, _Overflow as soon as the output would exceed it (like the C side, which
+    decodes into a fixed receive buffer).
+    """
     out = bytearray()
     i = 0
     n = len(data)
@@ -90,6 +98,8 @@ def cobs_decode(data: bytes) -> bytes:
             out.append(0)
         block = data[i + 1:i + code]
         out += block
+        if capacity is not None and len(out) > capacity:
+            raise _Overflow
         if len(block) < code - 1:
             raise CobsError("COBS block runs past the frame end")
         pending_zero = code != 0xFF
@@ -198,7 +208,7 @@ class StreamDecoder:
         if not chunk:
             return None  # empty frame: a flush, not an error
         try:
-            body = _cobs_decode_bounded(chunk, self.capacity)
+            body = cobs_decode(chunk, self.capacity)
         except _Overflow:
             self.stats.overflows += 1
             return None
@@ -231,28 +241,3 @@ class StreamDecoder:
         self._last_seq = seq
         self.stats.frames += 1
         return Frame(type_id, seq, body[HEADER_SIZE:HEADER_SIZE + length])
-
-
-class _Overflow(Exception):
-    pass
-
-
-def _cobs_decode_bounded(chunk: bytes, capacity: int) -> bytes:
-    """COBS-decode; _Overflow as soon as the output would exceed `capacity` (like the C side)."""
-    out = bytearray()
-    i = 0
-    n = len(chunk)
-    pending_zero = False
-    while i < n:
-        code = chunk[i]
-        if pending_zero:
-            out.append(0)
-        block = chunk[i + 1:i + code]
-        out += block
-        if len(out) > capacity:
-            raise _Overflow
-        if len(block) < code - 1:
-            raise CobsError("COBS block runs past the frame end")
-        pending_zero = code != 0xFF
-        i += code
-    return bytes(out)
