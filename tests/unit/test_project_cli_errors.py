@@ -145,3 +145,16 @@ def test_run_rejects_audio_before_building(capsys, tmp_path, clips, no_build, cl
 def test_run_mistakes(capsys, clips, no_build, argv, expected):
     err = run_cli(capsys, [str(clips["yes"]) if a == "YES" else a for a in argv])
     assert expected in err
+
+
+@pytest.mark.parametrize("clip,expected", [
+    ("8k", "sample rate is 8000 Hz, expected 16000 Hz"),
+    ("stereo", "has 2 channels"),
+])
+def test_compiled_in_clip_is_checked_like_streamed_audio(capsys, tmp_path, clips, no_build, clip,
+                                                         expected):
+    out = tmp_path / "p"
+    err = run_cli(capsys, ["build", "--model", "micro_speech", "--board", "mps2_an505", "--audio",
+                           "clip", "--clip", str(clips[clip]), "--out", str(out)])
+    assert f"{clips[clip]}: {expected}" in err
+    assert not out.exists()

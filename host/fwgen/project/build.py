@@ -250,19 +250,16 @@ def prepare(source: ModelSource, options: BuildOptions) -> Deployment:
 def _clip_files(path: Path, sample_rate: int, pad: int) -> dict[str, str]:
     """clip.c/clip.h: the WAV padded as `fwgen run` streams it (reflected edges, `pad` samples
     each side), so a clip-length keyword is seen by several inferences in the self-test too."""
-    from fwgen.link.stream import read_wav
+    from fwgen.audio import read_wav
     from fwgen.runners.session import pad_clip
 
-    samples, rate = read_wav(path)
-    if rate != sample_rate:
-        raise FwgenError(f"clip is {rate} Hz, the model expects {sample_rate} Hz", where=str(path))
-    samples = pad_clip(samples, pad, "reflect")
+    samples = pad_clip(read_wav(path, expect_rate=sample_rate), pad, "reflect")
     digest = hashlib.sha256(samples.tobytes()).hexdigest()[:16]
     meta = {"clip": f"{path.name} sha256 {digest}"}
     return {
         "clip.h": render("clip.h.j2", banner=banner("compiled-in audio clip", meta)),
         "clip.c": render("clip.c.j2", banner=banner("compiled-in audio clip", meta),
-                         n_samples=int(samples.size), sample_rate=rate, source=path.name,
+                         n_samples=int(samples.size), sample_rate=sample_rate, source=path.name,
                          rows=c_array_rows(samples.tolist(), per_row=16)),
     }
 
