@@ -64,8 +64,8 @@
 #define CMU_SYSCLKCTRL_PCLKPRESC_DIV2   (1u << 10)
 #define CMU_DPLLREFCLKCTRL_HFXO 1u
 
-/* HFXO0 (RM: HFXO register map) */
-#define HFXO0_BASE        0x4000C000u
+/* HFXO0 (RM: HFXO register map; base from the RM memory map, not the xG21/xG22 0x4000C000) */
+#define HFXO0_BASE        0x4A004000u   /* xG24: HFXO0 sits in the low-power peripheral block */
 #define HFXO0_CTRL_SET    FWGEN_REG32(HFXO0_BASE + 0x1000u + 0x028u)
 #define HFXO0_STATUS      FWGEN_REG32(HFXO0_BASE + 0x058u)
 #define HFXO_CTRL_FORCEEN (1u << 16)
