@@ -116,3 +116,23 @@ def test_stage_differences_names_the_stage_that_differs():
     short = _device_copy(ref)
     short.features.pop()
     assert stage_differences(short, ref)[0].startswith("features: device sent frames")
+
+
+def test_build_stride_and_smoothing_options_reach_the_generated_config():
+    """`fwgen build --stride 3 --smoothing minimum_count=1,suppression_ms=700` ends up in the
+    app configuration and the detector configuration the firmware is compiled with."""
+    from fwgen.project.build import BuildOptions, prepare, resolve_model
+
+    source = resolve_model("micro_speech")
+    default = prepare(source, BuildOptions())
+    custom = prepare(source, BuildOptions(stride=3, smoothing=parse_smoothing(
+        ["minimum_count=1,suppression_ms=700"])))
+    assert default.stride == 1 and custom.stride == 3
+    assert "#define FWGEN_APP_STRIDE_FRAMES   1u" in default.files["app_config.h"]
+    assert "#define FWGEN_APP_STRIDE_FRAMES   3u" in custom.files["app_config.h"]
+    assert (default.smoothing.minimum_count, default.smoothing.suppression_ms) != (1, 700)
+    assert (custom.smoothing.minimum_count, custom.smoothing.suppression_ms) == (1, 700)
+    detect_c = [text for name, text in custom.files.items() if name.startswith("detect") and name.endswith(".c")]
+    assert len(detect_c) == 1
+    assert ".minimum_count = 1," in detect_c[0] and ".suppression_ms = 700u," in detect_c[0]
+    assert custom.inputs["stride"] == "3"
