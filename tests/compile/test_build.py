@@ -107,7 +107,7 @@ def test_microphone_firmware_for_stm32l4(deployment, tmp_path):
 
 @pytest.mark.parametrize("board_id,message", [
     ("stm32h7", "nucleo_h743zi has no microphone"),
-    ("stm32u5", "the stm32u5 port has no driver"),
+    ("efr32xg24", "the efr32mg24 port has no driver"),
     ("mps2_an505", "mps2_an505 has no microphone"),
 ])
 def test_microphone_where_unavailable(deployment, tmp_path, board_id, message):
