@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fwgen import __version__
 from fwgen.boards import get_board
 from fwgen.link import Output
 from fwgen.project.reference import stage_differences
+from fwgen.render import abi_version
 from fwgen.runners.session import TwinSession
 
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
@@ -45,6 +47,9 @@ def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deploymen
     assert hello.class_names.split("\n") == list(deployment.classes)
     assert (hello.n_frames, hello.n_channels, hello.stride_frames) == (49, 40, 1)
     assert hello.model_hash == bytes.fromhex(deployment.source.sha256)[:8]
+    assert hello.abi == abi_version()
+    assert (hello.fw_major, hello.fw_minor, hello.fw_patch) == \
+        tuple(int(p) for p in __version__.split(".")[:3])
     assert_matches_reference(result, ref)
     names = [deployment.classes[d.class_index] for d in result.detections]
     assert names == ["yes"]
