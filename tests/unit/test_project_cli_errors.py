@@ -104,6 +104,12 @@ def test_failed_build_removes_a_fresh_project_but_keeps_an_existing_one(tmp_path
             (fresh / "platformio.ini").write_text("half")
             raise FwgenError("pio failed")
     assert not fresh.exists()
+    nested = tmp_path / "new" / "deeper" / "project"
+    with pytest.raises(FwgenError):
+        with removed_on_error(nested):
+            nested.mkdir(parents=True)
+            raise FwgenError("pio failed")
+    assert not (tmp_path / "new").exists()
     existing = tmp_path / "existing"
     existing.mkdir()
     (existing / "platformio.ini").write_text("a previous project")

@@ -240,15 +240,19 @@ def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
 @contextmanager
 def removed_on_error(out_dir: Path) -> Iterator[None]:
     """Remove `out_dir` again if the block fails (or is interrupted) and the folder did not exist
-    before it: a failed `fwgen build` leaves no half-written project behind. An existing folder
-    (a rebuild) is left as it is."""
-    fresh = not out_dir.exists()
+    before it, with the parents the block created for it: a failed `fwgen build` leaves no
+    half-written project behind. An existing folder (a rebuild) is left as it is."""
+    created = None                     # the outermost folder the block may create
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            break
+        created = folder
     try:
         yield
     except BaseException:
-        if fresh and out_dir.is_dir():
-            LOG.debug("removing the half-written project %s", out_dir)
-            shutil.rmtree(out_dir, ignore_errors=True)
+        if created is not None and created.is_dir():
+            LOG.debug("removing the half-written project %s", created)
+            shutil.rmtree(created, ignore_errors=True)
         raise
 
 
