@@ -254,6 +254,10 @@ def test_train_quantize_evaluate_end_to_end(tmp_path) -> None:
                                 out_dir=tmp_path / "eval", runtime="tflm",
                                 dataset_options=recipe.dataset)
     assert evaluation["int8"]["accuracy"] == report["evaluation"]["int8"]["accuracy"]
+    written = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
+    assert written["float"]["accuracy"] == evaluation["float"]["accuracy"]  # side by side
+    assert written["int8"]["accuracy"] == evaluation["int8"]["accuracy"]
+    assert (tmp_path / "eval" / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert evaluation["int8"]["runtime"] == "tflm"
     requantized = quantize_saved_model(result.keras_path, data, meta, tmp_path / "q.tflite",
                                        examples=10)
@@ -297,3 +301,26 @@ def test_training_features_are_the_reference_microfrontend(shared_data: Path, cl
     assert patches.shape == (1, 49, 40, 1)
     np.testing.assert_array_equal(patches[0, ..., 0],
                                   (golden.astype(np.float32) + 128) * np.float32(INT8_FEATURE_SCALE))
+
+
+def test_early_stopping_restores_the_best_epoch() -> None:
+    """Validation accuracy that cannot improve (constant inputs, two labels) stops training
+    after `early_stopping_patience` epochs instead of running all of them."""
+    import dataclasses
+
+    from fwgen import zoo
+    from fwgen.train.training import fit
+
+    rng = np.random.default_rng(0)
+    n = 64
+    x = rng.normal(size=(n, 49, 40, 1)).astype(np.float32)
+    y = (np.arange(n) % 4).astype(np.int32)
+    train = FeatureSet(x, y, np.arange(n, dtype=np.int32), [str(i) for i in range(n)], y)
+    vx = np.zeros((8, 49, 40, 1), dtype=np.float32)
+    vy = np.array([0, 1] * 4, dtype=np.int32)
+    validation = FeatureSet(vx, vy, np.arange(8, dtype=np.int32), [str(i) for i in range(8)], vy)
+    recipe = dataclasses.replace(zoo.get_model("micro_speech").training, batch_size=16,
+                                 early_stopping_patience=2)
+    history = fit(arch.micro_speech(4), train, validation, recipe, 4, epochs=30)
+    assert len(history["loss"]) == 1 + 2
+    assert len(set(history["val_accuracy"])) == 1
