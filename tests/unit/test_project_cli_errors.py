@@ -146,7 +146,8 @@ def test_run_rejects_audio_before_building(capsys, tmp_path, clips, no_build, cl
     (["run", "missing.wav"], "missing.wav: audio file not found"),
     (["run", "--model", "nope", "YES"], "no zoo model named 'nope'"),
     (["run", "--board", "bogus", "YES"], "unknown board 'bogus'"),
-    (["run", "--pad-ms", "-1", "YES"], "--pad-ms must be >= 0"),
+    (["run", "--pad-ms", "-1", "YES"], "--pad-ms: must be >= 0 ms, got -1"),
+    (["run", "--timeout", "0", "YES"], "--timeout: must be more than 0 seconds"),
 ])
 def test_run_mistakes(capsys, clips, no_build, argv, expected):
     err = run_cli(capsys, [str(clips["yes"]) if a == "YES" else a for a in argv])

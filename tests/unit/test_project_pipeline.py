@@ -136,3 +136,22 @@ def test_build_stride_and_smoothing_options_reach_the_generated_config():
     assert len(detect_c) == 1
     assert ".minimum_count = 1," in detect_c[0] and ".suppression_ms = 700u," in detect_c[0]
     assert custom.inputs["stride"] == "3"
+
+
+def test_clip_report_summarises_features_and_logits():
+    from pathlib import Path
+
+    from fwgen.runners.session import ClipReport
+
+    report = ClipReport(path=Path("a.wav"), board="mps2_an505", classes=("silence", "yes", "no"),
+                        pad_ms=0, detections=[{"time_ms": 740, "class": "yes", "score": 201}],
+                        features=np.array([[0, 7], [653, 2]], dtype=np.uint16),
+                        logits=np.array([[5, -3, 1], [-9, 40, 2], [-9, 41, 2]], dtype=np.int8))
+    assert report.lines() == [
+        "a.wav:",
+        "     740 ms  yes          score 201",
+        "  features  2 frames x 2 values (uint16), min 0 max 653",
+        "  logits    3 inferences; top class: silence 1, yes 2",
+    ]
+    data = report.as_dict()
+    assert data["features"] == [[0, 7], [653, 2]] and data["logits"][1] == [-9, 40, 2]

@@ -36,8 +36,8 @@ class RunCommand(Command):
         parser.add_argument("--convert", action="store_true",
                             help="convert stereo, non-16-bit or other-rate WAVs to the model's "
                                  "mono 16-bit rate (default: such files are an error)")
-        parser.add_argument("--features", action="store_true", help="also stream FEATURES back")
-        parser.add_argument("--logits", action="store_true", help="also stream LOGITS back")
+        parser.add_argument("--features", action="store_true", help="also stream FEATURES back (all values in --json; a summary otherwise)")
+        parser.add_argument("--logits", action="store_true", help="also stream LOGITS back (all values in --json; a summary otherwise)")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default: fwgen's cache)")
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
@@ -50,6 +50,9 @@ class RunCommand(Command):
         from fwgen.errors import FwgenError
         from fwgen.runners.session import run_clips
 
+        if not args.timeout > 0:
+            raise FwgenError(f"must be more than 0 seconds, got {args.timeout:g}",
+                             where="--timeout")
         for wav in args.wavs:
             if not wav.is_file():
                 raise FwgenError("audio file not found", where=str(wav))

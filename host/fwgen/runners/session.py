@@ -96,6 +96,15 @@ class ClipReport:
                        f"frontend {s.get('frontend_cycles', 0) // frames} {unit}/frame, inference "
                        f"{s.get('inference_cycles', 0) // inferences} {unit} (max "
                        f"{s.get('inference_cycles_max', 0)})")
+        if self.features is not None:
+            rows, cols = self.features.shape
+            out.append(f"  features  {rows} frames x {cols} values ({self.features.dtype}), "
+                       f"min {self.features.min(initial=0)} max {self.features.max(initial=0)}")
+        if self.logits is not None:
+            top = np.bincount(self.logits.argmax(axis=1), minlength=len(self.classes)) \
+                if self.logits.size else np.zeros(len(self.classes), dtype=int)
+            counts = ", ".join(f"{name} {int(n)}" for name, n in zip(self.classes, top) if n)
+            out.append(f"  logits    {self.logits.shape[0]} inferences; top class: {counts or '-'}")
         return out
 
     def as_dict(self) -> dict:
@@ -189,7 +198,7 @@ def run_clips(*, model: str | Path, twin: Board, wavs: Sequence[Path], settings:
         pad = default_pad(deployment.frontend, deployment.n_frames)
         pad_ms = pad * 1000 // rate
     elif pad_ms < 0:
-        raise FwgenError(f"--pad-ms must be >= 0, got {pad_ms}", where="--pad-ms")
+        raise FwgenError(f"must be >= 0 ms, got {pad_ms}", where="--pad-ms")
     else:
         pad = pad_ms * rate // 1000
     clips = []
