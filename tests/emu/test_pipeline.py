@@ -90,3 +90,27 @@ def test_stride_from_config_matches_reference(twin_elf, clip_stream, deployment)
         result = session.stream(samples, outputs=ALL, timeout=120, stride_frames=3)
     assert len(result.logits) == len(ref.logit_frames) == 17
     assert_matches_reference(result, ref)
+
+
+@pytest.mark.parametrize("twin_id", TWINS)
+def test_twin_counts_repeat_to_the_tick(twin_id, twin_elf, clip_stream):
+    """On the twins the counters count instructions (-icount shift=0) through SysTick, which
+    QEMU clocks at the board's fixed 20/25 MHz: one tick is 1e9 / clock_hz instructions (50 on
+    AN505, 40 on AN386/AN500). Where an interval starts relative to a tick depends on how long
+    the firmware polled the UART for the host, so the same stream repeats each measured interval
+    to within one tick (not to the instruction): frames, inferences and detector runs are each
+    one interval."""
+    twin = get_board(twin_id)
+    tick = 1_000_000_000 // twin.clock_hz
+    runs = []
+    with TwinSession(twin_elf(twin_id), twin) as session:
+        for _ in range(2):
+            runs.append(session.stream(clip_stream("yes"), outputs=int(Output.DETECTIONS),
+                                       timeout=120).stats)
+    a, b = runs
+    assert (a.frames, a.inferences) == (b.frames, b.inferences)
+    assert a.frontend_cycles > 0 and a.inference_cycles > 0 and a.detect_cycles > 0
+    assert abs(a.frontend_cycles - b.frontend_cycles) <= a.frames * tick
+    assert abs(a.inference_cycles - b.inference_cycles) <= a.inferences * tick
+    assert abs(a.detect_cycles - b.detect_cycles) <= a.inferences * tick
+    assert abs(a.inference_cycles_max - b.inference_cycles_max) <= tick
