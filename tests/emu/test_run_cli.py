@@ -58,3 +58,18 @@ def test_ctrl_c_leaves_no_emulator(shared_data, repo_root, tmp_path):
             proc.kill()
     time.sleep(0.5)
     assert not qemu_processes(str(tmp_path))
+
+
+def test_an_error_mid_stream_leaves_no_emulator(shared_data, repo_root, tmp_path):
+    """A firmware that stops answering in time (here: a 50 ms timeout) is a clear exit-2 error,
+    and QEMU is gone afterwards."""
+    clips = shared_data / "micro_speech"
+    proc = subprocess.run(
+        fwgen("run", "--board", "mps2_an505", "--model", str(clips / "micro_speech_quantized.tflite"),
+              "--settings", str(repo_root / "models" / "micro_speech" / "model.yaml"),
+              "--out", str(tmp_path / "proj"), "--timeout", "0.05", str(clips / "yes_1000ms.wav")),
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "fwgen run: error:" in proc.stderr
+    time.sleep(0.5)
+    assert not qemu_processes(str(tmp_path))
