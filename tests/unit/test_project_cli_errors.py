@@ -58,6 +58,8 @@ def test_build_mistakes(capsys, tmp_path, no_build, argv, expected):
 def test_missing_and_corrupt_tflite(capsys, tmp_path, no_build):
     err = run_cli(capsys, ["build", "--model", str(tmp_path / "missing.tflite"), "--board", "stm32u5"])
     assert "missing.tflite: model file not found" in err
+    err = run_cli(capsys, ["build", "--model", str(tmp_path), "--board", "stm32u5"])
+    assert f"{tmp_path}: is a folder, not a .tflite model file" in err
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"garbage, not a flatbuffer")
     err = run_cli(capsys, ["build", "--model", str(bad), "--board", "stm32u5"])

@@ -63,6 +63,9 @@ def resolve_model(name_or_path: str | Path, settings: str | Path | None = None) 
 
     path = Path(name_or_path)
     if path.suffix == ".tflite" or path.exists():
+        if path.is_dir():
+            raise FwgenError("is a folder, not a .tflite model file", where=str(path),
+                             hint="give a .tflite file or a zoo model name (fwgen models)")
         if not path.is_file():
             raise FwgenError("model file not found", where=str(path))
         metadata = _resolve_metadata(path, settings)
