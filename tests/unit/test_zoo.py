@@ -83,27 +83,41 @@ def test_micro_speech_recognizes_real_recordings(shared_data: Path, clip: str,
     assert meta.classes[int(np.argmax(scores))] == expected
 
 
-def _stream_detections(model_path: Path, audio: np.ndarray) -> list[str]:
-    """Detections of a clip streamed like `fwgen run` does: 500 ms reflect padding, one
-    inference per 20 ms frame over the last 49 frames, the MLTK-semantics detector."""
+def _stream_detections(model_path: Path, audio: np.ndarray,
+                       scores: list[int] | None = None) -> list[str]:
+    """Detections of a clip streamed exactly as `fwgen run` streams it: reflect padding of
+    `default_pad` (half the model window, 7,920 samples here), one inference per 20 ms frame
+    over the last 49 frames, the MLTK-semantics detector with the device's averaging queue
+    (window / interval + 1 results, as `fwgen.project.build` sizes it)."""
     from tflite_micro.python.tflite_micro import runtime
 
     from fwgen.detect import Detector, SmoothingSettings
     from fwgen.frontend import Frontend
+    from fwgen.project.build import frontend_spec
+    from fwgen.runners.session import default_pad
 
     meta = read_model_metadata(model_path)
     assert meta is not None
-    padded = np.pad(audio, 8000, mode="reflect")
+    spec = frontend_spec(meta)
+    padded = np.pad(audio, default_pad(spec, 49), mode="reflect")
     features = np.asarray(Frontend(meta.frontend_settings(), output="int8").process(padded))
     interpreter = runtime.Interpreter.from_bytes(model_path.read_bytes())
-    detector = Detector(meta.classes, SmoothingSettings.from_dict(meta.smoothing))
+    interval_ms = spec.window_step * 1000 // spec.sample_rate
+    smoothing = dict(meta.smoothing)
+    smoothing.setdefault("max_results", max(SmoothingSettings().max_results,
+                                            smoothing["average_window_duration_ms"]
+                                            // interval_ms + 1))
+    detector = Detector(meta.classes, SmoothingSettings.from_dict(smoothing))
     found = []
     for end in range(49, len(features) + 1):
         interpreter.set_input(features[end - 49:end].reshape(1, 49, 40, 1).astype(np.int8), 0)
         interpreter.invoke()
-        result = detector.process(np.array(interpreter.get_output(0)).reshape(-1), end * 20)
+        result = detector.process(np.array(interpreter.get_output(0)).reshape(-1),
+                                  end * interval_ms)
         if result.is_new:
             found.append(meta.classes[result.class_index])
+            if scores is not None:
+                scores.append(int(result.score))
     return found
 
 
