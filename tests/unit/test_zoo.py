@@ -64,13 +64,13 @@ def _tflm_classify(model: bytes, features: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("clip, expected", [("yes_1000ms.wav", "yes"), ("no_1000ms.wav", "no"),
-                                            ("noise_1000ms.wav", "silence")])
+                                            ("noise_1000ms.wav", "silence"),
+                                            ("silence_1000ms.wav", "silence")])
 def test_micro_speech_recognizes_real_recordings(shared_data: Path, clip: str,
                                                  expected: str) -> None:
     """fwgen's synthetic-trained weights on the human recordings TFLM ships, run by the TFLM
-    interpreter on features from fwgen's C frontend (what the board computes). The
-    near-digital-silence clip is not here: one-shot it scores 'yes' (see models/README.md);
-    streamed through the detector it gives no detection (next test)."""
+    interpreter on features from fwgen's C frontend (what the board computes), one inference
+    each. The silence clip is near-digital silence (-84 dBFS, about 2 LSB of white noise)."""
     from fwgen.frontend import Frontend
     from fwgen.train.datasets.base import read_wav
 
@@ -119,6 +119,22 @@ def _stream_detections(model_path: Path, audio: np.ndarray,
             if scores is not None:
                 scores.append(int(result.score))
     return found
+
+
+def test_micro_speech_calls_digital_silence_silence() -> None:
+    """Exact zeros (a muted microphone) and a few LSB of white noise, one inference each."""
+    from fwgen.frontend import Frontend
+
+    model = zoo.get_model("micro_speech")
+    meta = read_model_metadata(model.weights)
+    assert meta is not None
+    rng = np.random.default_rng(0)
+    for audio in (np.zeros(16000, dtype=np.int16),
+                  np.round(rng.normal(0.0, 1.0, 16000)).astype(np.int16),
+                  np.round(rng.normal(0.0, 4.0, 16000)).astype(np.int16)):
+        features = Frontend(meta.frontend_settings(), output="int8").process(audio)
+        scores = _tflm_classify(model.weights.read_bytes(), np.asarray(features, dtype=np.int8))
+        assert meta.classes[int(np.argmax(scores))] == "silence"
 
 
 def test_micro_speech_streaming_detections() -> None:
