@@ -190,6 +190,8 @@ def test_cli_user_mistakes_are_clear_errors(tmp_path, monkeypatch, shared_data: 
     (tmp_path / "words" / "no").mkdir()
     (tmp_path / "junk.keras").write_bytes(b"not a zip archive")
     no_metadata = shared_data / "micro_speech" / "micro_speech_quantized.tflite"  # TFLM's
+    shipped_model = Path(__file__).resolve().parents[2] / "models" / "micro_speech" / \
+        "micro_speech.tflite"
     cases = [
         (["train", "--model", "micro_speech", "--data", "empty", "--out", "o"],
          "no folder for word(s) yes, no"),
@@ -206,6 +208,15 @@ def test_cli_user_mistakes_are_clear_errors(tmp_path, monkeypatch, shared_data: 
         (["quantize", "junk.keras", "--data", "synthetic"], "no settings for this model"),
         (["evaluate", str(no_metadata), "--data", "synthetic", "--out", "o"],
          "carries no fwgen or MLTK (SL_PARAMSv1) metadata"),
+        # Output paths that cannot be written are refused before any training starts.
+        (["train", "--model", "micro_speech", "--data", "synthetic", "--out", "junk.keras"],
+         "the output folder is a file"),
+        (["train", "--model", "micro_speech", "--data", "synthetic", "--out", "junk.keras/sub"],
+         "a parent is a file"),
+        (["evaluate", str(shipped_model), "--data", "synthetic", "--out", "junk.keras"],
+         "the output folder is a file"),
+        (["quantize", str(shipped_model.with_suffix(".keras")), "--zoo", "micro_speech",
+          "--data", "synthetic", "--out", "empty"], "the output path is a folder"),
     ]
     before = _tree(tmp_path)
     for argv, message in cases:

@@ -43,7 +43,9 @@ class EvaluateCommand(Command):
             raise FwgenError("settings file not found", where=str(args.settings))
         out = args.out or (args.model.parent / f"{args.model.stem}-evaluation")
 
-        from fwgen.cli.train_cmd import print_evaluation  # noqa: PLC0415
+        from fwgen.cli.train_cmd import check_output_folder, print_evaluation  # noqa: PLC0415
+
+        check_output_folder(out)
         from fwgen.train.evaluate import evaluate_model  # noqa: PLC0415  (loads TensorFlow)
 
         report = evaluate_model(args.model, args.data, settings=args.settings, split=args.split,

@@ -50,6 +50,9 @@ class QuantizeCommand(Command):
         if args.examples < 1:
             raise FwgenError("--examples must be at least 1")
         out = args.out or model.with_suffix(".tflite")
+        from fwgen.cli.train_cmd import check_output_file  # noqa: PLC0415
+
+        check_output_file(out)
         if args.settings is not None:
             metadata = load_settings(args.settings)
         elif args.zoo is not None:

@@ -47,6 +47,27 @@ class RichProgress:
         self.progress.update(self.tasks[stage], completed=done, total=total, info=text)
 
 
+def check_output_folder(path: Path, option: str = "--out") -> None:
+    """Reject an output folder that cannot be created, before minutes of work are spent."""
+    if path.exists() and not path.is_dir():
+        raise FwgenError("the output folder is a file", where=str(path),
+                         hint=f"give {option} a folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise FwgenError("cannot create the output folder: a parent is a file",
+                                 where=str(parent), hint=f"check {option}")
+            break
+
+
+def check_output_file(path: Path, option: str = "--out") -> None:
+    """Reject an output file path that is a folder or lies under a file."""
+    if path.is_dir():
+        raise FwgenError("the output path is a folder", where=str(path),
+                         hint=f"give {option} a file name, e.g. model_int8.tflite")
+    check_output_folder(path.parent, option)
+
+
 def log_progress(stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
     """Plain-log progress (--no-progress): one line per epoch and per finished stage."""
     if stage == "train":
@@ -107,6 +128,7 @@ class TrainCommand(Command):
         if args.epochs is not None and args.epochs < 1:
             raise FwgenError("--epochs must be at least 1")
         out = args.out or Path("build") / "train" / model_def.name
+        check_output_folder(out)
         overrides = {k: v for k, v in (("batch_size", args.batch_size),
                                        ("learning_rate", args.learning_rate),
                                        ("seed", args.seed)) if v is not None}
