@@ -289,9 +289,15 @@ def test_savedmodel_quantizes_like_keras(tmp_path) -> None:
                                atol=1e-6)
     stats = graph_stats(to_int8_tflite(wrapped, _representative((49, 40, 1), 4)))
     assert stats.input_shape == (1, 49, 40, 1) and stats.macs == 320_000 + 4000 * 3
-    with pytest.raises(FwgenError, match="cannot load"):
-        (tmp_path / "broken.keras").write_bytes(b"not a zip")
+    (tmp_path / "broken.keras").write_bytes(b"not a zip")
+    with pytest.raises(FwgenError, match="not a .keras model file"):
         load_keras(tmp_path / "broken.keras")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
+        archive.writestr("readme.txt", "a zip, but no Keras model inside")
+    with pytest.raises(FwgenError, match="cannot load the Keras model"):
+        load_keras(tmp_path / "empty.keras")
 
 
 @pytest.mark.parametrize("clip", ["yes", "no", "noise", "silence"])
