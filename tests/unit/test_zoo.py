@@ -273,3 +273,17 @@ def test_cli_and_zoo_do_not_import_tensorflow() -> None:
             "assert not heavy, heavy\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["micro_speech", "yamnet_256", "mn04_tagger"])
+def test_readme_accuracy_matches_the_shipped_report(name: str) -> None:
+    """models/README.md quotes each shipped model's test figures: they must be the ones in its
+    report.json (retraining without updating the README fails here)."""
+    model = zoo.get_model(name)
+    report = json.loads(model.report.read_text())
+    evaluation = report["evaluation"]
+    readme = (Path(__file__).resolve().parents[2] / "models" / "README.md").read_text()
+    section = readme.split(f"## {name}: measured accuracy", 1)[1].split("\n## ", 1)[0]
+    row = (f"| {evaluation['clips']} | {100 * evaluation['float']['accuracy']:.1f} % | "
+           f"{100 * evaluation['int8']['accuracy']:.1f} % |")
+    assert row in section, row
