@@ -167,3 +167,19 @@ def test_compiled_in_clip_is_checked_like_streamed_audio(capsys, tmp_path, clips
                            "clip", "--clip", str(clips[clip]), "--out", str(out)])
     assert f"{clips[clip]}: {expected}" in err
     assert not out.exists()
+
+
+def test_failed_pio_run_in_a_fresh_folder_says_how_to_debug(capsys, tmp_path, monkeypatch):
+    def fail(project, env, **kwargs):
+        raise FwgenError(f"firmware build failed (pio run -e {env}, exit 1)\nerror: boom",
+                         where=str(project), hint="run 'pio run' in that folder")
+    monkeypatch.setattr(fwgen.project.build, "run_pio", fail)
+    out = tmp_path / "p"
+    err = run_cli(capsys, ["build", "--model", "micro_speech", "--board", "mps2_an505", "--out", str(out)])
+    assert "firmware build failed (pio run -e mps2_an505, exit 1)" in err and "error: boom" in err
+    assert "--render-only" in err and str(out) not in err
+    assert not out.exists()
+    out.mkdir()                      # a build into an existing folder keeps it and its hint
+    err = run_cli(capsys, ["build", "--model", "micro_speech", "--board", "mps2_an505", "--out", str(out)])
+    assert f"{out}: firmware build failed" in err and "run 'pio run' in that folder" in err
+    assert (out / "platformio.ini").is_file()

@@ -301,6 +301,7 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
                        include_twin=options.include_twin)
     for env_board in spec.envs():
         check_fit(env_board, deployment)
+    fresh = not out_dir.exists()
     with removed_on_error(out_dir):
         project = render_project(spec, out_dir)
         sizes: dict[str, SizeReport] = {}
@@ -322,6 +323,11 @@ def build_firmware(source: ModelSource | Deployment, board: Board, options: Buil
                         f"weights {deployment.compiled.weights_bytes} B, stack {b.stack_bytes} B)",
                         where="--board",
                         hint="choose a board with more memory (fwgen boards) or a smaller model") from None
+                if fresh:
+                    raise FwgenError(exc.message,
+                                     hint="the unfinished project was removed; to debug the build "
+                                          "by hand, write it with --render-only and run 'pio run' "
+                                          "in that folder") from None
                 raise
             report = size_report(by_id[env], project.elf(env))
             if not report.fits:
