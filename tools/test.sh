@@ -23,5 +23,11 @@ wheel.unlink()
 PY
 fi
 [ -f "$oracle/.done" ] && export FWGEN_MLTK_WRAPPER="$root/$oracle"
+# Optional: PyTorch (CPU build, the `torch` extra) for the EfficientAT importer tests
+# (tests/unit/test_efficientat.py); without it those tests skip.
+if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+  .venv/bin/python -m pip install -q "torch==2.13.0" >/dev/null 2>&1 ||
+    echo "test: torch==2.13.0 could not be installed; the EfficientAT importer tests will skip"
+fi
 workers=${FWGEN_TEST_WORKERS:-$(nproc)}
 exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@" tests
