@@ -292,3 +292,57 @@ def test_bad_options():
         efficientat.import_efficientat(Path("x.pt"), output="relu")
     with pytest.raises(FwgenError, match="strides"):
         efficientat.import_efficientat(Path("x.pt"), strides=(2, 2, 3, 2))
+
+
+# ---- CLI: fwgen quantize MODEL.pt ------------------------------------------------------------
+
+def _tiny_esc50(root: Path, classes) -> Path:
+    """An ESC-50-layout folder: one 1 s noise clip per class, all in training fold 1."""
+    import soundfile
+
+    (root / "audio").mkdir(parents=True)
+    rng = np.random.default_rng(10)
+    rows = ["filename,fold,target,category,esc10,src_file,take"]
+    for target, name in enumerate(classes):
+        clip = f"1-{target}-A-{target}.wav"
+        soundfile.write(root / "audio" / clip, 0.1 * rng.standard_normal(16000), 16000,
+                        subtype="PCM_16")
+        rows.append(f"{clip},1,{target},{name},False,{target},A")
+    (root / "meta").mkdir()
+    (root / "meta" / "esc50.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_cli_quantize_imports_a_checkpoint(tmp_path, capsys):
+    """`fwgen quantize mn04.pt --zoo mn04_tagger`: an int8 .tflite with the zoo's metadata,
+    whose float source is the checkpoint (TFLM runs it; fwgen compiles it bit-exactly)."""
+    from fwgen.cli import main
+    from fwgen.compiler.validate import validate_model
+    from fwgen.tflite.metadata import read_model_metadata
+    from fwgen.zoo import get_model
+
+    classes = get_model("mn04_tagger").metadata.classes
+    path = _save(_randomise(TorchMN(0.4, n_classes=len(classes)), seed=9), tmp_path / "mn04.pt")
+    data = _tiny_esc50(tmp_path / "esc", classes)
+    assert main(["quantize", str(path), "--zoo", "mn04_tagger", "--data", str(data),
+                 "--examples", "4"]) == 0
+    out = tmp_path / "mn04.tflite"
+    assert str(out) in capsys.readouterr().out
+    metadata = read_model_metadata(out)
+    assert metadata.classes == tuple(classes)
+    assert validate_model(out, random=1, measure_code=False).ok
+
+
+def test_cli_quantize_checkpoint_errors(tmp_path, capsys, mn04):
+    from fwgen.cli import main
+
+    _, path = mn04  # 7 classes; the zoo model names 10
+    assert main(["quantize", str(path), "--zoo", "mn04_tagger", "--data", "synthetic"]) == 2
+    assert "the checkpoint has 7 outputs but the settings name 10 classes" in \
+        capsys.readouterr().err
+    assert main(["quantize", str(path), "--zoo", "micro_speech", "--data", "synthetic"]) == 2
+    assert "needs a log-mel frontend" in capsys.readouterr().err
+    assert main(["quantize", str(path), "--zoo", "mn04_tagger", "--width", "1.0",
+                 "--data", "synthetic"]) == 2
+    assert "not width 1" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.tflite"))

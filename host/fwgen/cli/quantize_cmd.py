@@ -1,8 +1,10 @@
-"""`fwgen quantize MODEL.keras|SAVEDMODEL --data DIR`: full-int8 .tflite with metadata."""
+"""`fwgen quantize MODEL.keras|SAVEDMODEL|MODEL.pt --data DIR`: full-int8 .tflite with metadata."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import tempfile
 from pathlib import Path
 
 from fwgen.cli.base import Command
@@ -20,10 +22,15 @@ class QuantizeCommand(Command):
         "frontend settings, classes and smoothing embedded in the .tflite metadata.\n\n"
         "Settings come from --settings FILE, from a zoo model (--zoo NAME), or from the\n"
         "metadata of a .tflite beside MODEL.\n\n"
+        "An EfficientAT MobileNetV3 PyTorch checkpoint (.pt, needs the torch extra) is imported\n"
+        "first (fwgen.train.efficientat); its input patch comes from the settings.\n\n"
         "  fwgen quantize build/train/micro_speech/micro_speech.keras --data synthetic")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("model", type=Path, help="float model: .keras or SavedModel folder")
+        parser.add_argument("model", type=Path, help="float model: .keras, SavedModel folder "
+                                                     "or EfficientAT .pt checkpoint")
+        parser.add_argument("--width", type=float, default=0.4,
+                            help="width multiplier of an EfficientAT .pt checkpoint (default 0.4)")
         parser.add_argument("--data", required=True,
                             help="dataset folder or 'synthetic' (calibration clips)")
         group = parser.add_mutually_exclusive_group()
@@ -42,9 +49,10 @@ class QuantizeCommand(Command):
         model: Path = args.model
         if not model.exists():
             raise FwgenError("model not found", where=str(model))
-        if not (model.suffix == ".keras" or (model.is_dir() and
+        if not (model.suffix in (".keras", ".pt") or (model.is_dir() and
                                              (model / "saved_model.pb").is_file())):
-            raise FwgenError("expected a .keras file or a SavedModel folder", where=str(model))
+            raise FwgenError("expected a .keras file, a SavedModel folder or an EfficientAT "
+                             ".pt checkpoint", where=str(model))
         if args.data != "synthetic" and not Path(args.data).is_dir():
             raise FwgenError("dataset folder not found", where=str(args.data))
         if args.examples < 1:
@@ -67,8 +75,17 @@ class QuantizeCommand(Command):
         from fwgen.cli.train_cmd import RichProgress  # noqa: PLC0415
         from fwgen.train.training import quantize_saved_model  # noqa: PLC0415  (TensorFlow)
 
-        with RichProgress() as progress:
-            path = quantize_saved_model(model, args.data, metadata, out,
-                                        examples=args.examples, progress=progress)
+        with contextlib.ExitStack() as stack:
+            if model.suffix == ".pt":
+                from fwgen.train.efficientat import import_for_settings  # noqa: PLC0415
+
+                imported = import_for_settings(model, metadata.frontend, metadata.classes,
+                                               width=args.width)
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                model = folder / f"{model.stem}.keras"
+                imported.save(model)
+            with RichProgress() as progress:
+                path = quantize_saved_model(model, args.data, metadata, out,
+                                            examples=args.examples, progress=progress)
         print(f"int8 model: {path} ({path.stat().st_size} bytes, metadata embedded)")
         return 0

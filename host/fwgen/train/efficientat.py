@@ -31,7 +31,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -465,4 +465,32 @@ def _build(state: Mapping[str, np.ndarray], config: EfficientATConfig, *, n_fram
         x = layers.Softmax(name="probabilities")(x)
     model = b.keras.Model(inputs, x, name=name)
     b.apply()
+    return model
+
+
+def import_for_settings(checkpoint: Path, frontend: Mapping[str, Any], classes: Sequence[str],
+                        *, width: float = 0.4, output: str = "sigmoid") -> Any:
+    """`import_efficientat` with the input patch and classes taken from deployment settings.
+
+    `frontend` are the ``fe.*`` settings (a ``logmel`` frontend: ``fe.patch_frames`` frames of
+    ``fe.filterbank_n_channels`` mels); `classes` must be as many as the checkpoint's outputs.
+    Used by ``fwgen quantize MODEL.pt``.
+    """
+    where = str(checkpoint)
+    kind = str(frontend.get("fe.frontend", "microfrontend"))
+    if kind != "logmel" or "fe.patch_frames" not in frontend:
+        raise FwgenError(f"an EfficientAT model needs a log-mel frontend with fe.patch_frames; "
+                         f"the settings give a '{kind}' frontend"
+                         + ("" if kind != "logmel" else " without fe.patch_frames"),
+                         where=where, hint="use settings like the mn04_tagger zoo model's "
+                                           "(--zoo mn04_tagger) with its classes replaced")
+    model = import_efficientat(Path(checkpoint), width=width,
+                               n_frames=int(frontend["fe.patch_frames"]),
+                               n_mels=int(frontend.get("fe.filterbank_n_channels", 128)),
+                               output=output)
+    outputs = int(model.output_shape[-1])
+    if outputs != len(classes):
+        raise FwgenError(f"the checkpoint has {outputs} outputs but the settings name "
+                         f"{len(classes)} classes", where=where,
+                         hint="list one class name per output, in the checkpoint's order")
     return model
