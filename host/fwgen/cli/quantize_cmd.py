@@ -51,8 +51,8 @@ class QuantizeCommand(Command):
             raise FwgenError("model not found", where=str(model))
         if not (model.suffix in (".keras", ".pt") or (model.is_dir() and
                                              (model / "saved_model.pb").is_file())):
-            raise FwgenError("expected a .keras file, a SavedModel folder or an EfficientAT "
-                             ".pt checkpoint", where=str(model))
+            raise FwgenError("expected a .keras file or a SavedModel folder (or an "
+                             "EfficientAT .pt checkpoint)", where=str(model))
         if args.data != "synthetic" and not Path(args.data).is_dir():
             raise FwgenError("dataset folder not found", where=str(args.data))
         if args.examples < 1:
