@@ -166,6 +166,17 @@ def test_keras_import_matches_torch_eval_output(mn04):
     assert np.ptp(want, axis=0).max() > 1e-2
 
 
+def test_efficientat_normalization_is_applied_first(mn04):
+    torch_model, path = mn04
+    keras_model = efficientat.import_efficientat(
+        path, n_frames=N_FRAMES, n_mels=N_MELS, output="logits",
+        normalization=efficientat.EFFICIENTAT_NORMALIZATION)
+    patches = _logmel(4, seed=11)
+    want = _torch_logits(torch_model, (patches + 4.5) / 5.0)
+    np.testing.assert_allclose(keras_model(patches).numpy(), want, atol=1e-4, rtol=1e-4)
+    assert np.abs(want - _torch_logits(torch_model, patches)).max() > 1e-2
+
+
 def test_sigmoid_and_softmax_outputs(mn04):
     torch_model, path = mn04
     patches = _logmel(3, seed=3)

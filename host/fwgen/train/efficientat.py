@@ -51,6 +51,9 @@ HEAD_CHANNELS = 1280
 #: Widths EfficientAT publishes (mn01 ... mn40), tried when a checkpoint does not match.
 KNOWN_WIDTHS = (0.1, 0.2, 0.4, 0.5, 0.6, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 OUTPUTS = ("sigmoid", "softmax", "logits")
+#: EfficientAT's feature normalisation ``(log_mel + 4.5) / 5`` (models/preprocess.py), applied
+#: to natural-log mel power before the network: ``(offset, divisor)``.
+EFFICIENTAT_NORMALIZATION = (4.5, 5.0)
 TORCH_HINT = "install the optional extra: pip install 'fwgen[torch]' (torch==2.13.0, CPU build)"
 
 _BN_PARAMS = ("weight", "bias", "running_mean", "running_var")
@@ -356,6 +359,7 @@ def import_efficientat(checkpoint: Path, *, width: float = 0.4, n_classes: int |
                        n_frames: int = 100, n_mels: int = 128,
                        strides: tuple[int, int, int, int] = (2, 2, 2, 2),
                        output: str = "sigmoid", dropout: float = 0.2,
+                       normalization: tuple[float, float] | None = None,
                        name: str | None = None) -> Any:
     """Build the Keras equivalent of an EfficientAT MobileNetV3 checkpoint, with its weights.
 
@@ -368,6 +372,9 @@ def import_efficientat(checkpoint: Path, *, width: float = 0.4, n_classes: int |
     models take any length; TFLite needs a fixed one). `strides`: EfficientAT's ``strides``
     option (the four stride-2 stages). `output`: ``"sigmoid"`` (AudioSet multi-label
     tagging, EfficientAT's training objective), ``"softmax"`` or ``"logits"``.
+    `normalization`: ``(offset, divisor)`` applied to the input first, ``(x + offset) /
+    divisor`` — `EFFICIENTAT_NORMALIZATION` reproduces EfficientAT's preprocessing on a natural-log
+    mel input; ``None`` (default) feeds the input unchanged, exactly as the PyTorch module does.
 
     Returns an uncompiled ``keras.Model`` whose float output matches PyTorch's ``eval()``
     output on the transposed input. Raises `FwgenError` for a missing torch, an unreadable
@@ -379,6 +386,8 @@ def import_efficientat(checkpoint: Path, *, width: float = 0.4, n_classes: int |
         raise FwgenError(f"width must be in (0, 4], got {width}")
     if len(strides) != 4 or any(s not in (1, 2) for s in strides):
         raise FwgenError(f"strides must be four values of 1 or 2, got {tuple(strides)}")
+    if normalization is not None and not normalization[1]:
+        raise FwgenError("the normalization divisor must not be 0")
     if n_classes is not None and n_classes < 1:
         raise FwgenError(f"n_classes must be positive, got {n_classes}")
     where = str(checkpoint)
@@ -396,7 +405,7 @@ def import_efficientat(checkpoint: Path, *, width: float = 0.4, n_classes: int |
         state = {k: v for k, v in state.items() if k not in config.classifier_keys()}
         config = dataclasses.replace(config, n_classes=n_classes)
     model = _build(state, config, n_frames=n_frames, n_mels=n_mels, output=output,
-                   dropout=dropout, name=name or f"mn{int(round(width * 10)):02d}_efficientat")
+                   dropout=dropout, normalization=normalization, name=name or f"mn{int(round(width * 10)):02d}_efficientat")
     LOG.info("imported %s: %d parameters, %d classes", where, model.count_params(),
              config.n_classes)
     return model
@@ -416,11 +425,16 @@ def _with_strides(blocks: tuple[InvertedResidual, ...],
 
 
 def _build(state: Mapping[str, np.ndarray], config: EfficientATConfig, *, n_frames: int,
-           n_mels: int, output: str, dropout: float, name: str) -> Any:
+           n_mels: int, output: str, dropout: float,
+           normalization: tuple[float, float] | None, name: str) -> Any:
     b = _Builder(state)
     layers = b.layers
     inputs = b.keras.Input(shape=(n_frames, n_mels, 1), name="logmel")
-    x = b.conv_bn(inputs, "features.0", "stem_conv", stride=2)
+    x = inputs
+    if normalization is not None:
+        offset, divisor = (float(v) for v in normalization)
+        x = layers.Rescaling(1.0 / divisor, offset=offset / divisor, name="normalize")(x)
+    x = b.conv_bn(x, "features.0", "stem_conv", stride=2)
     x = b.hard_swish(x, "stem")
     for index, (block, cin, expanded, out) in enumerate(config.block_plan(), start=1):
         prefix = f"features.{index}.block"
@@ -469,12 +483,15 @@ def _build(state: Mapping[str, np.ndarray], config: EfficientATConfig, *, n_fram
 
 
 def import_for_settings(checkpoint: Path, frontend: Mapping[str, Any], classes: Sequence[str],
-                        *, width: float = 0.4, output: str = "sigmoid") -> Any:
+                        *, width: float = 0.4, output: str = "sigmoid",
+                        normalization: tuple[float, float] | None = EFFICIENTAT_NORMALIZATION
+                        ) -> Any:
     """`import_efficientat` with the input patch and classes taken from deployment settings.
 
     `frontend` are the ``fe.*`` settings (a ``logmel`` frontend: ``fe.patch_frames`` frames of
     ``fe.filterbank_n_channels`` mels); `classes` must be as many as the checkpoint's outputs.
-    Used by ``fwgen quantize MODEL.pt``.
+    The input gets EfficientAT's normalisation by default (its checkpoints expect it; set
+    ``fe.log_offset`` to EfficientAT's 1e-5 for the closest match). Used by ``fwgen quantize MODEL.pt``.
     """
     where = str(checkpoint)
     kind = str(frontend.get("fe.frontend", "microfrontend"))
@@ -487,7 +504,7 @@ def import_for_settings(checkpoint: Path, frontend: Mapping[str, Any], classes: 
     model = import_efficientat(Path(checkpoint), width=width,
                                n_frames=int(frontend["fe.patch_frames"]),
                                n_mels=int(frontend.get("fe.filterbank_n_channels", 128)),
-                               output=output)
+                               output=output, normalization=normalization)
     outputs = int(model.output_shape[-1])
     if outputs != len(classes):
         raise FwgenError(f"the checkpoint has {outputs} outputs but the settings name "
