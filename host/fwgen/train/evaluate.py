@@ -252,7 +252,7 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     from fwgen.tflite.metadata import load_settings, resolve_metadata  # noqa: PLC0415
     from fwgen.train.datasets.base import check_split  # noqa: PLC0415
     from fwgen.train.features import FeaturePipeline, compute_features  # noqa: PLC0415
-    from fwgen.train.training import open_dataset  # noqa: PLC0415
+    from fwgen.train.training import dataset_options_for, open_dataset  # noqa: PLC0415
 
     check_split(split)
     keras_path, tflite_path = locate_models(Path(model))
@@ -263,14 +263,7 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     else:
         raise FwgenError("a float model alone carries no frontend settings or classes",
                          where=str(model), hint="pass --settings FILE, or evaluate the .tflite")
-    options: dict[str, Any] = dict(dataset_options or {})
-    if dataset_options is None and metadata.name:
-        from fwgen import zoo  # noqa: PLC0415
-
-        try:
-            options = dict(zoo.get_model(metadata.name).training.dataset)
-        except FwgenError:
-            options = {}
+    options = dataset_options_for(metadata, dataset_options)
     classes = list(metadata.classes)
     dataset = open_dataset(data, classes, options,
                            sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))

@@ -305,6 +305,23 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def dataset_options_for(metadata: ModelMetadata,
+                        explicit: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Dataset options for a model: `explicit` if given, else its zoo recipe's (by metadata
+    name), else none. Keeps `quantize`/`evaluate` on the dataset the model was trained with
+    (e.g. synthetic sound events, not keywords, for a sound-event zoo model)."""
+    if explicit is not None:
+        return dict(explicit)
+    if metadata.name:
+        from fwgen import zoo  # noqa: PLC0415
+
+        try:
+            return dict(zoo.get_model(metadata.name).training.dataset)
+        except FwgenError:
+            pass
+    return {}
+
+
 def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata, out: Path, *,
                          examples: int = 300, seed: int = 0,
                          progress: Progress = _no_progress) -> Path:
@@ -323,7 +340,7 @@ def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata,
     if n_out != len(classes):
         raise FwgenError(f"the model has {n_out} outputs but the settings name "
                          f"{len(classes)} classes", where=str(model))
-    dataset = open_dataset(data, classes, {},
+    dataset = open_dataset(data, classes, dataset_options_for(metadata),
                            sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
     pipeline = FeaturePipeline(dict(metadata.frontend), dataset.clip_samples)
     rng = np.random.default_rng(seed)
