@@ -96,11 +96,9 @@ static void fwgen_stm32_uart_clocks(void)
 #define MIC_CKOUT_DIV     50u         /* 80 MHz / 50 = 1.6 MHz PDM clock */
 #define MIC_OSR           100u        /* 1.6 MHz / 100 = 16 kHz */
 #define MIC_SHIFT         5           /* +-100^3 -> int16 */
-#define MIC_RING          2048u
 #define STM32_EXTRA_IRQ   61          /* DFSDM1_FLT0 */
 
-static int16_t s_mic[MIC_RING];
-static volatile uint32_t s_mic_head, s_mic_tail, s_mic_overruns;
+#include "ports/stm32/stm32_mic_ring.h"
 
 static void fwgen_stm32_extra_isr(void)
 {
@@ -109,19 +107,7 @@ static void fwgen_stm32_extra_isr(void)
         s_mic_overruns++;
     }
     int32_t value = (int32_t)DFSDM_FLTRDATAR >> 8;          /* reading clears REOCF */
-    value >>= MIC_SHIFT;
-    if (value > 32767) {
-        value = 32767;
-    } else if (value < -32768) {
-        value = -32768;
-    }
-    uint32_t next = (s_mic_head + 1u) % MIC_RING;
-    if (next == s_mic_tail) {
-        s_mic_overruns++;
-        return;
-    }
-    s_mic[s_mic_head] = (int16_t)value;
-    s_mic_head = next;
+    stm32_mic_push(value >> MIC_SHIFT);
 }
 
 #include "ports/stm32/stm32_port_impl.h"
@@ -143,7 +129,7 @@ fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
     DFSDM_FLTFCR = (3u << 29) | ((MIC_OSR - 1u) << 16);         /* sinc3, FOSR, IOSR = 1 */
     DFSDM_FLTCR1 = (MIC_CHANNEL << 24) | DFSDM_FLT_RCONT;       /* regular channel 2, continuous */
     DFSDM_FLTCR2 = DFSDM_FLT_REOCIE;
-    s_mic_head = s_mic_tail = 0u;
+    stm32_mic_clear();
     fwgen_nvic_enable(STM32_EXTRA_IRQ);
     DFSDM_CHCFGR1(0) |= DFSDM_CH0_DFSDMEN;
     DFSDM_FLTCR1 |= DFSDM_FLT_DFEN;
@@ -153,12 +139,5 @@ fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
 
 size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
-    size_t n = 0;
-    uint32_t tail = s_mic_tail;
-    while (n < max && tail != s_mic_head) {
-        samples[n++] = s_mic[tail];
-        tail = (tail + 1u) % MIC_RING;
-    }
-    s_mic_tail = tail;
-    return n;
+    return stm32_mic_drain(samples, max);
 }

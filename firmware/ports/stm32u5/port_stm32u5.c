@@ -147,11 +147,9 @@ static void fwgen_stm32_uart_clocks(void)
 #define MIC_RATE_HZ (FWGEN_BOARD_CLOCK_HZ / MIC_PROCDIV / MIC_CCKDIV / MIC_CIC_DECIM / MIC_RSF_DECIM)
 #define MIC_SHIFT         4               /* 24-bit sample (Sinc4 gain 25^4 < 2^19) -> int16 */
 #define MIC_DISCARD       255u            /* samples dropped by hardware after start */
-#define MIC_RING          2048u
 #define STM32_EXTRA_IRQ   102             /* MDF1_FLT0 */
 
-static int16_t s_mic[MIC_RING];
-static volatile uint32_t s_mic_head, s_mic_tail, s_mic_overruns;
+#include "ports/stm32/stm32_mic_ring.h"
 
 static void fwgen_stm32_extra_isr(void)
 {
@@ -164,19 +162,7 @@ static void fwgen_stm32_extra_isr(void)
     }
     while (MDF_DFLTISR(0) & MDF_ISR_RXNEF) {
         int32_t value = (int32_t)MDF_DFLTDR(0) >> 8;      /* 24-bit sample in [31:8] */
-        value >>= MIC_SHIFT;
-        if (value > 32767) {
-            value = 32767;
-        } else if (value < -32768) {
-            value = -32768;
-        }
-        uint32_t next = (s_mic_head + 1u) % MIC_RING;
-        if (next == s_mic_tail) {
-            s_mic_overruns++;
-            continue;
-        }
-        s_mic[s_mic_head] = (int16_t)value;
-        s_mic_head = next;
+        stm32_mic_push(value >> MIC_SHIFT);
     }
 }
 
@@ -209,7 +195,7 @@ fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
     MDF_OECCR(0) = 0u;                                          /* no offset correction */
     MDF_DFLTIER(0) = MDF_IER_FTHIE | MDF_IER_DOVRIE;
     MDF_DFLTCR(0) = MDF_DFLT_NBDIS(MIC_DISCARD);                /* async continuous, FIFO threshold 1 */
-    s_mic_head = s_mic_tail = 0u;
+    stm32_mic_clear();
     fwgen_nvic_enable(STM32_EXTRA_IRQ);
     MDF_CKGCR |= MDF_CKGCR_CCK1EN;                              /* clock the microphone */
     MDF_DFLTCR(0) |= MDF_DFLT_EN;
@@ -219,12 +205,5 @@ fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
 
 size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
-    size_t n = 0;
-    uint32_t tail = s_mic_tail;
-    while (n < max && tail != s_mic_head) {
-        samples[n++] = s_mic[tail];
-        tail = (tail + 1u) % MIC_RING;
-    }
-    s_mic_tail = tail;
-    return n;
+    return stm32_mic_drain(samples, max);
 }
