@@ -4,7 +4,8 @@ Usage: .venv/bin/python benchmarks/arena.py [--cache DIR] > benchmarks/arena.txt
 
 For each model: fwgen's arena (activations + scratch, static plan), TFLM's arena_used_bytes
 (recording allocator, after one invoke), const data (weights + biases + requantization
-constants), code (Cortex-M33, -Os: the invoke function plus the kernels it calls), MACs, and
+constants), code (the B-U585I's Cortex-M33 with the shipped firmware's flags, -O2: the invoke
+function plus the kernels it calls, fwgen.compiler.size), MACs, and
 the number of output elements differing from TFLM on 3 random inputs (must be 0), with the
 published peer figures from DESIGN.md (TFLM, ST X-CUBE-AI) in the same table and the issue's
 arena targets checked.
@@ -135,8 +136,9 @@ def main() -> int:
     print("  TFLM measured = tflite_micro.runtime recording allocator total after one invoke, bytes;")
     print("  published peers as DESIGN.md quotes them (ST's is activation RAM on STM32U585).")
     print("fwgen/this: fwgen's arena as a share of that row's arena (kB read as 1000 B).")
-    print("const B: weights + biases + requantization constants. code: arm-none-eabi-gcc 12.2")
-    print("  -mcpu=cortex-m33 -Os, .text of model.c + the kernels it calls.")
+    print("const B: weights + biases + requantization constants. code: arm-none-eabi-gcc 12.2 with")
+    print("  the firmware's flags for b_u585i_iot02a (-mcpu=cortex-m33 -O2, fwgen.project.toolchain),")
+    print("  .text of model.c + the kernels it calls.")
     print("diff: output elements differing from TFLM over 3 random inputs (must be 0).")
     print("Published rows are figures for their own builds of the model (ST: trained weights,")
     print("  X-CUBE-AI runtime); the fwgen and TFLM-measured rows run the same .tflite (micro_speech:")

@@ -1,9 +1,11 @@
 """Flash figures of a compiled model: code and const data, measured on the cross compiler.
 
-Each source the model links (<name>.c and the firmware/nn kernels it calls) is compiled with
-arm-none-eabi-gcc for a Cortex-M33 at -Os with one section per function/object; `.text*` sections
-count as code, `.rodata*` as const data (weights, multipliers, parameter structs). No linking,
-so the figures exclude the C library (only memmove/memcpy/round are used).
+Each source the model links (<name>.c and the firmware/nn kernels it calls) is compiled the way
+the shipped firmware compiles it for the board (`fwgen.project.toolchain`: the board's
+-mcpu/-mfpu/-mfloat-abi and the firmware's C flags, -O2 with one section per function/object),
+plus -Werror; `.text*` sections count as code, `.rodata*` as const data (weights, multipliers,
+parameter structs). No linking, so the figures exclude the C library (only memmove/memcpy/round
+are used). Without a board the figures are for DEFAULT_BOARD's Cortex-M33.
 """
 from __future__ import annotations
 
@@ -17,20 +19,21 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from fwgen import native
+from fwgen.boards import Board, get_board
 from fwgen.compiler.compile import CompiledModel
 from fwgen.errors import FwgenError, ToolMissingError
+from fwgen.project.toolchain import CROSS_CC, compile_flags
 
 LOG = logging.getLogger(__name__)
 
-CROSS_CC = "arm-none-eabi-gcc"
-CROSS_FLAGS = ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16", "-Os",
-               "-ffunction-sections", "-fdata-sections", "-std=c11", "-Wall", "-Wextra", "-Werror")
+DEFAULT_BOARD = "b_u585i_iot02a"   # STM32U585: Cortex-M33, single-precision FPU, DSP
 
 
 @dataclass(frozen=True)
 class FlashSize:
     code_bytes: int      # .text of the model's invoke function plus the kernels it calls
     const_bytes: int     # .rodata: weights, biases, multipliers, parameter structs
+    board: str = DEFAULT_BOARD   # the board whose core and flags the figures are for
 
 
 def _sections(obj: Path) -> tuple[int, int]:
@@ -44,10 +47,14 @@ def _sections(obj: Path) -> tuple[int, int]:
     return code, const
 
 
-def flash_size(compiled: CompiledModel, compiler: str = CROSS_CC) -> FlashSize:
-    """Compile for Cortex-M33 and sum code/const sections. Raises ToolMissingError without gcc."""
+def flash_size(compiled: CompiledModel, board: Board | str | None = None,
+               compiler: str = CROSS_CC) -> FlashSize:
+    """Compile for `board` (default DEFAULT_BOARD) and sum code/const sections.
+    Raises ToolMissingError without gcc."""
     if shutil.which(compiler) is None:
         raise ToolMissingError(compiler)
+    board = get_board(board or DEFAULT_BOARD) if not isinstance(board, Board) else board
+    flags = [*compile_flags(board), "-Werror"]
     root = native.repo_root()
     code = const = 0
     with tempfile.TemporaryDirectory(prefix="fwgen-size-") as tmp:
@@ -57,11 +64,12 @@ def flash_size(compiled: CompiledModel, compiler: str = CROSS_CC) -> FlashSize:
         sources = [gen / f"{compiled.name}.c"] + compiled.kernel_sources(root)
         for i, src in enumerate(sources):
             obj = gen / f"{i}.o"
-            argv = [compiler, *CROSS_FLAGS, f"-I{gen}", f"-I{root / 'firmware'}", "-c", str(src), "-o", str(obj)]
+            argv = [compiler, *flags, f"-I{gen}", f"-I{root / 'firmware'}", "-c", str(src), "-o", str(obj)]
+            LOG.debug("compiling %s", " ".join(argv))
             proc = subprocess.run(argv, capture_output=True, text=True)
             if proc.returncode != 0:
                 raise FwgenError(f"cross compilation failed: {' '.join(argv)}\n{proc.stderr}")
             c, k = _sections(obj)
             code += c
             const += k
-    return FlashSize(code, const)
+    return FlashSize(code, const, board.id)

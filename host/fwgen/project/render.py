@@ -30,6 +30,7 @@ from fwgen import __version__
 from fwgen.boards import Board, twin_of
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
+from fwgen.project import toolchain
 from fwgen.render import abi_version, banner, render, sha256_hex, write_files
 
 LOG = logging.getLogger(__name__)
@@ -127,7 +128,10 @@ def pio_board_json(board: Board) -> str:
         "build": {
             "core": "fwgen", "cpu": board.core, "f_cpu": f"{board.clock_hz}L",
             "mcu": board.mcu.lower(),
-            "fwgen": {"board": board.id, "port": board.port, "cpu_flags": board.gcc_cpu_flags()},
+            # The compiler flags come from fwgen.project.toolchain, the one definition.
+            "fwgen": {"board": board.id, "port": board.port, "cpu_flags": board.gcc_cpu_flags(),
+                      "cflags": list(toolchain.C_FLAGS), "ldflags": list(toolchain.LINK_FLAGS),
+                      "libs": list(toolchain.LIBS)},
         },
         "frameworks": [],
         "name": board.name,

@@ -1,8 +1,9 @@
 """SCons build script of fwgen's PlatformIO platform.
 
 Compiles the project's src/ with the arm-none-eabi-gcc on PATH (Debian's gcc-arm-none-eabi),
-using the CPU flags and linker script named in the board definition (boards/*.json, rendered by
-fwgen from boards/<id>.yaml). Targets: the ELF, a .bin and a .hex beside it, `size`.
+using the CPU flags, compiler and linker flags and linker script named in the board definition
+(boards/*.json, rendered by fwgen from boards/<id>.yaml; the flags are defined once, in
+fwgen.project.toolchain). Targets: the ELF, a .bin and a .hex beside it, `size`.
 """
 import shutil
 import sys
@@ -34,19 +35,22 @@ env.Replace(
     SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
 )
 
-cpu_flags = list(board.get("build.fwgen.cpu_flags", []))
+flags = {key: board.get(f"build.fwgen.{key}", None) for key in ("cpu_flags", "cflags", "ldflags", "libs")}
+if any(value is None for value in flags.values()):
+    sys.stderr.write("fwgen platform: the board definition has no build.fwgen.%s "
+                     "(rendered by an older fwgen: regenerate the project)\n"
+                     % ", ".join(k for k, v in flags.items() if v is None))
+    env.Exit(1)
+cpu_flags = list(flags["cpu_flags"])
 env.Append(
     ASFLAGS=cpu_flags,
     ASPPFLAGS=["-x", "assembler-with-cpp"],
-    CCFLAGS=cpu_flags + [
-        "-O2", "-g3", "-std=gnu11", "-ffunction-sections", "-fdata-sections",
-        "-fno-common", "-Wall", "-Wextra",
+    CCFLAGS=cpu_flags + list(flags["cflags"]),
+    # Reports only (memory use on the console, a map file): they do not change the image.
+    LINKFLAGS=cpu_flags + list(flags["ldflags"]) + [
+        "-Wl,--print-memory-usage", "-Wl,-Map,${BUILD_DIR}/firmware.map",
     ],
-    LINKFLAGS=cpu_flags + [
-        "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-        "-Wl,--gc-sections", "-Wl,--print-memory-usage", "-Wl,-Map,${BUILD_DIR}/firmware.map",
-    ],
-    LIBS=["c_nano", "m", "nosys", "gcc"],
+    LIBS=list(flags["libs"]),
     BUILDERS=dict(
         ElfToBin=Builder(action=env.VerboseAction(
             "$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"), suffix=".bin"),
