@@ -23,8 +23,10 @@ SHARED = ROOT.parent / "shared" / "data" / "micro_speech"
 def main(argv: list[str] | None = None) -> int:
     from fwgen.boards import get_board, load_boards
     from fwgen.link import Output, read_wav
-    from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
-    from fwgen.runners.session import TwinSession, default_pad, pad_clip
+    from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare
+    from fwgen.device import TwinDevice
+    from fwgen.project.build import build_firmware
+    from fwgen.zoo import resolve_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(SHARED / "micro_speech_quantized.tflite"))
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from fwgen.errors import FwgenError
 
     source = resolve_model(args.model, None if args.settings == "none" else args.settings)
-    deployment = prepare(source, BuildOptions())
+    deployment = prepare(source, DeployOptions())
     c = deployment.compiled
     samples, rate = read_wav(Path(args.clip))
     stream = pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames))
@@ -51,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for twin_id in ("mps2_an505", "mps2_an386", "mps2_an500"):
             twin = boards[twin_id]
-            fw = build_firmware(deployment, twin, BuildOptions(include_twin=False),
-                                Path(tmp) / twin_id, envs=(twin_id,))
-            with TwinSession(fw.elf(twin_id), twin) as session:
+            fw = build_firmware(deployment, twin, Path(tmp) / twin_id, include_twin=False,
+                                envs=(twin_id,))
+            with TwinDevice(fw.elf(twin_id), twin) as session:
                 s = session.stream(stream, outputs=int(Output.DETECTIONS), timeout=300).stats
             print(f"{twin_id:<12} {twin.core:<11} {s.frontend_cycles // s.frames:>15} "
                   f"{s.inference_cycles // s.inferences:>12} {s.inference_cycles_max:>14} "
@@ -64,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         for board_id in sorted(boards):
             board = get_board(board_id)
             try:
-                fw = build_firmware(deployment, board, BuildOptions(include_twin=False),
-                                    Path(tmp) / f"size-{board_id}", envs=(board_id,))
+                fw = build_firmware(deployment, board, Path(tmp) / f"size-{board_id}",
+                                    include_twin=False, envs=(board_id,))
             except FwgenError as exc:
                 print(f"{board_id:<16} {exc.message}")
                 continue

@@ -11,10 +11,15 @@ Each model folder holds
 
 Loading is pure data (no TensorFlow): YAML into frozen dataclasses, validated once, with errors
 naming the file and field.
+
+`resolve_model(name_or_tflite, settings=None) -> ModelSource` is where every verb turns what the
+user named (a zoo model, or a .tflite with its metadata or a settings file) into the flatbuffer
+and deployment settings it deploys: the model is resolved once, here.
 """
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -232,3 +237,49 @@ def graph_stats(model: bytes) -> GraphStats:
             else:  # weights [units, depth]
                 macs += int(np.prod(out)) * weights[1]
     return GraphStats(shape(graph.Inputs(0)), shape(graph.Outputs(0)), params, macs, ops)
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A model to deploy: its flatbuffer and its deployment settings."""
+    name: str
+    path: Path
+    data: bytes
+    metadata: ModelMetadata
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _resolve_metadata(path: Path, settings: str | Path | None) -> ModelMetadata:
+    """Settings for a .tflite: a settings file, a zoo model.yaml (its deploy section), or the
+    model's own metadata."""
+    from fwgen.tflite.metadata import resolve_metadata  # noqa: PLC0415
+
+    if settings is not None and Path(settings).name == "model.yaml":
+        return load_model_file(Path(settings)).metadata
+    return resolve_metadata(path, settings)
+
+
+def resolve_model(name_or_path: str | Path, settings: str | Path | None = None) -> ModelSource:
+    """A zoo model name or a .tflite path (with optional settings file) as a ModelSource."""
+    path = Path(name_or_path)
+    if path.suffix == ".tflite" or path.exists():
+        if path.is_dir():
+            raise FwgenError("is a folder, not a .tflite model file", where=str(path),
+                             hint="give a .tflite file or a zoo model name (fwgen models)")
+        if not path.is_file():
+            raise FwgenError("model file not found", where=str(path))
+        metadata = _resolve_metadata(path, settings)
+        name = metadata.name or path.stem
+    else:
+        zoo = get_model(str(name_or_path))
+        path = zoo.require_weights()
+        if settings is not None:
+            metadata = _resolve_metadata(path, settings)
+        else:
+            from fwgen.tflite.metadata import read_model_metadata  # noqa: PLC0415
+            metadata = read_model_metadata(path) or zoo.metadata
+        name = zoo.name
+    return ModelSource(name=name, path=path, data=path.read_bytes(), metadata=metadata)

@@ -7,7 +7,9 @@ import yaml
 
 from fwgen.boards import get_board, load_boards, parse_board
 from fwgen.errors import FwgenError
-from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
+from fwgen.deploy import DeployOptions, prepare
+from fwgen.project.build import build_firmware
+from fwgen.zoo import resolve_model
 from fwgen.project.size import section_sizes
 
 from test_ports import check_elf_abi  # noqa: E402  (same folder)
@@ -19,7 +21,7 @@ BOARDS = sorted(load_boards())
 def deployment(shared_data, repo_root):
     source = resolve_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite",
                            repo_root / "models" / "micro_speech" / "model.yaml")
-    return prepare(source, BuildOptions())
+    return prepare(source, DeployOptions())
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,8 @@ def built(deployment, tmp_path_factory):
         if board_id not in cache:
             board = get_board(board_id)
             out = tmp_path_factory.mktemp(f"build-{board_id}")
-            cache[board_id] = build_firmware(deployment, board, BuildOptions(include_twin=False),
-                                             out, envs=(board_id,))
+            cache[board_id] = build_firmware(deployment, board, out,
+                                             include_twin=False, envs=(board_id,))
         return cache[board_id]
     return build
 
@@ -65,7 +67,7 @@ def test_does_not_fit_reports_the_numbers(deployment, tmp_path, repo_root):
     path.write_text(yaml.safe_dump(data))
     small = parse_board(path)
     with pytest.raises(FwgenError) as err:
-        build_firmware(deployment, small, BuildOptions(include_twin=False), tmp_path / "p",
+        build_firmware(deployment, small, tmp_path / "p", include_twin=False,
                        envs=("mps2_an386",))
     text = str(err.value)
     assert "does not fit mps2_an386" in text and "RAM overflowed by" in text
@@ -80,8 +82,8 @@ def test_model_larger_than_ram_fails_before_building(deployment, tmp_path, repo_
     path = tmp_path / "mps2_an386.yaml"
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(FwgenError, match=r"arena \d+ B \+ stack 1024 B > RAM 4096 B"):
-        build_firmware(deployment, parse_board(path), BuildOptions(include_twin=False),
-                       tmp_path / "p")
+        build_firmware(deployment, parse_board(path), tmp_path / "p",
+                       include_twin=False)
     assert not (tmp_path / "p").exists()
 
 
@@ -92,9 +94,8 @@ def test_microphone_firmware_for_stm32l4(deployment, tmp_path):
     from elftools.elf.elffile import ELFFile
 
     board = get_board("stm32l4")
-    options = BuildOptions(audio_source="mic", include_twin=False)
-    firmware = build_firmware(prepare(deployment.source, options), board, options, tmp_path / "p",
-                              envs=(board.id,))
+    firmware = build_firmware(prepare(deployment.source, DeployOptions(audio_source="mic")),
+                              board, tmp_path / "p", include_twin=False, envs=(board.id,))
     with open(firmware.elf(board.id), "rb") as handle:
         f = ELFFile(handle)
         table = f.get_section_by_name(".isr_vector").data()
@@ -111,9 +112,9 @@ def test_microphone_firmware_for_stm32l4(deployment, tmp_path):
     ("mps2_an505", "mps2_an505 has no microphone"),
 ])
 def test_microphone_where_unavailable(deployment, tmp_path, board_id, message):
-    options = BuildOptions(audio_source="mic")
+    mic = prepare(deployment.source, DeployOptions(audio_source="mic"))
     with pytest.raises(FwgenError, match=message):
-        build_firmware(deployment, get_board(board_id), options, tmp_path / "p")
+        build_firmware(mic, get_board(board_id), tmp_path / "p")
     assert not (tmp_path / "p").exists()
 
 
@@ -124,13 +125,13 @@ def test_logmel_model_fits_where_it_can(tmp_path):
 
     if not get_model("yamnet_256").has_weights:
         pytest.skip("zoo model yamnet_256 has no trained weights in this checkout")
-    deployment = prepare(resolve_model("yamnet_256"), BuildOptions())
+    deployment = prepare(resolve_model("yamnet_256"), DeployOptions())
     u5 = get_board("stm32u5")
-    firmware = build_firmware(deployment, u5, BuildOptions(include_twin=False), tmp_path / "u5",
+    firmware = build_firmware(deployment, u5, tmp_path / "u5", include_twin=False,
                               envs=(u5.id,))
     report = firmware.sizes[u5.id]
     assert report.fits and report.bytes_of("arena") >= deployment.compiled.arena_bytes
     check_elf_abi(u5, firmware.elf(u5.id))
     with pytest.raises(FwgenError, match=r"does not fit b_l475e_iot01a: arena \d+ B \+ stack \d+ B > RAM 98304 B"):
-        build_firmware(deployment, get_board("stm32l4"), BuildOptions(include_twin=False),
-                       tmp_path / "l4")
+        build_firmware(deployment, get_board("stm32l4"), tmp_path / "l4",
+                       include_twin=False)

@@ -99,12 +99,12 @@ MIC_BOARDS = [
 
 @pytest.fixture(scope="module")
 def mic_deployment(shared_data, repo_root):
-    from fwgen.project.build import BuildOptions, prepare, resolve_model
+    from fwgen.deploy import DeployOptions, prepare
+    from fwgen.zoo import resolve_model
 
     source = resolve_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite",
                            repo_root / "models" / "micro_speech" / "model.yaml")
-    options = BuildOptions(audio_source="mic", include_twin=False)
-    return prepare(source, options), options
+    return prepare(source, DeployOptions(audio_source="mic"))
 
 
 def test_mic_boards_are_the_ones_whose_port_drives_the_microphone():
@@ -119,9 +119,10 @@ def test_mic_boards_are_the_ones_whose_port_drives_the_microphone():
 def test_microphone_firmware_builds_and_links(mic_deployment, tmp_path, board_id, irq, isr):
     from fwgen.project.build import build_firmware
 
-    deployment, options = mic_deployment
+    deployment = mic_deployment
     board = get_board(board_id)
-    firmware = build_firmware(deployment, board, options, tmp_path / "p", envs=(board.id,))
+    firmware = build_firmware(deployment, board, tmp_path / "p", include_twin=False,
+                              envs=(board.id,))
     assert "warning:" not in firmware.logs[board.id], firmware.logs[board.id]
     elf = firmware.elf(board.id)
     check_elf_abi(board, elf)
@@ -144,7 +145,7 @@ def test_microphone_refused_where_the_port_has_no_driver(mic_deployment, tmp_pat
     from fwgen.errors import FwgenError
     from fwgen.project.build import build_firmware
 
-    deployment, options = mic_deployment
     with pytest.raises(FwgenError, match="the efr32mg24 port has no driver"):
-        build_firmware(deployment, get_board("xg24_dk2601b"), options, tmp_path / "p")
+        build_firmware(mic_deployment, get_board("xg24_dk2601b"), tmp_path / "p",
+                       include_twin=False)
     assert not (tmp_path / "p").exists()

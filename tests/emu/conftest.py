@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from fwgen.boards import get_board
+from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare, run_reference
 from fwgen.link import read_wav
-from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
-from fwgen.project.reference import run_reference
-from fwgen.runners.session import default_pad, pad_clip
+from fwgen.project.build import build_firmware
+from fwgen.zoo import resolve_model
 
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 
@@ -20,7 +20,7 @@ TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 def deployment(shared_data, repo_root):
     source = resolve_model(shared_data / "micro_speech" / "micro_speech_quantized.tflite",
                            repo_root / "models" / "micro_speech" / "model.yaml")
-    return prepare(source, BuildOptions())
+    return prepare(source, DeployOptions())
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +30,8 @@ def twin_elf(deployment, tmp_path_factory):
     def build(twin_id: str) -> Path:
         if twin_id not in cache:
             out = tmp_path_factory.mktemp(f"emu-{twin_id}")
-            firmware = build_firmware(deployment, get_board(twin_id), BuildOptions(include_twin=False),
-                                      out, envs=(twin_id,))
+            firmware = build_firmware(deployment, get_board(twin_id), out,
+                                      include_twin=False, envs=(twin_id,))
             cache[twin_id] = firmware.elf(twin_id)
         return cache[twin_id]
     return build
@@ -53,7 +53,6 @@ def reference(deployment, clip_stream):
 
     def get(name: str):
         if name not in cache:
-            cache[name] = run_reference(clip_stream(name), deployment.frontend, deployment.compiled,
-                                        deployment.classes, deployment.smoothing, deployment.stride)
+            cache[name] = run_reference(clip_stream(name), deployment)
         return cache[name]
     return get

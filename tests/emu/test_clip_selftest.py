@@ -7,20 +7,21 @@ import time
 import numpy as np
 
 from fwgen.boards import get_board
+from fwgen.deploy import DeployOptions
+from fwgen.device import TwinDevice
 from fwgen.link import Detection, End, Hello, Stats
-from fwgen.project.build import BuildOptions, build_firmware
-from fwgen.runners.session import TwinSession
+from fwgen.project.build import build_firmware
 
 
 def test_clip_selftest_at_boot(deployment, shared_data, tmp_path, reference, clip_stream):
-    from fwgen.project.build import prepare
+    from fwgen.deploy import prepare
 
-    options = BuildOptions(audio_source="clip", clip=shared_data / "micro_speech" / "yes_1000ms.wav",
-                           include_twin=False)
+    options = DeployOptions(audio_source="clip",
+                            clip=shared_data / "micro_speech" / "yes_1000ms.wav")
     dep = prepare(deployment.source, options)
     twin = get_board("mps2_an505")
-    firmware = build_firmware(dep, twin, options, tmp_path / "p", envs=(twin.id,))
-    with TwinSession(firmware.elf(twin.id), twin) as session:
+    firmware = build_firmware(dep, twin, tmp_path / "p", include_twin=False, envs=(twin.id,))
+    with TwinDevice(firmware.elf(twin.id), twin) as session:
         messages = []
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not any(isinstance(m, End) for m in messages):

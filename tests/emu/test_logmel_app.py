@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from fwgen.boards import get_board
+from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare, run_reference
+from fwgen.device import TwinDevice
 from fwgen.link import Output, read_wav
-from fwgen.project.build import BuildOptions, build_firmware, prepare, resolve_model
-from fwgen.project.reference import run_reference
-from fwgen.runners.session import TwinSession, default_pad, pad_clip
-from fwgen.zoo import get_model
+from fwgen.project.build import build_firmware
+from fwgen.zoo import get_model, resolve_model
 
 from test_pipeline import ALL, assert_matches_reference, smallest_board_stack, stack_used  # noqa: E402
 
@@ -18,18 +18,17 @@ from test_pipeline import ALL, assert_matches_reference, smallest_board_stack, s
 def test_yamnet_256_bit_exact_on_m33_twin(shared_data, tmp_path):
     if not get_model("yamnet_256").has_weights:
         pytest.skip("zoo model yamnet_256 has no trained weights in this checkout")
-    deployment = prepare(resolve_model("yamnet_256"), BuildOptions())
+    deployment = prepare(resolve_model("yamnet_256"), DeployOptions())
     assert deployment.frontend.kind == "logmel" and deployment.stride == 48
     twin = get_board("mps2_an505")
-    firmware = build_firmware(deployment, twin, BuildOptions(include_twin=False), tmp_path / "p",
+    firmware = build_firmware(deployment, twin, tmp_path / "p", include_twin=False,
                               envs=(twin.id,))
     assert firmware.sizes[twin.id].bytes_of("arena") >= deployment.compiled.arena_bytes
     samples, rate = read_wav(shared_data / "micro_speech" / "noise_1000ms.wav")
     stream = pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames))
-    ref = run_reference(stream, deployment.frontend, deployment.compiled, deployment.classes,
-                        deployment.smoothing, deployment.stride)
+    ref = run_reference(stream, deployment)
     assert ref.features.dtype == np.int8 and ref.logits.shape[0] == 3
-    with TwinSession(firmware.elf(twin.id), twin) as session:
+    with TwinDevice(firmware.elf(twin.id), twin) as session:
         result = session.stream(stream, outputs=ALL, timeout=300)
     assert result.hello.feature_dtype == 1 and result.hello.stride_frames == 48
     assert_matches_reference(result, ref)

@@ -7,10 +7,10 @@ import pytest
 
 from fwgen import __version__
 from fwgen.boards import get_board
+from fwgen.deploy import stage_differences
+from fwgen.device import TwinDevice
 from fwgen.link import Output
-from fwgen.project.reference import stage_differences
 from fwgen.render import abi_version
-from fwgen.runners.session import TwinSession
 
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)
@@ -40,7 +40,7 @@ def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deploymen
     twin = get_board(twin_id)
     samples = clip_stream("yes")
     ref = reference("yes")
-    with TwinSession(twin_elf(twin_id), twin) as session:
+    with TwinDevice(twin_elf(twin_id), twin) as session:
         result = session.stream(samples, outputs=ALL, timeout=120)
     hello = result.hello
     assert hello.board == twin_id and hello.cycle_unit == 2 and hello.audio_source == 0
@@ -69,7 +69,7 @@ def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deploymen
     """no -> "no"; near-silence and noise -> nothing; all equal to the host pipeline."""
     twin = get_board("mps2_an505")
     expected = {"no": ["no"], "silence": [], "noise": []}
-    with TwinSession(twin_elf("mps2_an505"), twin) as session:
+    with TwinDevice(twin_elf("mps2_an505"), twin) as session:
         for name, labels in expected.items():
             result = session.stream(clip_stream(name),
                                     outputs=int(Output.LOGITS | Output.DETECTIONS), timeout=120)
@@ -81,12 +81,13 @@ def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deploymen
 
 def test_stride_from_config_matches_reference(twin_elf, clip_stream, deployment):
     """CONFIG.stride_frames = 3 changes when inferences run; still bit-exact with the host."""
-    from fwgen.project.reference import run_reference
+    from dataclasses import replace
+
+    from fwgen.deploy.reference import run_reference
 
     samples = clip_stream("yes")
-    ref = run_reference(samples, deployment.frontend, deployment.compiled, deployment.classes,
-                        deployment.smoothing, 3)
-    with TwinSession(twin_elf("mps2_an505"), get_board("mps2_an505")) as session:
+    ref = run_reference(samples, replace(deployment, stride=3))
+    with TwinDevice(twin_elf("mps2_an505"), get_board("mps2_an505")) as session:
         result = session.stream(samples, outputs=ALL, timeout=120, stride_frames=3)
     assert len(result.logits) == len(ref.logit_frames) == 17
     assert_matches_reference(result, ref)
@@ -103,7 +104,7 @@ def test_twin_counts_repeat_to_the_tick(twin_id, twin_elf, clip_stream):
     twin = get_board(twin_id)
     tick = 1_000_000_000 // twin.clock_hz
     runs = []
-    with TwinSession(twin_elf(twin_id), twin) as session:
+    with TwinDevice(twin_elf(twin_id), twin) as session:
         for _ in range(2):
             runs.append(session.stream(clip_stream("yes"), outputs=int(Output.DETECTIONS),
                                        timeout=120).stats)

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from fwgen.boards import get_board
+from fwgen.device import TwinDevice
 from fwgen.link import Audio, Config, End, Link, Output, Stats, encode_frame
 from fwgen.link.frame import encode_message
-from fwgen.runners.session import TwinSession
 
 from test_pipeline import ALL, assert_matches_reference  # noqa: E402  (same folder)
 
@@ -18,7 +18,7 @@ TWIN = "mps2_an505"
 
 @pytest.fixture()
 def session(twin_elf):
-    with TwinSession(twin_elf(TWIN), get_board(TWIN)) as s:
+    with TwinDevice(twin_elf(TWIN), get_board(TWIN)) as s:
         yield s
 
 

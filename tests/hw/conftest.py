@@ -16,10 +16,12 @@ import os
 import pytest
 
 from fwgen.boards import Board, get_board
-from fwgen.link import Link, read_wav
-from fwgen.project.build import BuildOptions, Deployment, prepare, resolve_model
-from fwgen.project.reference import ReferenceResult, run_reference
-from fwgen.runners.session import default_pad, pad_clip
+from fwgen.deploy import (DeployOptions, Deployment, ReferenceResult, default_pad, pad_clip,
+                          prepare, run_reference)
+from fwgen.device import SerialDevice, find_serial_port
+from fwgen.errors import FwgenError
+from fwgen.link import read_wav
+from fwgen.zoo import resolve_model
 
 
 @pytest.fixture(scope="session")
@@ -31,32 +33,26 @@ def _serial_url(board: Board) -> str:
     url = os.environ.get("FWGEN_HW_SERIAL")
     if url:
         return url
-    if board.usb is None:
-        pytest.fail(f"{board.id} has no USB serial bridge to look for: set FWGEN_HW_SERIAL")
-    from serial.tools import list_ports
-
-    found = [p.device for p in list_ports.comports() if (p.vid, p.pid) == (board.usb.vid, board.usb.pid)]
-    if len(found) != 1:
-        pytest.fail(f"found {len(found)} serial ports with {board.id}'s USB id "
-                    f"{board.usb.vid:04x}:{board.usb.pid:04x} ({board.usb.description}): "
-                    f"{', '.join(found) or 'none'}; set FWGEN_HW_SERIAL")
-    return found[0]
+    try:
+        return find_serial_port(board)          # the one port with the board's USB VID:PID
+    except FwgenError as exc:
+        pytest.fail(f"{exc}; set FWGEN_HW_SERIAL")
 
 
 @pytest.fixture(scope="session")
 def hw_deployment() -> Deployment:
     """What `fwgen build --model $FWGEN_HW_MODEL --board $FWGEN_HW_BOARD` put on the board."""
-    return prepare(resolve_model(os.environ.get("FWGEN_HW_MODEL", "micro_speech")), BuildOptions())
+    return prepare(resolve_model(os.environ.get("FWGEN_HW_MODEL", "micro_speech")), DeployOptions())
 
 
 @pytest.fixture()
 def hw_link(hw_board):
     """The board's link, its stream RESET (the board keeps running between tests)."""
-    link = Link.open(_serial_url(hw_board), baudrate=hw_board.uart.baud, connect_timeout=10.0)
+    device = SerialDevice(hw_board, _serial_url(hw_board), connect_timeout=10.0)
     try:
-        yield link
+        yield device.link
     finally:
-        link.close()
+        device.close()
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +67,7 @@ def hw_clip(shared_data, hw_deployment):
             samples, rate = read_wav(shared_data / "micro_speech" / f"{name}_1000ms.wav")
             assert rate == d.frontend.sample_rate
             stream = pad_clip(samples, default_pad(d.frontend, d.n_frames), "reflect")
-            ref: ReferenceResult = run_reference(stream, d.frontend, d.compiled, d.classes,
-                                                 d.smoothing, d.stride)
+            ref: ReferenceResult = run_reference(stream, d)
             cache[name] = (stream, ref)
         return cache[name]
     return get

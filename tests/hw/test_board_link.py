@@ -57,7 +57,7 @@ from fwgen import __version__
 from fwgen.link import Output, encode_frame, stream_audio
 from fwgen.link.frame import encode_message
 from fwgen.link.messages import Audio, AudioSource, CycleUnit
-from fwgen.project.reference import stage_differences
+from fwgen.deploy.reference import stage_differences
 from fwgen.render import abi_version
 
 ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)

@@ -13,7 +13,7 @@ import pytest
 import fwgen.project.build
 from fwgen.audio import write_wav
 from fwgen.cli import main
-from fwgen.cli.build_cmd import parse_smoothing
+from fwgen.cli.options import parse_smoothing
 from fwgen.errors import FwgenError
 from fwgen.project.render import removed_on_error
 

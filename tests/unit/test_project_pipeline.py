@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fwgen.cli.build_cmd import parse_smoothing
+from fwgen.cli.options import parse_smoothing
 from fwgen.errors import FwgenError
-from fwgen.project.reference import frame_time_ms, inference_frames
+from fwgen.deploy import pad_clip
+from fwgen.deploy.reference import frame_time_ms, inference_frames
 from fwgen.project.size import overflow_from_linker
-from fwgen.runners.session import pad_clip
 
 
 @pytest.mark.parametrize("total,window,stride,expected", [
@@ -100,7 +100,7 @@ def _device_copy(ref, *, feature_delta=0, logit_delta=0, drop_detection=False):
 
 
 def test_stage_differences_names_the_stage_that_differs():
-    from fwgen.project.reference import Event, ReferenceResult, stage_differences
+    from fwgen.deploy.reference import Event, ReferenceResult, stage_differences
 
     rng = np.random.default_rng(4)
     ref = ReferenceResult(features=rng.integers(0, 600, (6, 8)).astype(np.uint16),
@@ -121,11 +121,12 @@ def test_stage_differences_names_the_stage_that_differs():
 def test_build_stride_and_smoothing_options_reach_the_generated_config():
     """`fwgen build --stride 3 --smoothing minimum_count=1,suppression_ms=700` ends up in the
     app configuration and the detector configuration the firmware is compiled with."""
-    from fwgen.project.build import BuildOptions, prepare, resolve_model
+    from fwgen.deploy import DeployOptions, prepare
+    from fwgen.zoo import resolve_model
 
     source = resolve_model("micro_speech")
-    default = prepare(source, BuildOptions())
-    custom = prepare(source, BuildOptions(stride=3, smoothing=parse_smoothing(
+    default = prepare(source, DeployOptions())
+    custom = prepare(source, DeployOptions(stride=3, smoothing=parse_smoothing(
         ["minimum_count=1,suppression_ms=700"])))
     assert default.stride == 1 and custom.stride == 3
     assert "#define FWGEN_APP_STRIDE_FRAMES   1u" in default.files["app_config.h"]
@@ -141,13 +142,14 @@ def test_build_stride_and_smoothing_options_reach_the_generated_config():
 def test_clip_report_summarises_features_and_logits():
     from pathlib import Path
 
-    from fwgen.runners.session import ClipReport
+    from fwgen.cli.run_cmd import clip_lines
+    from fwgen.run import ClipReport
 
     report = ClipReport(path=Path("a.wav"), board="mps2_an505", classes=("silence", "yes", "no"),
                         pad_ms=0, detections=[{"time_ms": 740, "class": "yes", "score": 201}],
                         features=np.array([[0, 7], [653, 2]], dtype=np.uint16),
                         logits=np.array([[5, -3, 1], [-9, 40, 2], [-9, 41, 2]], dtype=np.int8))
-    assert report.lines() == [
+    assert clip_lines(report) == [
         "a.wav:",
         "     740 ms  yes          score 201",
         "  features  2 frames x 2 values (uint16), min 0 max 653",

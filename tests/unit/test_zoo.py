@@ -88,17 +88,17 @@ def _stream_detections(model_path: Path, audio: np.ndarray,
     """Detections of a clip streamed exactly as `fwgen run` streams it: reflect padding of
     `default_pad` (half the model window, 7,920 samples here), one inference per 20 ms frame
     over the last 49 frames, the MLTK-semantics detector with the device's averaging queue
-    (window / interval + 1 results, as `fwgen.project.build` sizes it)."""
+    (window / interval + 1 results, as `fwgen.deploy.prepare` sizes it)."""
     from tflite_micro.python.tflite_micro import runtime
 
     from fwgen.detect import Detector, SmoothingSettings
     from fwgen.frontend import Frontend
-    from fwgen.project.build import frontend_spec
-    from fwgen.runners.session import default_pad
+    from fwgen.deploy import default_pad
+    from fwgen.frontend.spec import frontend_spec
 
     meta = read_model_metadata(model_path)
     assert meta is not None
-    spec = frontend_spec(meta)
+    spec = frontend_spec(meta.frontend)
     padded = np.pad(audio, default_pad(spec, 49), mode="reflect")
     features = np.asarray(Frontend(meta.frontend_settings(), output="int8").process(padded))
     interpreter = runtime.Interpreter.from_bytes(model_path.read_bytes())

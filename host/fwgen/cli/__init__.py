@@ -1,4 +1,5 @@
 """fwgen's command line: one module per verb (`<verb>_cmd.py`), each a `Command` subclass.
+The top layer: it may import every package; nothing imports it but `fwgen.__main__`.
 
 Verbs are discovered from this package, so adding a verb means adding one file.
 """

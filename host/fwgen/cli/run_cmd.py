@@ -7,11 +7,41 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from fwgen.boards import get_board, twin_of
 from fwgen.cli.base import Command
-from fwgen.cli.build_cmd import add_model_arguments, parse_smoothing
+from fwgen.cli.options import add_board_option, add_model_options, parse_smoothing
 
 LOG = logging.getLogger(__name__)
+
+
+def clip_lines(report) -> list[str]:
+    """A `fwgen.run.ClipReport` for the terminal: detections, then per-stage figures."""
+    out = [f"{report.path}:"]
+    if not report.detections:
+        out.append("  no detection")
+    for d in report.detections:
+        out.append(f"  {d['time_ms']:>6} ms  {d['class']:<12} score {d['score']:>3}")
+    s = report.stats
+    if s:
+        unit = {1: "cycles", 2: "instructions"}.get(s.get("cycle_unit", 0), "")
+        frames, inferences = max(s.get("frames", 0), 1), max(s.get("inferences", 0), 1)
+        out.append(f"  {s.get('frames', 0)} frames, {s.get('inferences', 0)} inferences; "
+                   f"frontend {s.get('frontend_cycles', 0) // frames} {unit}/frame, inference "
+                   f"{s.get('inference_cycles', 0) // inferences} {unit} (max "
+                   f"{s.get('inference_cycles_max', 0)})")
+    if report.features is not None:
+        rows, cols = report.features.shape
+        out.append(f"  features  {rows} frames x {cols} values ({report.features.dtype}), "
+                   f"min {report.features.min(initial=0)} max {report.features.max(initial=0)}")
+    if report.logits is not None:
+        classes = report.classes
+        top = np.bincount(report.logits.argmax(axis=1), minlength=len(classes)) \
+            if report.logits.size else np.zeros(len(classes), dtype=int)
+        counts = ", ".join(f"{name} {int(n)}" for name, n in zip(classes, top) if n)
+        out.append(f"  logits    {report.logits.shape[0]} inferences; top class: {counts or '-'}")
+    return out
 
 
 class RunCommand(Command):
@@ -22,9 +52,9 @@ class RunCommand(Command):
                    "reports, and stop QEMU (also on Ctrl-C or errors).")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        add_model_arguments(parser, model_required=False)
-        parser.add_argument("--board", default="mps2_an505",
-                            help="emulator twin, or a board (its twin runs); default mps2_an505")
+        add_model_options(parser, model_required=False)
+        add_board_option(parser, default="mps2_an505",
+                         help="emulator twin, or a board (its twin runs); default mps2_an505")
         parser.add_argument("wavs", nargs="+", type=Path, metavar="FILE.wav",
                             help="mono 16-bit WAV files at the model's sample rate")
         parser.add_argument("--pad-ms", type=int, default=None, metavar="MS",
@@ -48,7 +78,7 @@ class RunCommand(Command):
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.errors import FwgenError
-        from fwgen.runners.session import run_clips
+        from fwgen.run import run_clips
 
         if not args.timeout > 0:
             raise FwgenError(f"must be more than 0 seconds, got {args.timeout:g}",
@@ -61,17 +91,7 @@ class RunCommand(Command):
         if twin is not board:
             print(f"fwgen run: {board.id} runs on its emulator twin {twin.id}", file=sys.stderr)
         if args.dry_run:
-            from fwgen.runners.session import prepare_twin_firmware
-            from fwgen.runners.qemu import QemuRunner
-
-            elf = prepare_twin_firmware(model=args.model, settings=args.settings, twin=twin,
-                                        stride=args.stride,
-                                        smoothing=parse_smoothing(args.smoothing), out=args.out)[0]
-            runner = QemuRunner(twin, dry_run=True)
-            runner.run("emulate", elf=elf)
-            import shlex
-            print(" ".join(shlex.quote(a) for a in runner.commands[0]))
-            return 0
+            return self._dry_run(args, twin)
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
                             pad_ms=args.pad_ms, pad_mode=args.pad, convert=args.convert,
@@ -82,5 +102,20 @@ class RunCommand(Command):
             if args.json:
                 print(json.dumps(report.as_dict()))
             else:
-                print("\n".join(report.lines()))
+                print("\n".join(clip_lines(report)))
+        return 0
+
+    @staticmethod
+    def _dry_run(args: argparse.Namespace, twin) -> int:
+        import shlex
+
+        from fwgen.run import twin_deployment, twin_firmware
+        from fwgen.runners.qemu import QemuRunner
+
+        deployment = twin_deployment(model=args.model, settings=args.settings, twin=twin,
+                                     stride=args.stride, smoothing=parse_smoothing(args.smoothing))
+        elf = twin_firmware(deployment, twin, out=args.out)
+        runner = QemuRunner(twin, dry_run=True)
+        runner.run("emulate", elf=elf)
+        print(" ".join(shlex.quote(a) for a in runner.commands[0]))
         return 0

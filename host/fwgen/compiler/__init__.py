@@ -1,4 +1,5 @@
 """Ahead-of-time compiler: int8 .tflite -> plain C calling firmware/nn kernels.
+May import tflite and fwgen's leaves (errors, native, render); `fwgen.runtime.aot` wraps it.
 
 Public API (stable; the firmware builder and `fwgen validate` use it):
 

@@ -1,4 +1,5 @@
 """Detector: per-inference class scores to detection events (MLTK smoothing semantics).
+May import only fwgen's leaves (errors, native, render): the C detector and its Python twin.
 
 - `SmoothingSettings`: validated settings with MLTK names (to/from dict for model metadata).
 - `Detector`: the pure-Python twin (host reference for the monitor and HIL), bit-exact with the C;

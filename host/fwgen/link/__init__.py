@@ -1,4 +1,5 @@
 """fwgen's serial link: the host end of the protocol the firmware speaks over its UART.
+May import only fwgen's leaves (errors, native, render, audio); devices and verbs build on it.
 
 Frames are COBS-encoded with a 0x00 delimiter and carry ``{version, type, seq, length}``, a
 payload and a CRC-32 (see `fwgen.link.frame`). Message types and payload layouts are defined

@@ -1,4 +1,5 @@
-"""Reading and checking TensorFlow Lite flatbuffers (.tflite).
+"""Reading and checking TensorFlow Lite flatbuffers (.tflite) and fwgen/MLTK model metadata.
+May import only fwgen.errors: every other layer reads models through it.
 
 `read_model()` turns a file or bytes into plain dataclasses (`Model`, `Tensor`, `Operator`);
 `fwgen.compiler` validates and lowers them. Every malformed input raises `FwgenError`.

@@ -1,22 +1,21 @@
 """The host pipeline: what the firmware app computes, stage by stage, from the same C.
 
 `run_reference()` mirrors firmware/app/pipeline.c exactly (see pipeline.h): the C frontend
-(through `fwgen.frontend.Frontend`), the window and stride rule, the int8 conversion over the
-whole window, the generated model C (through `fwgen.compiler.host.HostModel`) and the C detector
+(through the deployment's `FrontendSpec`), the window and stride rule, the int8 conversion over
+the whole window, the runtime's inference built for the host (`Runtime.host`) and the C detector
 (`fwgen.detect.NativeDetector`). Device results from QEMU or a board must equal it bit for bit.
 
 Public API::
 
-    run_reference(samples, frontend_settings, compiled, classes, smoothing, stride) -> ReferenceResult
+    run_reference(samples, deployment) -> ReferenceResult
     inference_frames(n_frames_total, window_frames, stride) -> list[int]
-    frame_time_ms(frame_index, settings) -> int
+    frame_time_ms(frame_index, window_size, window_step, sample_rate) -> int
     stage_differences(device_result, reference) -> list[str]   # [] when bit-exact
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -56,44 +55,31 @@ def frame_time_ms(frame_index: int, window_size: int, window_step: int, sample_r
     return ((frame_index * window_step + window_size) * 1000) // sample_rate
 
 
-def run_reference(samples: np.ndarray, frontend, compiled, classes: Sequence[str],
-                  smoothing, stride: int) -> ReferenceResult:
+def run_reference(samples: np.ndarray, deployment) -> ReferenceResult:
     """Run one stream through the host build of the firmware's C, as the app does.
 
-    `frontend` is a `fwgen.project.build.FrontendSpec` (microfrontend or log-mel).
+    `deployment` is a `fwgen.deploy.Deployment` (its frontend, inference, classes, smoothing
+    and stride are the firmware's).
     """
-    from fwgen.compiler.host import HostModel
     from fwgen.detect import NativeDetector
+    from fwgen.runtime import get_runtime
 
     pcm = np.asarray(samples)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
         raise FwgenError(f"audio must be mono int16 samples, got {pcm.dtype} shape {pcm.shape}")
+    frontend, compiled, classes = deployment.frontend, deployment.compiled, deployment.classes
+    quantization = deployment.input_quantization
     window_frames = int(np.prod(compiled.input.shape)) // frontend.n_channels
-    if frontend.kind == "logmel":
-        from fwgen.frontend.logmel import LogMelFrontend
-
-        logmel = LogMelFrontend(frontend.settings)
-        features = logmel.quantize(logmel.process(pcm), float(compiled.input.scale),
-                                   int(compiled.input.zero_point))
-
-        def model_input(window: np.ndarray) -> np.ndarray:
-            return window.T if frontend.channels_major else window
-    else:
-        from fwgen.frontend import Frontend
-
-        micro = Frontend(frontend.settings, output="uint16")
-        features = micro.process(pcm)
-
-        def model_input(window: np.ndarray) -> np.ndarray:
-            return micro.to_int8(window)
-    detector = NativeDetector(classes, smoothing)
-    model = HostModel(compiled)
+    features = frontend.link_features(pcm, quantization)
+    detector = NativeDetector(classes, deployment.smoothing)
+    model = get_runtime(deployment.runtime).host(compiled)
     logits: list[np.ndarray] = []
     result = ReferenceResult(features=features, logits=np.zeros((0, len(classes)), np.int8))
-    for index, f in enumerate(inference_frames(features.shape[0], window_frames, stride)):
+    for index, f in enumerate(inference_frames(features.shape[0], window_frames, deployment.stride)):
         window = features[f + 1 - window_frames:f + 1]
-        model_in = np.ascontiguousarray(model_input(window)).reshape(compiled.input.shape)
-        out = np.asarray(model.run(model_in)[0]).reshape(-1).astype(np.int8)
+        model_in = np.ascontiguousarray(frontend.model_input(window, quantization))
+        out = np.asarray(model.run(model_in.reshape(compiled.input.shape))[0]).reshape(-1)
+        out = out.astype(np.int8)
         logits.append(out)
         result.logit_frames.append(f)
         t = frame_time_ms(f, frontend.window_size, frontend.window_step, frontend.sample_rate)

@@ -1,0 +1,107 @@
+"""Option groups that several verbs share (pyOCD's common option parents): declared once here,
+so every verb spells, defaults and explains them the same way. Verbs import options from this
+module, never from each other.
+
+    add_model_options(parser, model_required=True)   # --model --settings --stride --smoothing
+    add_board_option(parser, default=None)            # --board
+    add_serial_options(parser)                        # --serial --serial-number --baud
+    parse_smoothing(args.smoothing) -> dict
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from fwgen.errors import FwgenError
+
+DEFAULT_MODEL = "micro_speech"
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, model_required: bool) -> None:
+    """The model to deploy and how: --model, --settings, --stride, --smoothing."""
+    parser.add_argument("--model", required=model_required,
+                        default=None if model_required else DEFAULT_MODEL,
+                        metavar="NAME_OR_TFLITE",
+                        help="zoo model name or .tflite file" + ("" if model_required else
+                                                                  f" (default {DEFAULT_MODEL})"))
+    parser.add_argument("--settings", type=Path, metavar="FILE",
+                        help="deployment settings (frontend fe.*, classes, smoothing) for a .tflite "
+                             "without fwgen/MLTK metadata; a zoo model.yaml works too")
+    parser.add_argument("--stride", type=int, default=None, metavar="N",
+                        help="run an inference every N feature frames (default: 1, or the "
+                             "model's fe.patch_hop_frames for log-mel models)")
+    parser.add_argument("--smoothing", action="append", metavar="KEY=VALUE",
+                        help="override detector smoothing, e.g. minimum_count=1,suppression_ms=500 "
+                             "(repeatable; or a JSON object or file)")
+
+
+def add_board_option(parser: argparse.ArgumentParser, *, default: str | None = None,
+                     help: str | None = None) -> None:
+    """--board ID (an id or alias from boards/*.yaml); required unless a default is given."""
+    parser.add_argument("--board", required=default is None, default=default,
+                        help=help or "board id or alias (see fwgen boards)")
+
+
+def add_serial_options(parser: argparse.ArgumentParser) -> None:
+    """How to reach a board's link: a port or URL, or its USB serial number."""
+    group = parser.add_argument_group("serial port")
+    group.add_argument("--serial", metavar="PORT", default=None,
+                       help="serial device or pyserial URL (/dev/ttyACM0, socket://HOST:PORT, "
+                            "rfc2217://...); default: the one port with the board's USB VID:PID")
+    group.add_argument("--serial-number", metavar="SN", default=None,
+                       help="pick the board with this USB serial number when several are attached")
+    group.add_argument("--baud", type=int, default=None, metavar="RATE",
+                       help="UART bit rate (default: the board file's uart.baud)")
+
+
+def _smoothing_pairs(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise FwgenError(f"expected KEY=VALUE, got {item!r}", where="--smoothing",
+                             hint="e.g. --smoothing minimum_count=1,suppression_ms=500")
+        key, raw = key.strip(), raw.strip()
+        if key in ("ignored_classes",):
+            data[key] = [c for c in raw.split("+") if c]
+        elif key == "detection_threshold_list":
+            try:
+                data[key] = [int(v) for v in raw.split("+") if v]
+            except ValueError:
+                raise FwgenError(f"detection_threshold_list must be integers joined by "
+                                 f"'+', got {raw!r}", where="--smoothing",
+                                 hint="e.g. detection_threshold_list=200+180+180") from None
+        else:
+            try:
+                data[key] = int(raw)
+            except ValueError:
+                raise FwgenError(f"{key} must be an integer, got {raw!r}",
+                                 where="--smoothing") from None
+    return data
+
+
+def parse_smoothing(values: list[str] | None) -> dict[str, Any]:
+    """--smoothing KEY=VALUE[,KEY=VALUE] (repeatable), or a JSON object / JSON or YAML file."""
+    out: dict[str, Any] = {}
+    for value in values or []:
+        text = value.strip()
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise FwgenError(f"invalid JSON: {exc}", where="--smoothing") from None
+        elif "=" not in text and Path(text).is_file():
+            import yaml
+            try:
+                data = yaml.safe_load(Path(text).read_text())
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise FwgenError(f"cannot read smoothing settings: {exc}", where=text,
+                                 hint="give a YAML or JSON mapping, e.g. {minimum_count: 1}") from None
+        else:
+            data = _smoothing_pairs(text)
+        if not isinstance(data, dict):
+            raise FwgenError("expected a mapping of smoothing settings", where="--smoothing")
+        out.update(data)
+    return out

@@ -1,0 +1,105 @@
+"""Stream WAV clips through a twin and collect what the firmware reported, per clip."""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from fwgen.deploy import default_pad, pad_clip
+from fwgen.errors import FwgenError
+from fwgen.run.firmware import twin_deployment, twin_firmware
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class ClipReport:
+    """What the device reported for one clip (detection times relative to the clip)."""
+    path: Path
+    board: str
+    classes: tuple[str, ...]
+    pad_ms: int
+    detections: list[dict] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    features: np.ndarray | None = None
+    logits: np.ndarray | None = None
+
+    def as_dict(self) -> dict:
+        out = {"file": str(self.path), "board": self.board, "pad_ms": self.pad_ms,
+               "detections": self.detections, "stats": self.stats}
+        if self.features is not None:
+            out["features"] = self.features.tolist()
+        if self.logits is not None:
+            out["logits"] = self.logits.tolist()
+        return out
+
+
+def _pad_samples(pad_ms: int | None, deployment) -> tuple[int, int]:
+    """(samples, ms) of padding on each side of a clip: the given ms, or half a window."""
+    rate = deployment.frontend.sample_rate
+    if pad_ms is None:
+        pad = default_pad(deployment.frontend, deployment.n_frames)
+        return pad, pad * 1000 // rate
+    if pad_ms < 0:
+        raise FwgenError(f"must be >= 0 ms, got {pad_ms}", where="--pad-ms")
+    return pad_ms * rate // 1000, pad_ms
+
+
+def _report(path: Path, board_id: str, pad_ms: int, result, features: bool,
+            logits: bool) -> ClipReport:
+    names = tuple(result.hello.class_names.split("\n")) if result.hello.class_names else ()
+    report = ClipReport(path=path, board=board_id, classes=names, pad_ms=pad_ms)
+    for d in result.detections:
+        report.detections.append({
+            "time_ms": d.time_ms - pad_ms, "stream_time_ms": d.time_ms,
+            "class_index": d.class_index,
+            "class": names[d.class_index] if d.class_index < len(names) else str(d.class_index),
+            "score": d.score, "inference_index": d.inference_index,
+            "frame_index": d.frame_index})
+    if result.stats is not None:
+        report.stats = asdict(result.stats)
+    if features:
+        report.features = result.feature_matrix()
+    if logits:
+        report.logits = result.logits_matrix()
+    return report
+
+
+def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path | None = None,
+              stride: int | None = None, smoothing: dict | None = None, pad_ms: int | None = None,
+              pad_mode: str = "reflect", convert: bool = False,
+              features: bool = False, logits: bool = False, out: Path | None = None,
+              timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
+    """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
+
+    Every WAV is read and checked (mono 16-bit PCM at the model's rate, or converted when
+    `convert`) before anything is built, so a bad file fails in a second, not after a build.
+    """
+    from fwgen.audio import read_wav
+    from fwgen.device import TwinDevice
+    from fwgen.link import Output
+
+    say = progress or (lambda text: None)
+    deployment = twin_deployment(model=model, twin=twin, settings=settings, stride=stride,
+                                 smoothing=smoothing)
+    pad, pad_ms = _pad_samples(pad_ms, deployment)
+    rate = deployment.frontend.sample_rate
+    clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=rate, convert=convert), pad,
+                                  pad_mode)) for wav in wavs]
+    elf = twin_firmware(deployment, twin, out=out, progress=say)
+    outputs = Output.DETECTIONS | Output.LOG
+    if features:
+        outputs |= Output.FEATURES
+    if logits:
+        outputs |= Output.LOGITS
+    reports = []
+    say(f"starting QEMU {twin.qemu_machine}")
+    with TwinDevice(elf, twin) as device:
+        for path, samples in clips:
+            say(f"streaming {path} ({samples.size} samples)")
+            result = device.stream(samples, outputs=int(outputs), timeout=timeout)
+            reports.append(_report(path, twin.id, pad_ms, result, features, logits))
+    return reports
