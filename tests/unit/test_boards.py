@@ -1,14 +1,19 @@
 """Board files: every shipped board validates; mistakes are reported with file and field."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+import fwgen.boards
 from fwgen.boards import get_board, load_boards, parse_board, twin_of
 from fwgen.errors import FwgenError
+from fwgen.runners import get_runner, runner_names
+
+BOARD_FILES = sorted((Path(__file__).resolve().parents[2] / "boards").glob("*.yaml"))
 
 EXPECTED = {
     # id: (core, fpu, MHz, flash, ram, twin, pio board)
@@ -92,6 +97,67 @@ def test_validation_names_file_and_field(tmp_path, edit, field, message):
     assert str(path) in text and message in text
     if field:
         assert f": {field}" in text
+
+
+def test_unknown_runner_lists_the_registered_ones(tmp_path):
+    path = _broken(tmp_path, "b_u585i_iot02a", lambda d: d["runners"].update(teleport={}))
+    with pytest.raises(FwgenError) as err:
+        parse_board(path)
+    assert f"one of {', '.join(runner_names())}" in str(err.value)
+    assert not hasattr(fwgen.boards, "RUNNER_NAMES")   # the names come from the registry
+
+
+@pytest.mark.parametrize("path", BOARD_FILES, ids=lambda p: p.stem)
+def test_every_runner_parses_into_its_typed_record(path):
+    """Each runner a board names becomes that runner's `Args` record, equal to the YAML."""
+    board = parse_board(path)
+    data = yaml.safe_load(path.read_text())["runners"]
+    assert board.runners.names() == tuple(sorted(k for k in data if k != "default"))
+    for name in board.runners.names():
+        record = board.runners.get(name)
+        assert type(record) is get_runner(name).Args
+        given = data[name] or {}
+        for field, value in given.items():
+            assert getattr(record, field) == (tuple(value) if isinstance(value, list) else value)
+        # nothing beyond the YAML except declared defaults
+        for field in set(dataclasses.asdict(record)) - set(given):
+            assert getattr(record, field) == next(
+                f.default for f in dataclasses.fields(record) if f.name == field)
+
+
+@pytest.mark.parametrize("board,edit,field,message", [
+    ("mps2_an505", lambda d: d["runners"]["qemu"].pop("machine"), "runners.qemu.machine",
+     "missing required field"),
+    ("b_u585i_iot02a", lambda d: d["runners"]["pyocd"].pop("target"), "runners.pyocd.target",
+     "missing required field"),
+    ("b_u585i_iot02a", lambda d: d["runners"]["pyocd"].update(colour="blue"), "runners.pyocd",
+     "unknown field(s): colour"),
+    ("b_l475e_iot01a", lambda d: d["runners"].update(stflash={"serial": "x"}), "runners.stflash",
+     "unknown field(s): serial"),
+    ("xg24_dk2601b", lambda d: d["runners"]["jlink"].update(speed="fast"), "runners.jlink.speed",
+     "expected an integer"),
+    ("xg24_dk2601b", lambda d: d["runners"]["jlink"].update(speed=True), "runners.jlink.speed",
+     "expected an integer"),
+    ("b_u585i_iot02a", lambda d: d["runners"]["pyocd"].update(pack_required="yes"),
+     "runners.pyocd.pack_required", "expected true or false"),
+    ("b_u585i_iot02a", lambda d: d["runners"]["openocd"].update(config="target/stm32u5x.cfg"),
+     "runners.openocd.config", "expected a list of non-empty strings"),
+    ("xg24_dk2601b", lambda d: d["runners"]["commander"].update(device=""),
+     "runners.commander.device", "expected a non-empty string"),
+    ("mps2_an505", lambda d: d["runners"].update(qemu=["mps2-an505"]), "runners.qemu",
+     "expected a mapping of runner arguments"),
+])
+def test_runner_arguments_are_checked_at_load(tmp_path, board, edit, field, message):
+    path = _broken(tmp_path, board, edit)
+    with pytest.raises(FwgenError) as err:
+        parse_board(path)
+    text = str(err.value)
+    assert f"{path}: {field}: " in text and message in text
+
+
+def test_optional_runner_argument_takes_its_default(tmp_path):
+    path = _broken(tmp_path, "b_l475e_iot01a", lambda d: d["runners"]["pyocd"].pop("pack_required"))
+    assert parse_board(path).runners.get("pyocd").pack_required is False
 
 
 def test_id_must_match_file_name(tmp_path):

@@ -1,8 +1,12 @@
 """Boards are data: `boards/<id>.yaml` loaded into frozen dataclasses and validated once.
 
+May import fwgen.errors, fwgen.native and fwgen.runners.registry (the runner names, and each
+runner's typed board-argument record, which the runners section is parsed into).
+
 Every board fact (core, FPU, clock, memory map, UART, microphone, USB ids, runner arguments,
 PlatformIO board id, emulator twin) lives in the YAML file; code never repeats it. Errors name
-the file and the field, e.g. ``boards/foo.yaml: memory.ram.length: expected an integer``.
+the file and the field, e.g. ``boards/foo.yaml: memory.ram.length: expected an integer`` or
+``boards/foo.yaml: runners.qemu.machine: missing required field``.
 
 Public API::
 
@@ -22,6 +26,7 @@ import yaml
 
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
+from fwgen.runners.registry import runners as registered_runners
 
 LOG = logging.getLogger(__name__)
 
@@ -33,7 +38,6 @@ CORES: dict[str, dict[str, Any]] = {
     "cortex-m55": {"arch": "armv8.1-m.main", "fpus": ("none", "fpv5-d16")},
 }
 MIC_KINDS = ("pdm", "i2s")
-RUNNER_NAMES = ("qemu", "pyocd", "openocd", "stflash", "stm32cubeprogrammer", "commander", "jlink")
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,19 @@ class UsbId:
 
 @dataclass(frozen=True)
 class RunnerConfig:
+    """The board's runners: the default one, and each runner's typed board arguments (an
+    instance of that runner's `Args` record, e.g. `QemuArgs`), sorted by runner name."""
     default: str
-    args: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+    args: tuple[tuple[str, Any], ...]
 
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.args)
 
-    def get(self, name: str) -> dict[str, Any]:
-        for key, values in self.args:
+    def get(self, name: str) -> Any:
+        """The board-argument record of runner `name` (KeyError if the board has none)."""
+        for key, record in self.args:
             if key == name:
-                return dict(values)
+                return record
         raise KeyError(name)
 
 
@@ -137,7 +144,7 @@ class Board:
 
     @property
     def qemu_machine(self) -> str | None:
-        return self.runners.get("qemu")["machine"] if self.is_emulator else None
+        return self.runners.get("qemu").machine if self.is_emulator else None
 
     def gcc_cpu_flags(self) -> list[str]:
         """The -mcpu/-mfpu/-mfloat-abi flags for this board's core (compile and link)."""
@@ -218,6 +225,23 @@ def _region(reader: _Reader, name: str) -> Region:
     return region
 
 
+def _runner_config(r: _Reader) -> RunnerConfig:
+    """The runners section: each named runner's mapping parsed into its typed `Args` record."""
+    rr = r.sub("runners")
+    assert rr is not None
+    default = rr.str("default")
+    known = registered_runners()
+    runner_args = []
+    for name in sorted(str(k) for k in rr.data if k != "default"):
+        if name not in known:
+            rr.fail(f"unknown runner {name!r}", name, hint=f"one of {', '.join(known)}")
+        runner_args.append((name, known[name].parse_board_args(rr.raw(name), rr.where(name))))
+    if default not in dict(runner_args):
+        rr.fail(f"default runner {default!r} has no entry", "default")
+    rr.finish()
+    return RunnerConfig(default=default, args=tuple(runner_args))
+
+
 def parse_board(path: Path) -> Board:
     """Parse and validate one board file (every problem raises FwgenError naming file and field)."""
     try:
@@ -291,23 +315,7 @@ def parse_board(path: Path) -> Board:
         usb = UsbId(vid=vid, pid=pid, description=us.str("description"))
         us.finish()
 
-    rr = r.sub("runners")
-    assert rr is not None
-    default = rr.str("default")
-    runner_args = []
-    for name in sorted(k for k in rr.data if k != "default"):
-        if name not in RUNNER_NAMES:
-            rr.fail(f"unknown runner {name!r}", name, hint=f"one of {', '.join(RUNNER_NAMES)}")
-        values = rr.raw(name) or {}
-        if not isinstance(values, Mapping):
-            rr.fail("expected a mapping of runner arguments", name)
-        runner_args.append((name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                               for k, v in values.items()))))
-    if default not in dict(runner_args):
-        rr.fail(f"default runner {default!r} has no entry", "default")
-    rr.finish()
-    if "qemu" in dict(runner_args) and "machine" not in dict(dict(runner_args)["qemu"]):
-        r.fail("missing required field", "runners.qemu.machine")
+    runner_config = _runner_config(r)
 
     pio = r.sub("platformio")
     assert pio is not None
@@ -320,7 +328,7 @@ def parse_board(path: Path) -> Board:
         dsp=r.bool("dsp"), trustzone=r.bool("trustzone"), clock_hz=r.int("clock_hz", minimum=1),
         memory=MemoryMap(flash=flash, ram=ram, extra=tuple(extra)),
         stack_bytes=r.int("stack_bytes", minimum=256), uart=uart, microphone=mic, usb=usb,
-        runners=RunnerConfig(default=default, args=tuple(runner_args)),
+        runners=runner_config,
         platformio_board=pio_board, twin=r.str("twin", allow_null=True), source=path)
     r.finish()
     try:

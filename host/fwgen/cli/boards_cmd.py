@@ -7,6 +7,7 @@ import logging
 
 from fwgen.boards import Board, get_board, load_boards
 from fwgen.cli.base import Command
+from fwgen.runners.args import record_items
 
 LOG = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ def describe(board: Board) -> list[str]:
     lines.append(f"  USB         {board.usb} ({board.usb.description})" if board.usb else "  USB         -")
     lines.append(f"  runners     {', '.join(board.runners.names())} (default {board.runners.default})")
     for name in board.runners.names():
-        args = board.runners.get(name)
+        args = record_items(board.runners.get(name))
         if args:
-            lines.append(f"    {name:<10} " + ", ".join(f"{k}={v}" for k, v in sorted(args.items())))
+            lines.append(f"    {name:<10} " + ", ".join(f"{k}={v}" for k, v in sorted(args)))
     lines.append(f"  PlatformIO  board {board.platformio_board}")
     lines.append(f"  twin        {board.twin or ('(is an emulator: QEMU ' + str(board.qemu_machine) + ')')}")
     return lines

@@ -21,13 +21,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import serial
 
 from fwgen.errors import FwgenError
-from fwgen.runners.core import Runner, RunnerCaps, register
+from fwgen.runners.core import Runner, RunnerCaps
 
 LOG = logging.getLogger(__name__)
 
@@ -117,19 +118,24 @@ class QemuSession:
         self.close()
 
 
-@register
+@dataclass(frozen=True)
+class QemuArgs:
+    """``runners.qemu`` in a board file."""
+    machine: str   # -M, e.g. mps2-an505
+    cpu: str       # the core that machine has (documents the twin; -M implies it)
+
+
 class QemuRunner(Runner):
     name = "qemu"
     caps = RunnerCaps(emulate=True, serial=True, exit_status=True)
     programs = ("qemu-system-arm",)
     install_hint = "install Debian's qemu-system-arm (tools/bootstrap.sh does)"
+    Args = QemuArgs
 
     def argv(self, elf: Path, port: int, *, icount: bool = True) -> list[str]:
         """The exact qemu-system-arm command line for `elf` with the UART on 127.0.0.1:port."""
-        machine = self.board_args.get("machine")
-        if not machine:
-            raise FwgenError("missing QEMU machine", where=f"{self.board.source}: runners.qemu.machine")
-        argv = [self.require("qemu-system-arm"), "-M", str(machine), "-display", "none",
+        args: QemuArgs = self.board_args
+        argv = [self.require("qemu-system-arm"), "-M", args.machine, "-display", "none",
                 "-monitor", "none", "-no-reboot",
                 "-semihosting-config", "enable=on,target=native"]
         if icount:
