@@ -8,6 +8,13 @@
  * flash. Nothing here allocates memory or uses floating point, except QUANTIZE (float in) and
  * DEQUANTIZE (float out), which exist to wrap float model inputs/outputs.
  *
+ * Optimized variants: firmware/nn/dsp/ holds kernels for cores with the DSP extension (boards/
+ * <id>.yaml `dsp: true`). A file there named like a portable kernel (nn_conv2d_s8.c) replaces
+ * that kernel in firmware builds for such boards (host/fwgen/project/variants.py chooses, for the
+ * project renderer, the flash-size figures and the test harness); the host build keeps the
+ * portable C. Adding a kernel variant is one new C file in firmware/nn/dsp/; it keeps this
+ * header's contract and is tested bit for bit against the portable kernel.
+ *
  * Conventions (CMSIS-NN arm_nnfunctions.h style):
  *   - Tensors are dense, row-major; 4-D activations are NHWC.
  *   - `*_offset` fields are ADDED to stored values: input_offset = -input_zero_point,

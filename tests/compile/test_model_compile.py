@@ -82,3 +82,6 @@ def test_flash_size_of_micro_speech(compiled):
     size = flash_size(compiled)
     assert compiled.weights_bytes <= size.const_bytes < compiled.weights_bytes + 1024
     assert 500 < size.code_bytes < 8000
+    assert size.board == "b_u585i_iot02a"     # the default: a Cortex-M33 with the firmware's flags
+    m4 = flash_size(compiled, "mps2_an386")   # the board's own core and flags
+    assert m4.board == "mps2_an386" and m4.const_bytes == size.const_bytes and m4.code_bytes > 500

@@ -7,6 +7,7 @@ import pytest
 
 from fwgen.boards import get_board
 from fwgen.errors import FwgenError
+from fwgen.project import toolchain
 from fwgen.project.platformio import pio_package_version, provision
 from fwgen.project.render import (ProjectSpec, board_header, linker_script, pio_board_json,
                                   render_files, render_project)
@@ -95,6 +96,18 @@ def test_pio_board_definition():
                                                   "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard"]
     assert data["upload"]["maximum_size"] == 0x180000
     assert data["build"]["hwids"] == [["0x1366", "0x0105"]]
+    # The compiler flags come from the one definition, fwgen.project.toolchain.
+    assert data["build"]["fwgen"]["cflags"] == list(toolchain.C_FLAGS) and "-O2" in toolchain.C_FLAGS
+    assert data["build"]["fwgen"]["ldflags"] == list(toolchain.LINK_FLAGS)
+    assert data["build"]["fwgen"]["libs"] == list(toolchain.LIBS)
+
+
+def test_the_builder_takes_its_flags_from_the_board_definition():
+    builder = render_files(spec())["platform/builder/main.py"].decode()
+    for key in ("cpu_flags", "cflags", "ldflags", "libs"):
+        assert key in builder
+    for flag in (*toolchain.C_FLAGS, *toolchain.LINK_FLAGS, *toolchain.LIBS):
+        assert f'"{flag}"' not in builder, flag
 
 
 def test_rerender_removes_stale_files_and_keeps_unchanged_ones(tmp_path):

@@ -1,7 +1,8 @@
 """Flash figures of a compiled model: code and const data, measured on the cross compiler.
 
-Each source the model links (<name>.c and the firmware/nn kernels it calls) is compiled the way
-the shipped firmware compiles it for the board (`fwgen.project.toolchain`: the board's
+Each source the model links (<name>.c and the firmware/nn kernels it calls, the board's kernel
+variants where its core has them: `fwgen.project.variants`) is compiled the way the shipped
+firmware compiles it for the board (`fwgen.project.toolchain`: the board's
 -mcpu/-mfpu/-mfloat-abi and the firmware's C flags, -O2 with one section per function/object),
 plus -Werror; `.text*` sections count as code, `.rodata*` as const data (weights, multipliers,
 parameter structs). No linking, so the figures exclude the C library (only memmove/memcpy/round
@@ -23,6 +24,7 @@ from fwgen.boards import Board, get_board
 from fwgen.compiler.compile import CompiledModel
 from fwgen.errors import FwgenError, ToolMissingError
 from fwgen.project.toolchain import CROSS_CC, compile_flags
+from fwgen.project.variants import nn_files
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +49,13 @@ def _sections(obj: Path) -> tuple[int, int]:
     return code, const
 
 
+def model_sources(compiled: CompiledModel, board: Board, gen: Path, root: Path) -> list[Path]:
+    """The C files a build of `compiled` for `board` compiles: the generated <name>.c (in `gen`)
+    and each firmware/nn file it links, or that file's variant for the board's core."""
+    chosen = nn_files(board, root / "firmware" / "nn")
+    return [gen / f"{compiled.name}.c"] + [chosen[p.name] for p in compiled.kernel_sources(root)]
+
+
 def flash_size(compiled: CompiledModel, board: Board | str | None = None,
                compiler: str = CROSS_CC) -> FlashSize:
     """Compile for `board` (default DEFAULT_BOARD) and sum code/const sections.
@@ -61,8 +70,7 @@ def flash_size(compiled: CompiledModel, board: Board | str | None = None,
         gen = Path(tmp)
         for rel, text in compiled.files.items():
             (gen / rel).write_text(text)
-        sources = [gen / f"{compiled.name}.c"] + compiled.kernel_sources(root)
-        for i, src in enumerate(sources):
+        for i, src in enumerate(model_sources(compiled, board, gen, root)):
             obj = gen / f"{i}.o"
             argv = [compiler, *flags, f"-I{gen}", f"-I{root / 'firmware'}", "-c", str(src), "-o", str(obj)]
             LOG.debug("compiling %s", " ".join(argv))

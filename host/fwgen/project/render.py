@@ -3,8 +3,10 @@
 The project is self-contained: ``platformio.ini``, fwgen's PlatformIO development platform
 (``platform/``, with one board definition per environment), one linker script per environment
 generated from the board's memory regions (``ld/``), the firmware library copied in
-(``src/fwgen/``: the device-independent modules, the app and the ports it needs) and the
-generated files (``src/generated/``: model, frontend tables, detector and app configuration, one
+(``src/fwgen/``: the device-independent modules, the app and the ports it needs, with the
+firmware/nn kernel variants each environment's core runs, chosen by `fwgen.project.variants` and
+kept apart per environment by ``build_src_filter``) and the generated files
+(``src/generated/``: model, frontend tables, detector and app configuration, one
 ``fwgen_board.h`` per environment). Identical inputs give byte-identical projects: every file is
 written in sorted order, with no timestamps and no absolute paths.
 
@@ -12,7 +14,7 @@ Public API::
 
     ProjectSpec(board, generated={...}, app_config_h=..., inputs={...})
     render_project(spec, out_dir) -> Project
-    render_files(spec) -> dict[str, bytes]      # the project as relative path -> content
+    render_files(spec, root=None) -> dict[str, bytes]   # relative path -> content
     board_header(board) -> str                   # generated fwgen_board.h for one board
     linker_script(board) -> str
 """
@@ -31,6 +33,7 @@ from fwgen.boards import Board, twin_of
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
 from fwgen.project import toolchain
+from fwgen.project.variants import nn_files
 from fwgen.render import abi_version, banner, render, sha256_hex, write_files
 
 LOG = logging.getLogger(__name__)
@@ -144,7 +147,21 @@ def pio_board_json(board: Board) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def _kernel_files(fw: Path, envs: list[Board]) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """firmware/nn as the envs compile it (fwgen.project.variants chooses per board): every file
+    some env uses, and per env the ones it must not compile (the portable kernels its variants
+    replace, or variants it cannot run), as paths under src/ for build_src_filter."""
+    per_env = {board.id: {f"src/fwgen/{path.relative_to(fw).as_posix()}": path
+                          for path in nn_files(board, fw / "nn").values()} for board in envs}
+    union = {rel: path for chosen in per_env.values() for rel, path in chosen.items()}
+    files = {rel: union[rel].read_bytes() for rel in sorted(union)}
+    excludes = {env: sorted(rel[len("src/"):] for rel in union if rel not in chosen
+                            and rel.endswith(".c")) for env, chosen in per_env.items()}
+    return files, excludes
+
+
 def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
+    """The app and the firmware modules it needs (firmware/nn comes from _kernel_files)."""
     if app not in APPS:
         raise FwgenError(f"unknown app {app!r}", hint=f"one of {', '.join(APPS)}")
     files: dict[str, bytes] = {}
@@ -153,7 +170,7 @@ def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
     for path in sorted(app_dir.glob("*")):
         if path.is_file() and path.suffix in SOURCE_SUFFIXES:
             files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
-    modules = ("common",) if app == "smoke" else LIBRARY_MODULES
+    modules = ("common",) if app == "smoke" else tuple(m for m in LIBRARY_MODULES if m != "nn")
     port_dirs: list[str] = ["cortexm"]
     for port in ports:
         port_dirs.append(port)
@@ -192,13 +209,18 @@ def _platform_files(root: Path) -> dict[str, bytes]:
             for p in sorted(base.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
-def render_files(spec: ProjectSpec) -> dict[str, bytes]:
-    """The whole project as {relative path: bytes} (pure function of the spec and the fwgen tree)."""
-    root = repo_root()
+def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes]:
+    """The whole project as {relative path: bytes} (pure function of the spec and the fwgen tree
+    at `root`, this checkout by default)."""
+    root = root or repo_root()
     envs = spec.envs()
     files: dict[str, bytes] = {}
     files.update(_platform_files(root))
     files.update(_library_files(root, sorted({b.port for b in envs}), spec.app))
+    src_excludes: dict[str, list[str]] = {b.id: [] for b in envs}
+    if spec.app != "smoke":
+        kernels, src_excludes = _kernel_files(root / "firmware", envs)
+        files.update(kernels)
     for name, content in spec.generated.items():
         if name.startswith("/") or ".." in Path(name).parts:
             raise FwgenError(f"generated file name {name!r} escapes the project")
@@ -209,7 +231,8 @@ def render_files(spec: ProjectSpec) -> dict[str, bytes]:
         files[f"{GENERATED_DIR}/boards/{board.id}/fwgen_board.h"] = board_header(board, spec.inputs).encode()
     env_views = [{"name": b.id, "title": f"{b.name}: {b.core}, {b.clock_hz // 1_000_000} MHz"
                   + (" (QEMU twin)" if b.is_emulator else ""),
-                  "pio_board": b.platformio_board, "port": b.port} for b in envs]
+                  "pio_board": b.platformio_board, "port": b.port,
+                  "src_excludes": src_excludes[b.id]} for b in envs]
     files["platformio.ini"] = render(
         "platformio.ini.j2",
         banner=banner(f"PlatformIO project for {spec.board.id}", {"board": spec.board.id, **spec.inputs},
