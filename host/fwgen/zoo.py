@@ -186,6 +186,22 @@ def get_model(name: str, root: Path | None = None) -> ZooModel:
     raise FwgenError(f"no zoo model named '{name}'", where=str(root), hint=hint)
 
 
+def dataset_options_for(metadata: ModelMetadata,
+                        explicit: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Dataset options for a model: `explicit` if given, else its zoo recipe's (by metadata
+    name), else none. Keeps `quantize`/`evaluate` on the dataset the model was trained with
+    (e.g. synthetic sound events, not keywords, for a sound-event zoo model); `fwgen.train`
+    takes the options from its caller and never looks into the zoo itself."""
+    if explicit is not None:
+        return dict(explicit)
+    if metadata.name:
+        try:
+            return dict(get_model(metadata.name).training.dataset)
+        except FwgenError:
+            pass
+    return {}
+
+
 @dataclass(frozen=True)
 class GraphStats:
     """Size and cost of a .tflite graph (first subgraph), computed from the flatbuffer."""

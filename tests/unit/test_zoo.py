@@ -10,6 +10,7 @@ import pytest
 from fwgen import zoo
 from fwgen.cli import main
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import frontend_kind, without_kind
 from fwgen.tflite.metadata import read_model_metadata
 
 MICRO_SPEECH_FRONTEND = {
@@ -77,7 +78,7 @@ def test_micro_speech_recognizes_real_recordings(shared_data: Path, clip: str,
     model = zoo.get_model("micro_speech")
     meta = read_model_metadata(model.weights)
     assert meta is not None
-    features = Frontend(meta.frontend_settings(), output="int8").process(
+    features = Frontend(without_kind(meta.frontend), output="int8").process(
         read_wav(shared_data / "micro_speech" / clip, 16000))
     scores = _tflm_classify(model.weights.read_bytes(), np.asarray(features, dtype=np.int8))
     assert meta.classes[int(np.argmax(scores))] == expected
@@ -100,7 +101,7 @@ def _stream_detections(model_path: Path, audio: np.ndarray,
     assert meta is not None
     spec = frontend_spec(meta.frontend)
     padded = np.pad(audio, default_pad(spec, 49), mode="reflect")
-    features = np.asarray(Frontend(meta.frontend_settings(), output="int8").process(padded))
+    features = np.asarray(Frontend(without_kind(meta.frontend), output="int8").process(padded))
     interpreter = runtime.Interpreter.from_bytes(model_path.read_bytes())
     interval_ms = spec.window_step * 1000 // spec.sample_rate
     smoothing = dict(meta.smoothing)
@@ -132,7 +133,7 @@ def test_micro_speech_calls_digital_silence_silence() -> None:
     for audio in (np.zeros(16000, dtype=np.int16),
                   np.round(rng.normal(0.0, 1.0, 16000)).astype(np.int16),
                   np.round(rng.normal(0.0, 4.0, 16000)).astype(np.int16)):
-        features = Frontend(meta.frontend_settings(), output="int8").process(audio)
+        features = Frontend(without_kind(meta.frontend), output="int8").process(audio)
         scores = _tflm_classify(model.weights.read_bytes(), np.asarray(features, dtype=np.int8))
         assert meta.classes[int(np.argmax(scores))] == "silence"
 
@@ -239,7 +240,7 @@ def test_mn04_tagger_fits_stm32h7_and_u5_flash(capsys: pytest.CaptureFixture[str
 def test_yamnet_256_weights() -> None:
     model = zoo.get_model("yamnet_256")
     meta = read_model_metadata(model.require_weights())
-    assert meta is not None and meta.frontend_kind == "logmel"
+    assert meta is not None and frontend_kind(meta.frontend) == "logmel"
     assert meta.classes == model.classes and meta.frontend == model.metadata.frontend
     assert meta.input["features"] == "float" and meta.input["quantize"] is True
     stats = zoo.graph_stats(model.weights.read_bytes())
@@ -252,7 +253,7 @@ def test_yamnet_256_weights() -> None:
 def test_mn04_tagger_weights() -> None:
     model = zoo.get_model("mn04_tagger")
     meta = read_model_metadata(model.require_weights())
-    assert meta is not None and meta.frontend_kind == "logmel"
+    assert meta is not None and frontend_kind(meta.frontend) == "logmel"
     assert meta.classes == model.classes and meta.frontend == model.metadata.frontend
     stats = zoo.graph_stats(model.weights.read_bytes())
     assert stats.input_shape == (1, 100, 128, 1)

@@ -46,10 +46,13 @@ class EvaluateCommand(Command):
         from fwgen.cli.train_cmd import check_output_folder, print_evaluation  # noqa: PLC0415
 
         check_output_folder(out)
-        from fwgen.train.evaluate import evaluate_model  # noqa: PLC0415  (loads TensorFlow)
+        from fwgen import zoo  # noqa: PLC0415
+        from fwgen.train.evaluate import evaluate_model, model_metadata  # noqa: PLC0415  (TF later)
 
+        # Score a zoo model on the partition its recipe trained against.
+        options = zoo.dataset_options_for(model_metadata(args.model, args.settings))
         report = evaluate_model(args.model, args.data, settings=args.settings, split=args.split,
-                                runtime=args.runtime, out_dir=out)
+                                runtime=args.runtime, out_dir=out, dataset_options=options)
         print_evaluation(report, f"{args.model.name}: {args.split} clips ({report['clips']})")
         if "float_int8_agreement" in report:
             print(f"float/int8 agreement: {100 * report['float_int8_agreement']:.1f} % of clips")

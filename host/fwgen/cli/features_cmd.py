@@ -4,10 +4,11 @@
                    [--plot OUT.png] [--convert]
 
 SETTINGS holds MLTK `fe.*` keys (fwgen.frontend.settings lists them; `fe.frontend = logmel`
-selects fwgen.frontend.logmel). The WAV must be 16-bit mono at fe.sample_rate_hz, or
-`--convert` converts it as fwgen.audio documents. OUT.npy is (frames, channels): uint16,
-int8 with --dtype int8, float32 for log-mel settings. Outputs are checked before any work and
-written to temporary files that are renamed at the end, so an error leaves nothing behind.
+selects fwgen.frontend.logmel: `fwgen.frontend.spec.frontend_kind` decides, as for every verb).
+The WAV must be 16-bit mono at fe.sample_rate_hz, or `--convert` converts it as fwgen.audio
+documents. OUT.npy is (frames, channels): uint16, int8 with --dtype int8, float32 for log-mel
+settings. Outputs are checked before any work and written to temporary files that are renamed
+at the end, so an error leaves nothing behind.
 `fwgen features --help` prints the keys with their defaults (built from the settings classes).
 """
 from __future__ import annotations
@@ -16,11 +17,13 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
 from fwgen.cli.base import Command
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import LOGMEL, MICROFRONTEND, frontend_kind
 
 LOG = logging.getLogger(__name__)
 
@@ -142,6 +145,35 @@ def _description() -> str:
     ])
 
 
+# The frontend kind is `fwgen.frontend.spec`'s decision; what follows is only how this verb
+# builds each kind's host frontend: validated strictly against the file (fe.fft_length
+# included) and with --dtype, which only the microfrontend has.
+HostFrontend = tuple[Any, int, float, int]   # frontend, sample rate, step (ms), window (samples)
+
+
+def _microfrontend(raw: dict, where: str, args: argparse.Namespace) -> HostFrontend:
+    """TFLM's fixed-point microfrontend: uint16 features, or int8 with --dtype int8."""
+    from fwgen.frontend import Frontend, FrontendSettings
+    settings = FrontendSettings.from_dict(raw, where=where, output_dtype=args.dtype)
+    return Frontend(settings), settings.sample_rate_hz, settings.window_step_ms, \
+        settings.window_size
+
+
+def _logmel(raw: dict, where: str, args: argparse.Namespace) -> HostFrontend:
+    """The float log-mel frontend (fe.frontend = logmel): float32 features, no --dtype."""
+    if args.dtype != "uint16":
+        raise FwgenError(f"--dtype {args.dtype} applies to the fixed-point microfrontend; "
+                         "log-mel settings give float32 features", where=str(args.settings))
+    from fwgen.frontend.logmel import LogMelFrontend, LogMelSettings
+    frontend = LogMelFrontend(LogMelSettings.from_dict(raw, where=where))
+    s = frontend.settings
+    return frontend, s.sample_rate_hz, s.window_step_ms, s.window_size
+
+
+_HOST_FRONTENDS: dict[str, Callable[[dict, str, argparse.Namespace], HostFrontend]] = {
+    MICROFRONTEND: _microfrontend, LOGMEL: _logmel}
+
+
 class FeaturesCommand(Command):
     name = "features"
     help = "compute frontend features of a WAV file with the bit-exact C frontend"
@@ -173,17 +205,8 @@ class FeaturesCommand(Command):
         if args.plot:
             _check_output(args.plot, PLOT_SUFFIXES, "--plot")
         raw, where = load_settings_dict(args.settings, name=args.entry)
-        kind = raw.get("fe.frontend", "microfrontend")
-        if kind not in ("microfrontend", "logmel"):
-            raise FwgenError(f"fe.frontend = {kind!r} is not a frontend fwgen has", where=where,
-                             hint="use 'microfrontend' (fixed point, the default) or 'logmel'")
-        if kind == "logmel":
-            frontend, rate, step_ms, window = self._logmel(raw, where, args)
-        else:
-            from fwgen.frontend import FrontendSettings, Frontend
-            settings = FrontendSettings.from_dict(raw, where=where, output_dtype=args.dtype)
-            frontend, rate = Frontend(settings), settings.sample_rate_hz
-            step_ms, window = settings.window_step_ms, settings.window_size
+        kind = frontend_kind(raw, where)
+        frontend, rate, step_ms, window = _HOST_FRONTENDS[kind](raw, where, args)
         audio = read_wav(args.input, expect_rate=rate, convert=args.convert)
         features = frontend.process(audio)
         if features.shape[0] == 0:
@@ -214,14 +237,3 @@ class FeaturesCommand(Command):
         print(f"{args.output}: {features.shape[0]} frames x {features.shape[1]} channels "
               f"{features.dtype}" + (f"; plot {args.plot}" if args.plot else ""))
         return 0
-
-    @staticmethod
-    def _logmel(raw: dict, where: str, args: argparse.Namespace):
-        """The float log-mel frontend (fe.frontend = logmel): float32 features, no --dtype."""
-        if args.dtype != "uint16":
-            raise FwgenError(f"--dtype {args.dtype} applies to the fixed-point microfrontend; "
-                             "log-mel settings give float32 features", where=str(args.settings))
-        from fwgen.frontend.logmel import LogMelFrontend, LogMelSettings
-        frontend = LogMelFrontend(LogMelSettings.from_dict(raw, where=where))
-        s = frontend.settings
-        return frontend, s.sample_rate_hz, s.window_step_ms, s.window_size

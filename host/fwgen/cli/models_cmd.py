@@ -8,6 +8,7 @@ from typing import Any
 
 from fwgen.cli.base import Command
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import frontend_kind
 
 LOG = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def describe(info: dict[str, Any]) -> list[str]:
     if info["description"]:
         lines.append(f"  {info['description']}")
     lines.append(f"  classes     {', '.join(info['classes'])}")
-    kind = fe.get("fe.frontend", "microfrontend")
+    kind = frontend_kind(fe, where=f"zoo model {info['name']}")
     step = fe.get("fe.window_step_ms")
     lines.append(f"  frontend    {kind}: {fe.get('fe.window_size_ms')} ms windows every {step} ms, "
                  f"{fe.get('fe.filterbank_n_channels')} channels, "

@@ -86,6 +86,8 @@ class QuantizeCommand(Command):
                 imported.save(model)
             with RichProgress() as progress:
                 path = quantize_saved_model(model, args.data, metadata, out,
-                                            examples=args.examples, progress=progress)
+                                            examples=args.examples,
+                                            dataset_options=zoo.dataset_options_for(metadata),
+                                            progress=progress)
         print(f"int8 model: {path} ({path.stat().st_size} bytes, metadata embedded)")
         return 0

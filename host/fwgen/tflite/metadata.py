@@ -74,7 +74,7 @@ class ModelMetadata:
     """What a deployment needs to know about a model besides its graph.
 
     `frontend` holds ``fe.*`` settings (MLTK names; ``fe.frontend`` names the frontend:
-    ``microfrontend`` or ``logmel``), `smoothing` the detector defaults (`SMOOTHING_KEYS`),
+    ``microfrontend`` or ``logmel``, which `fwgen.frontend.spec` reads), `smoothing` the detector defaults (`SMOOTHING_KEYS`),
     `input` how features reach the model input, `provenance` how the model was made.
     `source` says where the record came from: ``fwgen``, ``mltk`` or a settings file path.
     """
@@ -87,16 +87,6 @@ class ModelMetadata:
     input: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     source: str = METADATA_NAME
-
-    @property
-    def frontend_kind(self) -> str:
-        """``microfrontend`` (TFLM/MLTK fixed point; the default when ``fe.frontend`` is absent)
-        or ``logmel`` (float log-mel, YAMNet style)."""
-        return str(self.frontend.get("fe.frontend", "microfrontend"))
-
-    def frontend_settings(self) -> dict[str, Any]:
-        """The ``fe.*`` settings without ``fe.frontend``, as the frontend modules take them."""
-        return {k: v for k, v in self.frontend.items() if k != "fe.frontend"}
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION,
@@ -466,7 +456,7 @@ def metadata_from_mltk(params: Mapping[str, Any], *, source: str = "mltk") -> Mo
     """Map MLTK model parameters (``fe.*``, ``classes``, smoothing keys) to `ModelMetadata`.
 
     MLTK's audio models use the TFLM microfrontend: no ``fe.frontend`` key is added (absent
-    means microfrontend, see `ModelMetadata.frontend_kind`); keys that are neither frontend,
+    means microfrontend, see `fwgen.frontend.spec.frontend_kind`); keys that are neither frontend,
     classes, name/version nor smoothing are kept under ``provenance["mltk"]``.
     """
     frontend = {k: v for k, v in params.items() if str(k).startswith("fe.")}

@@ -36,6 +36,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import LOGMEL, frontend_kind
 from fwgen.train.architectures import MOBILENET_V3_LARGE, InvertedResidual, make_divisible
 
 LOG = logging.getLogger(__name__)
@@ -494,11 +495,11 @@ def import_for_settings(checkpoint: Path, frontend: Mapping[str, Any], classes: 
     ``fe.log_offset`` to EfficientAT's 1e-5 for the closest match). Used by ``fwgen quantize MODEL.pt``.
     """
     where = str(checkpoint)
-    kind = str(frontend.get("fe.frontend", "microfrontend"))
-    if kind != "logmel" or "fe.patch_frames" not in frontend:
+    kind = frontend_kind(frontend, where)
+    if kind != LOGMEL or "fe.patch_frames" not in frontend:
         raise FwgenError(f"an EfficientAT model needs a log-mel frontend with fe.patch_frames; "
                          f"the settings give a '{kind}' frontend"
-                         + ("" if kind != "logmel" else " without fe.patch_frames"),
+                         + ("" if kind != LOGMEL else " without fe.patch_frames"),
                          where=where, hint="use settings like the mn04_tagger zoo model's "
                                            "(--zoo mn04_tagger) with its classes replaced")
     model = import_efficientat(Path(checkpoint), width=width,

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from fwgen.errors import FwgenError
-from fwgen.train.features import FeatureSet
+from fwgen.frontend.spec import frontend_spec
+from fwgen.train.features import FeaturePipeline, FeatureSet, compute_features
+
+if TYPE_CHECKING:
+    from fwgen.tflite.metadata import ModelMetadata
 
 LOG = logging.getLogger(__name__)
 
@@ -174,7 +178,6 @@ def format_table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-
 def locate_models(model: Path) -> tuple[Path | None, Path | None]:
     """(keras, tflite) for a MODEL argument: the file given plus its sibling of the other kind."""
     model = Path(model)
@@ -236,37 +239,43 @@ def _savedmodel_as_keras(layer: Any, path: Path) -> Any:
     return keras.Model(inputs, outputs, name=path.name)
 
 
+def model_metadata(model: Path, settings: Path | None = None) -> ModelMetadata:
+    """The settings (frontend, classes) MODEL is evaluated with: `settings`, or the metadata
+    of the .tflite (MODEL or its sibling)."""
+    from fwgen.tflite.metadata import load_settings, resolve_metadata  # noqa: PLC0415
+
+    _, tflite_path = locate_models(Path(model))
+    if tflite_path is not None:
+        return resolve_metadata(tflite_path, settings)
+    if settings is not None:
+        return load_settings(settings)
+    raise FwgenError("a float model alone carries no frontend settings or classes",
+                     where=str(model), hint="pass --settings FILE, or evaluate the .tflite")
+
+
 def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = None,
                    split: str = "test", runtime: str = "litert",
                    out_dir: Path | None = None, dataset_options: dict[str, Any] | None = None,
                    progress: Any = None) -> dict[str, Any]:
     """`fwgen evaluate`: float vs int8 clip-level results of MODEL on a dataset split.
 
-    Settings (frontend, classes) come from `settings` or the .tflite's metadata. Writes
-    ``evaluation.json`` and ``confusion.png`` (int8, or float when there is no .tflite) into
-    `out_dir` when given. `dataset_options` (partitioning etc.) default to the zoo recipe of
-    the model's name, so a zoo model is scored on the partition it was trained against.
+    Settings (frontend, classes) come from `settings` or the .tflite's metadata
+    (`model_metadata`). Writes ``evaluation.json`` and ``confusion.png`` (int8, or float when
+    there is no .tflite) into `out_dir` when given. `dataset_options` (partitioning etc.): the
+    CLI passes those of the model's zoo recipe (`fwgen.zoo.dataset_options_for`), so a zoo
+    model is scored on the partition it was trained against.
     """
     import json  # noqa: PLC0415
 
-    from fwgen.tflite.metadata import load_settings, resolve_metadata  # noqa: PLC0415
     from fwgen.train.datasets.base import check_split  # noqa: PLC0415
-    from fwgen.train.features import FeaturePipeline, compute_features  # noqa: PLC0415
-    from fwgen.train.training import dataset_options_for, open_dataset  # noqa: PLC0415
+    from fwgen.train.datasets.loader import open_dataset  # noqa: PLC0415
 
     check_split(split)
     keras_path, tflite_path = locate_models(Path(model))
-    if tflite_path is not None:
-        metadata = resolve_metadata(tflite_path, settings)
-    elif settings is not None:
-        metadata = load_settings(settings)
-    else:
-        raise FwgenError("a float model alone carries no frontend settings or classes",
-                         where=str(model), hint="pass --settings FILE, or evaluate the .tflite")
-    options = dataset_options_for(metadata, dataset_options)
+    metadata = model_metadata(Path(model), settings)
     classes = list(metadata.classes)
-    dataset = open_dataset(data, classes, options,
-                           sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
+    dataset = open_dataset(data, classes, dict(dataset_options or {}),
+                           sample_rate_hz=frontend_spec(metadata.frontend).sample_rate)
     if tuple(dataset.classes) != tuple(classes):
         raise FwgenError(f"the dataset's classes {list(dataset.classes)} differ from the "
                          f"model's {classes}", where=str(data))

@@ -1,15 +1,15 @@
 """Model inputs computed with fwgen's own C frontends — the code the board runs.
 
-Two frontends, chosen by the ``fe.frontend`` setting:
+Which frontend a model uses is `fwgen.frontend.spec`'s decision (``fe.frontend``); this module
+only says how each kind's features become the float input a model is trained on:
 
-* ``microfrontend`` (default; TFLM/MLTK keyword models): `fwgen.frontend.Frontend` with int8
-  output. The int8 features are fed to the model input unchanged, so the float model is trained
-  on ``(q + 128) * INT8_FEATURE_SCALE`` — the input quantization of TFLM's micro_speech model
+* ``microfrontend`` (default; TFLM/MLTK keyword models): the fixed-point microfrontend's int8
+  features are fed to the model input unchanged, so the float model is trained on
+  ``(q + 128) * INT8_FEATURE_SCALE`` — the input quantization of TFLM's micro_speech model
   (scale 0.10171568, zero point -128) — and quantization pins the input tensor to exactly that.
   A model fwgen trains and TFLM's own model therefore take the same bytes.
-* ``logmel`` (YAMNet-style models): `fwgen.frontend.logmel.LogMelFrontend`, float log-mel
-  patches; the model's int8 input quantization comes from calibration and the board quantizes
-  with it.
+* ``logmel`` (YAMNet-style models): float log-mel patches; the model's int8 input quantization
+  comes from calibration and the board quantizes with it.
 
 `FeaturePipeline.clip(audio)` returns every model-input patch of one clip, float32
 ``(n_patches, frames, channels, 1)``; keyword models have one patch per clip.
@@ -18,28 +18,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import LOGMEL, MICROFRONTEND, FrontendSpec, frontend_spec
 
 LOG = logging.getLogger(__name__)
 
-MICROFRONTEND = "microfrontend"
-LOGMEL = "logmel"
-FRONTEND_KEY = "fe.frontend"
 #: TFLM micro_speech's input scale (float32): real = scale * (int8 + 128).
 INT8_FEATURE_SCALE = float(np.float32(0.10171568393707275))
 INT8_FEATURE_ZERO_POINT = -128
-
-
-def frontend_kind(settings: Mapping[str, Any]) -> str:
-    kind = str(settings.get(FRONTEND_KEY, MICROFRONTEND))
-    if kind not in (MICROFRONTEND, LOGMEL):
-        raise FwgenError(f"{FRONTEND_KEY} = {kind!r} is not a frontend fwgen has",
-                         hint=f"use {MICROFRONTEND} or {LOGMEL}")
-    return kind
 
 
 def int8_features_to_float(q: np.ndarray) -> np.ndarray:
@@ -50,38 +40,37 @@ def int8_features_to_float(q: np.ndarray) -> np.ndarray:
 
 @dataclass
 class FeaturePipeline:
-    """Turns int16 clips into model-input patches with the frontend named by `settings`."""
+    """Turns int16 clips into model-input patches with the frontend that `settings` name."""
 
     settings: dict[str, Any]
     clip_samples: int
+    where: str = "frontend settings"
+    spec: FrontendSpec = field(init=False, repr=False)
     _frontend: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.spec = frontend_spec(self.settings, self.where)
 
     @property
     def kind(self) -> str:
-        return frontend_kind(self.settings)
+        return self.spec.kind
 
     def frontend(self) -> Any:
+        """The host C frontend (one instance, reset around every clip)."""
         if self._frontend is None:
-            if self.kind == LOGMEL:
-                from fwgen.frontend.logmel import LogMelFrontend  # noqa: PLC0415
-
-                self._frontend = LogMelFrontend(self.settings)
-            else:
-                from fwgen.frontend import Frontend  # noqa: PLC0415
-
-                fe = {k: v for k, v in self.settings.items() if k != FRONTEND_KEY}
-                self._frontend = Frontend(fe, output="int8")
+            self._frontend = self.spec.host()
         return self._frontend
 
     def int8_features(self, audio: np.ndarray) -> np.ndarray:
         """The microfrontend's int8 features of a whole clip (fresh state), (frames, channels)."""
+        if self.kind != MICROFRONTEND:
+            raise FwgenError(f"int8 features come from the microfrontend; these settings name "
+                             f"the {self.kind} frontend", where=self.where)
         frontend = self.frontend()
         frontend.reset()
-        features = np.asarray(frontend.process(np.asarray(audio, dtype=np.int16)))
+        features = frontend.to_int8(frontend.process(np.asarray(audio, dtype=np.int16)))
         frontend.reset()
-        if features.dtype != np.int8:
-            raise FwgenError(f"the frontend returned {features.dtype} features, expected int8")
-        return features
+        return np.asarray(features)
 
     def clip(self, audio: np.ndarray) -> np.ndarray:
         """All model-input patches of one clip: float32 (n_patches, frames, channels, 1)."""

@@ -2,8 +2,8 @@
 
 The steps, each callable on its own:
 
-1. `open_dataset(data, ...)`: ``synthetic`` (generated with espeak-ng, cached), a Speech
-   Commands folder, or an ESC-50 folder (``meta/esc50.csv``).
+1. `open_dataset(data, ...)` (`fwgen.train.datasets.loader`): ``synthetic`` (generated with
+   espeak-ng, cached), a Speech Commands folder, or an ESC-50 folder (``meta/esc50.csv``).
 2. `compute_features` with the model's own frontend settings (`fwgen.train.features`), training
    examples augmented `augment_copies` times.
 3. Training: Adam, sparse categorical cross-entropy, class weights (inverse frequency),
@@ -13,6 +13,8 @@ The steps, each callable on its own:
 5. Metadata (frontend, classes, smoothing, provenance) embedded; float and int8 evaluated on
    the test split (`fwgen.train.evaluate`).
 
+The caller resolves the zoo: `train_zoo_model` takes the `ZooModel` (and its recipe),
+`quantize_saved_model` the dataset options, so this package never imports `fwgen.zoo`.
 TensorFlow is imported inside the functions that need it.
 """
 from __future__ import annotations
@@ -23,79 +25,24 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
 from fwgen import __version__
 from fwgen.errors import FwgenError
+from fwgen.frontend.spec import LOGMEL, MICROFRONTEND, frontend_spec
 from fwgen.tflite.metadata import ModelMetadata, write_model_metadata
-from fwgen.train.features import (INT8_FEATURE_SCALE, INT8_FEATURE_ZERO_POINT, LOGMEL,
-                                  MICROFRONTEND, FeaturePipeline, FeatureSet, compute_features,
-                                  frontend_kind)
-from fwgen.zoo import TrainingRecipe, ZooModel
+from fwgen.train.datasets.loader import open_dataset
+from fwgen.train.features import (INT8_FEATURE_SCALE, INT8_FEATURE_ZERO_POINT, FeaturePipeline,
+                                  FeatureSet, compute_features)
+from fwgen.train.progress import Progress, no_progress
+
+if TYPE_CHECKING:  # the caller resolves the zoo; train never imports it at run time
+    from fwgen.zoo import TrainingRecipe, ZooModel
 
 LOG = logging.getLogger(__name__)
 
-#: Callback for long steps: (stage, done, total, info).
-Progress = Callable[[str, int, int, Mapping[str, Any]], None]
-
-
-def _no_progress(stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
-    pass
-
-
-# ============================================================================================
-# Datasets
-# ============================================================================================
-
-def open_dataset(data: str | Path, classes: Sequence[str], options: Mapping[str, Any], *,
-                 sample_rate_hz: int = 16_000, progress: Progress = _no_progress) -> Any:
-    """The dataset named by `data` (``synthetic`` or a folder), set up for `classes`."""
-    from fwgen.train.datasets.esc50 import Esc50  # noqa: PLC0415
-    from fwgen.train.datasets.speech_commands import SILENCE, UNKNOWN, SpeechCommands  # noqa
-    from fwgen.train.datasets.synthetic import (SyntheticKeywordSpec,  # noqa: PLC0415
-                                                ensure_synthetic_keywords)
-
-    opts = {k: v for k, v in options.items() if k != "kind"}
-    kind = str(options.get("kind", "speech_commands"))
-    if kind not in ("speech_commands", "esc50"):
-        raise FwgenError(f"unknown dataset kind '{kind}'", hint="use speech_commands or esc50")
-    synthetic_options = dict(opts.pop("synthetic", {}) or {})
-    wanted = tuple(c for c in classes if c not in (SILENCE, UNKNOWN))
-    esc_fields = {k: v for k, v in opts.items() if k in Esc50.__dataclass_fields__}
-    if str(data) == "synthetic":
-        if kind == "esc50":
-            from fwgen.train.datasets.sound_events import (SoundEventSpec,  # noqa: PLC0415
-                                                           ensure_sound_events)
-
-            spec = SoundEventSpec(**synthetic_options)
-            root = ensure_sound_events(
-                spec, progress=lambda d, t: progress("generate", d, t, {}))
-            esc_fields["clip_ms"] = spec.clip_ms
-            return Esc50(root, sample_rate_hz=sample_rate_hz, **esc_fields)
-        spec = SyntheticKeywordSpec(keywords=wanted, **synthetic_options)
-        root = ensure_synthetic_keywords(
-            spec, progress=lambda d, t: progress("generate", d, t, {}))
-        return SpeechCommands(root, wanted_words=wanted, sample_rate_hz=sample_rate_hz,
-                              name="synthetic", **opts)
-    root = Path(data)
-    if not root.is_dir():
-        raise FwgenError("dataset folder not found", where=str(root),
-                         hint="pass a Speech Commands or ESC-50 folder, or 'synthetic'")
-    if (root / "meta" / "esc50.csv").is_file():
-        # Sound-event datasets bring their own classes (ESC-10 / ESC-50 categories).
-        return Esc50(root, sample_rate_hz=sample_rate_hz, **esc_fields)
-    if kind == "esc50":
-        raise FwgenError("not an ESC-50 folder (meta/esc50.csv missing)", where=str(root))
-    allowed = SpeechCommands.__dataclass_fields__
-    return SpeechCommands(root, wanted_words=wanted, sample_rate_hz=sample_rate_hz,
-                          **{k: v for k, v in opts.items() if k in allowed and k != "root"})
-
-
-# ============================================================================================
-# Training
-# ============================================================================================
 
 @dataclass
 class TrainResult:
@@ -146,7 +93,7 @@ def _keras_progress(progress: Progress, epochs: int) -> Any:
 
 
 def fit(model: Any, train: FeatureSet, validation: FeatureSet, recipe: TrainingRecipe,
-        n_classes: int, *, epochs: int, progress: Progress = _no_progress) -> dict[str, list]:
+        n_classes: int, *, epochs: int, progress: Progress = no_progress) -> dict[str, list]:
     """Train `model` in place; returns the Keras history."""
     import keras  # noqa: PLC0415
 
@@ -178,7 +125,7 @@ def _check_input_quantization(tflite: bytes) -> dict[str, Any]:
 
 def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
                     epochs: int | None = None, recipe: TrainingRecipe | None = None,
-                    progress: Progress = _no_progress) -> TrainResult:
+                    progress: Progress = no_progress) -> TrainResult:
     """Train, quantize, embed metadata and evaluate one zoo model; files go to `out_dir`.
 
     Writes ``<name>.keras``, ``<name>.tflite``, ``report.json`` and ``confusion.png``.
@@ -190,17 +137,18 @@ def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
     recipe = recipe or model_def.training
     epochs = epochs or recipe.epochs
     meta = model_def.metadata
-    kind = frontend_kind(meta.frontend)
     classes = list(meta.classes)
     started = time.time()
 
-    dataset = open_dataset(data, classes, recipe.dataset,
-                           sample_rate_hz=int(meta.frontend.get("fe.sample_rate_hz", 16000)),
+    where = f"zoo model {model_def.name}"
+    spec = frontend_spec(meta.frontend, where)
+    kind = spec.kind
+    dataset = open_dataset(data, classes, recipe.dataset, sample_rate_hz=spec.sample_rate,
                            progress=progress)
     if tuple(dataset.classes) != tuple(classes):
         LOG.info("training on the dataset's classes %s", dataset.classes)
         classes = list(dataset.classes)
-    pipeline = FeaturePipeline(dict(meta.frontend), dataset.clip_samples)
+    pipeline = FeaturePipeline(dict(meta.frontend), dataset.clip_samples, where)
     rng = np.random.default_rng(recipe.seed)
     sets: dict[str, FeatureSet] = {}
     for split in ("train", "validation", "test"):
@@ -305,43 +253,29 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def dataset_options_for(metadata: ModelMetadata,
-                        explicit: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Dataset options for a model: `explicit` if given, else its zoo recipe's (by metadata
-    name), else none. Keeps `quantize`/`evaluate` on the dataset the model was trained with
-    (e.g. synthetic sound events, not keywords, for a sound-event zoo model)."""
-    if explicit is not None:
-        return dict(explicit)
-    if metadata.name:
-        from fwgen import zoo  # noqa: PLC0415
-
-        try:
-            return dict(zoo.get_model(metadata.name).training.dataset)
-        except FwgenError:
-            pass
-    return {}
-
-
 def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata, out: Path, *,
                          examples: int = 300, seed: int = 0,
-                         progress: Progress = _no_progress) -> Path:
+                         dataset_options: Mapping[str, Any] | None = None,
+                         progress: Progress = no_progress) -> Path:
     """`fwgen quantize`: a float .keras/SavedModel → full-int8 .tflite with `metadata` embedded.
 
-    The representative set is `examples` training-split clips of `data`, featurized with the
-    metadata's frontend settings (fwgen's own C frontend).
+    The representative set is `examples` training-split clips of `data` (opened with
+    `dataset_options`: the CLI passes the zoo recipe's, `fwgen.zoo.dataset_options_for`),
+    featurized with the metadata's frontend settings (fwgen's own C frontend).
     """
     from fwgen.train.evaluate import load_keras  # noqa: PLC0415
     from fwgen.train.quantize import to_int8_tflite  # noqa: PLC0415
 
-    kind = frontend_kind(metadata.frontend)
+    spec = frontend_spec(metadata.frontend)
+    kind = spec.kind
     classes = list(metadata.classes)
     keras_model = load_keras(Path(model))
     n_out = int(keras_model.outputs[0].shape[-1])
     if n_out != len(classes):
         raise FwgenError(f"the model has {n_out} outputs but the settings name "
                          f"{len(classes)} classes", where=str(model))
-    dataset = open_dataset(data, classes, dataset_options_for(metadata),
-                           sample_rate_hz=int(metadata.frontend.get("fe.sample_rate_hz", 16000)))
+    dataset = open_dataset(data, classes, dict(dataset_options or {}),
+                           sample_rate_hz=spec.sample_rate)
     pipeline = FeaturePipeline(dict(metadata.frontend), dataset.clip_samples)
     rng = np.random.default_rng(seed)
     pool = dataset.examples("train")
