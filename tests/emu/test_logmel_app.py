@@ -8,7 +8,7 @@ import pytest
 from fwgen.boards import get_board
 from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare, run_reference
 from fwgen.device import TwinDevice
-from fwgen.link import Output, read_wav
+from fwgen.link import read_wav
 from fwgen.project.build import build_firmware
 from fwgen.zoo import get_model, resolve_model
 

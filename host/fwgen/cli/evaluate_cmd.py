@@ -43,7 +43,8 @@ class EvaluateCommand(Command):
             raise FwgenError("settings file not found", where=str(args.settings))
         out = args.out or (args.model.parent / f"{args.model.stem}-evaluation")
 
-        from fwgen.cli.train_cmd import check_output_folder, print_evaluation  # noqa: PLC0415
+        from fwgen.cli.options import check_output_folder  # noqa: PLC0415
+        from fwgen.cli.terminal import print_evaluation  # noqa: PLC0415
 
         check_output_folder(out)
         from fwgen import zoo  # noqa: PLC0415

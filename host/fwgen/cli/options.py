@@ -6,6 +6,7 @@ module, never from each other.
     add_board_option(parser, default=None)            # --board
     add_serial_options(parser)                        # --serial --serial-number --baud
     parse_smoothing(args.smoothing) -> dict
+    check_output_folder(path), check_output_file(path)   # --out checked before any work
 """
 from __future__ import annotations
 
@@ -105,3 +106,24 @@ def parse_smoothing(values: list[str] | None) -> dict[str, Any]:
             raise FwgenError("expected a mapping of smoothing settings", where="--smoothing")
         out.update(data)
     return out
+
+
+def check_output_folder(path: Path, option: str = "--out") -> None:
+    """Reject an output folder that cannot be created, before minutes of work are spent."""
+    if path.exists() and not path.is_dir():
+        raise FwgenError("the output folder is a file", where=str(path),
+                         hint=f"give {option} a folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise FwgenError("cannot create the output folder: a parent is a file",
+                                 where=str(parent), hint=f"check {option}")
+            break
+
+
+def check_output_file(path: Path, option: str = "--out") -> None:
+    """Reject an output file path that is a folder or lies under a file."""
+    if path.is_dir():
+        raise FwgenError("the output path is a folder", where=str(path),
+                         hint=f"give {option} a file name, e.g. model_int8.tflite")
+    check_output_folder(path.parent, option)

@@ -58,7 +58,7 @@ class QuantizeCommand(Command):
         if args.examples < 1:
             raise FwgenError("--examples must be at least 1")
         out = args.out or model.with_suffix(".tflite")
-        from fwgen.cli.train_cmd import check_output_file  # noqa: PLC0415
+        from fwgen.cli.options import check_output_file  # noqa: PLC0415
 
         check_output_file(out)
         if args.settings is not None:
@@ -72,7 +72,7 @@ class QuantizeCommand(Command):
                 raise FwgenError("no settings for this model", where=str(model),
                                  hint="pass --settings FILE or --zoo NAME")
 
-        from fwgen.cli.train_cmd import RichProgress  # noqa: PLC0415
+        from fwgen.cli.terminal import RichProgress  # noqa: PLC0415
         from fwgen.train.training import quantize_saved_model  # noqa: PLC0415  (TensorFlow)
 
         with contextlib.ExitStack() as stack:

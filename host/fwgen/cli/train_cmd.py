@@ -5,92 +5,13 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Mapping
 
 from fwgen.cli.base import Command
+from fwgen.cli.options import check_output_folder
+from fwgen.cli.terminal import RichProgress, log_progress, print_evaluation
 from fwgen.errors import FwgenError
 
 LOG = logging.getLogger(__name__)
-
-_STAGES = {"generate": "generating synthetic dataset", "features:train": "features (train)",
-           "features:validation": "features (validation)", "features:test": "features (test)",
-           "train": "training", "quantize": "int8 quantization", "evaluate": "evaluation"}
-
-
-class RichProgress:
-    """One rich progress bar per stage; epochs show loss and accuracy."""
-
-    def __init__(self) -> None:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress,  # noqa: PLC0415
-                                   TextColumn, TimeElapsedColumn)
-
-        self.progress = Progress(TextColumn("{task.description:<28}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[info]}"))
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> "RichProgress":
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
-
-    def __call__(self, stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(_STAGES.get(stage, stage), total=total,
-                                                       info="")
-        text = ""
-        if info:
-            keys = ("loss", "accuracy", "val_loss", "val_accuracy")
-            text = "  ".join(f"{k} {info[k]:.3f}" for k in keys if k in info)
-        self.progress.update(self.tasks[stage], completed=done, total=total, info=text)
-
-
-def check_output_folder(path: Path, option: str = "--out") -> None:
-    """Reject an output folder that cannot be created, before minutes of work are spent."""
-    if path.exists() and not path.is_dir():
-        raise FwgenError("the output folder is a file", where=str(path),
-                         hint=f"give {option} a folder")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise FwgenError("cannot create the output folder: a parent is a file",
-                                 where=str(parent), hint=f"check {option}")
-            break
-
-
-def check_output_file(path: Path, option: str = "--out") -> None:
-    """Reject an output file path that is a folder or lies under a file."""
-    if path.is_dir():
-        raise FwgenError("the output path is a folder", where=str(path),
-                         hint=f"give {option} a file name, e.g. model_int8.tflite")
-    check_output_folder(path.parent, option)
-
-
-def log_progress(stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
-    """Plain-log progress (--no-progress): one line per epoch and per finished stage."""
-    if stage == "train":
-        metrics = "  ".join(f"{k} {v:.4g}" for k, v in info.items())
-        print(f"epoch {done}/{total}  {metrics}", flush=True)
-    elif done == total:
-        print(f"{_STAGES.get(stage, stage)}: {total} done", flush=True)
-
-
-def print_evaluation(report: Mapping[str, Any], title: str) -> None:
-    from rich.console import Console  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-
-    from fwgen.train.evaluate import format_table  # noqa: PLC0415
-
-    table = Table(title=title)
-    table.add_column("class")
-    table.add_column("float", justify="right")
-    table.add_column("int8", justify="right")
-    for name, f, q in format_table(dict(report)):
-        table.add_row(name, f, q)
-    Console().print(table)
-
 
 class TrainCommand(Command):
     name = "train"
