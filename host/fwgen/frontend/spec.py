@@ -40,8 +40,7 @@ def frontend_kind(settings: Mapping[str, Any], where: str = "model settings") ->
     """The frontend that ``fe.*`` settings name (``fe.frontend``; microfrontend when absent)."""
     kind = str(settings.get(FRONTEND_KEY, MICROFRONTEND))
     if kind not in _KINDS:
-        raise FwgenError(f"{FRONTEND_KEY} = {kind!r} is not a frontend fwgen has "
-                         f"(unknown frontend {kind!r})", where=where,
+        raise FwgenError(f"{FRONTEND_KEY} = {kind!r} is not a frontend fwgen has", where=where,
                          hint=f"use one of {', '.join(_KINDS)}")
     return kind
 
