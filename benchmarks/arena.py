@@ -10,7 +10,7 @@ the number of output elements differing from TFLM on 3 random inputs (must be 0)
 published peer figures from DESIGN.md (TFLM, ST X-CUBE-AI) in the same table and the issue's
 arena targets checked.
 Models other than micro_speech are random-weight Keras builds quantized by TF's converter
-(fwgen.compiler.testmodels), cached in --cache.
+(fwgen.testing.testmodels), cached in --cache.
 """
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 
-from fwgen.compiler import compile_model, testmodels  # noqa: E402
+from fwgen.compiler import compile_model  # noqa: E402
 from fwgen.compiler.size import flash_size  # noqa: E402
 from fwgen.compiler.validate import validate_model  # noqa: E402
+from fwgen.testing import testmodels  # noqa: E402
 from fwgen.tflite import read_model  # noqa: E402
 
 

@@ -3,12 +3,13 @@ mps2-an386 M4F, mps2-an500 M7).
 
     .venv/bin/python benchmarks/frontend_device.py [--frames 49] [--boards mps2_an505 ...]
 
-Builds a bare-metal image (fwgen.frontend.twin_harness: no port code, the same harness as the
-emulator-tier test tests/emu/test_frontend_qemu.py) around firmware/frontend/ and the rendered
-tables of a few settings, feeds the micro_speech "yes" clip through fwgen_frontend_process(),
-and reads SysTick around every frame. Under `qemu -icount shift=0` one instruction takes 1 ns of
-virtual time, so a SysTick tick is 1e9 / clock_hz instructions (the twin's board file), to
-within one tick per reading. Instruction counts are for regressions and comparisons, not
+Builds a test image (fwgen.testing.harness: built like shipped firmware, through the project
+renderer, the MPS2 port, the generated linker script, the firmware's flags and `pio run`; the
+same harness as the emulator-tier test tests/emu/test_frontend_qemu.py) around firmware/frontend/
+and the rendered tables of a few settings, feeds the micro_speech "yes" clip through
+fwgen_frontend_process(), and reads the port's cycle counter (SysTick) around every frame. Under
+`qemu -icount shift=0` one instruction takes 1 ns of virtual time, so a SysTick tick is
+1e9 / clock_hz instructions (the twin's board file), to within one tick per reading. Instruction counts are for regressions and comparisons, not
 latency (DESIGN.md). Every frame is also compared with the host binding ("bit-exact").
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ HARNESS = r"""
 #include <stdint.h>
 #include "frontend/frontend.h"
 #include "frontend_config.h"
-#include "twin_harness.h"
+#include "app/harness/harness.h"
 #include "bench_audio.h"
 
 static uint64_t fe_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
@@ -40,15 +41,15 @@ int main(void)
     if (fwgen_frontend_init(&fwgen_frontend_config, fe_mem, sizeof fe_mem, &fe) != FWGEN_OK) {
         return 2;
     }
-    twin_systick_start();
+    if (fwgen_harness_init() != FWGEN_OK) return 4;
     uint32_t n_frames = 0, total = 0, worst = 0;
     size_t pos = 0;
     while (pos < BENCH_SAMPLES && n_frames < BENCH_FRAMES) {
         size_t used;
-        const uint32_t start = twin_systick_now();
+        const uint32_t start = fwgen_port_cycles();
         fwgen_status_t st = fwgen_frontend_process(fe, bench_audio + pos, BENCH_SAMPLES - pos,
                                                    &used, frames[n_frames]);
-        const uint32_t ticks = twin_ticks_since(start);
+        const uint32_t ticks = fwgen_port_cycles() - start;
         pos += used;
         if (st == FWGEN_OK) {
             total += ticks;
@@ -57,11 +58,11 @@ int main(void)
         }
     }
     const uint32_t result[3] = {n_frames, total, worst};
-    int out = twin_open("bench.bin");
+    int out = fwgen_harness_open("bench.bin");
     if (out < 0) return 3;
-    twin_write(out, result, sizeof result);
-    twin_write(out, frames, (uint32_t)(n_frames * sizeof frames[0]));
-    twin_close(out);
+    fwgen_harness_write(out, result, sizeof result);
+    fwgen_harness_write(out, frames, (uint32_t)(n_frames * sizeof frames[0]));
+    fwgen_harness_close(out);
     return 0;
 }
 """
@@ -69,14 +70,14 @@ int main(void)
 
 def run_case(twin, name: str, settings, audio: np.ndarray, max_frames: int, work: Path) -> dict:
     from fwgen.frontend import Frontend, render_tables
-    from fwgen.frontend.twin_harness import build_image, c_array, frontend_sources, run_image
+    from fwgen.testing.harness import build_image, c_array, run_image
 
     gen = work / name
     frames = min(max_frames, settings.frames_for(len(audio)))
     audio_h = (f"#define BENCH_SAMPLES {len(audio)}u\n#define BENCH_FRAMES {frames}u\n"
                + c_array("int16_t", "bench_audio", audio))
-    elf = build_image(twin, gen, HARNESS, frontend_sources(),
-                      {**render_tables(settings), "bench_audio.h": audio_h}, name="bench")
+    elf = build_image(twin, gen / "image", HARNESS,
+                      {**render_tables(settings), "bench_audio.h": audio_h}, modules=("frontend",))
     run_image(twin, elf, cwd=gen, icount=True)
     data = (gen / "bench.bin").read_bytes()
     n_frames, total, worst = struct.unpack("<3I", data[:12])
@@ -94,7 +95,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "host"))
     from fwgen.audio import read_wav
     from fwgen.frontend import FrontendSettings, load_settings
-    from fwgen.frontend.twin_harness import TWIN_BOARDS, Twin, tools_missing
+    from fwgen.testing.harness import TWIN_BOARDS, Twin, tools_missing
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=49)

@@ -3,9 +3,12 @@
 Run: .venv/bin/python benchmarks/logmel_device_bench.py  (needs arm-none-eabi-gcc and
 qemu-system-arm; the latest output is committed beside it as logmel_device_bench.txt).
 
-QEMU runs with `-icount shift=0` (one instruction = 1 ns of virtual time) and SysTick on the CPU
-clock, so ticks * 1e9 / clock = instructions, to within one tick (25 or 50 instructions) per
-reading. These are instruction counts for regressions and comparisons, not cycles.
+The images are built like shipped firmware (fwgen.testing.harness: project renderer, MPS2 port,
+generated linker script, the firmware's flags, `pio run`, the QEMU runner). QEMU runs with
+`-icount shift=0` (one instruction = 1 ns of virtual time) and the port's cycle counter is
+SysTick on the CPU clock, so ticks * 1e9 / clock = instructions, to within one tick (25 or 50
+instructions) per reading. These are instruction counts for regressions and comparisons, not
+cycles.
 """
 from __future__ import annotations
 
@@ -18,9 +21,8 @@ import numpy as np
 
 from fwgen.detect import SmoothingSettings, render_detector_config
 from fwgen.frontend.logmel import render_logmel_tables
-from fwgen.frontend.twin_harness import TWIN_BOARDS, Twin, build_image, c_array, run_image, tools_missing
+from fwgen.testing.harness import TWIN_BOARDS, Twin, build_image, c_array, run_image, tools_missing
 
-REPO = Path(__file__).resolve().parents[1]
 
 N_FRAMES = 50
 N_RESULTS = 200
@@ -30,37 +32,37 @@ MAIN = r"""
 #include "logmel_tables.h"
 #include "detect_config.h"
 #include "bench_input.h"
-#include "twin_harness.h"
+#include "app/harness/harness.h"
 static uint32_t fe_buffer[(FWGEN_LOGMEL_BUFFER_SIZE + 3) / 4];
 static uint32_t det_buffer[(FWGEN_DETECT_BUFFER_SIZE + 3) / 4];
 static float frame[FWGEN_LOGMEL_N_CHANNELS];
 static int8_t qframe[FWGEN_LOGMEL_N_CHANNELS];
 int main(void) {
-    twin_systick_start();
+    if (fwgen_harness_init() != FWGEN_OK) return 4;
     uint32_t result[4] = {0, 0, 0, 0};
     fwgen_logmel_state_t fe;
     fwgen_logmel_init(&fwgen_logmel_config, &fe, fe_buffer, sizeof fe_buffer);
     for (uint32_t f = 0; f < BENCH_FRAMES; ++f) {
-        uint32_t t0 = twin_systick_now();
+        uint32_t t0 = fwgen_port_cycles();
         fwgen_logmel_compute_frame(&fwgen_logmel_config, &bench_audio[f * FWGEN_LOGMEL_WINDOW_STEP], fe.scratch, frame);
-        result[0] += twin_ticks_since(t0);
-        t0 = twin_systick_now();
+        result[0] += (fwgen_port_cycles() - t0);
+        t0 = fwgen_port_cycles();
         fwgen_logmel_quantize_s8(frame, FWGEN_LOGMEL_N_CHANNELS, 0.0431f, 35, qframe);
-        result[1] += twin_ticks_since(t0);
+        result[1] += (fwgen_port_cycles() - t0);
     }
     fwgen_detect_state_t det;
     fwgen_detect_init(&fwgen_detect_config, &det, det_buffer, sizeof det_buffer);
     for (uint32_t i = 0; i < BENCH_RESULTS; ++i) {
         fwgen_detect_result_t r;
-        uint32_t t0 = twin_systick_now();
+        uint32_t t0 = fwgen_port_cycles();
         fwgen_detect_process_s8(&fwgen_detect_config, &det, bench_scores[i], i * 20u, &r, 0);
-        result[2] += twin_ticks_since(t0);
+        result[2] += (fwgen_port_cycles() - t0);
         result[3] += r.is_new;
     }
-    int h = twin_open("bench.bin");
+    int h = fwgen_harness_open("bench.bin");
     if (h < 0) return 3;
-    twin_write(h, result, sizeof result);
-    twin_close(h);
+    fwgen_harness_write(h, result, sizeof result);
+    fwgen_harness_close(h);
     return 0;
 }
 """
@@ -81,13 +83,12 @@ def main() -> int:
                  + f"static const int8_t bench_scores[{N_RESULTS}][4] = {{\n"
                  + "\n".join("    {" + ", ".join(str(v) for v in r) + "}," for r in scores)
                  + "\n};\n")}
-    sources = [REPO / "firmware/frontend/logmel.c", REPO / "firmware/detect/detect.c"]
     print(f"{'twin':12s} {'core':11s} {'log-mel frame':>14s} {'int8 quantize':>14s} {'detector call':>14s}  (instructions)")
     for board_id in TWIN_BOARDS:
         twin = Twin.from_board(board_id)
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            elf = build_image(twin, work, MAIN, sources, files, name="bench")
+            elf = build_image(twin, work / "image", MAIN, files, modules=("frontend", "detect"))
             run_image(twin, elf, cwd=work, icount=True, timeout=600)
             fe_ticks, q_ticks, det_ticks, _events = struct.unpack("<4I", (work / "bench.bin").read_bytes())
         per_tick = twin.ns_per_tick

@@ -48,7 +48,7 @@ def richer_models(tmp_path_factory):
     pytest.importorskip("tensorflow")
     import tensorflow as tf  # noqa: PLC0415
 
-    from fwgen.compiler import testmodels  # noqa: PLC0415
+    from fwgen.testing import testmodels  # noqa: PLC0415
 
     L = tf.keras.layers
 

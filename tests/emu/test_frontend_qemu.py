@@ -5,7 +5,8 @@ against the host binding and against golden.npz (MLTK/TFLM reference outputs).
 The image feeds stream_4s (yes + silence + no + noise) to fwgen_frontend_process() in irregular
 chunk sizes, the way firmware feeds microphone buffers, writes every uint16 frame, then the int8
 features of the whole stream (fwgen_frontend_to_s8: TFLM's mapping for micro_speech, MLTK's
-dynamic range scaling for mltk_on_off_v3). Images come from fwgen.frontend.twin_harness, the
+dynamic range scaling for mltk_on_off_v3). Images come from fwgen.testing.harness (built like
+shipped firmware: project renderer, startup, port, linker script, flags, pio, QEMU runner), the
 same harness benchmarks/frontend_device.py counts instructions with.
 """
 from __future__ import annotations
@@ -15,8 +16,7 @@ import pytest
 
 from fwgen.audio import read_wav
 from fwgen.frontend import Frontend, load_settings, render_tables
-from fwgen.frontend.twin_harness import (TWIN_BOARDS, Twin, build_image, c_array,
-                                         frontend_sources, run_image)
+from fwgen.testing.harness import TWIN_BOARDS, Twin, build_image, c_array, run_image
 
 CLIPS = ["yes_1000ms", "silence_1000ms", "no_1000ms", "noise_1000ms"]
 SETTINGS = ["micro_speech", "mltk_on_off_v3"]
@@ -25,7 +25,7 @@ MAIN = r"""
 #include <stdint.h>
 #include "frontend/frontend.h"
 #include "frontend_config.h"
-#include "twin_harness.h"
+#include "app/harness/harness.h"
 #include "test_audio.h"
 
 static uint64_t fe_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
@@ -55,11 +55,11 @@ int main(void)
     if (n_frames != TEST_FRAMES) return 5;
     if (fwgen_frontend_to_s8(&fwgen_frontend_config, &frames[0][0], &frames_s8[0][0],
                              (size_t)TEST_FRAMES * FWGEN_FRONTEND_N_CHANNELS) != FWGEN_OK) return 6;
-    int out = twin_open("features.bin");
+    int out = fwgen_harness_open("features.bin");
     if (out < 0) return 7;
-    twin_write(out, frames, sizeof frames);
-    twin_write(out, frames_s8, sizeof frames_s8);
-    twin_close(out);
+    fwgen_harness_write(out, frames, sizeof frames);
+    fwgen_harness_write(out, frames_s8, sizeof frames_s8);
+    fwgen_harness_close(out);
     return 0;
 }
 """
@@ -83,8 +83,8 @@ def test_twin_frontend_is_bit_exact(shared_data, tmp_path, stream, board_id, set
     twin = Twin.from_board(board_id)
     audio_h = (f"#define TEST_SAMPLES {len(stream)}u\n#define TEST_FRAMES {n_frames}u\n"
                + c_array("int16_t", "test_audio", stream))
-    elf = build_image(twin, tmp_path, MAIN, frontend_sources(),
-                      {**render_tables(settings), "test_audio.h": audio_h})
+    elf = build_image(twin, tmp_path / "image", MAIN,
+                      {**render_tables(settings), "test_audio.h": audio_h}, modules=("frontend",))
     run_image(twin, elf, cwd=tmp_path)
     data = (tmp_path / "features.bin").read_bytes()
     size16 = n_frames * n_channels * 2

@@ -1,9 +1,10 @@
 """Device == host, bit for bit: the log-mel frontend and the detector built for Cortex-M FPU
 cores (arm-none-eabi-gcc, hard float) and run in QEMU's MPS2 twins, against the host build.
 
-A minimal self-contained test image (fwgen.frontend.twin_harness: vector table, FPU enable,
-semihosting file output; the twins' facts from boards/*.yaml); it does not depend on fwgen's
-board ports. Skipped when the cross toolchain or QEMU is missing (tests/conftest.py).
+A test image built like shipped firmware (fwgen.testing.harness: the project renderer's harness
+app with the Cortex-M startup, the MPS2 port, the generated linker script and the firmware's
+flags, `pio run`, the QEMU runner; semihosting file output; the twins' facts from
+boards/*.yaml). Skipped when the cross toolchain or QEMU is missing (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import soundfile as sf
 
 from fwgen.detect import NativeDetector, SmoothingSettings, render_detector_config
 from fwgen.frontend.logmel import LogMelFrontend, render_logmel_tables
-from fwgen.frontend.twin_harness import TWIN_BOARDS, Twin, build_image, c_array, run_image
+from fwgen.testing.harness import TWIN_BOARDS, Twin, build_image, c_array, run_image
 
 SETTINGS = {"fe.log_offset": 1e-3}
 CLASSES = ["silence", "unknown", "yes", "no"]
@@ -27,10 +28,10 @@ MAIN = r"""
 #include "logmel_tables.h"
 #include "detect_config.h"
 #include "test_input.h"
-#include "twin_harness.h"
+#include "app/harness/harness.h"
 
 static int out_handle;
-static void out(const void *data, uint32_t size) { twin_write(out_handle, data, size); }
+static void out(const void *data, uint32_t size) { fwgen_harness_write(out_handle, data, size); }
 
 static uint32_t fe_buffer[(FWGEN_LOGMEL_BUFFER_SIZE + 3) / 4];
 static uint32_t det_buffer[(FWGEN_DETECT_BUFFER_SIZE + 3) / 4];
@@ -38,7 +39,7 @@ static float frame[FWGEN_LOGMEL_N_CHANNELS];
 static int8_t qframe[FWGEN_LOGMEL_N_CHANNELS];
 
 int main(void) {
-    out_handle = twin_open("device_out.bin");
+    out_handle = fwgen_harness_open("device_out.bin");
     if (out_handle < 0) return 3;
     fwgen_logmel_state_t fe;
     if (fwgen_logmel_init(&fwgen_logmel_config, &fe, fe_buffer, sizeof fe_buffer) != FWGEN_OK) return 4;
@@ -69,7 +70,7 @@ int main(void) {
         memcpy(&rec[4], averages, sizeof averages);
         out(rec, sizeof rec);
     }
-    twin_close(out_handle);
+    fwgen_harness_close(out_handle);
     return 0;
 }
 """
@@ -89,7 +90,7 @@ def input_header(audio: np.ndarray, times: np.ndarray, scores: np.ndarray) -> st
 
 
 @pytest.mark.parametrize("board_id", TWIN_BOARDS)
-def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, board_id):
+def test_device_matches_host_bit_for_bit(shared_data, tmp_path, board_id):
     audio, _ = sf.read(shared_data / "micro_speech" / "yes_1000ms.wav", dtype="int16")
     audio = np.concatenate([audio, np.asarray(sf.read(shared_data / "micro_speech" / "noise_1000ms.wav",
                                                       dtype="int16")[0])])
@@ -101,8 +102,7 @@ def test_device_matches_host_bit_for_bit(shared_data, repo_root, tmp_path, board
              **render_detector_config(CLASSES, SMOOTHING),
              "test_input.h": input_header(audio, times, scores)}
     twin = Twin.from_board(board_id)
-    elf = build_image(twin, tmp_path, MAIN, [repo_root / "firmware/frontend/logmel.c",
-                                             repo_root / "firmware/detect/detect.c"], files)
+    elf = build_image(twin, tmp_path / "image", MAIN, files, modules=("frontend", "detect"))
     run_image(twin, elf, cwd=tmp_path)
     data = (tmp_path / "device_out.bin").read_bytes()
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fwgen.compiler import compile_model, testmodels
+from fwgen.compiler import compile_model
 from fwgen.compiler.reference import TflmModel
 from fwgen.compiler.validate import random_inputs
+from fwgen.testing import testmodels
 from fwgen.tflite import read_model
 
 from compiler_helpers import compare_with_tflm

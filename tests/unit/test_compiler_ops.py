@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fwgen.compiler import testmodels
+from fwgen.testing import testmodels
 from fwgen.compiler.validate import random_inputs
 from fwgen.tflite import read_model
 

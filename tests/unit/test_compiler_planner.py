@@ -79,7 +79,8 @@ def test_compiled_plan_holds_scratch_and_reshape_in_place(shared_data):
     import numpy as np
     import pytest
 
-    from fwgen.compiler import compile_model, testmodels
+    from fwgen.compiler import compile_model
+    from fwgen.testing import testmodels
     from fwgen.tflite import read_model
 
     tf = pytest.importorskip("tensorflow")

@@ -14,8 +14,8 @@ Public interface (stable; other parts of fwgen build on it):
   as C for a firmware project (defines `fwgen_frontend_config`, FWGEN_FRONTEND_STATE_SIZE).
 * `compute_tables(settings) -> FrontendTables`: the integer tables both of those use.
 * `fwgen.frontend.logmel`: the float log-mel frontend (YAMNet / ST model zoo), same pattern.
-* `fwgen.frontend.twin_harness`: bare-metal images that run this C on the QEMU twins (tests,
-  benchmarks).
+* Test images that run this C on the QEMU twins (tests, benchmarks) are built like shipped
+  firmware by `fwgen.testing.harness`.
 
 The C API is firmware/frontend/frontend.h.
 """

@@ -40,9 +40,14 @@ LOG = logging.getLogger(__name__)
 
 # firmware/ modules copied into every project (host-independent C only).
 LIBRARY_MODULES = ("common", "frontend", "nn", "detect", "link")
-# Apps: "pipeline" is firmware/app/*.{c,h} (audio -> frontend -> model -> detector -> link);
-# "smoke" is firmware/app/smoke/ (port bring-up test, no model).
-APPS = ("pipeline", "smoke")
+# Apps: the firmware/ folder of each one's own sources and the library modules it links.
+# "pipeline" is firmware/app/*.{c,h} (audio -> frontend -> model -> detector -> link);
+# "smoke" is firmware/app/smoke/ (port bring-up test, no model);
+# "harness" is firmware/app/harness/ (semihosting output for test and benchmark images, whose
+# main.c the caller passes as src/generated/main.c: fwgen.testing.harness).
+APP_FOLDERS = {"pipeline": "app", "smoke": "app/smoke", "harness": "app/harness"}
+APP_MODULES = {"pipeline": LIBRARY_MODULES, "smoke": ("common",), "harness": LIBRARY_MODULES}
+APPS = tuple(APP_FOLDERS)
 SOURCE_SUFFIXES = (".c", ".h")
 GENERATED_DIR = "src/generated"
 MANIFEST = "fwgen-project.json"
@@ -62,6 +67,18 @@ class ProjectSpec:
     inputs: dict[str, str] = field(default_factory=dict)
     include_twin: bool = True
     app: str = "pipeline"
+    # Library modules to link; None: the app's (APP_MODULES). A harness image may name fewer.
+    modules: tuple[str, ...] | None = None
+
+    def library_modules(self) -> tuple[str, ...]:
+        if self.app not in APPS:
+            raise FwgenError(f"unknown app {self.app!r}", hint=f"one of {', '.join(APPS)}")
+        chosen = APP_MODULES[self.app] if self.modules is None else self.modules
+        unknown = [m for m in chosen if m not in LIBRARY_MODULES]
+        if unknown:
+            raise FwgenError(f"unknown firmware module {unknown[0]!r}",
+                             hint=f"one of {', '.join(LIBRARY_MODULES)}")
+        return tuple(dict.fromkeys(("common", *chosen)))
 
     def envs(self) -> list[Board]:
         boards = [self.board]
@@ -160,17 +177,15 @@ def _kernel_files(fw: Path, envs: list[Board]) -> tuple[dict[str, bytes], dict[s
     return files, excludes
 
 
-def _library_files(root: Path, ports: list[str], app: str) -> dict[str, bytes]:
+def _library_files(root: Path, ports: list[str], app: str, modules: tuple[str, ...]) -> dict[str, bytes]:
     """The app and the firmware modules it needs (firmware/nn comes from _kernel_files)."""
-    if app not in APPS:
-        raise FwgenError(f"unknown app {app!r}", hint=f"one of {', '.join(APPS)}")
     files: dict[str, bytes] = {}
     fw = root / "firmware"
-    app_dir = fw / "app" / "smoke" if app == "smoke" else fw / "app"
+    app_dir = fw / APP_FOLDERS[app]
     for path in sorted(app_dir.glob("*")):
         if path.is_file() and path.suffix in SOURCE_SUFFIXES:
             files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
-    modules = ("common",) if app == "smoke" else tuple(m for m in LIBRARY_MODULES if m != "nn")
+    modules = tuple(m for m in modules if m != "nn")
     port_dirs: list[str] = ["cortexm"]
     for port in ports:
         port_dirs.append(port)
@@ -216,9 +231,12 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
     envs = spec.envs()
     files: dict[str, bytes] = {}
     files.update(_platform_files(root))
-    files.update(_library_files(root, sorted({b.port for b in envs}), spec.app))
+    modules = spec.library_modules()
+    if spec.app == "harness" and "main.c" not in spec.generated:
+        raise FwgenError("a harness project needs the image's main.c in ProjectSpec.generated")
+    files.update(_library_files(root, sorted({b.port for b in envs}), spec.app, modules))
     src_excludes: dict[str, list[str]] = {b.id: [] for b in envs}
-    if spec.app != "smoke":
+    if "nn" in modules:
         kernels, src_excludes = _kernel_files(root / "firmware", envs)
         files.update(kernels)
     for name, content in spec.generated.items():

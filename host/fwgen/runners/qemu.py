@@ -178,3 +178,23 @@ class QemuRunner(Runner):
                 session.close()
                 raise
         raise FwgenError("could not start QEMU")  # pragma: no cover - loop always returns/raises
+
+    def run_to_exit(self, elf: Path, *, cwd: Path, icount: bool = True,
+                    timeout: float = 300) -> tuple[int, str]:
+        """Run `elf` with no UART (``-serial none``) until the firmware exits: its exit status and
+        QEMU's output (stdout + stderr, where semihosting console text goes). Semihosting files
+        are created in `cwd`. (0, "") on a dry run; FwgenError when it runs past `timeout` s."""
+        elf = Path(elf)
+        if not self.dry_run and not elf.is_file():
+            raise FwgenError("firmware image not found", where=str(elf))
+        argv = self.argv(elf, 0, icount=icount)
+        argv[argv.index("-serial") + 1] = "none"
+        self._log(argv)
+        if self.dry_run:
+            return 0, ""
+        try:
+            proc = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise FwgenError(f"QEMU did not exit within {timeout:g} s", where=str(elf)) from None
+        return proc.returncode, proc.stdout + proc.stderr

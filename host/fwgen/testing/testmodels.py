@@ -1,4 +1,5 @@
-"""Reference int8 models built with Keras and TF's converter, for tests and benchmarks.
+"""Reference int8 models built with Keras and TF's converter, for tests and benchmarks
+(compiler tests, tests/compile, benchmarks/arena.py); the tool itself never builds them.
 
 The oracles are TFLM runs of these models; the models themselves are random-weight versions of
 the architectures fwgen targets (YAMNet-256, a MobileNetV3 block) plus single-op graphs. Building
