@@ -85,3 +85,34 @@ def test_float_tensor_inside_graph_is_rejected(micro_speech):
 def test_bad_model_name_is_rejected(micro_speech):
     with pytest.raises(FwgenError, match="C identifier"):
         compile_model(micro_speech, name="My-Model")
+
+
+def _logistic_over_conv(m, s):
+    """Operator 3's code: builtin_code LOGISTIC (14), deprecated_builtin_code CONV_2D (3)."""
+    op = m.subgraphs[0].operators[3]
+    code = m.operatorCodes[op.opcodeIndex]
+    code.builtinCode, code.deprecatedBuiltinCode = s.BuiltinOperator.LOGISTIC, s.BuiltinOperator.CONV_2D
+    op.builtinOptionsType, op.builtinOptions = s.BuiltinOptions.NONE, None
+
+
+def test_op_code_is_the_larger_of_builtin_and_deprecated_code(micro_speech):
+    # TFLite's schema_utils GetBuiltinCode (and TFLM): max(builtin_code, deprecated_builtin_code);
+    # the `tflite` package's BuiltinCode() returns the deprecated field below 127 instead
+    data = mutate(micro_speech, _logistic_over_conv)
+    assert read_model(data).operators[3].opcode == "LOGISTIC"
+    compiled = compile_model(data)
+    assert "fwgen_nn_logistic_s8" in compiled.kernels
+
+
+def test_op_code_above_127_comes_from_builtin_code(micro_speech):
+    def gelu(m, s):   # GELU is 150: only builtin_code can hold it, the deprecated field says 127
+        code = m.operatorCodes[m.subgraphs[0].operators[3].opcodeIndex]
+        code.builtinCode, code.deprecatedBuiltinCode = s.BuiltinOperator.GELU, 127
+    assert read_model(mutate(micro_speech, gelu)).operators[3].opcode == "GELU"
+
+
+def test_op_code_matches_tflm_bit_exactly(micro_speech):
+    from compiler_helpers import compare_with_tflm
+
+    diff, total, _ = compare_with_tflm(mutate(micro_speech, _logistic_over_conv), runs=4)
+    assert total == 16 and diff == 0

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+import flatbuffers
 import numpy as np
 import tflite
 
@@ -46,6 +47,7 @@ _ENUMS = {
 }
 
 MAX_MODEL_BYTES = 2**31 - 1
+_BUILTIN_CODE_SLOT = 10   # vtable offset of OperatorCode.builtin_code (field 3: 4 + 2 * 3)
 _OFFSET = re.compile(r"at offset (\d+)")
 
 
@@ -65,6 +67,19 @@ def read_model(source: Path | str | bytes | bytearray, *, where: str | None = No
         except OSError as exc:
             raise FwgenError(f"cannot read model: {exc.strerror or exc}", where=where) from None
     return _Reader(data, where).model()
+
+
+def builtin_code(oc: Any) -> int:
+    """An OperatorCode's operator as TFLite's schema_utils GetBuiltinCode (and TFLM) read it: the
+    larger of `builtin_code` (schema v3a, int32) and `deprecated_builtin_code` (v3, int8).
+
+    The `tflite` package's `BuiltinCode()` returns `deprecated_builtin_code` whenever
+    `builtin_code` is below 127, so a file whose two fields disagree would be read as another
+    operator than TFLM runs; the int32 field is read from the table itself here."""
+    tab = oc._tab   # the generated accessor hides the raw field
+    slot = tab.Offset(_BUILTIN_CODE_SLOT)
+    builtin = tab.Get(flatbuffers.number_types.Int32Flags, slot + tab.Pos) if slot else 0
+    return max(int(builtin), int(oc.DeprecatedBuiltinCode()))
 
 
 class _Reader:
@@ -133,7 +148,7 @@ class _Reader:
 
     def opcode_name(self, m: Any, i: int) -> str:
         oc = self.guard(f"operator code {i}", lambda: m.OperatorCodes(i))
-        code = self.guard(f"operator code {i}", lambda: max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode()))
+        code = self.guard(f"operator code {i}", lambda: builtin_code(oc))
         if code == tflite.BuiltinOperator.CUSTOM:
             name = self.guard(f"operator code {i}", oc.CustomCode)
             return "CUSTOM:" + (name.decode("utf-8", "replace") if name else "?")
