@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/arena.py [--cache DIR] > benchmarks/arena.txt
 For each model: fwgen's arena (activations + scratch, static plan), TFLM's arena_used_bytes
 (recording allocator, after one invoke), const data (weights + biases + requantization
 constants), code (the B-U585I's Cortex-M33 with the shipped firmware's flags, -O2: the invoke
-function plus the kernels it calls, fwgen.compiler.size), MACs, and
+function plus the kernels it calls, fwgen.project.model_size), MACs, and
 the number of output elements differing from TFLM on 3 random inputs (must be 0), with the
 published peer figures from DESIGN.md (TFLM, ST X-CUBE-AI) in the same table and the issue's
 arena targets checked.
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 
 from fwgen.compiler import compile_model  # noqa: E402
-from fwgen.compiler.size import flash_size  # noqa: E402
+from fwgen.project.model_size import flash_size  # noqa: E402
 from fwgen.compiler.validate import validate_model  # noqa: E402
 from fwgen.testing import testmodels  # noqa: E402
 from fwgen.tflite import read_model  # noqa: E402

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from fwgen.compiler import compile_model
-from fwgen.compiler.size import CROSS_CC, flash_size
+from fwgen.project.model_size import CROSS_CC, flash_size
 
 CORES = [
     ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],

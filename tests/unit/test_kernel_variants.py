@@ -11,7 +11,7 @@ import pytest
 
 from fwgen.boards import get_board
 from fwgen.compiler import compile_model
-from fwgen.compiler.size import model_sources
+from fwgen.project.model_size import model_sources
 from fwgen.errors import FwgenError
 from fwgen.project.render import ProjectSpec, render_files
 from fwgen.project.variants import nn_files, variant_folders

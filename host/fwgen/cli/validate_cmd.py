@@ -41,10 +41,11 @@ class ValidateCommand(Command):
         random = _check_arguments(args)
         from fwgen.compiler import compile_model  # noqa: PLC0415 (heavy imports)
         from fwgen.compiler.validate import validate_model  # noqa: PLC0415
+        from fwgen.project.model_size import DEFAULT_BOARD, code_bytes  # noqa: PLC0415
 
         compiled = compile_model(args.model)
         report = validate_model(args.model, inputs=args.inputs, random=random, seed=args.seed,
-                                compiled=compiled)
+                                compiled=compiled, measure_code=code_bytes)
         if args.emit is not None:
             for path in _write_atomically(args.emit, compiled.files):
                 LOG.info("wrote %s", path)
@@ -53,7 +54,8 @@ class ValidateCommand(Command):
         else:
             ratio = (f" ({100.0 * report.arena_bytes / report.tflm_arena_bytes:.0f} % of TFLM)"
                      if report.tflm_arena_bytes else "")
-            code = f"{report.code_bytes:,} B (Cortex-M33, -Os)" if report.code_bytes is not None else "n/a"
+            code = (f"{report.code_bytes:,} B ({DEFAULT_BOARD}'s firmware flags)"
+                    if report.code_bytes is not None else "n/a")
             print(f"model            {report.model}")
             print(f"runs             {report.runs}")
             print(f"differing        {report.differing_elements} of {report.total_elements} output elements")

@@ -2,7 +2,9 @@
 
 `validate_model()` compiles a .tflite model, builds the generated C for the host, runs it and
 TFLM's interpreter on every input, and reports the elements that differ (must be 0), both
-arenas, the const data and the code size.
+arenas, the const data and, when the caller passes a way to measure it (`measure_code`, e.g.
+`fwgen.project.model_size.code_bytes`: a board's firmware flags are the project layer's), the
+code size.
 """
 from __future__ import annotations
 
@@ -10,15 +12,14 @@ import logging
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model
 from fwgen.compiler.host import HostModel
 from fwgen.compiler.reference import TflmModel
-from fwgen.compiler.size import flash_size
-from fwgen.errors import FwgenError, ToolMissingError
+from fwgen.errors import FwgenError
 from fwgen.tflite.reader import read_model
 
 LOG = logging.getLogger(__name__)
@@ -133,7 +134,8 @@ def load_inputs(path: Path, specs: Sequence[TensorSpec]) -> list[list[np.ndarray
 
 
 def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, seed: int = 0,
-                   compiled: CompiledModel | None = None, measure_code: bool = True) -> ValidationReport:
+                   compiled: CompiledModel | None = None,
+                   measure_code: Callable[[CompiledModel], int | None] | None = None) -> ValidationReport:
     if isinstance(model, (bytes, bytearray)):
         data = bytes(model)
         compiled = compiled or compile_model(data)
@@ -169,12 +171,7 @@ def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, 
                     idx = tuple(int(i) for i in np.argwhere(mism)[0])
                     first = {"run": r, "output": k, "index": list(idx),
                              "fwgen": a[idx].item(), "tflm": b[idx].item()}
-    code = None
-    if measure_code:
-        try:
-            code = flash_size(compiled).code_bytes
-        except ToolMissingError as exc:
-            LOG.warning("code size not measured: %s", exc)
+    code = measure_code(compiled) if measure_code else None
     return ValidationReport(model=str(model) if not isinstance(model, (bytes, bytearray)) else "<bytes>",
                             runs=len(sets), differing_elements=diff, total_elements=total,
                             max_abs_difference=max_abs, arena_bytes=compiled.arena_bytes,

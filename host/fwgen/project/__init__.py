@@ -1,5 +1,5 @@
 """PlatformIO projects for a deployment on a board, rendered and built offline.
-May import boards, deploy, render and native; never device/, runners/, run/ or the CLI.
+May import boards, deploy, compiler, render and native; never device/, runners/, run/ or the CLI.
 
 * `fwgen.project.build`: ``build_firmware(deployment, board, out_dir, include_twin=True,
   envs=None) -> Firmware`` (``.elf(env)``, ``.sizes[env]``, ``.logs[env]``); the deployment
@@ -11,4 +11,10 @@ May import boards, deploy, render and native; never device/, runners/, run/ or t
   core dir), ``run_pio(project, env)``, ``pio_environment()``.
 * `fwgen.project.size`: ``size_report(board, elf) -> SizeReport`` (code, weights, tables, const,
   data, bss, arena, stack against the board's flash and RAM).
+* `fwgen.project.toolchain`: the firmware's compiler flags, defined once (the PlatformIO builder
+  reads them from the rendered board definition).
+* `fwgen.project.variants`: ``nn_files(board, nn_dir)``, the one choice of firmware/nn kernel
+  variants; adding a kernel variant is one new C file in firmware/nn/dsp/.
+* `fwgen.project.model_size`: ``flash_size(compiled, board=None) -> FlashSize``, a compiled
+  model's code and const bytes with the board's firmware flags and kernels.
 """

@@ -1,4 +1,5 @@
-"""Flash figures of a compiled model: code and const data, measured on the cross compiler.
+"""Flash figures of a compiled model on a board: code and const data, measured on the cross
+compiler before any project is built (`fwgen validate`, benchmarks/arena.py).
 
 Each source the model links (<name>.c and the firmware/nn kernels it calls, the board's kernel
 variants where its core has them: `fwgen.project.variants`) is compiled the way the shipped
@@ -7,6 +8,12 @@ firmware compiles it for the board (`fwgen.project.toolchain`: the board's
 plus -Werror; `.text*` sections count as code, `.rodata*` as const data (weights, multipliers,
 parameter structs). No linking, so the figures exclude the C library (only memmove/memcpy/round
 are used). Without a board the figures are for DEFAULT_BOARD's Cortex-M33.
+
+Public API::
+
+    flash_size(compiled, board=None) -> FlashSize       # ToolMissingError without the compiler
+    code_bytes(compiled) -> int | None                  # None (logged) without the compiler
+    model_sources(compiled, board, gen, root) -> list[Path]
 """
 from __future__ import annotations
 
@@ -54,6 +61,16 @@ def model_sources(compiled: CompiledModel, board: Board, gen: Path, root: Path) 
     and each firmware/nn file it links, or that file's variant for the board's core."""
     chosen = nn_files(board, root / "firmware" / "nn")
     return [gen / f"{compiled.name}.c"] + [chosen[p.name] for p in compiled.kernel_sources(root)]
+
+
+def code_bytes(compiled: CompiledModel, board: Board | str | None = None) -> int | None:
+    """The code figure of `flash_size`, or None with a warning when the cross compiler is missing
+    (what `fwgen validate` reports)."""
+    try:
+        return flash_size(compiled, board).code_bytes
+    except ToolMissingError as exc:
+        LOG.warning("code size not measured: %s", exc)
+        return None
 
 
 def flash_size(compiled: CompiledModel, board: Board | str | None = None,

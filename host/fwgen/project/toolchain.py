@@ -3,8 +3,8 @@
 Every firmware build goes through fwgen's PlatformIO platform, whose builder
 (templates/platformio/platform/builder/main.py) takes these flags from the board definition fwgen
 renders (``build.fwgen.cflags``, ``ldflags``, ``libs`` beside ``cpu_flags``, see
-`fwgen.project.render.pio_board_json`). `fwgen.compiler.size` compiles with the same flags, so a
-flash figure is the code the shipped firmware carries.
+`fwgen.project.render.pio_board_json`). `fwgen.project.model_size` compiles with the same flags,
+so a flash figure is the code the shipped firmware carries.
 
 Public API::
 

@@ -5,7 +5,7 @@ cores that can run them, chosen here and nowhere else.
 build (CMakeLists.txt, `fwgen.native`, `fwgen.compiler.host`) compiles only these.
 `firmware/nn/dsp/` holds variants for cores with the DSP extension (`Board.dsp`, from
 boards/<id>.yaml): a C file there named like a portable kernel replaces it in every firmware
-build for such a board. The project renderer, `fwgen.compiler.size` and the test harness
+build for such a board. The project renderer, `fwgen.project.model_size` and the test harness
 (`fwgen.testing.harness`, through the renderer) all take their kernel files from `nn_files()`.
 
 Adding a kernel variant is one new C file in firmware/nn/dsp/, with the portable kernel's name
