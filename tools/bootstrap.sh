@@ -7,7 +7,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 apt_packages=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
-              qemu-system-arm gcc cmake make espeak-ng sox socat libsndfile1 python3-venv)
+              qemu-system-arm gcc cmake make espeak-ng sox socat libsndfile1 python3-venv
+              openocd stlink-tools)   # fwgen flash: OpenOCD 0.12, st-flash 1.7 (and their udev rules)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
