@@ -5,6 +5,7 @@ module, never from each other.
     add_model_options(parser, model_required=True)   # --model --settings --stride --smoothing
     add_board_option(parser, default=None)            # --board
     add_serial_options(parser)                        # --serial --serial-number --baud
+    add_runner_option(parser), add_probe_option(parser)   # --runner NAME, --probe SN
     parse_smoothing(args.smoothing) -> dict
     check_output_folder(path), check_output_file(path)   # --out checked before any work
 """
@@ -39,9 +40,11 @@ def add_model_options(parser: argparse.ArgumentParser, *, model_required: bool) 
 
 
 def add_board_option(parser: argparse.ArgumentParser, *, default: str | None = None,
-                     help: str | None = None) -> None:
-    """--board ID (an id or alias from boards/*.yaml); required unless a default is given."""
-    parser.add_argument("--board", required=default is None, default=default,
+                     help: str | None = None, required: bool | None = None) -> None:
+    """--board ID (an id or alias from boards/*.yaml); required unless a default is given
+    (or `required=False`)."""
+    parser.add_argument("--board", required=default is None if required is None else required,
+                        default=default,
                         help=help or "board id or alias (see fwgen boards)")
 
 
@@ -55,6 +58,23 @@ def add_serial_options(parser: argparse.ArgumentParser) -> None:
                        help="pick the board with this USB serial number when several are attached")
     group.add_argument("--baud", type=int, default=None, metavar="RATE",
                        help="UART bit rate (default: the board file's uart.baud)")
+
+
+def add_runner_option(parser: argparse.ArgumentParser) -> None:
+    """--runner NAME: the flashing tool (default: the board file's runners.default)."""
+    from fwgen.runners import runner_names
+
+    parser.add_argument("--runner", metavar="NAME", default=None,
+                        help=f"flash tool, one of the board file's runners ({', '.join(runner_names())}); "
+                             "default: the board's default runner (fwgen boards lists them)")
+
+
+def add_probe_option(parser: argparse.ArgumentParser) -> None:
+    """--probe SN (alias --serial-number): one debug probe of several, by its serial number."""
+    parser.add_argument("--probe", "--serial-number", dest="probe", metavar="SN", default=None,
+                        help="the debug probe's serial number when several are attached "
+                             "(openocd adapter serial, st-flash --serial, pyocd -u, "
+                             "commander --serialno, JLinkExe -USB)")
 
 
 def _smoothing_pairs(text: str) -> dict[str, Any]:

@@ -60,7 +60,8 @@ class LogWriter:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.parent.is_dir():
-            raise FwgenError("the log file's folder does not exist", where=str(self.path.parent))
+            raise FwgenError("the log file's folder does not exist", where=str(self.path.parent),
+                             hint="create it, or give --log a file in an existing folder")
         try:
             self._file: IO[str] | None = self.path.open("w", encoding="utf-8")
         except OSError as exc:

@@ -54,7 +54,16 @@ _OPEN_ERRORS = (serial.SerialException, OSError, ValueError)
 def open_serial(url: str, baudrate: int) -> serial.SerialBase:
     """A pyserial port for a device path or URL, set up for the monitor."""
     port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.02,
-                                 write_timeout=WRITE_TIMEOUT_S)
+                                 write_timeout=WRITE_TIMEOUT_S, do_not_open=True)
+    if url.startswith("socket://"):
+        # pyserial's socket open() discards what has already arrived: a twin's boot HELLO.
+        port.reset_input_buffer = lambda: None
+        try:
+            port.open()
+        finally:
+            del port.reset_input_buffer
+    else:
+        port.open()
     sock = getattr(port, "_socket", None)
     if sock is not None:  # socket://: answers without Nagle's 40 ms delay
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -68,12 +77,14 @@ class MonitorSession:
                  timeout: float | None = None, ask_hello: bool = True,
                  hello_wait: float = HELLO_WAIT_S, retry_interval: float = RETRY_INTERVAL_S,
                  connect_timeout: float = 3.0, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic,
                  port_opener: Callable[[str, int], serial.SerialBase] = open_serial):
         self.target = target
         self.port_opener = port_opener
+        self.monotonic = monotonic          # deadlines and --play pacing (tests freeze it)
         self.baudrate = baudrate or DEFAULT_BAUDRATE
         self.timeout = timeout
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.deadline = None if timeout is None else self.monotonic() + timeout
         self.ask_hello = ask_hello
         self.hello_wait = hello_wait
         self.retry_interval = retry_interval
@@ -103,7 +114,7 @@ class MonitorSession:
             raise
         self.link.url = choice.port
         self.choice = choice
-        self._hello_due = time.monotonic() + self.hello_wait if self.ask_hello else None
+        self._hello_due = self.monotonic() + self.hello_wait if self.ask_hello else None
         LOG.debug("opened %s", choice.port)
 
     def _on_rx(self, data: bytes) -> None:
@@ -113,13 +124,13 @@ class MonitorSession:
         """Open the target's port (socket:// is retried for `connect_timeout`: a twin may still
         be starting); FwgenError when it cannot be opened."""
         choice = self.target.resolve()
-        deadline = time.monotonic() + self.connect_timeout
+        deadline = self.monotonic() + self.connect_timeout
         while True:
             try:
                 self._open(choice)
                 break
             except _OPEN_ERRORS as exc:
-                if choice.port.startswith("socket://") and time.monotonic() < deadline:
+                if choice.port.startswith("socket://") and self.monotonic() < deadline:
                     time.sleep(0.05)
                     continue
                 raise FwgenError(f"cannot open serial port {choice.port}: {exc}",
@@ -146,7 +157,7 @@ class MonitorSession:
     # -- reading -------------------------------------------------------------------------------
 
     def _left(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        return None if self.deadline is None else self.deadline - self.monotonic()
 
     def _flush(self) -> Iterator[Event]:
         """Hand out what was decoded, one event at a time (an abandoned caller loses none)."""
@@ -171,7 +182,7 @@ class MonitorSession:
         """Read for up to `wait` seconds; yield what arrived (and a loss, if the port went)."""
         assert self.link is not None
         try:
-            if self._hello_due is not None and time.monotonic() >= self._hello_due:
+            if self._hello_due is not None and self.monotonic() >= self._hello_due:
                 self._hello_due = None
                 self.link.send(Reset())
                 self._queue.append(Note(f"no HELLO within {self.hello_wait:g} s: sent RESET to "
@@ -192,7 +203,7 @@ class MonitorSession:
         port = self.choice.port
         partial = self._reader.pending
         self._close_link()
-        lost_at = time.monotonic()
+        lost_at = self.monotonic()
         yield PortLost(port, exc.message, partial, self.clock())
         if not reconnect:
             raise FwgenError(f"the port went away during --play: {exc.message}", where=port,
@@ -202,7 +213,7 @@ class MonitorSession:
             left = self._left()
             if left is not None and left <= 0:
                 raise FwgenError(f"the port vanished and did not come back within "
-                                 f"{time.monotonic() - lost_at:.1f} s", where=port,
+                                 f"{self.monotonic() - lost_at:.1f} s", where=port,
                                  hint="plug the board back in (or restart the twin), or give "
                                       "more time with --timeout")
             time.sleep(interval if left is None else min(interval, left))
@@ -213,7 +224,7 @@ class MonitorSession:
                 LOG.debug("reopening %s: %s", port, err)
                 interval = min(interval * 1.5, RETRY_INTERVAL_MAX_S)
                 continue
-            gap = time.monotonic() - lost_at
+            gap = self.monotonic() - lost_at
             self.gaps.append((port, gap))
             yield Reconnected(choice.port, port, gap, self.clock())
             return
@@ -243,18 +254,18 @@ class MonitorSession:
         """Yield events until one satisfies `done`; after `timeout` seconds LinkTimeout (or
         just return, when not `required`). `resend` goes out again after END_RESEND_S quiet
         seconds (a lossy line ate it)."""
-        started = time.monotonic()
+        started = self.monotonic()
         deadline = started + timeout
         if self.deadline is not None:
             deadline = min(deadline, self.deadline)
-        quiet_since = time.monotonic()
+        quiet_since = self.monotonic()
         while True:
             for event in self._step(READ_STEP_S, reconnect=False):
                 yield event
-                quiet_since = time.monotonic()
+                quiet_since = self.monotonic()
                 if done(event):
                     return
-            now = time.monotonic()
+            now = self.monotonic()
             if now >= deadline:
                 if not required:
                     return
@@ -330,12 +341,12 @@ class MonitorSession:
                 timeout: float) -> Iterator[Event]:
         rate, window = hello.sample_rate, hello.audio_window
         chunk = max(hello.hop_samples, int(rate * chunk_s), 1)
-        start = time.monotonic()
+        start = self.monotonic()
         sent = 0
         while sent < pcm.size:
             n = min(chunk, pcm.size - sent)
             # Real time: never more than the device's window ahead of the clip's clock.
-            while realtime and sent + n - window > (time.monotonic() - start) * rate:
+            while realtime and sent + n - window > (self.monotonic() - start) * rate:
                 yield from self._step(min(READ_STEP_S, n / rate), reconnect=False)
             assert self.link is not None
             try:
