@@ -115,10 +115,12 @@ class MonitorCommand(Command):
 
         wants_bar = bool(info and not args.json and sys.stderr.isatty()
                          and info.duration_s >= LONG_CLIP_S)
+        session = MonitorSession(target, baudrate=baud, timeout=args.timeout,
+                                 ask_hello=not args.no_reset)
         with contextlib.ExitStack() as stack:
+            stack.callback(self._summary, session)      # also after Ctrl-C or an error
             log = stack.enter_context(LogWriter(args.log)) if args.log else None
-            session = stack.enter_context(MonitorSession(
-                target, baudrate=baud, timeout=args.timeout, ask_hello=not args.no_reset))
+            stack.enter_context(session)
             bar = stack.enter_context(_Progress(wants_bar, f"playing {args.play}"))
             realtime = False if board is not None and board.is_emulator else None
             events = session.play(clip_for, realtime=realtime) if args.play else session.events()
@@ -131,7 +133,12 @@ class MonitorCommand(Command):
                 text = view.rx(event)
                 if text:
                     print(text, flush=True)
+        return 0
+
+    @staticmethod
+    def _summary(session) -> None:
+        if session.choice is None:                  # never connected: nothing to sum up
+            return
         gaps = "; ".join(f"{port} {seconds:.1f} s" for port, seconds in session.gaps)
         print(f"fwgen monitor: {session.received} messages, {session.dropped} corrupt frames "
               f"dropped" + (f"; gaps: {gaps}" if gaps else ""), file=sys.stderr)
-        return 0
