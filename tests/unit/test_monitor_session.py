@@ -381,9 +381,10 @@ def test_cli_wrong_rate_without_convert_is_an_error_after_the_hello(tmp_path, ca
     (["--serial", "loop://", "--log", "{tmp}"], "the output path is a folder"),
 ])
 def test_cli_mistakes_exit_2_without_a_traceback(argv, expected, tmp_path, capsys, monkeypatch):
-    from fwgen.device import serial_port
+    from fwgen.device import serial_port, twin_state
 
     monkeypatch.setattr(serial_port, "_comports", lambda: [])
+    monkeypatch.setattr(twin_state, "state_dir", lambda: tmp_path)     # no twin runs here
     _wav(tmp_path / "stereo.wav", _audio(800), channels=2)
     _wav(tmp_path / "float.wav", _audio(800).astype(np.float32) / 32768, subtype="FLOAT")
     rc = main(["monitor", *[a.replace("{tmp}", str(tmp_path)) for a in argv]])

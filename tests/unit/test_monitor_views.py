@@ -245,3 +245,25 @@ def test_a_board_port_is_chosen_by_usb_id(monkeypatch):
         PortInfo("/dev/ttyACM0", 0x0483, 0x374E, "0668FF", "STLINK-V3", link)])
     choice = choose_port(get_board("b_u585i_iot02a"))
     assert choice.port == link and "by-id name of /dev/ttyACM0" in choice.reason
+
+
+def test_a_running_twin_is_found_through_fwgen_flashs_record(tmp_path, monkeypatch):
+    """`fwgen flash --board mps2_an505` records its QEMU; the monitor opens that UART (the
+    record's process here is this test's own Python, standing in for QEMU)."""
+    import os
+    import sys
+
+    from fwgen.device import twin_state
+
+    monkeypatch.setenv("FWGEN_CACHE_DIR", str(tmp_path))
+    twin = get_board("mps2_an505")
+    twin_state.write_record(twin_state.TwinRecord(
+        board=twin.id, pid=os.getpid(), port=45678, elf="fw.elf", log="qemu.log",
+        argv=(sys.executable, "-serial", "tcp:127.0.0.1:45678,server=on"), started=0.0))
+    monkeypatch.setattr(twin_state, "is_running", lambda record: record.pid == os.getpid())
+    choice = choose_port(twin)
+    assert choice.port == "socket://127.0.0.1:45678"
+    assert choice.reason == "the running twin of mps2_an505 (started by fwgen flash)"
+    twin_state.clear_record(twin)
+    with pytest.raises(FwgenError, match="no running twin"):
+        choose_port(twin)

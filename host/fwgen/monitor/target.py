@@ -44,11 +44,10 @@ def check_port_name(name: str) -> str:
 
 
 def running_twin_url(board) -> str | None:
-    """The socket:// URL of `board`'s twin started by `fwgen flash`, when one runs.
+    """The socket:// URL of `board`'s twin started by `fwgen flash`, when one runs."""
+    from fwgen.device.twin_state import running_twin
 
-    The twin's state is kept by fwgen flash (not landed yet): until then there is none.
-    """
-    return None
+    return running_twin(board)
 
 
 def choose_port(board, *, serial: str | None = None,
