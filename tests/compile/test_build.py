@@ -106,9 +106,32 @@ def test_microphone_firmware_for_stm32l4(deployment, tmp_path):
     assert "#define FWGEN_APP_AUDIO_SOURCE    2" in text
 
 
+def test_microphone_firmware_for_efr32mg24(deployment, tmp_path):
+    """--audio mic on the xG24 Dev Kit: USART0 (I2S) RX interrupt and the EUSART0 console
+    interrupt each wired to their own handler in the vector table."""
+    import struct
+
+    from elftools.elf.elffile import ELFFile
+
+    board = get_board("efr32xg24")
+    assert (board.uart.peripheral, board.uart.irq) == ("EUSART0", 11)
+    firmware = build_firmware(prepare(deployment.source, DeployOptions(audio_source="mic")),
+                              board, tmp_path / "p", include_twin=False, envs=(board.id,))
+    assert "warning:" not in firmware.logs[board.id], firmware.logs[board.id]
+    with open(firmware.elf(board.id), "rb") as handle:
+        f = ELFFile(handle)
+        table = f.get_section_by_name(".isr_vector").data()
+        symbols = {s.name: s["st_value"] for s in f.get_section_by_name(".symtab").iter_symbols()}
+    (mic,) = struct.unpack_from("<I", table, (16 + 9) * 4)       # USART0_RX
+    (uart,) = struct.unpack_from("<I", table, (16 + 11) * 4)     # EUSART0_RX
+    assert mic == symbols["fwgen_efr32_mic_isr"]
+    assert uart == symbols["fwgen_efr32_uart_isr"]
+    text = (firmware.project.path / "src" / "generated" / "app_config.h").read_text()
+    assert "#define FWGEN_APP_AUDIO_SOURCE    2" in text
+
+
 @pytest.mark.parametrize("board_id,message", [
     ("stm32h7", "nucleo_h743zi has no microphone"),
-    ("efr32xg24", "the efr32mg24 port has no driver"),
     ("mps2_an505", "mps2_an505 has no microphone"),
 ])
 def test_microphone_where_unavailable(deployment, tmp_path, board_id, message):

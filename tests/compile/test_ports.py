@@ -94,6 +94,7 @@ def test_port_builds_with_the_right_abi(smoke_elfs, board_id):
 MIC_BOARDS = [
     ("b_l475e_iot01a", 61, "fwgen_stm32_extra_isr"),     # DFSDM1_FLT0
     ("b_u585i_iot02a", 102, "fwgen_stm32_extra_isr"),    # MDF1_FLT0
+    ("xg24_dk2601b", 9, "fwgen_efr32_mic_isr"),          # USART0_RX (I2S)
 ]
 
 
@@ -141,11 +142,21 @@ def test_microphone_firmware_builds_and_links(mic_deployment, tmp_path, board_id
     assert "#define FWGEN_APP_AUDIO_SOURCE    2" in text
 
 
-def test_microphone_refused_where_the_port_has_no_driver(mic_deployment, tmp_path):
+def test_microphone_refused_where_the_port_has_no_driver(mic_deployment, tmp_path, repo_root):
+    """Every real board with a microphone now has a driver, so the refusal is checked on the
+    xG24's board file put on the mps2 port (which drives none)."""
+    import yaml
+
+    from fwgen.boards import parse_board
     from fwgen.errors import FwgenError
     from fwgen.project.build import build_firmware
+    from fwgen.project.render import port_info
 
-    with pytest.raises(FwgenError, match="the efr32mg24 port has no driver"):
-        build_firmware(mic_deployment, get_board("xg24_dk2601b"), tmp_path / "p",
-                       include_twin=False)
+    assert not port_info("mps2").get("microphone")
+    data = yaml.safe_load((repo_root / "boards" / "xg24_dk2601b.yaml").read_text())
+    data["port"] = "mps2"
+    path = tmp_path / "xg24_dk2601b.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(FwgenError, match="the mps2 port has no driver for the ICS-43434"):
+        build_firmware(mic_deployment, parse_board(path), tmp_path / "p", include_twin=False)
     assert not (tmp_path / "p").exists()

@@ -1,6 +1,7 @@
 /*
  * Port for EFR32MG24 (xG24-DK2601B: EFR32MG24B310F1536IM48), Series 2 register layout from the
- * EFR32xG24 reference manual. Runs secure (no TrustZone partitioning), secure peripheral aliases.
+ * EFR32xG24 reference manual (register map in efr32mg24.h). Runs secure (no TrustZone
+ * partitioning), secure peripheral aliases. The microphone is in efr32mg24_mic.c.
  *
  * Clock (EFR32xG24 RM, CMU / HFXO / DPLL / HFRCO / MSC chapters): the core leaves reset on FSRCO
  * (20 MHz; CMU_SYSCLKCTRL reset value CLKSEL = FSRCO). fwgen_port_init():
@@ -13,122 +14,39 @@
  *      f = 39 MHz * (N + 1) / (M + 1) = 78 MHz, frequency-lock mode, wait for DPLL_IF.LOCK;
  *   5. PCLK = HCLK / 2 (CMU_SYSCLKCTRL.PCLKPRESC; PCLK is limited to 50 MHz), then
  *      SYSCLK = HFRCODPLL. HCLK = 78 MHz, PCLK = 39 MHz.
- * USART0 is clocked from PCLK, so its baud divisor is computed from 39 MHz.
+ *
+ * Console: EUSART0 on PA5 (TX) / PA6 (RX), the on-board J-Link OB VCOM, as Silicon Labs' board
+ * configuration for BRD2601B routes it (sl_iostream_eusart_vcom_config.h; BRD2601B has no VCOM
+ * enable pin). USART0, the only USART and the only peripheral with an I2S mode, is left to the
+ * microphone. EUSART0 is clocked by EUSART0CLK = EM01GRPCCLK (both reset selections), which this
+ * port sets to HFRCODPLL (78 MHz) once the DPLL has locked, or to FSRCO (20 MHz) when the clock
+ * sequence failed, so the console always runs at a known baud rate. Asynchronous mode, 16x
+ * oversampling, 8N1; RX is interrupt-driven (EUSART0_RX, IRQ 11) into a ring buffer.
  *
  * STATUS - what only a board can confirm (no EFR32 emulator exists; compile-tested only):
  *   - the whole clock sequence above, in particular the DPLL lock time and that 1 flash wait
  *     state is enough at 78 MHz (set EFR32_FLASH_WS to 2, the reset value, if not);
- *   - the HFXO runs with its reset-value tuning (CTUNE): BRD2601B's board-specific CTUNE is not
- *     applied, so the 39 MHz reference may be off by tens of ppm (harmless for UART and audio,
- *     not good enough for the radio);
- *   - UART: USART0 on PA5 (TX) / PA6 (RX), the on-board J-Link VCOM, route and register offsets;
- *     RX is interrupt-driven (USART0_RX, IRQ 9). That USART0 is clocked from PCLK is from our
- *     reading of the clock-tree chapter.
- *   - Microphone: 2 x ICS-43434 (I2S on USART0: PD3 clock, PD4 data, PD5 WS, power PC8) are
- *     not driven: USART0 is this port's VCOM, so fwgen_port_mic_start() returns
- *     FWGEN_ERR_UNSUPPORTED (see firmware/ports/README.md).
+ *   - the HFXO runs with its reset-value tuning (CTUNE): BRD2601B's board-specific CTUNE (140
+ *     in Silicon Labs' sl_device_init_hfxo_config.h) is not applied, so the 39 MHz reference may
+ *     be off by tens of ppm (harmless for UART and audio, not good enough for the radio);
+ *   - the EUSART0 VCOM at 115200 baud: register sequence, EUSART0CLK = 78 MHz, GPIO route.
  * Cycle counter: DWT CYCCNT. If any clock step times out, fwgen_port_init() returns
  * FWGEN_ERR_STATE and the core stays on FSRCO (fwgen_port_core_hz() then reports 20 MHz).
  */
 #include "fwgen_board.h"
 #include "ports/cortexm/cortexm.h"
+#include "ports/efr32mg24/efr32mg24.h"
 #include "ports/port.h"
 
-#define EFR32_FSRCO_HZ    20000000u     /* reset SYSCLK */
-#define EFR32_HFXO_HZ     39000000u     /* BRD2601B crystal */
-#define EFR32_DPLL_N      3839u         /* f = HFXO * (N + 1) / (M + 1) */
-#define EFR32_DPLL_M      1919u
-#define EFR32_CORE_HZ     ((uint32_t)((uint64_t)EFR32_HFXO_HZ * (EFR32_DPLL_N + 1u) / (EFR32_DPLL_M + 1u)))
-#define EFR32_PCLK_DIV    2u            /* PCLK <= 50 MHz */
 #define EFR32_FLASH_WS    1u            /* MSC_READCTRL.MODE: 0 WS <= 40 MHz, 1 WS <= 80 MHz */
 #define EFR32_TIMEOUT     2000000u      /* polling iterations before giving up */
 
 #if FWGEN_BOARD_CLOCK_HZ != 78000000u
 #error "the EFR32MG24 port sets 78 MHz (39 MHz HFXO x 3840 / 1920); update EFR32_DPLL_N/M for another clock"
 #endif
-
-/* CMU (RM: CMU register map). Series 2 peripherals have SET/CLR aliases at +0x1000/+0x2000. */
-#define CMU_BASE          0x40008000u
-#define CMU_CLKEN0        FWGEN_REG32(CMU_BASE + 0x064u)
-#define CMU_CLKEN1        FWGEN_REG32(CMU_BASE + 0x068u)
-#define CMU_SYSCLKCTRL    FWGEN_REG32(CMU_BASE + 0x070u)
-#define CMU_DPLLREFCLKCTRL FWGEN_REG32(CMU_BASE + 0x100u)
-#define CMU_CLKEN0_USART0 (1u << 9)
-#define CMU_CLKEN0_DPLL0  (1u << 17)
-#define CMU_CLKEN0_HFRCO0 (1u << 18)
-#define CMU_CLKEN0_HFXO0  (1u << 20)
-#define CMU_CLKEN0_GPIO   (1u << 26)
-#define CMU_CLKEN1_MSC    (1u << 16)
-#define CMU_SYSCLKCTRL_CLKSEL_MASK      7u
-#define CMU_SYSCLKCTRL_CLKSEL_HFRCODPLL 2u
-#define CMU_SYSCLKCTRL_PCLKPRESC_DIV2   (1u << 10)
-#define CMU_DPLLREFCLKCTRL_HFXO 1u
-
-/* HFXO0 (RM: HFXO register map; base from the RM memory map, not the xG21/xG22 0x4000C000) */
-#define HFXO0_BASE        0x4A004000u   /* xG24: HFXO0 sits in the low-power peripheral block */
-#define HFXO0_CTRL_SET    FWGEN_REG32(HFXO0_BASE + 0x1000u + 0x028u)
-#define HFXO0_STATUS      FWGEN_REG32(HFXO0_BASE + 0x058u)
-#define HFXO_CTRL_FORCEEN (1u << 16)
-#define HFXO_STATUS_RDY   (1u << 0)
-
-/* HFRCO0 (RM: HFRCO register map) and the device-information page (RM: DEVINFO) */
-#define HFRCO0_CAL        FWGEN_REG32(0x40010000u + 0x008u)
-#define DEVINFO_BASE      0x0FE08000u
-#define DEVINFO_HFRCODPLLCAL(i) FWGEN_REG32(DEVINFO_BASE + 0x058u + 4u * (uint32_t)(i))
-#define HFRCODPLL_BAND_80MHZ 16u       /* DEVINFO HFRCODPLLCAL index of the 80 MHz band */
-
-/* DPLL0 (RM: DPLL register map) */
-#define DPLL0_BASE        0x4001C000u
-#define DPLL0_EN          FWGEN_REG32(DPLL0_BASE + 0x004u)
-#define DPLL0_CFG         FWGEN_REG32(DPLL0_BASE + 0x008u)
-#define DPLL0_CFG1        FWGEN_REG32(DPLL0_BASE + 0x00Cu)
-#define DPLL0_IF          FWGEN_REG32(DPLL0_BASE + 0x010u)
-#define DPLL0_IF_CLR      FWGEN_REG32(DPLL0_BASE + 0x2000u + 0x010u)
-#define DPLL_EN_EN        (1u << 0)
-#define DPLL_EN_DISABLING (1u << 1)
-#define DPLL_CFG_FLL      0u            /* MODE = FLL (frequency lock), EDGESEL rising */
-#define DPLL_IF_LOCK      (1u << 0)
-#define DPLL_IF_LOCKFAILLOW  (1u << 1)
-#define DPLL_IF_LOCKFAILHIGH (1u << 2)
-
-/* MSC (RM: MSC register map) */
-#define MSC_READCTRL      FWGEN_REG32(0x40030000u + 0x004u)
-#define MSC_READCTRL_MODE_SHIFT 20
-#define MSC_READCTRL_MODE_MASK  (3u << MSC_READCTRL_MODE_SHIFT)
-
-#define GPIO_BASE         0x4003C000u
-#define GPIO_PORT(n)      (GPIO_BASE + 0x30u + 0x30u * (uint32_t)(n))
-#define GPIO_MODEL(p)     FWGEN_REG32(GPIO_PORT(p) + 0x04u)
-#define GPIO_MODEH(p)     FWGEN_REG32(GPIO_PORT(p) + 0x08u)
-#define GPIO_DOUT(p)      FWGEN_REG32(GPIO_PORT(p) + 0x10u)
-#define GPIO_MODE_INPUT     0x1u
-#define GPIO_MODE_PUSHPULL  0x4u
-/* GPIO USARTROUTE[0] (USART0): ROUTEEN, RXROUTE, TXROUTE; route = PORT[1:0] | PIN[19:16]. */
-#define USART0_ROUTEEN    FWGEN_REG32(GPIO_BASE + 0x820u)
-#define USART0_RXROUTE    FWGEN_REG32(GPIO_BASE + 0x830u)
-#define USART0_TXROUTE    FWGEN_REG32(GPIO_BASE + 0x838u)
-#define ROUTEEN_RXPEN     (1u << 2)
-#define ROUTEEN_TXPEN     (1u << 4)
-
-#define USART_EN(b)       FWGEN_REG32((b) + 0x04u)
-#define USART_CTRL(b)     FWGEN_REG32((b) + 0x08u)
-#define USART_FRAME(b)    FWGEN_REG32((b) + 0x0Cu)
-#define USART_CMD(b)      FWGEN_REG32((b) + 0x14u)
-#define USART_STATUS(b)   FWGEN_REG32((b) + 0x18u)
-#define USART_CLKDIV(b)   FWGEN_REG32((b) + 0x1Cu)
-#define USART_RXDATA(b)   FWGEN_REG32((b) + 0x24u)
-#define USART_TXDATA(b)   FWGEN_REG32((b) + 0x3Cu)
-#define USART_IF(b)       FWGEN_REG32((b) + 0x48u)
-#define USART_IEN(b)      FWGEN_REG32((b) + 0x4Cu)
-#define USART_IF_CLR(b)   FWGEN_REG32((b) + 0x2000u + 0x48u)   /* Series 2 clear alias */
-#define USART_CMD_RXEN    (1u << 0)
-#define USART_CMD_TXEN    (1u << 2)
-#define USART_CMD_CLEARRX (1u << 11)
-#define USART_STATUS_TXBL    (1u << 6)
-#define USART_STATUS_RXDATAV (1u << 7)
-#define USART_IF_RXDATAV  (1u << 2)
-#define USART_IF_RXOF     (1u << 4)
-#define USART_FRAME_8N1   0x00001005u   /* DATABITS 8, PARITY none, STOPBITS 1 */
+#if FWGEN_BOARD_UART_BASE != EUSART0_BASE || FWGEN_BOARD_UART_IRQ != EFR32_EUSART0_RX_IRQ
+#error "the EFR32MG24 console driver is for EUSART0 (base 0x4B010000, EUSART0_RX IRQ 11); USART0 is the microphone's"
+#endif
 
 #define UART FWGEN_BOARD_UART_BASE
 
@@ -136,30 +54,45 @@ static fwgen_rx_ring_t s_rx;
 
 void fwgen_default_handler(void);
 
+/* EUSART0_RX: clear the flag first, then drain the FIFO, so a byte arriving meanwhile re-raises it. */
 static void fwgen_efr32_uart_isr(void)
 {
-    if (USART_IF(UART) & USART_IF_RXOF) {
-        USART_IF_CLR(UART) = USART_IF_RXOF;
+    uint32_t flags = EUSART_IF(UART);
+    EUSART_IF_CLR(UART) = flags & (EUSART_IF_RXFL | EUSART_IF_RXOF);
+    if (flags & EUSART_IF_RXOF) {
         s_rx.overruns++;
     }
-    while (USART_STATUS(UART) & USART_STATUS_RXDATAV) {
-        fwgen_rx_ring_put(&s_rx, (uint8_t)USART_RXDATA(UART));
+    while (EUSART_STATUS(UART) & EUSART_STATUS_RXFL) {
+        fwgen_rx_ring_put(&s_rx, (uint8_t)EUSART_RXDATA(UART));
     }
-    USART_IF_CLR(UART) = USART_IF_RXDATAV;
 }
+
+#define EFR32_LAST_IRQ (EFR32_EUSART0_RX_IRQ > EFR32_USART0_RX_IRQ ? EFR32_EUSART0_RX_IRQ : EFR32_USART0_RX_IRQ)
 
 typedef void (*fwgen_irq_vector_t)(void);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
+/* Device vectors up to the last one the port enables; every other entry is the default. */
 __attribute__((section(".isr_vector.irq"), used))
-const fwgen_irq_vector_t fwgen_port_irq_vectors[FWGEN_BOARD_UART_IRQ + 1] = {
-    [0 ... FWGEN_BOARD_UART_IRQ] = fwgen_default_handler,
-    [FWGEN_BOARD_UART_IRQ] = fwgen_efr32_uart_isr,
+const fwgen_irq_vector_t fwgen_port_irq_vectors[EFR32_LAST_IRQ + 1] = {
+    [0 ... EFR32_LAST_IRQ] = fwgen_default_handler,
+    [EFR32_EUSART0_RX_IRQ] = fwgen_efr32_uart_isr,
+    [EFR32_USART0_RX_IRQ] = fwgen_efr32_mic_isr,
 };
 #pragma GCC diagnostic pop
 
 static uint32_t s_core_hz = EFR32_FSRCO_HZ;
 static uint32_t s_pclk_hz = EFR32_FSRCO_HZ;
+
+uint32_t fwgen_efr32_pclk_hz(void) { return s_pclk_hz; }
+
+/* At least `cycles` core cycles (each pass of a volatile loop takes several); independent of
+ * the DWT, which a debugger may reconfigure. */
+void fwgen_efr32_delay_cycles(uint32_t cycles)
+{
+    for (volatile uint32_t i = 0; i < cycles; i++) {
+    }
+}
 
 static int efr32_wait(volatile uint32_t *reg, uint32_t mask, uint32_t value)
 {
@@ -220,42 +153,60 @@ static int efr32_clock_init(void)
         return 0;
     }
     s_core_hz = EFR32_CORE_HZ;
-    s_pclk_hz = EFR32_CORE_HZ / EFR32_PCLK_DIV;
+    s_pclk_hz = EFR32_PCLK_HZ;
     return 1;
 }
 
-static void gpio_mode(unsigned port, unsigned pin, uint32_t mode)
+/* EUSART0 as an 8N1 UART from a `clk_hz` EUSART0CLK; the CFG registers are written while the
+ * EUSART is disabled (RM: they are locked while EN = 1), CLKDIV and CMD after it is enabled. */
+static int efr32_console_init(uint32_t clk_hz, uint32_t baud)
 {
-    volatile uint32_t *reg = pin < 8u ? &GPIO_MODEL(port) : &GPIO_MODEH(port);
-    unsigned shift = 4u * (pin & 7u);
-    *reg = (*reg & ~(0xFu << shift)) | (mode << shift);
+    CMU_EUSART0CLKCTRL = CMU_EUSART0CLK_EM01GRPCCLK;
+    CMU_CLKEN0 |= CMU_CLKEN0_GPIO;
+    CMU_CLKEN1 |= CMU_CLKEN1_EUSART0;
+
+    efr32_gpio_mode(FWGEN_BOARD_UART_TX_PORT, FWGEN_BOARD_UART_TX_PIN, GPIO_MODE_PUSHPULL);
+    GPIO_DOUT(FWGEN_BOARD_UART_TX_PORT) |= 1u << FWGEN_BOARD_UART_TX_PIN;   /* idle high */
+    efr32_gpio_mode(FWGEN_BOARD_UART_RX_PORT, FWGEN_BOARD_UART_RX_PIN, GPIO_MODE_INPUT);
+    ROUTE_TXROUTE(GPIO_EUSART0ROUTE) = GPIO_ROUTE(FWGEN_BOARD_UART_TX_PORT, FWGEN_BOARD_UART_TX_PIN);
+    ROUTE_RXROUTE(GPIO_EUSART0ROUTE) = GPIO_ROUTE(FWGEN_BOARD_UART_RX_PORT, FWGEN_BOARD_UART_RX_PIN);
+    ROUTE_ROUTEEN(GPIO_EUSART0ROUTE) = ROUTEEN_RXPEN | ROUTEEN_TXPEN;
+
+    EUSART_CFG1(UART) = EUSART_CFG1_RXFIW_1;
+    EUSART_CFG0(UART) = EUSART_CFG0_OVS_X16;
+    EUSART_FRAMECFG(UART) = EUSART_FRAMECFG_8N1;
+    EUSART_EN(UART) = EUSART_EN_EN;
+    if (!efr32_wait(&EUSART_SYNCBUSY(UART), EUSART_SYNCBUSY_ALL, 0u)) {
+        return 0;
+    }
+    /* baud = f / (16 * (1 + DIV / 256)): DIV = 256 * f / (16 * baud) - 256, rounded, in the
+     * register's [22:3] field (5 fractional bits). 78 MHz, 115200 -> 10576 (115214 baud). */
+    uint32_t div = (uint32_t)(((uint64_t)clk_hz * 16u + baud / 2u) / baud) - 256u;
+    EUSART_CLKDIV(UART) = div & 0x007FFFF8u;
+    if (!efr32_wait(&EUSART_SYNCBUSY(UART), EUSART_SYNCBUSY_DIV, 0u)) {
+        return 0;
+    }
+    EUSART_IF_CLR(UART) = EUSART_IF_RXFL | EUSART_IF_RXOF;
+    EUSART_IEN(UART) = EUSART_IF_RXFL | EUSART_IF_RXOF;
+    EUSART_CMD(UART) = EUSART_CMD_RXEN | EUSART_CMD_TXEN;
+    if (!efr32_wait(&EUSART_SYNCBUSY(UART), EUSART_SYNCBUSY_ALL, 0u)) {
+        return 0;
+    }
+    return efr32_wait(&EUSART_STATUS(UART), EUSART_STATUS_RXENS | EUSART_STATUS_TXENS,
+                      EUSART_STATUS_RXENS | EUSART_STATUS_TXENS);
 }
 
 fwgen_status_t fwgen_port_init(uint32_t baud)
 {
     int clock_ok = efr32_clock_init();
     fwgen_cortexm_dwt_start();
-    CMU_CLKEN0 |= CMU_CLKEN0_GPIO | CMU_CLKEN0_USART0;
-    gpio_mode(FWGEN_BOARD_UART_TX_PORT, FWGEN_BOARD_UART_TX_PIN, GPIO_MODE_PUSHPULL);
-    GPIO_DOUT(FWGEN_BOARD_UART_TX_PORT) |= 1u << FWGEN_BOARD_UART_TX_PIN;   /* idle high */
-    gpio_mode(FWGEN_BOARD_UART_RX_PORT, FWGEN_BOARD_UART_RX_PIN, GPIO_MODE_INPUT);
-    USART0_TXROUTE = FWGEN_BOARD_UART_TX_PORT | ((uint32_t)FWGEN_BOARD_UART_TX_PIN << 16);
-    USART0_RXROUTE = FWGEN_BOARD_UART_RX_PORT | ((uint32_t)FWGEN_BOARD_UART_RX_PIN << 16);
-    USART0_ROUTEEN = ROUTEEN_RXPEN | ROUTEEN_TXPEN;
-
-    USART_EN(UART) = 1u;
-    USART_CTRL(UART) = 0u;                       /* asynchronous, 16x oversampling */
-    USART_FRAME(UART) = USART_FRAME_8N1;
-    /* CLKDIV = 256 * (f_PCLK / (16 * baud) - 1), in the register's [22:3] field (multiple of 8);
-     * computed from the clock actually running (39 MHz PCLK, or 20 MHz FSRCO on failure). */
-    uint32_t b = baud ? baud : FWGEN_BOARD_UART_BAUD;
-    uint32_t div = (uint32_t)(((uint64_t)s_pclk_hz * 16u + b / 2u) / b) - 256u;
-    USART_CLKDIV(UART) = div & 0x007FFFF8u;
-    USART_IEN(UART) = USART_IF_RXDATAV | USART_IF_RXOF;
-    USART_CMD(UART) = USART_CMD_CLEARRX | USART_CMD_RXEN | USART_CMD_TXEN;
+    /* EM01GRPCCLK feeds EUSART0: the 78 MHz HFRCODPLL when it locked, else the 20 MHz FSRCO. */
+    CMU_EM01GRPCCLKCTRL = clock_ok ? CMU_EM01GRPCCLK_HFRCODPLL : CMU_EM01GRPCCLK_FSRCO;
+    uint32_t uart_hz = clock_ok ? EFR32_CORE_HZ : EFR32_FSRCO_HZ;
+    int uart_ok = efr32_console_init(uart_hz, baud ? baud : FWGEN_BOARD_UART_BAUD);
     fwgen_nvic_enable(FWGEN_BOARD_UART_IRQ);
     fwgen_irq_enable();
-    return clock_ok ? FWGEN_OK : FWGEN_ERR_STATE;
+    return clock_ok && uart_ok ? FWGEN_OK : FWGEN_ERR_STATE;
 }
 
 const char *fwgen_port_name(void) { return FWGEN_BOARD_ID; }
@@ -264,9 +215,9 @@ uint32_t fwgen_port_core_hz(void) { return s_core_hz; }
 void fwgen_port_uart_write(const uint8_t *data, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        while (!(USART_STATUS(UART) & USART_STATUS_TXBL)) {
+        while (!(EUSART_STATUS(UART) & EUSART_STATUS_TXFL)) {
         }
-        USART_TXDATA(UART) = data[i];
+        EUSART_TXDATA(UART) = data[i];
     }
 }
 
@@ -275,19 +226,6 @@ uint32_t fwgen_port_uart_overruns(void) { return s_rx.overruns; }
 uint32_t fwgen_port_cycles(void) { return DWT_CYCCNT; }
 uint32_t fwgen_port_cycles_per_tick(void) { return 1u; }
 int fwgen_port_is_emulator(void) { return 0; }
-
-fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
-{
-    (void)sample_rate_hz;
-    return FWGEN_ERR_UNSUPPORTED;
-}
-
-size_t fwgen_port_mic_read(int16_t *samples, size_t max)
-{
-    (void)samples;
-    (void)max;
-    return 0;
-}
 
 void fwgen_port_exit(int code)
 {
