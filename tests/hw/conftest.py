@@ -1,16 +1,28 @@
-"""Hardware tier fixtures: the board under test, its serial link, the build it was flashed with
-and the host reference the device must equal bit for bit.
+"""Hardware tier fixtures: the board under test flashed with the firmware fwgen builds, its
+serial link, and the host reference the device must equal bit for bit.
+
+Before the first test the tier builds the firmware with fwgen's build path (as
+`fwgen build --model $FWGEN_HW_MODEL --board $FWGEN_HW_BOARD` does, into
+build/<model>-<board>/) and flashes it with fwgen's flash library (the board's default runner,
+as `fwgen flash` does); on an emulator twin "flashing" starts QEMU in the background and the
+tests talk to its UART. So a person with a board runs only
+
+    FWGEN_HW_BOARD=b_u585i_iot02a ./tools/test.sh
 
 Configured by environment (tests/conftest.py skips this folder unless FWGEN_HW_BOARD is set):
 
 - FWGEN_HW_BOARD: board id or alias (`fwgen boards`), e.g. b_u585i_iot02a or stm32u5.
+- FWGEN_HW_MODEL: the model to build and flash (default micro_speech), as `fwgen build --model`.
+- FWGEN_HW_NO_FLASH=1: the board already runs that build; neither build nor flash.
+- FWGEN_HW_RUNNER: another of the board's runners (`fwgen flash --runner`); FWGEN_HW_PROBE: the
+  debug probe's serial number (`--probe`); FWGEN_HW_PACK: a CMSIS pack for pyocd (`--pack`).
 - FWGEN_HW_SERIAL: serial device or pyserial URL (/dev/ttyACM0, socket://127.0.0.1:5555,
-  rfc2217://...). Without it the one port with the board's USB VID:PID is used.
-- FWGEN_HW_MODEL: the model the board was flashed with (default micro_speech), as given to
-  `fwgen build --model`.
+  rfc2217://...). Without it: the twin's UART, or the one port with the board's USB VID:PID
+  (fwgen monitor's port selection).
 """
 from __future__ import annotations
 
+import argparse
 import os
 
 import pytest
@@ -18,9 +30,12 @@ import pytest
 from fwgen.boards import Board, get_board
 from fwgen.deploy import (DeployOptions, Deployment, ReferenceResult, default_pad, pad_clip,
                           prepare, run_reference)
-from fwgen.device import SerialDevice, find_serial_port
+from fwgen.device import SerialDevice
+from fwgen.device.serial_port import select_board_port
+from fwgen.device.twin_state import running_twin, stop_twin
 from fwgen.errors import FwgenError
 from fwgen.link import read_wav
+from fwgen.native import repo_root
 from fwgen.zoo import resolve_model
 
 
@@ -33,8 +48,14 @@ def _serial_url(board: Board) -> str:
     url = os.environ.get("FWGEN_HW_SERIAL")
     if url:
         return url
+    if board.is_emulator:
+        url = running_twin(board)               # the twin the tier flashed (started)
+        if url is None:
+            pytest.fail(f"no {board.id} twin is running: flash it (leave out FWGEN_HW_NO_FLASH) "
+                        f"or set FWGEN_HW_SERIAL")
+        return url
     try:
-        return find_serial_port(board)          # the one port with the board's USB VID:PID
+        return select_board_port(board).port    # the one port with the board's USB VID:PID
     except FwgenError as exc:
         pytest.fail(f"{exc}; set FWGEN_HW_SERIAL")
 
@@ -43,6 +64,33 @@ def _serial_url(board: Board) -> str:
 def hw_deployment() -> Deployment:
     """What `fwgen build --model $FWGEN_HW_MODEL --board $FWGEN_HW_BOARD` put on the board."""
     return prepare(resolve_model(os.environ.get("FWGEN_HW_MODEL", "micro_speech")), DeployOptions())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hw_flashed(hw_board, hw_deployment):
+    """Build the firmware and flash it onto the board once, before the tier (unless
+    FWGEN_HW_NO_FLASH=1); a twin started for the tier is stopped after it."""
+    if os.environ.get("FWGEN_HW_NO_FLASH") == "1":
+        yield None
+        return
+    from fwgen.flash import find_image, flash_board, make_runner
+    from fwgen.project.build import build_firmware
+
+    out = repo_root() / "build" / f"{hw_deployment.source.name}-{hw_board.id}"
+    try:
+        build_firmware(hw_deployment, hw_board, out, include_twin=False, envs=(hw_board.id,))
+        options = argparse.Namespace(probe=os.environ.get("FWGEN_HW_PROBE"),
+                                     pack=os.environ.get("FWGEN_HW_PACK"), dry_run=False,
+                                     timeout=None)
+        runner = make_runner(hw_board, os.environ.get("FWGEN_HW_RUNNER"), options)
+        result = flash_board(runner, find_image(hw_board, out))
+    except FwgenError as exc:
+        pytest.fail(f"could not build and flash {hw_board.id}: {exc}", pytrace=False)
+    try:
+        yield result
+    finally:
+        if result.twin is not None:
+            stop_twin(hw_board)
 
 
 @pytest.fixture()

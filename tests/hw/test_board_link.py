@@ -1,53 +1,39 @@
 """Hardware tier: a real board running fwgen's firmware equals the host pipeline bit for bit.
 
-Skipped unless FWGEN_HW_BOARD names the board under test (see tests/hw/conftest.py for
-FWGEN_HW_SERIAL and FWGEN_HW_MODEL). The board must run the firmware that
+Skipped unless FWGEN_HW_BOARD names the board under test. Nothing is flashed by hand: before
+the first test the tier (tests/hw/conftest.py) builds the firmware as
 
     fwgen build --model micro_speech --board $FWGEN_HW_BOARD
 
-produced (in build/micro_speech-<board id>/; the ELF, .bin and .hex are in
-.pio/build/<board id>/). Flash it with the board's runners from boards/<id>.yaml (the first is
-the board's default), then run `pytest tests/hw`:
+does (into build/micro_speech-<board id>/) and flashes it with fwgen's flash library, as
 
-b_u585i_iot02a (B-U585I-IOT02A, ST-LINK V3E, VCP 0483:374e at 921600 baud)::
+    fwgen flash --board $FWGEN_HW_BOARD
 
-    openocd -f interface/stlink.cfg -f target/stm32u5x.cfg \\
-        -c "program build/micro_speech-b_u585i_iot02a/.pio/build/b_u585i_iot02a/firmware.elf verify reset exit"
-    # or: STM32_Programmer_CLI -c port=swd -w .../firmware.elf -v -rst
-    # or: pyocd flash -t stm32u585aiix --pack Keil.STM32U5xx_DFP.<version>.pack .../firmware.elf
+does (the board's default runner from boards/<id>.yaml: openocd for the three ST boards,
+commander for the xG24 Dev Kit), then finds the board's serial port by its USB VID:PID. With
+one board attached, a person runs only
 
-b_l475e_iot01a (B-L475E-IOT01A, ST-LINK V2-1, VCP 0483:374b at 115200 baud)::
+    FWGEN_HW_BOARD=b_u585i_iot02a ./tools/test.sh
 
-    pyocd flash -t stm32l475xx build/micro_speech-b_l475e_iot01a/.pio/build/b_l475e_iot01a/firmware.elf
-    # or: openocd -f interface/stlink.cfg -f target/stm32l4x.cfg -c "program .../firmware.elf verify reset exit"
-    # or: st-flash --reset write .../firmware.bin 0x08000000
+(or `pytest tests/hw` with the same variable). The probe, VCP and baud rate of each board:
 
-nucleo_h743zi (NUCLEO-H743ZI, ST-LINK V2-1, VCP 0483:374b at 921600 baud)::
+- b_u585i_iot02a: ST-LINK V3E, VCP 0483:374e at 921600 baud (openocd: stlink-dap,
+  dapdirect_swd, stm32u5x; pyocd needs FWGEN_HW_PACK=Keil.STM32U5xx_DFP.<version>.pack).
+- b_l475e_iot01a: ST-LINK V2-1, VCP 0483:374b at 115200 baud (openocd, stflash or pyocd).
+- nucleo_h743zi: ST-LINK V2-1, VCP 0483:374b at 921600 baud (openocd, stflash or pyocd).
+- xg24_dk2601b: J-Link OB, VCOM 1366:0105 at 115200 baud (commander: pip install
+  'fwgen[commander]'; or jlink with SEGGER's JLinkExe on PATH).
 
-    pyocd flash -t stm32h743xx build/micro_speech-nucleo_h743zi/.pio/build/nucleo_h743zi/firmware.elf
-    # or: openocd -f interface/stlink.cfg -f target/stm32h7x.cfg -c "program .../firmware.elf verify reset exit"
-    # or: st-flash --reset write .../firmware.bin 0x08000000
+Other knobs (see tests/hw/conftest.py): FWGEN_HW_RUNNER (another of the board's runners),
+FWGEN_HW_PROBE (the probe's serial number when several are attached), FWGEN_HW_SERIAL (the port,
+when the USB id does not find it), FWGEN_HW_MODEL (another model), FWGEN_HW_NO_FLASH=1 (the
+board already runs the build: neither build nor flash).
 
-xg24_dk2601b (xG24-DK2601B, on-board J-Link OB, VCOM 1366:0105 at 115200 baud)::
+The same tests run against an emulator twin, which is how they were proven without a board:
+"flashing" a twin starts QEMU in the background with its UART on a 127.0.0.1 TCP port, the
+tests talk to it, and the tier stops it at the end::
 
-    commander flash build/micro_speech-xg24_dk2601b/.pio/build/xg24_dk2601b/firmware.hex \\
-        --device EFR32MG24B310F1536IM48
-    # or J-Link Commander: JLinkExe -device EFR32MG24BxxxF1536 -if SWD -speed 4000 -autoconnect 1
-    #    with the commands: loadfile .../firmware.hex, r, g, q
-
-Then, e.g.: FWGEN_HW_BOARD=stm32u5 FWGEN_HW_SERIAL=/dev/ttyACM0 pytest tests/hw
-(FWGEN_HW_SERIAL may be left out when exactly one port has the board's USB VID:PID.)
-
-The same tests run against an emulator twin over a TCP serial, which is how they were proven
-without a board: build the twin firmware, start QEMU with its UART on a socket, and point the
-tests at it::
-
-    fwgen build --model micro_speech --board mps2_an505 --out /tmp/hw-an505
-    qemu-system-arm -M mps2-an505 -display none -monitor none -no-reboot \\
-        -semihosting-config enable=on,target=native -icount shift=0 \\
-        -kernel /tmp/hw-an505/.pio/build/mps2_an505/firmware.elf \\
-        -serial tcp:127.0.0.1:5555,server=on,wait=on,nodelay=on &
-    FWGEN_HW_BOARD=mps2_an505 FWGEN_HW_SERIAL=socket://127.0.0.1:5555 pytest tests/hw
+    FWGEN_HW_BOARD=mps2_an505 pytest tests/hw
 
 (QEMU's TCP server takes the next connection when a test closes its link.)
 """
