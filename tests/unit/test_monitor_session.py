@@ -402,3 +402,31 @@ def test_cli_loop_url_with_no_device_ends_at_the_timeout(capsys):
     assert lines[0]["type"] == "CONNECTED"
     assert lines[1]["type"] == "NOTE" and "sent RESET" in lines[1]["text"]
     assert {x["type"] for x in lines[2:]} <= {"DROPPED"}   # loop:// echoes what was sent
+
+
+def test_a_progress_bar_only_for_long_clips_on_a_terminal(tmp_path, capsys, monkeypatch):
+    from fwgen.cli import monitor_cmd
+
+    class Tty:
+        def isatty(self):
+            return True
+
+    class Pipe:
+        def isatty(self):
+            return False
+
+    assert monitor_cmd.progress_wanted(6.0, json_lines=False, stream=Tty())
+    assert not monitor_cmd.progress_wanted(1.0, json_lines=False, stream=Tty())
+    assert not monitor_cmd.progress_wanted(6.0, json_lines=True, stream=Tty())
+    assert not monitor_cmd.progress_wanted(6.0, json_lines=False, stream=Pipe())
+    assert not monitor_cmd.progress_wanted(None, json_lines=False, stream=Tty())
+    # With the bar on (as on a terminal) the detections still reach stdout, and all of them.
+    monkeypatch.setattr(monitor_cmd, "progress_wanted", lambda *a, **k: True)
+    pcm = _audio(16000 * 6, seed=6)
+    wav = _wav(tmp_path / "long.wav", pcm)
+    device = DeviceSimulator(dataclasses.replace(_hello(), cycle_unit=2), EnergyPipeline())
+    with serve_tcp(device) as url:
+        rc = main(["monitor", "--serial", url, "--play", str(wav)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.count(" score ") == len(_split(_expected(pcm))[2]) > 0

@@ -16,6 +16,13 @@ LOG = logging.getLogger(__name__)
 LONG_CLIP_S = 5.0
 
 
+def progress_wanted(clip_s: float | None, *, json_lines: bool, stream=None) -> bool:
+    """A --play progress bar: for a long clip, on a terminal, never with --json or on a pipe."""
+    stream = sys.stderr if stream is None else stream
+    return bool(clip_s is not None and clip_s >= LONG_CLIP_S and not json_lines
+                and stream.isatty())
+
+
 class _Progress:
     """A rich progress bar on stderr for --play; no-op when not wanted."""
 
@@ -113,8 +120,7 @@ class MonitorCommand(Command):
                 print(f"fwgen monitor: {clip.converted}", file=sys.stderr)
             return clip.samples
 
-        wants_bar = bool(info and not args.json and sys.stderr.isatty()
-                         and info.duration_s >= LONG_CLIP_S)
+        wants_bar = progress_wanted(info.duration_s if info else None, json_lines=args.json)
         session = MonitorSession(target, baudrate=baud, timeout=args.timeout,
                                  ask_hello=not args.no_reset)
         with contextlib.ExitStack() as stack:

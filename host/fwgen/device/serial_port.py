@@ -95,7 +95,8 @@ def _why_not(board, port: PortInfo, serial_number: str | None) -> str:
 
         owners = sorted(b.id for b in load_boards().values()
                         if b.usb is not None and (b.usb.vid, b.usb.pid) == (port.vid, port.pid))
-        return f"another board's probe ({', '.join(owners)})" if owners else "another product of this vendor"
+        return f"another board's probe ({', '.join(owners)})" if owners else \
+            "another product of this vendor"
     return f"serial {port.serial_number}, not {serial_number}"
 
 
