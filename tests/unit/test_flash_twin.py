@@ -1,6 +1,6 @@
 """Twins in the background: the state record (fwgen.device.twin_state) and start_twin, with a
 stand-in for QEMU (a script that prints QEMU's 'waiting for connection' line and sleeps). The
-emulator tier (tests/emu/test_flash_twin.py) does the same with the real QEMU."""
+emulator tier (tests/emu/test_flash_qemu.py) does the same with the real QEMU."""
 from __future__ import annotations
 
 import os
