@@ -367,3 +367,90 @@ def test_detector_c_uses_integer_math_only(repo_root, tmp_path):
     float_helpers = [s for s in undefined if s.startswith(("__aeabi_f", "__aeabi_d", "__aeabi_i2f", "__aeabi_ui2f"))]
     assert float_helpers == [], float_helpers
     assert "fwgen_detect_process_s8" in subprocess.run([nm, str(obj)], capture_output=True, text=True).stdout
+
+
+# -- issue 13: "one spoken word, two detections" with MLTK's keyword models ------------------------
+
+# MLTK's keyword_spotting_mobilenetv2 and audio_example1 model parameters (their model scripts):
+# 1000 ms averaging window, suppression_ms 750, minimum_count 3; one inference per 20 ms frame.
+MLTK_KWS = dict(average_window_duration_ms=1000, suppression_ms=750, minimum_count=3)
+MLTK_CLASSES = ["left", "right", "up", "down", "stop", "go", "_unknown_", "_silence_"]
+
+
+def _word(index, classes, high_ms, step_ms=20, start_ms=2000, total_ms=3000):
+    """A stream in which one word's class scores 255 for `high_ms` (the model sees the word for
+    that long), everything else is _silence_."""
+    n = len(classes)
+    word = [-128] * n
+    word[index] = 127
+    silence = [-128] * n
+    silence[classes.index("_silence_")] = 127
+    return [(t, word if start_ms <= t < start_ms + high_ms else silence)
+            for t in range(0, total_ms, step_ms)]
+
+
+@pytest.mark.parametrize("threshold, first", [(145, 2580), (165, 2660)])  # mobilenetv2, example1
+def test_mltk_settings_repeat_a_word_760_ms_later_as_mltk_does(threshold, first):
+    """With MLTK's own settings a word the model sees for 1.1 s (its input window is 1.2 s) is
+    reported twice, 760 ms apart, by MLTK's RecognizeCommands (the oracle above) and by fwgen's
+    C detector and its twin alike: the average crosses the threshold, suppression_ms = 750
+    ends at the first result more than 750 ms later, and the window still holds enough of the
+    word's scores. So the detector is right for those settings; the setting is the cause."""
+    stream = _word(MLTK_CLASSES.index("up"), MLTK_CLASSES, high_ms=1100, total_ms=5000)
+    settings_ = SmoothingSettings(detection_threshold=threshold, max_results=51, **MLTK_KWS)
+    mltk = MltkRecognizeCommands(MLTK_CLASSES, 1000, [threshold] * len(MLTK_CLASSES), 750, 3, 51)
+    dets = (Detector(MLTK_CLASSES, settings_), NativeDetector(MLTK_CLASSES, settings_))
+    found = {"mltk": [], "twin": [], "c": []}
+    for t, row in stream:
+        if mltk.process(row, t)[2]:
+            found["mltk"].append(t)
+        for key, det in zip(("twin", "c"), dets):
+            if det.process(row, t).is_new:
+                found[key].append(t)
+    assert found["mltk"] == found["twin"] == found["c"] == [first, first + 760]
+    # A suppression longer than the time the average stays above the threshold: one report.
+    longer = SmoothingSettings(detection_threshold=threshold, max_results=51,
+                               **{**MLTK_KWS, "suppression_ms": 1500})
+    for det in (Detector(MLTK_CLASSES, longer), NativeDetector(MLTK_CLASSES, longer)):
+        assert [t for t, row in stream if det.process(row, t).is_new] == [first]
+
+
+def test_repeat_note_names_the_setting_that_allowed_it():
+    from fwgen.detect import repeat_detection_notes
+
+    smoothing = SmoothingSettings(detection_threshold=145, **MLTK_KWS)
+    notes = repeat_detection_notes([(1040, "up"), (1800, "up")], smoothing)
+    assert notes == ["'up' at 1800 ms repeats the 'up' at 1040 ms (760 ms earlier): "
+                     "suppression_ms = 750 ms had ended while the 1000 ms averaging window "
+                     "(average_window_duration_ms) still held scores from the first one; to "
+                     "report one sound once, raise it to at least 760 ms "
+                     "(--smoothing suppression_ms=760)"]
+    # fwgen run's detection dicts work as they are; a model-parameters mapping as settings.
+    runs = [{"time_ms": 1040, "class": "up", "score": 200}, {"time_ms": 1800, "class": "up"}]
+    assert repeat_detection_notes(runs, {**MLTK_KWS, "volume_gain": 2}) == notes
+
+
+def test_repeat_note_for_a_class_detected_in_between():
+    from fwgen.detect import repeat_detection_notes
+
+    notes = repeat_detection_notes([(1000, "up"), (1200, "down"), (1400, "up")],
+                                   SmoothingSettings(**MLTK_KWS))
+    assert notes == ["'up' at 1400 ms repeats the 'up' at 1000 ms (400 ms earlier): "
+                     "suppression_ms (750 ms) holds back only the class detected last, and "
+                     "'down' at 1200 ms came in between"]
+
+
+def test_no_repeat_note_for_distinct_or_distant_detections():
+    from fwgen.detect import repeat_detection_notes
+
+    s = SmoothingSettings(**MLTK_KWS)          # notes up to 750 + 1000 ms apart
+    assert repeat_detection_notes([], s) == []
+    assert repeat_detection_notes([(1000, "up"), (1300, "down")], s) == []
+    assert repeat_detection_notes([(1000, "up"), (2751, "up")], s) == []
+    assert len(repeat_detection_notes([(1000, "up"), (2750, "up")], s)) == 1
+    # The model's own input window extends the reach; without averaging only it counts.
+    assert len(repeat_detection_notes([(1000, "up"), (3000, "up")], s, input_ms=1200)) == 1
+    no_avg = SmoothingSettings(minimum_count=0, suppression_ms=500)
+    assert repeat_detection_notes([(0, "up"), (600, "up")], no_avg) == []
+    note, = repeat_detection_notes([(0, "up"), (600, "up")], no_avg, input_ms=1000)
+    assert "suppression_ms = 500 ms had ended while the model still heard the same sound" in note
