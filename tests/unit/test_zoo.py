@@ -288,3 +288,102 @@ def test_readme_accuracy_matches_the_shipped_report(name: str) -> None:
     row = (f"| {evaluation['clips']} | {100 * evaluation['float']['accuracy']:.1f} % | "
            f"{100 * evaluation['int8']['accuracy']:.1f} % |")
     assert row in section, row
+
+
+# -- README figures come from the committed benchmark of what ships (benchmarks/zoo_models.txt) --
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _zoo_benchmark() -> dict[str, dict[str, str]]:
+    """benchmarks/zoo_models.txt's table: model name -> column -> cell."""
+    lines = (REPO / "benchmarks" / "zoo_models.txt").read_text().splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("----"))
+    spans, start = [], 0
+    for dashes in lines[rule].split("  "):
+        spans.append((start, start + len(dashes)))
+        start += len(dashes) + 2
+    header = [lines[rule - 1][a:b].strip() for a, b in spans]
+    rows = {}
+    for line in lines[rule + 1:]:
+        if not line.strip():
+            break
+        cells = [line[a:b].strip() for a, b in spans]
+        rows[cells[0]] = dict(zip(header, cells))
+    return rows
+
+
+def _readme_models_table() -> dict[str, tuple[int, int, int]]:
+    """README.md's models table: model -> (arena fwgen, arena TFLM, weights), bytes."""
+    return {name: figures for name, (_, _, figures) in _readme_models_rows().items()}
+
+
+def _readme_models_rows() -> dict[str, tuple[str, str, tuple[int, int, int]]]:
+    """README.md's models table: model -> (input cell, accuracy cell, byte figures)."""
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("### Models (`models/`", 1)[1].split("\n\n", 2)[1]
+    lines = [line for line in table.splitlines() if line.startswith("| `")]
+    out = {}
+    for line in lines:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        name = cells[0].split("`")[1]
+        arena, tflm = (c.strip().removesuffix(" B") for c in cells[3].split("/"))
+        out[name] = (cells[1], cells[2],
+                     (_int(arena), _int(tflm), _int(cells[4].removesuffix(" B"))))
+    return out
+
+
+def test_zoo_benchmark_measured_the_shipped_files() -> None:
+    """Each row of benchmarks/zoo_models.txt names the sha256 of the .tflite it measured: a
+    retrained model without a rerun of benchmarks/zoo_models.py fails here."""
+    import hashlib
+
+    rows = _zoo_benchmark()
+    shipped = {m.name: m for m in zoo.list_models() if m.has_weights}
+    assert sorted(rows) == sorted(shipped)
+    for name, model in shipped.items():
+        data = model.weights.read_bytes()
+        assert rows[name]["sha256"] == hashlib.sha256(data).hexdigest()[:16], name
+        assert _int(rows[name]["tflite B"]) == len(data), name
+        assert rows[name]["diff"] == "0", name
+
+
+def test_readme_models_table_is_the_zoo_benchmark() -> None:
+    """README.md's arena (fwgen / TFLM) and weights columns are benchmarks/zoo_models.txt's
+    figures for the shipped files, byte for byte."""
+    rows = _zoo_benchmark()
+    table = _readme_models_table()
+    assert sorted(table) == sorted(rows)
+    for name, figures in table.items():
+        row = rows[name]
+        assert figures == (_int(row["arena fwgen"]), _int(row["arena TFLM"]),
+                           _int(row["const B"])), name
+
+
+@pytest.mark.parametrize("name", ["yamnet_256", "mn04_tagger"])
+def test_models_readme_arena_sentence_is_the_zoo_benchmark(name: str) -> None:
+    import re
+
+    row = _zoo_benchmark()[name]
+    readme = (REPO / "models" / "README.md").read_text()
+    section = readme.split(f"## {name}: measured accuracy", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"in a ([\d.]+) KiB arena with ([\d.]+) KiB of\s+weights", section)
+    assert found, section
+    assert found.groups() == (f"{_int(row['arena fwgen']) / 1024:.1f}",
+                              f"{_int(row['const B']) / 1024:.1f}")
+
+
+def test_readme_models_table_input_and_accuracy_are_the_shipped_ones() -> None:
+    """The other figures of README.md's models table: the input patch is the shipped model's
+    input tensor, the accuracy its report.json's (float / int8, test split)."""
+    rows = _zoo_benchmark()
+    for name, (input_cell, accuracy, _) in _readme_models_rows().items():
+        _, frames, channels, _ = rows[name]["input"].split("x")
+        assert input_cell.startswith(f"{frames}×{channels} "), (name, input_cell)
+        evaluation = json.loads(zoo.get_model(name).report.read_text())["evaluation"]
+        assert accuracy.startswith(f"{100 * evaluation['float']['accuracy']:.1f} % / "
+                                   f"{100 * evaluation['int8']['accuracy']:.1f} % "), name
