@@ -1,4 +1,6 @@
-"""The bit-exact fixed-point audio frontend (TFLM microfrontend semantics, as MLTK runs it).
+"""The bit-exact fixed-point audio frontend (TFLM microfrontend semantics, as MLTK runs it), the
+float log-mel frontend (`logmel/`) and `spec`, the one dispatch between them. May import tflite
+and fwgen's leaves (errors, native, render); deploy/ and train/ build on it.
 
 Public interface (stable; other parts of fwgen build on it):
 
