@@ -402,6 +402,38 @@ fwgen_status_t fwgen_link_report_error(fwgen_link_t *link, fwgen_status_t status
     return fwgen_link_send_error(link, &msg);
 }
 
+/* ---- CONFIG ------------------------------------------------------------------------------ */
+
+static fwgen_status_t refuse_config(fwgen_link_t *link, uint32_t value, const char *text)
+{
+    fwgen_link_error_t msg = {
+        .status = (uint8_t)FWGEN_ERR_UNSUPPORTED,
+        .cause_type = FWGEN_LINK_CONFIG,
+        .detail = value,
+        .text = text,
+        .text_len = (uint16_t)strlen(text),
+    };
+    (void)fwgen_link_send_error(link, &msg);   /* refused whether or not the report went out */
+    return FWGEN_ERR_UNSUPPORTED;
+}
+
+fwgen_status_t fwgen_link_config_check(fwgen_link_t *link, const fwgen_link_config_t *config,
+                                       uint8_t outputs_supported, uint16_t max_stride)
+{
+    if (link == NULL || config == NULL) {
+        return FWGEN_ERR_ARG;
+    }
+    if ((config->outputs & (uint8_t)~outputs_supported) != 0u) {
+        return refuse_config(link, config->outputs,
+                             "CONFIG.outputs: output bits this firmware does not stream");
+    }
+    if (config->stride_frames > max_stride) {
+        return refuse_config(link, config->stride_frames,
+                             "CONFIG.stride_frames: above the largest stride this firmware runs");
+    }
+    return FWGEN_OK;
+}
+
 /* ---- Audio flow control ------------------------------------------------------------------ */
 
 fwgen_status_t fwgen_link_audio_accept(fwgen_link_t *link, const fwgen_link_audio_t *audio)

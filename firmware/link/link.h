@@ -18,7 +18,8 @@
  * CONVERSATION (host = fwgen on the PC, device = this firmware)
  *   device: HELLO at boot (and after RESET): versions, model hash, board, frontend facts,
  *           rx_max_payload and audio_window (flow-control window, samples).
- *   host:   [RESET -> HELLO]  CONFIG (outputs, stride)  PING -> PONG (CONFIG applied)
+ *   host:   [RESET -> HELLO]  CONFIG (outputs, stride)  PING -> PONG (CONFIG applied, or
+ *           an ERROR before the PONG refused it)
  *   host:   AUDIO{offset, int16 pcm}* while (sent - consumed) + n <= audio_window
  *   device: CREDIT{consumed, received, lost} as audio is processed; FEATURES / LOGITS if
  *           enabled; DETECTION; LOG; ERROR.
@@ -27,6 +28,19 @@
  *   while). A gap between AUDIO offsets is audio lost in transit: counted, not waited for.
  *   The host sends whatever fits the window (at least a quarter of it), so audio_window must
  *   be at least 2 frontend hops. On a quiet line the host repeats END; answer each END.
+ *
+ * STREAM STATE (a board keeps running between hosts, and a host may vanish mid-stream)
+ *   Boot and RESET restore every default: the outputs (DETECTIONS | LOG), the build's stride
+ *   (HELLO after RESET reports it), frontend, feature window, detector, the audio buffer,
+ *   the flow-control position (fwgen_link_audio_reset) and the stream counters; only the
+ *   rx_* error counters run since boot. Nothing a previous host configured survives a RESET,
+ *   and every host starts its stream with one (fwgen.link.stream_audio does).
+ *   CONFIG is absolute: each one sets both fields (stride_frames 0 = the build's stride, not
+ *   "keep the current one"), whenever it arrives; a CONFIG the build cannot do (output bits
+ *   it does not stream, a stride above its maximum) is refused with an ERROR naming the field
+ *   and changes nothing (fwgen_link_config_check). AUDIO before any CONFIG runs with the
+ *   defaults; END may come more than once (each answered); PING, and an empty AUDIO (a
+ *   CREDIT poll), may come anywhere, and change nothing in the stream's results.
  *
  * ERRORS
  *   A frame with a bad COBS encoding, a CRC mismatch, a wrong version, an unknown type or one
@@ -83,7 +97,11 @@
  *                   ring_push(fwgen_link_audio_sample(&a, i));
  *           break; }
  *       case FWGEN_LINK_CONFIG: { fwgen_link_config_t c; fwgen_link_config_unpack(f->payload,
- *           f->length, &c); outputs = c.outputs; if (c.stride_frames) stride = ...; break; }
+ *           f->length, &c);
+ *           if (fwgen_link_config_check(&link, &c, OUTPUT_BITS, MAX_STRIDE) == FWGEN_OK) {
+ *               outputs = c.outputs; stride = c.stride_frames ? c.stride_frames : DEFAULT;
+ *           }                                      // else: ERROR sent, nothing changed
+ *           break; }
  *       case FWGEN_LINK_PING: { fwgen_link_ping_t p; fwgen_link_ping_unpack(f->payload,
  *           f->length, &p); fwgen_link_pong_t r = { p.token }; fwgen_link_send_pong(&link, &r);
  *           break; }
@@ -91,8 +109,8 @@
  *           &e); fwgen_link_audio_end(&link, e.total_samples); process the remaining hops;
  *           fwgen_link_audio_consumed(&link, leftover partial hop); send STATS, then
  *           END{samples processed}; break; }
- *       case FWGEN_LINK_RESET: reset frontend, detector, counters and the ring;
- *           fwgen_link_audio_reset(&link); send_hello(); break;
+ *       case FWGEN_LINK_RESET: restore outputs and stride to their defaults; reset frontend,
+ *           detector, counters and the ring; fwgen_link_audio_reset(&link); send_hello(); break;
  *       }
  *   }
  *
@@ -291,6 +309,21 @@ fwgen_status_t fwgen_link_log(fwgen_link_t *link, uint8_t level, const char *tex
 /* Sends an ERROR message (status, the offending message type or 0, a detail value). */
 fwgen_status_t fwgen_link_report_error(fwgen_link_t *link, fwgen_status_t status,
                                        uint8_t cause_type, uint32_t detail);
+
+/*
+ * CONFIG, the rule every app applies: a CONFIG states the whole stream configuration, and a
+ * value the build cannot do is refused, never clipped or half applied.
+ *   config             [in] the unpacked CONFIG
+ *   outputs_supported  [in] the output bits (FWGEN_APP_OUT_* / fwgen.link.Output) the app streams
+ *   max_stride         [in] the largest stride_frames the app runs (stride_frames 0 means the
+ *                           app's default stride and is always accepted)
+ * Returns FWGEN_OK: apply both fields (outputs as given; stride_frames, or the default for 0).
+ * FWGEN_ERR_UNSUPPORTED: an ERROR{FWGEN_ERR_UNSUPPORTED, FWGEN_LINK_CONFIG, the field's value,
+ *   "CONFIG.<field>: ..."} has been sent (unknown output bits are checked first, then the
+ *   stride); the app keeps the configuration it had. FWGEN_ERR_ARG on NULLs.
+ */
+fwgen_status_t fwgen_link_config_check(fwgen_link_t *link, const fwgen_link_config_t *config,
+                                       uint8_t outputs_supported, uint16_t max_stride);
 
 /* Sample i of an AUDIO message (alignment- and endianness-safe). */
 static inline int16_t fwgen_link_audio_sample(const fwgen_link_audio_t *audio, size_t i)

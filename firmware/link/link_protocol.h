@@ -136,7 +136,7 @@ fwgen_status_t fwgen_link_send(struct fwgen_link *link, uint8_t type, const uint
  *       50     2  hop_samples: frontend hop between feature frames, samples
  *       52     2  n_channels: feature values per frame
  *       54     2  n_frames: feature frames per inference window
- *       56     2  stride_frames: an inference runs every stride_frames frames
+ *       56     2  stride_frames: an inference runs every stride_frames frames (build default)
  *       58     2  n_classes: model outputs
  *       60     1  feature_dtype: FeatureDtype of FEATURES values: 0 uint16, 1 int8
  *       61     1  cycle_unit: CycleUnit of STATS counters: 0 none, 1 cycles, 2 instructions
@@ -161,7 +161,7 @@ typedef struct {
     uint16_t hop_samples; /* frontend hop between feature frames, samples */
     uint16_t n_channels; /* feature values per frame */
     uint16_t n_frames; /* feature frames per inference window */
-    uint16_t stride_frames; /* an inference runs every stride_frames frames */
+    uint16_t stride_frames; /* an inference runs every stride_frames frames (build default) */
     uint16_t n_classes; /* model outputs */
     uint8_t feature_dtype; /* FeatureDtype of FEATURES values: 0 uint16, 1 int8 */
     uint8_t cycle_unit; /* CycleUnit of STATS counters: 0 none, 1 cycles, 2 instructions */
@@ -337,18 +337,18 @@ static inline fwgen_status_t fwgen_link_send_credit(struct fwgen_link *link,
 }
 
 /* ---- CONFIG (0x04, FWGEN_LINK_TO_DEVICE) ------------------------------------------
- * Host -> device: which optional outputs to stream, and the inference stride.
+ * Host -> device: the outputs to stream and the inference stride, both set by each CONFIG; values the build cannot do are refused with an ERROR naming the field.
  *
  *   offset  size  field
- *        0     1  outputs: Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG
- *        1     2  stride_frames: run inference every N feature frames; 0 keeps the current stride
+ *        0     1  outputs: Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG; others refused
+ *        1     2  stride_frames: run inference every N feature frames; 0: the build's default
  */
 #define FWGEN_LINK_CONFIG_SIZE      3
 #define FWGEN_LINK_CONFIG_TAIL_UNIT 0
 
 typedef struct {
-    uint8_t outputs; /* Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG */
-    uint16_t stride_frames; /* run inference every N feature frames; 0 keeps the current stride */
+    uint8_t outputs; /* Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG; others refused */
+    uint16_t stride_frames; /* run inference every N feature frames; 0: the build's default */
 } fwgen_link_config_t;
 
 /* Writes the fixed part (FWGEN_LINK_CONFIG_SIZE bytes) of *m to out. */
@@ -897,7 +897,7 @@ static inline fwgen_status_t fwgen_link_send_pong(struct fwgen_link *link,
 }
 
 /* ---- RESET (0x0E, FWGEN_LINK_TO_DEVICE) ------------------------------------------
- * Host -> device: restart the stream (frontend, detector, counters); device answers HELLO.
+ * Host -> device: restart the stream, every default restored (outputs, stride, frontend, detector, audio, counters); device answers HELLO.
  *
  *   offset  size  field
  */

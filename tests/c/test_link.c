@@ -1,7 +1,8 @@
 /*
  * C unit test of firmware/link: CRC check value, COBS reference vectors, encode/decode round
  * trips, every error counter, resynchronisation, byte-at-a-time vs chunked input, overflow of
- * a small buffer, and the audio flow control of a link session. Exit status 0 = pass.
+ * a small buffer, the audio flow control of a link session and the CONFIG check. Exit status
+ * 0 = pass.
  * Also built with -fsanitize=address,undefined by tests/unit/test_link_c.py.
  */
 #include <stdio.h>
@@ -334,6 +335,69 @@ static void test_session_flow(void)
     CHECK(sent_len == 0);
 }
 
+/* Decodes what the session sent; returns the number of ERROR frames, last one in *error (its
+ * text copied to text, NUL-terminated). */
+static int sent_errors(fwgen_link_error_t *error, char *text, size_t text_size)
+{
+    static uint8_t buf[FWGEN_LINK_RX_BUFFER_SIZE];
+    fwgen_link_rx_t rx;
+    fwgen_link_rx_init(&rx, FWGEN_LINK_TO_HOST, buf, sizeof buf);
+    fwgen_link_frame_t f;
+    int errors = 0;
+    for (size_t i = 0; i < sent_len; i++) {
+        if (fwgen_link_rx_push(&rx, sent[i], &f) == FWGEN_OK && f.type == FWGEN_LINK_ERROR) {
+            CHECK(fwgen_link_error_unpack(f.payload, f.length, error) == FWGEN_OK);
+            size_t n = error->text_len < text_size - 1u ? error->text_len : text_size - 1u;
+            memcpy(text, error->text, n);
+            text[n] = '\0';
+            errors++;
+        }
+    }
+    sent_len = 0;
+    return errors;
+}
+
+/* CONFIG: accepted within the app's limits (stride 0 always), else one ERROR naming the field. */
+static void test_config_check(void)
+{
+    static uint8_t rxb[FWGEN_LINK_RX_BUFFER_SIZE], txb[FWGEN_LINK_TX_BUFFER_SIZE];
+    fwgen_link_t link;
+    fwgen_link_params_t p = {FWGEN_LINK_TO_DEVICE, rxb, sizeof rxb, txb, sizeof txb, 400,
+                             capture, NULL};
+    CHECK(fwgen_link_init(&link, &p) == FWGEN_OK);
+    sent_len = 0;
+    fwgen_link_error_t e;
+    char text[128];
+
+    fwgen_link_config_t ok[] = {{0x0F, 4}, {0x00, 0}, {0x05, 1}, {0x0A, 0}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        CHECK(fwgen_link_config_check(&link, &ok[i], 0x0F, 4) == FWGEN_OK);
+    }
+    fwgen_link_config_t any_default = {0x01, 0};
+    CHECK(fwgen_link_config_check(&link, &any_default, 0x0F, 0) == FWGEN_OK);
+    CHECK(sent_len == 0);                                            /* accepted: silent */
+
+    fwgen_link_config_t bits = {0x34, 2};
+    CHECK(fwgen_link_config_check(&link, &bits, 0x0F, 4) == FWGEN_ERR_UNSUPPORTED);
+    CHECK(sent_errors(&e, text, sizeof text) == 1);
+    CHECK(e.status == FWGEN_ERR_UNSUPPORTED && e.cause_type == FWGEN_LINK_CONFIG);
+    CHECK(e.detail == 0x34 && strncmp(text, "CONFIG.outputs:", 15) == 0);
+
+    fwgen_link_config_t stride = {0x04, 5};
+    CHECK(fwgen_link_config_check(&link, &stride, 0x0F, 4) == FWGEN_ERR_UNSUPPORTED);
+    CHECK(sent_errors(&e, text, sizeof text) == 1);
+    CHECK(e.detail == 5 && strncmp(text, "CONFIG.stride_frames:", 21) == 0);
+
+    fwgen_link_config_t both = {0x80, 0xFFFF};                       /* outputs reported first */
+    CHECK(fwgen_link_config_check(&link, &both, 0x0F, 4) == FWGEN_ERR_UNSUPPORTED);
+    CHECK(sent_errors(&e, text, sizeof text) == 1);
+    CHECK(e.detail == 0x80 && strncmp(text, "CONFIG.outputs:", 15) == 0);
+
+    CHECK(fwgen_link_config_check(NULL, &ok[0], 0x0F, 4) == FWGEN_ERR_ARG);
+    CHECK(fwgen_link_config_check(&link, NULL, 0x0F, 4) == FWGEN_ERR_ARG);
+    CHECK(sent_len == 0);
+}
+
 /* Deterministic fuzz: valid frames of every type, randomly corrupted (bit flips, dropped,
  * inserted and zeroed bytes, truncation) into small and large buffers. The decoder must stay
  * inside its buffer, deliver only well-formed frames, and take the next clean frame after a
@@ -418,6 +482,7 @@ int main(void)
     test_roundtrip_and_chunking();
     test_errors();
     test_session_flow();
+    test_config_check();
     test_fuzz();
     if (failures) {
         fprintf(stderr, "test_link: %d check(s) failed\n", failures);

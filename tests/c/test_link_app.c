@@ -2,7 +2,8 @@
  * The usage documented in firmware/link/link.h, as a complete (tiny) device app: a ring
  * buffer of audio, the receive dispatch, hop-by-hop processing with flow control, and the
  * END/RESET/PING/CONFIG handling. A scripted host (built with the same encoder) drives it
- * through a whole stream; every reply is decoded and checked. Exit status 0 = pass.
+ * through a whole stream, a refused CONFIG and a RESET that restores the defaults; every reply
+ * is decoded and checked. Exit status 0 = pass.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,9 @@ static int16_t ring[AUDIO_RING_SAMPLES];
 static uint32_t ring_head, ring_count;   /* samples buffered */
 static uint32_t frames, processed;        /* "pipeline" counters */
 static int64_t energy;                    /* stands in for the frontend's work */
-static uint8_t outputs = 0x04;
+#define DEFAULT_OUTPUTS 0x04u
+#define OUTPUT_BITS 0x0Fu
+static uint8_t outputs = DEFAULT_OUTPUTS;
 
 static uint8_t uart_tx[1 << 16];          /* what the device wrote */
 static size_t uart_tx_len;
@@ -102,7 +105,9 @@ static void handle(const fwgen_link_frame_t *f)
     case FWGEN_LINK_CONFIG: {
         fwgen_link_config_t c;
         CHECK(fwgen_link_config_unpack(f->payload, f->length, &c) == FWGEN_OK);
-        outputs = c.outputs;
+        if (fwgen_link_config_check(&link, &c, OUTPUT_BITS, 0) == FWGEN_OK) {
+            outputs = c.outputs;   /* this app has one stride: only stride_frames 0 passes */
+        }
         break;
     }
     case FWGEN_LINK_PING: {
@@ -130,6 +135,7 @@ static void handle(const fwgen_link_frame_t *f)
         break;
     }
     case FWGEN_LINK_RESET:
+        outputs = DEFAULT_OUTPUTS;   /* nothing the previous host configured survives */
         ring_head = ring_count = frames = processed = 0;
         fwgen_link_audio_reset(&link);
         send_hello();
@@ -159,6 +165,7 @@ static uint16_t host_seq;
 static fwgen_link_rx_t host_rx;
 static uint8_t host_rx_buf[FWGEN_LINK_RX_BUFFER_SIZE];
 static uint32_t credit_consumed, pongs, stats_frames, stats_samples, end_total, hellos, features;
+static uint32_t config_errors, error_detail;
 
 static void host_send(uint8_t type, const uint8_t *fixed, size_t n, const void *tail, size_t t)
 {
@@ -191,6 +198,12 @@ static void host_read(void)
             CHECK(h.audio_window == AUDIO_RING_SAMPLES && h.class_names_len == 3);
             CHECK(memcmp(h.board, "test_board", 11) == 0);
             hellos++;
+        } else if (f.type == FWGEN_LINK_ERROR) {
+            fwgen_link_error_t e;
+            CHECK(fwgen_link_error_unpack(f.payload, f.length, &e) == FWGEN_OK);
+            CHECK(e.cause_type == FWGEN_LINK_CONFIG && e.status == FWGEN_ERR_UNSUPPORTED);
+            error_detail = e.detail;
+            config_errors++;
         } else if (f.type == FWGEN_LINK_FEATURES) {
             features++;
         } else if (f.type == FWGEN_LINK_STATS) {
@@ -263,6 +276,30 @@ int main(void)
     fwgen_link_rx_get_stats(&host_rx, &hs);
     CHECK(hs.crc_errors == 0 && hs.format_errors == 0 && hs.seq_gaps == 0);
     CHECK(energy > 0);
+
+    /* CONFIG the app cannot do (an unknown output bit, a stride): ERROR, nothing changes. */
+    fwgen_link_config_t bad[] = {{0x45, 0}, {0x05, 3}};
+    for (size_t i = 0; i < 2; i++) {
+        fwgen_link_config_pack(&bad[i], config);
+        host_send(FWGEN_LINK_CONFIG, config, sizeof config, NULL, 0);
+    }
+    host_read();
+    CHECK(config_errors == 2 && error_detail == 3 && outputs == 0x05);
+
+    /* RESET: the next host's stream runs with the defaults (no FEATURES), whatever came before. */
+    host_send(FWGEN_LINK_RESET, NULL, 0, NULL, 0);
+    host_read();
+    CHECK(hellos == 3 && outputs == DEFAULT_OUTPUTS);
+    features = 0;
+    uint8_t pcm[2 * 320] = {0}, head[FWGEN_LINK_AUDIO_SIZE];
+    fwgen_link_audio_t a = {0, pcm, sizeof pcm};
+    fwgen_link_audio_pack(&a, head);
+    host_send(FWGEN_LINK_AUDIO, head, sizeof head, pcm, sizeof pcm);
+    e.total_samples = 320;
+    fwgen_link_end_pack(&e, end);
+    host_send(FWGEN_LINK_END, end, sizeof end, NULL, 0);
+    host_read();
+    CHECK(features == 0 && stats_frames == 2 && end_total == 320);
     if (failures) {
         fprintf(stderr, "test_link_app: %d check(s) failed\n", failures);
         return 1;

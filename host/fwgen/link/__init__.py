@@ -17,7 +17,9 @@ Typical use (what ``fwgen run`` does after starting QEMU or finding the board's 
     [(d.class_index, d.score, d.time_ms) for d in result.detections]
     result.stats            # the device's final STATS (cycle counts, dropped frames...)
 
-Lower level: ``link.reset()`` -> HELLO, ``link.send(Config(...))``, ``link.ping()``,
+Lower level: ``link.reset()`` -> HELLO (every device default restored),
+``link.configure(Config(...))`` (ConfigRefused when the device answers it with an ERROR),
+``link.ping()``,
 ``link.send_audio(samples)`` (honours the device's CREDIT window), ``link.end()``,
 ``for msg in link.messages(timeout=1.0): ...``.
 
@@ -32,12 +34,13 @@ from fwgen.link.messages import (MESSAGES, PROTOCOL_VERSION, Audio, AudioSource,
                                  Pong, Reset, Stats)
 from fwgen.link.stream import StreamResult, read_wav, stream_audio, stream_wav
 from fwgen.link.text import describe, to_dict
-from fwgen.link.transport import Link, LinkError, LinkTimeout
+from fwgen.link.transport import ConfigRefused, Link, LinkError, LinkTimeout
 
 __all__ = [
-    "MESSAGES", "PROTOCOL_VERSION", "Audio", "AudioSource", "Config", "Credit", "CycleUnit",
-    "DecoderStats", "Detection", "Direction", "End", "ErrorReport", "FeatureDtype", "Features",
-    "Frame", "Hello", "Link", "LinkError", "LinkTimeout", "Log", "LogLevel", "Logits", "Message",
-    "Output", "Ping", "Pong", "Reset", "Stats", "StreamDecoder", "StreamResult", "encode_frame",
-    "describe", "encode_message", "read_wav", "stream_audio", "stream_wav", "to_dict",
+    "MESSAGES", "PROTOCOL_VERSION", "Audio", "AudioSource", "Config", "ConfigRefused", "Credit",
+    "CycleUnit", "DecoderStats", "Detection", "Direction", "End", "ErrorReport", "FeatureDtype",
+    "Features", "Frame", "Hello", "Link", "LinkError", "LinkTimeout", "Log", "LogLevel", "Logits",
+    "Message", "Output", "Ping", "Pong", "Reset", "Stats", "StreamDecoder", "StreamResult",
+    "encode_frame", "describe", "encode_message", "read_wav", "stream_audio", "stream_wav",
+    "to_dict",
 ]

@@ -232,7 +232,7 @@ class Hello(Message):
     hop_samples: int = u16("frontend hop between feature frames, samples")
     n_channels: int = u16("feature values per frame")
     n_frames: int = u16("feature frames per inference window")
-    stride_frames: int = u16("an inference runs every stride_frames frames")
+    stride_frames: int = u16("an inference runs every stride_frames frames (build default)")
     n_classes: int = u16("model outputs")
     feature_dtype: int = u8("FeatureDtype of FEATURES values: 0 uint16, 1 int8")
     cycle_unit: int = u8("CycleUnit of STATS counters: 0 none, 1 cycles, 2 instructions")
@@ -270,10 +270,11 @@ class Credit(Message):
 @message(0x04, "CONFIG", Direction.TO_DEVICE)
 @dataclass(frozen=True)
 class Config(Message):
-    """Host -> device: which optional outputs to stream, and the inference stride."""
+    """Host -> device: the outputs to stream and the inference stride, both set by each CONFIG;
+    values the build cannot do are refused with an ERROR naming the field."""
 
-    outputs: int = u8("Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG")
-    stride_frames: int = u16("run inference every N feature frames; 0 keeps the current stride")
+    outputs: int = u8("Output bits: 1 FEATURES, 2 LOGITS, 4 DETECTIONS, 8 LOG; others refused")
+    stride_frames: int = u16("run inference every N feature frames; 0: the build's default")
 
 
 @message(0x05, "FEATURES", Direction.TO_HOST)
@@ -385,7 +386,8 @@ class Pong(Message):
 @message(0x0E, "RESET", Direction.TO_DEVICE)
 @dataclass(frozen=True)
 class Reset(Message):
-    """Host -> device: restart the stream (frontend, detector, counters); device answers HELLO."""
+    """Host -> device: restart the stream, every default restored (outputs, stride, frontend,
+    detector, audio, counters); device answers HELLO."""
 
 
 # --- packing ----------------------------------------------------------------------------------

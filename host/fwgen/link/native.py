@@ -11,7 +11,7 @@ from dataclasses import fields
 from typing import Callable
 
 from fwgen.link.frame import OVERHEAD, DecoderStats, Frame, max_encoded_size
-from fwgen.link.messages import Audio, Direction, Message, Stats, pack_payload, spec_of
+from fwgen.link.messages import Audio, Config, Direction, Message, Stats, pack_payload, spec_of
 from fwgen.native import load_core
 
 LOG = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def _c_struct_for(cls: type) -> type[ctypes.Structure]:
 
 _CStats = _c_struct_for(Stats)
 _CAudio = _c_struct_for(Audio)
+_CConfig = _c_struct_for(Config)
 
 FWGEN_OK = 0
 FWGEN_NEED_MORE = 7
@@ -90,6 +91,8 @@ def library() -> ctypes.CDLL:
                                                 ctypes.c_uint32]
         lib.fwgen_link_rx_max_payload.restype = ctypes.c_uint16
         lib.fwgen_link_rx_max_payload.argtypes = [ctypes.c_void_p]
+        lib.fwgen_link_config_check.argtypes = [ctypes.c_void_p, ctypes.POINTER(_CConfig),
+                                                ctypes.c_uint8, ctypes.c_uint16]
         lib.fwgen_link_audio_accept.argtypes = [ctypes.c_void_p, ctypes.POINTER(_CAudio)]
         lib.fwgen_link_audio_consumed.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         lib.fwgen_link_audio_service.argtypes = [ctypes.c_void_p]
@@ -197,6 +200,12 @@ class NativeLink:
 
     def report_error(self, status: int, cause_type: int, detail: int) -> int:
         return int(self._lib.fwgen_link_report_error(self._state, status, cause_type, detail))
+
+    def config_check(self, config: Config, outputs_supported: int, max_stride: int) -> int:
+        """fwgen_link_config_check(): 0 (apply it) or FWGEN_ERR_UNSUPPORTED (ERROR sent)."""
+        c_config = _CConfig(config.outputs, config.stride_frames)
+        return int(self._lib.fwgen_link_config_check(self._state, ctypes.byref(c_config),
+                                                     outputs_supported, max_stride))
 
     def audio_accept(self, audio: Audio) -> int:
         """fwgen_link_audio_accept(): 0 (take the samples) or the refusal status."""

@@ -1,11 +1,13 @@
 """A device on the host: the C link library plus a pluggable audio pipeline.
 
 `DeviceSimulator` is the reference for how firmware uses firmware/link (it calls the same C
-functions through ctypes, in the order link.h documents): HELLO at start, RESET -> HELLO,
-CONFIG, PING -> PONG, AUDIO through the flow-control calls into an audio buffer of
+functions through ctypes, in the order link.h documents): HELLO at start, RESET -> HELLO with
+every default restored, CONFIG checked by fwgen_link_config_check() (refused -> ERROR, nothing
+changed), PING -> PONG, AUDIO through the flow-control calls into an audio buffer of
 `audio_window` samples, one pipeline step per hop, CREDIT via fwgen_link_audio_service(),
-END -> STATS, END. It lets the host side be tested end to end without a board or QEMU, and a
-host pipeline (frontend, model, detector through fwgen.native) can be plugged in as a twin.
+END -> STATS, END (as often as END comes). It lets the host side be tested end to end without
+a board or QEMU, and a host pipeline (frontend, model, detector through fwgen.native) can be
+plugged in as a twin.
 """
 from __future__ import annotations
 
@@ -25,15 +27,25 @@ from fwgen.link.native import NativeLink
 
 LOG = logging.getLogger(__name__)
 
+#: What firmware/app streams at boot and after RESET (FWGEN_APP_OUT_DEFAULT), and every bit it can.
+DEFAULT_OUTPUTS = Output.DETECTIONS | Output.LOG
+SUPPORTED_OUTPUTS = Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG
+#: Largest CONFIG.stride_frames firmware/app runs (FWGEN_APP_MAX_STRIDE_FRAMES).
+MAX_STRIDE_FRAMES = 0xFFFF
+
 
 class Pipeline(Protocol):
     """What the simulated device runs on the audio: one `step()` per `hop` samples."""
 
     hop: int
 
-    def reset(self) -> None: ...
+    def reset(self) -> None:
+        """Forget the stream (frames, history); the simulator then configures the default."""
+        ...
 
-    def configure(self, stride_frames: int) -> None: ...
+    def configure(self, stride_frames: int) -> None:
+        """Run an inference every `stride_frames` frames (always >= 1)."""
+        ...
 
     def step(self, samples: np.ndarray) -> list[Message]:
         """Process one hop; return FEATURES / LOGITS / DETECTION messages it produced."""
@@ -53,25 +65,43 @@ class DeviceSimulator:
 
     `hops_per_call` limits the pipeline steps per `handle()` call, to behave like a device
     slower than the line (so flow control is exercised); None runs all available hops.
+    `hello.stride_frames` is the build's default stride, restored (with the default outputs)
+    at boot (construction) and on RESET; `max_stride` is the largest CONFIG.stride_frames
+    accepted.
     """
 
     def __init__(self, hello: Hello, pipeline: Pipeline, *, rx_buffer_size: int = 1024 + OVERHEAD,
-                 hops_per_call: int | None = None):
+                 hops_per_call: int | None = None, max_stride: int = MAX_STRIDE_FRAMES):
         self._out = bytearray()
         self.link = NativeLink(self._out.extend, accept=Direction.TO_DEVICE,
                                audio_window=hello.audio_window, rx_buffer_size=rx_buffer_size)
         self.hello = replace(hello, rx_max_payload=self.link.rx_max_payload)
         self.pipeline = pipeline
         self.hops_per_call = hops_per_call
-        self.outputs = Output.DETECTIONS | Output.LOG
+        self.max_stride = max_stride
+        self.outputs = DEFAULT_OUTPUTS
+        self.stride = hello.stride_frames
         self.stream_ended = False
         self._buffer = np.zeros(0, dtype=np.int16)
         self._counters = _Counters()
+        self._new_stream()   # boot
 
     def start(self) -> bytes:
-        """Boot: the HELLO frame (preceded by the 0x00 flush)."""
+        """The HELLO frame (preceded by the 0x00 flush) a host finds on connecting; like a
+        board, the device keeps its state between connections (a RESET starts a stream)."""
         self.link.send(self.hello)
         return self._take()
+
+    def _new_stream(self) -> None:
+        """What boot and RESET do: nothing a previous host configured or sent survives."""
+        self.outputs = DEFAULT_OUTPUTS
+        self.stride = self.hello.stride_frames
+        self.pipeline.reset()
+        self.pipeline.configure(self.stride)
+        self.link.audio_reset()
+        self._buffer = np.zeros(0, dtype=np.int16)
+        self._counters = _Counters()
+        self.stream_ended = False
 
     def handle(self, data: bytes) -> bytes:
         """Process received bytes and run due pipeline steps; returns the bytes to transmit."""
@@ -106,17 +136,15 @@ class DeviceSimulator:
             if self.link.audio_accept(msg) == 0 and msg.pcm:
                 self._buffer = np.concatenate([self._buffer, msg.samples])
         elif isinstance(msg, Config):
-            self.outputs = Output(msg.outputs & 0x0F)
-            if msg.stride_frames:
-                self.pipeline.configure(msg.stride_frames)
+            # every CONFIG is the whole configuration; a refused one (ERROR sent) changes nothing
+            if self.link.config_check(msg, int(SUPPORTED_OUTPUTS), self.max_stride) == 0:
+                self.outputs = Output(msg.outputs)
+                self.stride = msg.stride_frames or self.hello.stride_frames
+                self.pipeline.configure(self.stride)
         elif isinstance(msg, Ping):
             self.link.send(Pong(msg.token))
         elif isinstance(msg, Reset):
-            self.pipeline.reset()
-            self.link.audio_reset()
-            self._buffer = np.zeros(0, dtype=np.int16)
-            self._counters = _Counters()
-            self.stream_ended = False
+            self._new_stream()
             self.link.send(self.hello)
         elif isinstance(msg, End):
             self.link.audio_end(msg.total_samples)

@@ -73,8 +73,10 @@ def stream_audio(link: Link, samples: Any, *, sample_rate: int | None = None,
     """Run one clip (int16 mono samples) through the device behind `link`.
 
     `outputs` selects what the device streams back (`Output` bits); `stride_frames` overrides
-    its inference stride (0 keeps the firmware's). Raises FwgenError when the device's sample
-    rate differs from `sample_rate`, LinkTimeout when it stops answering.
+    its inference stride (0: the firmware's default, HELLO.stride_frames). RESET first restores
+    every device default, so nothing a previous stream or host configured carries over.
+    Raises FwgenError when the device's sample rate differs from `sample_rate`, ConfigRefused
+    (a LinkError) when the device refuses the CONFIG, LinkTimeout when it stops answering.
     """
     pcm = np.asarray(samples)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
@@ -85,8 +87,7 @@ def stream_audio(link: Link, samples: Any, *, sample_rate: int | None = None,
     if sample_rate is not None and sample_rate != hello.sample_rate:
         raise FwgenError(f"the audio is {sample_rate} Hz but the firmware expects "
                          f"{hello.sample_rate} Hz", hint="resample the clip first (e.g. with sox)")
-    link.send(Config(int(outputs), stride_frames))
-    link.ping(timeout=timeout)
+    link.configure(Config(int(outputs), stride_frames), timeout=timeout)
     result = StreamResult(hello=hello, samples_sent=0)
     result.samples_sent = link.send_audio(pcm, chunk=chunk, timeout=timeout)
     for msg in link.end(timeout=end_timeout):

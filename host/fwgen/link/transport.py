@@ -18,8 +18,8 @@ import serial
 
 from fwgen.errors import FwgenError
 from fwgen.link.frame import MAX_PAYLOAD_LIMIT, DecoderStats, StreamDecoder, encode_message
-from fwgen.link.messages import (Audio, Credit, Direction, End, Hello, Message, PayloadError, Ping,
-                                 Pong, Reset)
+from fwgen.link.messages import (Audio, Config, Credit, Direction, End, ErrorReport, Hello, Message,
+                                 PayloadError, Ping, Pong, Reset)
 
 LOG = logging.getLogger(__name__)
 
@@ -36,6 +36,23 @@ class LinkError(FwgenError):
 
 class LinkTimeout(LinkError):
     pass
+
+
+class ConfigRefused(LinkError):
+    """The device answered a CONFIG with an ERROR: a value this firmware build cannot do.
+
+    `report` is the device's ERROR (its text names the field, `detail` is the value sent).
+    """
+
+    def __init__(self, report: ErrorReport, config: Config, url: str):
+        field = report.text or "a field the firmware did not name"
+        super().__init__(f"the device at {url} refused CONFIG (outputs {config.outputs:#04x}, "
+                         f"stride_frames {config.stride_frames}): {field} "
+                         f"(value {report.detail})",
+                         where="CONFIG",
+                         hint="the firmware keeps its previous configuration; send values its "
+                              "build supports (HELLO.stride_frames is its default stride)")
+        self.report = report
 
 
 class Link:
@@ -208,6 +225,19 @@ class Link:
             pong = self.wait_for(Pong, max(deadline - time.monotonic(), 0.0))
             if pong.token == token:
                 return
+
+    def configure(self, config: Config, timeout: float = 5.0) -> None:
+        """Send CONFIG and wait until the device applied it (PING -> PONG).
+
+        A device refuses a CONFIG it cannot do with an ERROR before the PONG: that raises
+        ConfigRefused (a LinkError), and the device keeps its previous configuration.
+        """
+        self.send(config)
+        self.ping(timeout=timeout)
+        for msg in list(self._inbox):
+            if isinstance(msg, ErrorReport) and msg.cause_type == Config.SPEC.type_id:
+                self._inbox.remove(msg)
+                raise ConfigRefused(msg, config, self.url)
 
     @property
     def samples_sent(self) -> int:
