@@ -10,6 +10,8 @@
  *             with a LOG warning, where the port has no microphone driver).
  * The link always answers RESET (-> HELLO), CONFIG, PING and END (-> STATS, END). Corrupt or
  * unexpected frames are counted by the link and skipped; nothing the host sends stops the loop.
+ * The board outlives its hosts: RESET restores every boot default (new_stream()), and a CONFIG
+ * this build cannot do is answered with an ERROR and changes nothing (link.h, STREAM STATE).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -139,6 +141,7 @@ static void log_stack(void)
     log_text(0u, text);
 }
 
+/* Everything a stream leaves behind goes: pipeline (config included), audio ring, flow control. */
 static void new_stream(void)
 {
     fwgen_app_pipeline_reset();
@@ -190,8 +193,10 @@ static void on_frame(const fwgen_link_frame_t *f)
         break;
     case FWGEN_LINK_CONFIG: {
         fwgen_link_config_t c;
-        if (fwgen_link_config_unpack(f->payload, f->length, &c) == FWGEN_OK) {
-            fwgen_app_pipeline_configure(c.outputs, c.stride_frames);
+        if (fwgen_link_config_unpack(f->payload, f->length, &c) == FWGEN_OK &&
+            fwgen_link_config_check(&s_link, &c, FWGEN_APP_OUT_SUPPORTED,
+                                    FWGEN_APP_MAX_STRIDE_FRAMES) == FWGEN_OK) {
+            (void)fwgen_app_pipeline_configure(c.outputs, c.stride_frames);   /* checked */
         }
         break;
     }

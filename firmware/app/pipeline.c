@@ -83,7 +83,7 @@ fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(vo
     s.link = link;
     s.cycles = cycles;
     s.cycles_scale = cycles_scale ? cycles_scale : 1u;
-    s.outputs = FWGEN_APP_OUT_DETECTIONS | FWGEN_APP_OUT_LOG;
+    s.outputs = FWGEN_APP_OUT_DEFAULT;
     s.stride = FWGEN_APP_STRIDE_FRAMES;
 #if FWGEN_APP_FRONTEND_LOGMEL
     fwgen_status_t st = fwgen_logmel_init(&fwgen_logmel_config, &s_logmel, s_frontend_mem,
@@ -107,14 +107,20 @@ void fwgen_app_pipeline_reset(void)
 #endif
     fwgen_detect_reset(&s.detect);
     memset(&s.counters, 0, sizeof s.counters);
+    memset(s_window, 0, sizeof s_window);
+    s.outputs = FWGEN_APP_OUT_DEFAULT;          /* a host's CONFIG ends with its stream */
+    s.stride = FWGEN_APP_STRIDE_FRAMES;
 }
 
-void fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames)
+fwgen_status_t fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames)
 {
-    s.outputs = outputs;
-    if (stride_frames != 0u) {
-        s.stride = stride_frames;
+    static const uint16_t max_stride = FWGEN_APP_MAX_STRIDE_FRAMES;   /* no -Wtype-limits */
+    if ((outputs & (uint8_t)~FWGEN_APP_OUT_SUPPORTED) != 0u || stride_frames > max_stride) {
+        return FWGEN_ERR_UNSUPPORTED;
     }
+    s.outputs = outputs;
+    s.stride = stride_frames != 0u ? stride_frames : (uint16_t)FWGEN_APP_STRIDE_FRAMES;
+    return FWGEN_OK;
 }
 
 uint8_t fwgen_app_pipeline_outputs(void) { return s.outputs; }

@@ -17,6 +17,15 @@
  *   - FEATURES carry the uint16 frame (dtype 0; log-mel: the int8 frame, dtype 1); LOGITS the
  *     raw int8 outputs; DETECTION fires
  *     when the detector reports a new event.
+ *
+ * Stream state (a board keeps running between hosts: nothing of one stream reaches the next):
+ *   - init (boot) and fwgen_app_pipeline_reset() (RESET) restore every default: outputs
+ *     FWGEN_APP_OUT_DEFAULT, stride FWGEN_APP_STRIDE_FRAMES (the build's), frontend, feature
+ *     window, detector and counters. The caller resets its audio buffer and the link's flow
+ *     control with it (main.c: new_stream()).
+ *   - fwgen_app_pipeline_configure() sets the whole configuration (stride 0: the default) or,
+ *     for values this build cannot do, nothing; main.c checks a CONFIG with
+ *     fwgen_link_config_check() first, which answers a refused one with an ERROR.
  */
 #ifndef FWGEN_APP_PIPELINE_H
 #define FWGEN_APP_PIPELINE_H
@@ -36,6 +45,14 @@ extern "C" {
 #define FWGEN_APP_OUT_LOGITS     0x02u
 #define FWGEN_APP_OUT_DETECTIONS 0x04u
 #define FWGEN_APP_OUT_LOG        0x08u
+#define FWGEN_APP_OUT_SUPPORTED  0x0Fu   /* every bit this app streams; CONFIG refuses others */
+#define FWGEN_APP_OUT_DEFAULT    (FWGEN_APP_OUT_DETECTIONS | FWGEN_APP_OUT_LOG)
+
+/* Largest CONFIG.stride_frames the app runs: any the u16 field holds, as `fwgen build --stride`
+ * accepts (an app with a tighter limit defines it lower; CONFIG refuses larger ones). */
+#ifndef FWGEN_APP_MAX_STRIDE_FRAMES
+#define FWGEN_APP_MAX_STRIDE_FRAMES 65535u
+#endif
 
 /* Counters since the last reset (cycles in units of fwgen_app_cycle_unit()). */
 typedef struct {
@@ -59,11 +76,16 @@ typedef struct {
 fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(void),
                                        uint32_t cycles_scale);
 
-/* Forget all audio, frames, results and counters (a new stream). */
+/* A new stream: forget all audio, frames, results and counters, and restore the default
+ * outputs and stride. */
 void fwgen_app_pipeline_reset(void);
 
-/* Select the optional outputs (FWGEN_APP_OUT_* bits) and, if stride_frames != 0, the stride. */
-void fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames);
+/*
+ * Set the optional outputs (FWGEN_APP_OUT_* bits) and the stride (0: FWGEN_APP_STRIDE_FRAMES).
+ * Returns FWGEN_OK, or FWGEN_ERR_UNSUPPORTED with nothing changed when outputs has bits outside
+ * FWGEN_APP_OUT_SUPPORTED or stride_frames > FWGEN_APP_MAX_STRIDE_FRAMES.
+ */
+fwgen_status_t fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_frames);
 
 /* Current output bits and stride. */
 uint8_t fwgen_app_pipeline_outputs(void);
