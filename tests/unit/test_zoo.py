@@ -387,3 +387,62 @@ def test_readme_models_table_input_and_accuracy_are_the_shipped_ones() -> None:
         evaluation = json.loads(zoo.get_model(name).report.read_text())["evaluation"]
         assert accuracy.startswith(f"{100 * evaluation['float']['accuracy']:.1f} % / "
                                    f"{100 * evaluation['int8']['accuracy']:.1f} % "), name
+
+
+# -- the sound-event models ship demo clips too (models/<name>/samples/) -------------------------
+
+SOUND_EVENT_MODELS = ["yamnet_256", "mn04_tagger"]
+
+
+@pytest.mark.parametrize("name", SOUND_EVENT_MODELS)
+def test_sound_event_samples_fit_the_models_frontend(name: str) -> None:
+    """`fwgen run --model NAME models/NAME/samples/*.wav` from a fresh clone: the clips exist,
+    are mono 16-bit PCM at the frontend's rate, and are named after one of the model's classes."""
+    import soundfile
+
+    from fwgen.frontend.spec import frontend_spec
+
+    model = zoo.get_model(name)
+    samples = model.samples()
+    assert len(samples) >= 4, samples
+    rate = frontend_spec(model.metadata.frontend).sample_rate
+    for path in samples:
+        info = soundfile.info(str(path))
+        assert (info.samplerate, info.channels, info.subtype) == (rate, 1, "PCM_16"), path
+        assert path.stat().st_size < 100_000, path
+        assert path.stem.rsplit("_", 1)[0] in model.classes, path
+
+
+def test_sound_event_samples_are_what_the_generator_writes(tmp_path: Path) -> None:
+    """models/README.md says how they were made: fwgen.train.datasets.sound_events.write_samples
+    with its defaults, into both models' folders."""
+    from fwgen.train.datasets.sound_events import write_samples
+
+    written = write_samples(tmp_path)
+    for name in SOUND_EVENT_MODELS:
+        shipped = zoo.get_model(name).samples()
+        assert [p.name for p in shipped] == [p.name for p in written]
+        for ours, theirs in zip(written, shipped):
+            assert ours.read_bytes() == theirs.read_bytes(), theirs
+
+
+@pytest.mark.parametrize("name", SOUND_EVENT_MODELS)
+def test_sound_event_samples_stream_to_their_class(name: str) -> None:
+    """The host pipeline (the firmware's C: log-mel frontend, generated model, detector) on
+    each sample padded as `fwgen run` pads it: one detection of the class the file is named
+    after, and none for the background clip (models/README.md lists these results)."""
+    import inspect
+
+    from fwgen.audio import read_wav
+    from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare, run_reference
+    from fwgen.run.clips import run_clips
+
+    mode = inspect.signature(run_clips).parameters["pad_mode"].default
+    deployment = prepare(zoo.resolve_model(name), DeployOptions())
+    pad = default_pad(deployment.frontend, deployment.n_frames)
+    for path in zoo.get_model(name).samples():
+        label = path.stem.rsplit("_", 1)[0]
+        audio = read_wav(path, expect_rate=deployment.frontend.sample_rate)
+        result = run_reference(pad_clip(audio, pad, mode), deployment)
+        found = [deployment.classes[e.class_index] for e in result.detections]
+        assert found == ([] if label == "background" else [label]), (path.name, found)

@@ -198,3 +198,31 @@ def ensure_sound_events(spec: SoundEventSpec = SoundEventSpec(), *,
         LOG.info("generating synthetic sound-event dataset in %s", folder)
         generate_sound_events(folder, spec, progress=progress)
     return folder
+
+
+#: The classes `write_samples` renders by default: the models' demo clips (models/*/samples/).
+SAMPLE_CLASSES: tuple[str, ...] = ("siren", "alarm_beep", "engine", "bird_chirp", "background")
+
+
+def write_samples(folder: Path, classes: tuple[str, ...] = SAMPLE_CLASSES, *,
+                  per_class: int = 1, clip_ms: int = 1500, seed: int = 2025) -> list[Path]:
+    """Short demo clips for the sound-event models: `per_class` clips of each class
+    (``<class>_<i>.wav``, 16 kHz mono int16, `clip_ms` long: more than a model patch),
+    rendered like the dataset's clips from their own seed (so they are not in any fold) with a
+    clear foreground (15-30 dB over the noise bed, -12..-3 dBFS peaks). Returns the files
+    written (sorted)."""
+    unknown = [c for c in classes if c not in CLASSES]
+    if unknown:
+        raise FwgenError(f"unknown sound class '{unknown[0]}'", hint=f"known: {', '.join(CLASSES)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = SoundEventSpec(clip_ms=clip_ms, snr_db=(15.0, 30.0), peak_dbfs=(-12.0, -3.0),
+                          seed=seed)
+    rng = np.random.default_rng(seed)
+    written = []
+    for kind in classes:
+        for i in range(per_class):
+            path = folder / f"{kind}_{i}.wav"
+            synthetic._write_wav(path, render_clip(kind, spec, rng))  # noqa: SLF001
+            written.append(path)
+    return sorted(written)
