@@ -10,6 +10,7 @@ import numpy as np
 
 from fwgen import render
 from fwgen.compiler import planner
+from fwgen.compiler.checks import check_operators
 from fwgen.compiler.lowering import C_TYPES, ConstArray, LowerContext, Step
 from fwgen.compiler.ops import load_all, supported_ops
 from fwgen.errors import FwgenError
@@ -116,6 +117,7 @@ def validate_graph(m: Model) -> None:
         if op.opcode not in registry:
             raise FwgenError(f"operator {op.opcode} is not supported", where=op.describe(),
                              hint="supported operators: " + ", ".join(supported_ops()))
+    check_operators(m, {name: lowering.signature for name, lowering in registry.items()})
     activations = [t for t in m.tensors if not t.is_constant]
     for t in activations:
         if t.dtype not in C_TYPES:
@@ -152,11 +154,13 @@ def validate_graph(m: Model) -> None:
                                  where=op.describe(), hint="operators must be in execution order")
         for i in op.outputs:
             if m.tensors[i].is_constant:
-                raise FwgenError(f"output tensor '{m.tensors[i].name}' is a constant", where=op.describe())
+                raise FwgenError(f"output tensor '{m.tensors[i].name}' is a constant", where=op.describe(),
+                                 hint="re-export the model; an operator must write a tensor without data")
             produced.add(i)
     for i in m.outputs:
         if i not in produced:
-            raise FwgenError(f"graph output '{m.tensors[i].name}' is never produced")
+            raise FwgenError(f"graph output '{m.tensors[i].name}' is never produced",
+                             hint="re-export the model; every graph output must be some operator's output")
     for op in m.operators:
         for i in list(op.inputs) + list(op.outputs):
             t = m.tensors[i] if i >= 0 else None
@@ -181,6 +185,14 @@ def _check_quantization(t: Tensor) -> None:
     if bad.any():
         raise FwgenError(f"quantization scale {float(q.scale[np.argmax(bad)])!r} is not a "
                          f"{'finite, non-negative' if t.is_constant else 'positive finite'} number",
+                         where=where, hint=hint)
+    rank = len(t.shape)
+    if not 0 <= q.axis < max(rank, 1):
+        raise FwgenError(f"quantized_dimension {q.axis} is outside the tensor's {rank} dimensions",
+                         where=where, hint=hint)
+    if q.per_channel and (rank == 0 or q.scale.size != t.shape[q.axis]):
+        size = t.shape[q.axis] if rank else 1
+        raise FwgenError(f"{q.scale.size} scales along dimension {q.axis} of size {size}",
                          where=where, hint=hint)
     if t.dtype == "int8" and ((q.zero_point < -128) | (q.zero_point > 127)).any():
         zp = int(q.zero_point[np.argmax((q.zero_point < -128) | (q.zero_point > 127))])

@@ -7,7 +7,9 @@ expression whose tensor arguments are placeholders (`@t<index>@`, `@s<n>@` for s
 the driver replaces with arena addresses once the memory plan exists.
 
 Adding an op = one C kernel in firmware/nn/ + one module in compiler/ops/ that subclasses
-`OpLowering` and decorates it with `@register`.
+`OpLowering`, declares its `OpSignature` (inputs, options table) and decorates it with
+`@register`. The driver checks the signature (compiler/checks.py) before `lower` runs, so a
+lowering may take its required inputs as present and its options as its own.
 """
 from __future__ import annotations
 
@@ -77,6 +79,18 @@ class Step:
     comment: str = ""
 
 
+@dataclass(frozen=True)
+class OpSignature:
+    """What an operator must look like before it is lowered, as TFLM's Prepare requires it."""
+
+    inputs: tuple[int, int] = (1, 1)     # fewest and most entries in its input list
+    optional: tuple[int, ...] = ()       # input positions that may be absent (-1)
+    options: str = ""                    # the BuiltinOptions table it reads ("" for none)
+    # TFLM fills the op's parameters with zeros when the table is absent; where zero is not a
+    # usable value (a stride, softmax's beta) the table is required
+    options_required: bool = False
+
+
 class LowerContext:
     """What a lowering may ask about the graph, plus helpers to emit C."""
 
@@ -87,6 +101,10 @@ class LowerContext:
 
     # ---- graph access
     def tensor(self, k: int) -> Tensor:
+        """Input k; an absent (-1) or missing one is an error, never the last tensor."""
+        if not self.has_input(k):
+            raise FwgenError(f"input {k} is absent", where=self.op.describe(),
+                             hint="re-export the model; this operator needs that input")
         return self.model.tensors[self.op.inputs[k]]
 
     def output(self, k: int = 0) -> Tensor:
@@ -170,6 +188,8 @@ class OpLowering:
     opcode: ClassVar[str] = ""
     #: one-line description shown in `fwgen validate` errors' supported list
     summary: ClassVar[str] = ""
+    #: inputs and options table, checked by the driver before `lower`
+    signature: ClassVar[OpSignature] = OpSignature()
 
     def lower(self, ctx: LowerContext) -> Step:
         raise NotImplementedError

@@ -62,6 +62,9 @@ class Operator:
     outputs: tuple[int, ...]
     options: dict[str, Any] = field(default_factory=dict)
     version: int = 1
+    # the options table's type as the file declares it ("Conv2DOptions"; "" for none); an op
+    # reads only its own type, so another one means a corrupted or hand-edited file
+    options_type: str = ""
 
     def describe(self) -> str:
         return f"operator {self.index} ({self.opcode})"

@@ -243,11 +243,13 @@ class _Reader:
             raise self.fail(f"{what} uses operator code {idx}, but there are {len(codes)}")
         inputs = self.indices(f"{what} inputs", op.InputsAsNumpy, op.InputsLength, n_t, optional_ok=True)
         outputs = self.indices(f"{what} outputs", op.OutputsAsNumpy, op.OutputsLength, n_t)
-        options = self.guard(f"{what} options", lambda: self.options(op))
-        return Operator(index=i, opcode=codes[idx], inputs=inputs, outputs=outputs, options=options)
+        kind = self.guard(f"{what} options", op.BuiltinOptionsType)
+        options = self.guard(f"{what} options", lambda: self.options(op, kind))
+        options_type = "" if kind == 0 else _OPTION_CLASSES.get(kind, f"BuiltinOptions {kind}")
+        return Operator(index=i, opcode=codes[idx], inputs=inputs, outputs=outputs, options=options,
+                        options_type=options_type)
 
-    def options(self, op: Any) -> dict[str, Any]:
-        kind = op.BuiltinOptionsType()
+    def options(self, op: Any, kind: int) -> dict[str, Any]:
         if kind == 0:
             return {}
         cls_name = _OPTION_CLASSES.get(kind)

@@ -47,6 +47,17 @@ def bias_values(ctx: LowerContext, k: int, channels: int) -> np.ndarray | None:
     return np.asarray(b.data, dtype=np.int64).reshape(-1)
 
 
+# TensorType codes QuantizedBiasType may hold: FLOAT32 (0, the schema's default: unset) or the
+# int32 bias fwgen's int8 kernels take; TFLM refuses a bias of another type than the option says
+_BIAS_TYPES = {0: "unset", 2: "INT32"}
+
+
+def require_bias_type_option(ctx: LowerContext) -> None:
+    value = ctx.option("QuantizedBiasType", 0)
+    ctx.require(value in _BIAS_TYPES, f"option QuantizedBiasType {value!r}",
+                "QuantizedBiasType unset (0) or INT32 (2), the int32 bias of int8 kernels")
+
+
 def fused_range(ctx: LowerContext, out: Tensor) -> tuple[int, int]:
     act = ctx.option("FusedActivationFunction", "NONE")
     ctx.require(act in SUPPORTED_ACTIVATIONS, f"fused activation {act}", ", ".join(SUPPORTED_ACTIVATIONS))

@@ -1,7 +1,7 @@
 """ADD -> fwgen_nn_add_s8 (TFLM's 20-bit left shift and three multipliers)."""
 from __future__ import annotations
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 from fwgen.compiler.ops._binary import binary_step
 from fwgen.compiler.quant import quantize_multiplier
 
@@ -21,6 +21,7 @@ def add_multipliers(s1: float, s2: float, so: float) -> dict[str, int]:
 class Add(OpLowering):
     opcode = "ADD"
     summary = "int8 ADD with broadcasting up to 4-D"
+    signature = OpSignature(inputs=(2, 2), options="AddOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         return binary_step(ctx, "fwgen_nn_add_s8",

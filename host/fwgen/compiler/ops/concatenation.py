@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import ConstArray, LowerContext, OpLowering, Step, register
+from fwgen.compiler.lowering import (
+    ConstArray, LowerContext, OpLowering, OpSignature, Step, register)
 from fwgen.compiler.ops._common import require_per_tensor
 
 
@@ -11,6 +12,7 @@ from fwgen.compiler.ops._common import require_per_tensor
 class Concatenation(OpLowering):
     opcode = "CONCATENATION"
     summary = "int8 CONCATENATION of tensors sharing one quantization"
+    signature = OpSignature(inputs=(1, 255), options="ConcatenationOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         y = ctx.output()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, register
-from fwgen.compiler.ops._common import require_per_tensor, require_weights
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
+from fwgen.compiler.ops._common import require_bias_type_option, require_per_tensor, require_weights
 from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 
 
@@ -12,12 +12,14 @@ from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 class Conv2D(OpLowering):
     opcode = "CONV_2D"
     summary = "int8 CONV_2D, SAME/VALID padding, any stride/dilation, groups, per-channel weights"
+    signature = OpSignature(inputs=(2, 3), options="Conv2DOptions", options_required=True)
 
     def lower(self, ctx: LowerContext) -> Step:
         x, w, y = ctx.tensor(0), ctx.tensor(1), ctx.output()
         require_per_tensor(ctx, x, "input")
         require_per_tensor(ctx, y, "output")
         require_weights(ctx, w)
+        require_bias_type_option(ctx)
         ctx.require(len(x.shape) == 4 and len(w.shape) == 4 and len(y.shape) == 4,
                     f"shapes {list(x.shape)} * {list(w.shape)}", "4-D NHWC input and OHWI filter")
         in_c = x.shape[3]

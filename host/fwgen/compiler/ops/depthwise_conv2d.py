@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 from fwgen.compiler.ops._common import require_per_tensor, require_weights
 from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 
@@ -12,6 +12,8 @@ from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 class DepthwiseConv2D(OpLowering):
     opcode = "DEPTHWISE_CONV_2D"
     summary = "int8 DEPTHWISE_CONV_2D, any depth multiplier/stride/dilation, per-channel weights"
+    signature = OpSignature(inputs=(2, 3), options="DepthwiseConv2DOptions",
+                            options_required=True)  # an absent (-1) bias crashes TFLM
 
     def lower(self, ctx: LowerContext) -> Step:
         x, w, y = ctx.tensor(0), ctx.tensor(1), ctx.output()
@@ -25,6 +27,10 @@ class DepthwiseConv2D(OpLowering):
         ctx.require(in_c > 0 and out_c % in_c == 0, f"filter depth {out_c} for input depth {in_c}",
                     "output channels = input channels * depth multiplier")
         mult = out_c // in_c
+        # TFLM's kernel loops over the option, not over the filter's channels
+        option = ctx.option("DepthMultiplier", mult)
+        ctx.require(option == mult, f"option DepthMultiplier {option!r}",
+                    f"DepthMultiplier = filter channels / input channels ({out_c} / {in_c} = {mult})")
         g = conv_geometry(ctx, x, y, k_h, k_w, out_c)
         assert w.quant is not None
         ctx.require(w.quant.scale.size in (1, out_c) and (w.quant.scale.size == 1 or w.quant.axis == 3),

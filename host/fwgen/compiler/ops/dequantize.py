@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fwgen.compiler.geometry import elementwise_distance
-from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Overlap, Step, register
 from fwgen.compiler.ops._common import require_per_tensor, same_shape_count
 
 
@@ -10,6 +10,7 @@ from fwgen.compiler.ops._common import require_per_tensor, same_shape_count
 class Dequantize(OpLowering):
     opcode = "DEQUANTIZE"
     summary = "DEQUANTIZE int8 -> float32 (graph outputs)"
+    signature = OpSignature(options="DequantizeOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
+from fwgen.compiler.lowering import (
+    LowerContext, OpLowering, OpSignature, Overlap, Step, decl, register)
 from fwgen.compiler.ops._common import require_per_tensor, same_shape_count
 from fwgen.compiler.quant import quantize_multiplier
 
@@ -31,6 +32,7 @@ def hard_swish_params(input_scale: float, output_scale: float) -> dict[str, int]
 class HardSwish(OpLowering):
     opcode = "HARD_SWISH"
     summary = "int8 HARD_SWISH"
+    signature = OpSignature(options="HardSwishOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()

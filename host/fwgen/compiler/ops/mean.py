@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, decl, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, decl, register
 from fwgen.compiler.ops._common import require_per_tensor
 from fwgen.compiler.quant import quantize_multiplier
 
@@ -20,6 +20,7 @@ def mean_multiplier(input_scale: float, output_scale: float, num: int) -> tuple[
 class Mean(OpLowering):
     opcode = "MEAN"
     summary = "int8 MEAN over constant axes (keep_dims or not)"
+    signature = OpSignature(inputs=(2, 2), options="ReducerOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         x, axes_t, y = ctx.tensor(0), ctx.tensor(1), ctx.output()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, decl, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, decl, register
 from fwgen.compiler.ops._common import require_per_tensor
 
 
@@ -38,9 +38,11 @@ class _Pad(OpLowering):
 class Pad(_Pad):
     opcode = "PAD"
     summary = "int8 PAD with constant paddings"
+    signature = OpSignature(inputs=(2, 2), options="PadOptions")
 
 
 @register
 class PadV2(_Pad):
     opcode = "PADV2"
     summary = "int8 PADV2 with a constant pad value"
+    signature = OpSignature(inputs=(2, 3), optional=(2,), options="PadV2Options")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from fwgen.compiler.geometry import window, windowed_distance
-from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, nhwc, register
+from fwgen.compiler.lowering import (
+    LowerContext, OpLowering, OpSignature, Overlap, Step, decl, nhwc, register)
 from fwgen.compiler.ops._common import fused_range, require_per_tensor
 
 
 class _Pool(OpLowering):
     kernel = ""
+    signature = OpSignature(options="Pool2DOptions", options_required=True)   # filter, strides
 
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()

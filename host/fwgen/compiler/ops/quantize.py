@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from fwgen.compiler.geometry import elementwise_distance
-from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
+from fwgen.compiler.lowering import (
+    LowerContext, OpLowering, OpSignature, Overlap, Step, decl, register)
 from fwgen.compiler.ops._common import require_per_tensor, same_shape_count
 from fwgen.compiler.quant import quantize_multiplier
 
@@ -11,6 +12,7 @@ from fwgen.compiler.quant import quantize_multiplier
 class Quantize(OpLowering):
     opcode = "QUANTIZE"
     summary = "QUANTIZE float32 -> int8 (graph inputs) and int8 -> int8"
+    signature = OpSignature(options="QuantizeOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()

@@ -1,7 +1,7 @@
 """RESHAPE (and the other pure re-shapes): the output aliases the input, no code."""
 from __future__ import annotations
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 
 
 class _Alias(OpLowering):
@@ -20,15 +20,18 @@ class _Alias(OpLowering):
 class Reshape(_Alias):
     opcode = "RESHAPE"
     summary = "RESHAPE (aliased in place, no copy)"
+    signature = OpSignature(inputs=(1, 2), optional=(1,), options="ReshapeOptions")
 
 
 @register
 class Squeeze(_Alias):
     opcode = "SQUEEZE"
     summary = "SQUEEZE (aliased in place)"
+    signature = OpSignature(options="SqueezeOptions")
 
 
 @register
 class ExpandDims(_Alias):
     opcode = "EXPAND_DIMS"
     summary = "EXPAND_DIMS (aliased in place)"
+    signature = OpSignature(inputs=(2, 2), options="ExpandDimsOptions")

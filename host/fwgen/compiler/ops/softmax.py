@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import math
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Overlap, Step, decl, register
+import numpy as np
+
+from fwgen.compiler.lowering import (
+    LowerContext, OpLowering, OpSignature, Overlap, Step, decl, register)
 from fwgen.compiler.ops._common import require_probability_output, require_per_tensor
 from fwgen.compiler.quant import quantize_multiplier
 
@@ -25,14 +28,24 @@ def softmax_params(input_scale: float, beta: float) -> tuple[int, int, int]:
 class Softmax(OpLowering):
     opcode = "SOFTMAX"
     summary = "int8 SOFTMAX (output scale 1/256, zero point -128)"
+    signature = OpSignature(options="SoftmaxOptions", options_required=True)  # beta
 
     def lower(self, ctx: LowerContext) -> Step:
         x, y = ctx.tensor(0), ctx.output()
         require_per_tensor(ctx, x, "input")
         require_probability_output(ctx, y)
         depth = x.shape[-1] if x.shape else 1
-        mult, shift, diff_min = softmax_params(x.scale, float(ctx.option("Beta", 1.0)))
-        ctx.require(shift >= 0, "an input scale * beta below 2^-27", "larger input scales")
+        beta = float(ctx.option("Beta", 1.0))
+        # TFLM aborts on beta <= 0 (its multiplier must be positive)
+        ctx.require(math.isfinite(beta) and beta > 0, f"option Beta {str(np.float32(beta))}",
+                    "a positive, finite beta")
+        # TFLM's QuantizeMultiplierGreaterThanOne aborts unless beta * scale * 2^26 > 1
+        real = beta * float(x.scale) * float(1 << (31 - SCALED_DIFF_INTEGER_BITS))
+        ctx.require(real > 1.0, f"input scale {str(np.float32(x.scale))} * Beta {str(np.float32(beta))} = "
+                    f"{beta * x.scale:.3g}",
+                    f"input scale * beta above 2^-{31 - SCALED_DIFF_INTEGER_BITS} "
+                    f"({2.0 ** -(31 - SCALED_DIFF_INTEGER_BITS):.3g}), as TFLM's int8 softmax requires")
+        mult, shift, diff_min = softmax_params(x.scale, beta)
         params = {"rows": x.size // max(depth, 1), "depth": depth, "input_multiplier": mult,
                   "input_left_shift": shift, "diff_min": diff_min}
         call = f"fwgen_nn_softmax_s8(&{ctx.name('params')}, {ctx.ref(x.index)}, {ctx.ref(y.index)})"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fwgen.compiler.lowering import LowerContext, OpLowering, Step, decl, register
+from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, decl, register
 from fwgen.compiler.ops._common import require_per_tensor
 
 
@@ -11,6 +11,7 @@ from fwgen.compiler.ops._common import require_per_tensor
 class Transpose(OpLowering):
     opcode = "TRANSPOSE"
     summary = "int8 TRANSPOSE up to rank 6 with a constant permutation"
+    signature = OpSignature(inputs=(2, 2), options="TransposeOptions")
 
     def lower(self, ctx: LowerContext) -> Step:
         x, p, y = ctx.tensor(0), ctx.tensor(1), ctx.output()
