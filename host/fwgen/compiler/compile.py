@@ -72,16 +72,38 @@ class CompiledModel:
         return sorted(nn / n for n in names if (nn / n).exists())
 
 
-def compile_model(model: Path | str | bytes | Model, *, name: str = "model") -> CompiledModel:
+def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
+                  where: str | None = None) -> CompiledModel:
     """Compile an int8 .tflite model to C. Raises FwgenError for anything unsupported.
 
     `name` prefixes every generated symbol (`fwgen_<name>_invoke`, `FWGEN_<NAME>_ARENA_BYTES`)
-    and names the files (`<name>.h`, `<name>.c`).
+    and names the files (`<name>.h`, `<name>.c`). `where` names the model in every error, before
+    the op or tensor at fault (default: its path; pass the file's name when giving its bytes).
     """
     if not _IDENT.match(name):
         raise FwgenError(f"model name '{name}' is not a lower-case C identifier",
                          hint="use letters, digits and underscores, e.g. 'kws'")
-    m = model if isinstance(model, Model) else read_model(model)
+    if where is None and isinstance(model, (str, Path)):
+        where = str(model)
+    try:
+        m = model if isinstance(model, Model) else read_model(model, where=where)
+        return _compile(m, name)
+    except FwgenError as exc:
+        if where is not None:
+            locate(exc, where)
+        raise
+
+
+def locate(exc: FwgenError, where: str) -> FwgenError:
+    """Put the model's file in front of what an error names (an op, a tensor), once."""
+    if exc.where is None:
+        exc.where = where
+    elif not exc.where.startswith(where):
+        exc.where = f"{where}: {exc.where}"
+    return exc
+
+
+def _compile(m: Model, name: str) -> CompiledModel:
     validate_graph(m)
     steps = lower_all(m)
     buffers, rules, tensor_buffer, scratch_keys = _buffers(m, steps)

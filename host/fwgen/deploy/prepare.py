@@ -100,7 +100,7 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
     stride = frontend.default_stride if options.stride is None else options.stride
     if not 1 <= stride <= 65535:
         raise FwgenError(f"stride must be 1..65535 frames, got {stride}", where="--stride")
-    compiled = get_runtime(options.runtime).compile(source.data, name="model")
+    compiled = get_runtime(options.runtime).compile(source.data, name="model", where=where)
     n_frames = _check_io(compiled, frontend, where)
     classes = tuple(source.metadata.classes)
     n_out = int(np.prod(compiled.output.shape))

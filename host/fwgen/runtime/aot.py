@@ -12,10 +12,11 @@ class AotRuntime(Runtime):
     description: ClassVar[str] = "fwgen's ahead-of-time compiler (firmware/nn kernels)"
     firmware_modules: ClassVar[tuple[str, ...]] = ("nn",)
 
-    def compile(self, model: bytes, *, name: str = "model") -> CompiledInference:
+    def compile(self, model: bytes, *, name: str = "model",
+                where: str | None = None) -> CompiledInference:
         from fwgen.compiler import compile_model
 
-        return compile_model(model, name=name)
+        return compile_model(model, name=name, where=where)
 
     def host(self, compiled: CompiledInference) -> HostInference:
         from fwgen.compiler.host import HostModel

@@ -59,8 +59,10 @@ class Runtime(abc.ABC):
     firmware_modules: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
-    def compile(self, model: bytes, *, name: str = "model") -> CompiledInference:
-        """The model's inference as firmware C; FwgenError for anything unsupported."""
+    def compile(self, model: bytes, *, name: str = "model",
+                where: str | None = None) -> CompiledInference:
+        """The model's inference as firmware C; FwgenError for anything unsupported, naming
+        `where` (the model's file) first."""
 
     @abc.abstractmethod
     def host(self, compiled: CompiledInference) -> HostInference:

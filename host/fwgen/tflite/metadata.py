@@ -165,7 +165,9 @@ class ModelMetadata:
         try:
             data = json.loads(blob.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FwgenError(f"metadata is not valid JSON: {exc}", where=source) from exc
+            raise FwgenError(f"metadata is not valid JSON: {exc}", where=source,
+                             hint="the file's metadata is corrupted: rewrite it (fwgen train or "
+                                  "quantize write it) or give the settings with --settings") from exc
         return cls.from_dict(data, source=source)
 
 
@@ -187,22 +189,33 @@ def _root(buf: bytes, where: str) -> Any:
     import tflite  # noqa: PLC0415
 
     if len(buf) < 8 or buf[4:8] != TFLITE_FILE_IDENTIFIER:
-        raise FwgenError("not a TFLite flatbuffer (file identifier 'TFL3' missing)", where=where)
+        raise FwgenError("not a TFLite flatbuffer (file identifier 'TFL3' missing)", where=where,
+                         hint="give a .tflite file (tf.lite.TFLiteConverter's output)")
     try:
         return tflite.Model.GetRootAsModel(buf, 0)
     except Exception as exc:  # flatbuffers raises struct/index errors on garbage
-        raise FwgenError(f"corrupt TFLite flatbuffer: {exc}", where=where) from exc
+        raise _corrupt("the model header", exc, buf, where) from None
+
+
+def _corrupt(what: str, exc: Exception, buf: bytes, where: str) -> FwgenError:
+    from fwgen.tflite.reader import CORRUPTED_HINT, describe_corruption  # noqa: PLC0415
+
+    return FwgenError(f"not a valid .tflite model: {describe_corruption(what, exc, len(buf))}",
+                      where=where, hint=CORRUPTED_HINT)
 
 
 def _buffer_data(buf: bytes, model: Any, index: int, where: str) -> bytes:
+    from fwgen.tflite.reader import CORRUPTED_HINT  # noqa: PLC0415
+
     if not 0 <= index < model.BuffersLength():
-        raise FwgenError(f"metadata points to buffer {index}, the model has "
-                         f"{model.BuffersLength()}", where=where)
+        raise FwgenError(f"not a valid .tflite model: metadata points to buffer {index}, the "
+                         f"model has {model.BuffersLength()}", where=where, hint=CORRUPTED_HINT)
     buffer = model.Buffers(index)
     if buffer.Offset() > 1:  # large-model layout: data outside the flatbuffer
         start, size = buffer.Offset(), buffer.Size()
         if start + size > len(buf):
-            raise FwgenError(f"buffer {index} lies outside the file", where=where)
+            raise FwgenError(f"not a valid .tflite model: buffer {index} lies outside the file",
+                             where=where, hint=CORRUPTED_HINT)
         return bytes(buf[start: start + size])
     if buffer.DataIsNone():
         return b""
@@ -222,8 +235,8 @@ def metadata_entries(model: bytes | bytearray | Path | str) -> dict[str, bytes]:
             entries[name] = _buffer_data(buf, root, meta.Buffer(), where)
     except FwgenError:
         raise
-    except Exception as exc:
-        raise FwgenError(f"corrupt metadata list: {exc}", where=where) from exc
+    except Exception as exc:  # flatbuffers raises struct/index errors on corrupted offsets
+        raise _corrupt("the metadata list", exc, buf, where) from None
     return entries
 
 

@@ -82,15 +82,30 @@ def builtin_code(oc: Any) -> int:
     return max(int(builtin), int(oc.DeprecatedBuiltinCode()))
 
 
+CORRUPTED_HINT = ("re-export the model with tf.lite.TFLiteConverter; the file may be truncated or "
+                  "corrupted")
+
+
+def describe_corruption(what: str, exc: Exception, size: int) -> str:
+    """What a failed flatbuffer read means, with the byte offset it wanted when the exception
+    reveals it (flatbuffers' struct errors say "at offset N"), never the raw exception text."""
+    found = _OFFSET.search(str(exc))
+    if found is None:
+        return f"{what} is corrupted ({type(exc).__name__})"
+    offset = int(found.group(1))
+    if offset >= size - 3:
+        return (f"{what} points to byte offset {offset}, beyond the end of the "
+                f"{size}-byte file (truncated?)")
+    return f"{what} is corrupted (bad read at byte offset {offset} of {size})"
+
+
 class _Reader:
     def __init__(self, data: bytes, where: str):
         self.data = data
         self.where = where
 
     def fail(self, what: str) -> FwgenError:
-        return FwgenError(f"not a valid .tflite model: {what}", where=self.where,
-                          hint="re-export the model with tf.lite.TFLiteConverter; the file may be "
-                               "truncated or corrupted")
+        return FwgenError(f"not a valid .tflite model: {what}", where=self.where, hint=CORRUPTED_HINT)
 
     def guard(self, what: str, fn: Callable[[], T]) -> T:
         try:
@@ -101,15 +116,7 @@ class _Reader:
             raise self.fail(self.corruption(what, exc)) from None
 
     def corruption(self, what: str, exc: Exception) -> str:
-        """Name the byte offset a failed read wanted when the exception reveals it."""
-        found = _OFFSET.search(str(exc))
-        if found is None:
-            return f"{what} is corrupted ({type(exc).__name__})"
-        offset = int(found.group(1))
-        if offset >= len(self.data) - 3:
-            return (f"{what} points to byte offset {offset}, beyond the end of the "
-                    f"{len(self.data)}-byte file (truncated?)")
-        return f"{what} is corrupted (bad read at byte offset {offset} of {len(self.data)})"
+        return describe_corruption(what, exc, len(self.data))
 
     def length(self, what: str, fn: Callable[[], int], item_bytes: int = 4) -> int:
         n = self.guard(what, fn)
