@@ -157,3 +157,80 @@ def test_emit_writes_nothing_when_a_file_cannot_be_written(model, tmp_path, caps
     err = capsys.readouterr().err
     assert "cannot write the generated files: No space left on device" in err and "Traceback" not in err
     assert sorted(p.name for p in out.iterdir()) == ["model.c"]   # no temporaries left behind
+
+
+def _beta_zero(m, s):
+    m.subgraphs[0].operators[3].builtinOptions.beta = 0.0   # SOFTMAX: TFLM aborts (SIGABRT)
+
+
+def _python(code: str, *args: str, tmp_path) -> "subprocess.CompletedProcess[str]":
+    """Run `code` in a fresh interpreter (a crash there cannot take the test run with it), with a
+    private TMPDIR so leftovers show."""
+    import os
+    import subprocess
+    import sys
+
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, TMPDIR=str(tmp)))
+
+
+def test_validate_refuses_a_model_that_crashes_tflm_before_either_runs(model, tmp_path):
+    from compiler_helpers import mutate
+
+    crash = tmp_path / "beta0.tflite"
+    crash.write_bytes(mutate(model.read_bytes(), _beta_zero))
+    proc = _python("import sys; from fwgen.cli import main; sys.exit(main(sys.argv[1:]))",
+                   "validate", str(crash), "--random", "1", tmp_path=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert f"{crash}: operator 3 (SOFTMAX): option Beta 0.0 is not supported" in proc.stderr
+    assert "Traceback" not in proc.stderr and not list((tmp_path / "tmpdir").iterdir())
+
+
+def test_a_tflm_crash_is_reported_with_its_signal(model, tmp_path):
+    # fwgen's checks refuse beta 0; pair the crashing file with the good model's compiled C to
+    # reach the oracle, which must report the crash instead of dying with it
+    from compiler_helpers import mutate
+
+    crash = tmp_path / "beta0.tflite"
+    crash.write_bytes(mutate(model.read_bytes(), _beta_zero))
+    code = ("import sys\n"
+            "from fwgen.compiler import compile_model\n"
+            "from fwgen.compiler.validate import validate_model\n"
+            "from fwgen.errors import FwgenError\n"
+            "try:\n"
+            "    validate_model(sys.argv[1], random=1, compiled=compile_model(sys.argv[2]),\n"
+            "                   measure_code=False)\n"
+            "except FwgenError as exc:\n"
+            "    print(exc)\n"
+            "    sys.exit(exc.exit_code)\n")
+    proc = _python(code, str(crash), str(model), tmp_path=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert f"{crash}: the TFLM interpreter crashed on this model (signal 6, SIGABRT)" in proc.stdout
+    assert "hint:" in proc.stdout
+    assert not list((tmp_path / "tmpdir").iterdir())     # the exchange folder is removed
+
+
+def test_the_oracle_runs_in_a_child_and_agrees_with_the_in_process_interpreter(model):
+    from fwgen.compiler.oracle import run_isolated
+    from fwgen.compiler.reference import TflmModel
+
+    data = model.read_bytes()
+    sets = [[np.full((1, 1960), v, np.int8)] for v in (-128, 0, 100)]
+    result = run_isolated(data, sets, where=str(model))
+    tflm = TflmModel(data)
+    assert len(result.outputs) == 3
+    for run, outs in zip(sets, result.outputs):
+        assert np.array_equal(outs[0], tflm.run(run)[0])
+    assert result.arena_used_bytes == tflm.arena_used_bytes()
+
+
+def test_the_oracle_has_a_time_limit(model):
+    from fwgen.compiler.oracle import run_isolated
+    from fwgen.errors import FwgenError
+
+    with pytest.raises(FwgenError, match="did not finish within") as info:
+        run_isolated(model.read_bytes(), [[np.zeros((1, 1960), np.int8)]], where="m.tflite",
+                     timeout=0.01)
+    assert info.value.where == "m.tflite"

@@ -1,4 +1,7 @@
-"""The oracle: TFLM's Python interpreter (`tflite_micro.runtime`), run on the same inputs."""
+"""The oracle: TFLM's Python interpreter (`tflite_micro.runtime`), run on the same inputs.
+
+`TflmModel` runs in this process: a model that crashes TFLM crashes the caller too. `fwgen
+validate` runs it in a child process instead (compiler/oracle.py)."""
 from __future__ import annotations
 
 import logging
@@ -39,11 +42,15 @@ def _runtime():
 class TflmModel:
     """One TFLM interpreter over a model; `run()` invokes it on a list of inputs."""
 
-    def __init__(self, model: bytes | Path):
+    def __init__(self, model: bytes | Path, *, quiet: bool = True):
+        """`quiet=False` leaves TFLM's log on file descriptors 1 and 2 while it loads and invokes
+        (a child process keeps it for a crash report; captured, it would die with the child)."""
         data = model if isinstance(model, bytes) else Path(model).read_bytes()
         runtime = _runtime()
+        self.quiet = quiet
+        load = lambda: runtime.Interpreter.from_bytes(data)  # noqa: E731
         try:
-            _, self.interp = _capture_stdout(lambda: runtime.Interpreter.from_bytes(data))
+            self.interp = _capture_stdout(load)[1] if quiet else load()
         except Exception as exc:  # the binding raises RuntimeError/ValueError with TFLM's log
             raise FwgenError(f"the TFLM interpreter cannot load this model: {exc}",
                              hint="TFLM must support every op for `fwgen validate` to compare") from None

@@ -18,9 +18,8 @@ import numpy as np
 
 from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model
 from fwgen.compiler.host import HostModel
-from fwgen.compiler.reference import TflmModel
+from fwgen.compiler.oracle import run_isolated
 from fwgen.errors import FwgenError
-from fwgen.tflite.reader import read_model
 
 LOG = logging.getLogger(__name__)
 
@@ -135,12 +134,17 @@ def load_inputs(path: Path, specs: Sequence[TensorSpec]) -> list[list[np.ndarray
 
 def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, seed: int = 0,
                    compiled: CompiledModel | None = None,
-                   measure_code: Callable[[CompiledModel], int | None] | None = None) -> ValidationReport:
+                   measure_code: Callable[[CompiledModel], int | None] | None = None,
+                   where: str | None = None) -> ValidationReport:
+    """fwgen's generated C and TFLM on the same inputs. TFLM runs in a child process, so a model
+    that crashes it is reported (FwgenError naming the signal) instead of ending this one."""
     if isinstance(model, (bytes, bytearray)):
         data = bytes(model)
-        compiled = compiled or compile_model(data)
+        where = where or "<model bytes>"
+        compiled = compiled or compile_model(data, where=where)
     else:
-        compiled = compiled or compile_model(read_model(Path(model)))
+        where = where or str(model)
+        compiled = compiled or compile_model(Path(model), where=where)
         data = Path(model).read_bytes()
     sets: list[list[np.ndarray]] = []
     if inputs is not None:
@@ -148,14 +152,14 @@ def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, 
     if random or not sets:
         sets += random_inputs(compiled.inputs, random or 10, seed)
     ours = HostModel(compiled)
-    tflm = TflmModel(data)
+    tflm = run_isolated(data, sets, where=where)
     diff = total = 0
     max_abs = 0.0
     first = None
     per_output = [{"name": s.name, "differing": 0, "elements": 0} for s in compiled.outputs]
     for r, run in enumerate(sets):
         got = ours.run(run)
-        want = tflm.run(run)
+        want = tflm.outputs[r]
         for k, (a, b) in enumerate(zip(got, want)):
             b = np.asarray(b).reshape(a.shape)
             mism = a != b
@@ -175,5 +179,5 @@ def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, 
     return ValidationReport(model=str(model) if not isinstance(model, (bytes, bytearray)) else "<bytes>",
                             runs=len(sets), differing_elements=diff, total_elements=total,
                             max_abs_difference=max_abs, arena_bytes=compiled.arena_bytes,
-                            tflm_arena_bytes=tflm.arena_used_bytes(), weights_bytes=compiled.weights_bytes,
+                            tflm_arena_bytes=tflm.arena_used_bytes, weights_bytes=compiled.weights_bytes,
                             code_bytes=code, macs=compiled.macs, first_mismatch=first, per_output=per_output)
