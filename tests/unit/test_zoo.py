@@ -446,3 +446,112 @@ def test_sound_event_samples_stream_to_their_class(name: str) -> None:
         result = run_reference(pad_clip(audio, pad, mode), deployment)
         found = [deployment.classes[e.class_index] for e in result.detections]
         assert found == ([] if label == "background" else [label]), (path.name, found)
+
+
+# -- fwgen models show FILE.tflite: a user's own model, as mltk summarize shows one ----------------
+
+def _show(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["models", "show", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_models_show_file_without_metadata(shared_data: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """TFLM's micro_speech (no metadata): every layer with its shapes, parameters and MACs,
+    what is missing and how to supply it, and the fit per board (arena + stack vs RAM)."""
+    from fwgen.boards import load_boards
+
+    path = shared_data / "micro_speech" / "micro_speech_quantized.tflite"
+    code, out, _ = _show(capsys, str(path))
+    assert code == 0
+    assert "metadata    none" in out and "--settings FILE" in out
+    assert ("1  DEPTHWISE_CONV_2D  1x49x40x1 int8  1x25x20x8 int8  1x10x8x8 int8, 8 int32"
+            "     648  320,000  same stride 2x2 multiplier 8 relu") in out
+    assert "2  FULLY_CONNECTED    1x25x20x8 int8  1x4 int8        4x4000 int8, 4 int32" in out
+    assert "b_l475e_iot01a   arena + stack 12.1 KiB" in out
+    code, out, _ = _show(capsys, str(path), "--json")
+    info = json.loads(out)
+    assert [layer["op"] for layer in info["layers"]] == ["RESHAPE", "DEPTHWISE_CONV_2D",
+                                                         "FULLY_CONNECTED", "SOFTMAX"]
+    stats = zoo.graph_stats(path.read_bytes())
+    assert sum(layer["macs"] for layer in info["layers"]) == stats.macs == info["macs"] == 336_000
+    assert sum(layer["params"] for layer in info["layers"]) == stats.params == info["params"]
+    assert info["layers"][1]["outputs"] == [{"shape": [1, 25, 20, 8], "dtype": "int8"}]
+    assert info["metadata"] is None and info["missing"] == ["frontend", "classes", "smoothing"]
+    assert info["arena_bytes"] == 4168
+    boards = load_boards()
+    assert sorted(info["boards"]) == sorted(boards)
+    for board_id, fit in info["boards"].items():
+        board = boards[board_id]
+        assert fit["arena_plus_stack"] == 4168 + board.stack_bytes
+        assert fit["arena_fits"] == (4168 + board.stack_bytes <= board.memory.ram.length)
+
+
+def test_models_show_file_with_settings_and_with_its_own_metadata(
+        shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = zoo.get_model("micro_speech")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"frontend": model.metadata.frontend,
+                                    "classes": list(model.classes),
+                                    "smoothing": model.metadata.smoothing}))
+    path = shared_data / "micro_speech" / "micro_speech_quantized.tflite"
+    code, out, _ = _show(capsys, str(path), "--settings", str(settings), "--json")
+    info = json.loads(out)
+    assert code == 0 and info["missing"] == [] and "metadata_note" not in info
+    assert info["metadata"]["source"] == str(settings)
+    assert info["metadata"]["classes"] == ["silence", "unknown", "yes", "no"]
+    code, out, _ = _show(capsys, str(model.weights))
+    assert code == 0
+    assert f"metadata    micro_speech version 1, from {model.weights}: metadata 'fwgen'" in out
+    assert "classes     silence, unknown, yes, no" in out
+    assert "frontend    microfrontend: 30 ms windows every 20 ms, 40 channels" in out
+    assert "smoothing   average_window_duration_ms 1000, detection_threshold 185" in out
+    assert "missing" not in out
+
+
+def test_models_show_file_names_missing_smoothing(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Metadata without smoothing (as MLTK models may be): the detector's defaults, said."""
+    from dataclasses import replace
+
+    from fwgen.tflite.metadata import write_model_metadata
+
+    model = zoo.get_model("micro_speech")
+    meta = read_model_metadata(model.weights)
+    assert meta is not None
+    path = tmp_path / "no_smoothing.tflite"
+    path.write_bytes(write_model_metadata(model.weights.read_bytes(),
+                                          replace(meta, smoothing={"suppression_ms": 750})))
+    code, out, _ = _show(capsys, str(path), "--json")
+    info = json.loads(out)
+    assert code == 0 and info["missing"] == ["smoothing"]
+    assert ("smoothing average_window_duration_ms, detection_threshold, minimum_count not "
+            "given: the detector uses average_window_duration_ms 1000, detection_threshold "
+            "185, minimum_count 3") in info["metadata_note"]
+
+
+def test_models_show_file_errors_name_the_file(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = zoo.get_model("micro_speech").weights.read_bytes()
+    text = tmp_path / "notes.tflite"
+    text.write_text("not a model at all, just text\n")
+    truncated = tmp_path / "truncated.tflite"
+    truncated.write_bytes(shipped[:5000])
+    for path, needle in ((text, "TFLite"), (truncated, "truncated"),
+                         (tmp_path / "missing.tflite", "model file not found"),
+                         (tmp_path, "is a folder")):
+        code, out, err = _show(capsys, str(path))
+        assert code == 2, path
+        assert str(path) in err and needle in err, err
+        assert "Traceback" not in err + out
+    code, _, err = _show(capsys, str(zoo.get_model("micro_speech").weights), "--settings",
+                         str(tmp_path / "nope.yaml"))
+    assert code == 2 and "settings file not found" in err and "nope.yaml" in err
+
+
+def test_models_show_zoo_model_lists_its_layers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _show(capsys, "micro_speech")
+    assert code == 0
+    assert "0  CONV_2D" in out and "1x49x40x1 int8  1x25x20x8 int8  8x10x8x1 int8, 8 int32" in out
+    assert "arena + stack" in out
