@@ -21,12 +21,6 @@ fwgen_status_t fwgen_harness_init(void)
     if (status != FWGEN_OK) {
         return status;
     }
-    /* Wait for the counter's first step: SysTick (the MPS2 port's counter) reads 0 from its
-     * start until its first reload, which fwgen_port_cycles() sees as a full period, so a
-     * reading taken right after init would run backwards once. */
-    const uint32_t first = fwgen_port_cycles();
-    while (fwgen_port_cycles() == first) {
-    }
     return FWGEN_OK;
 }
 

@@ -12,6 +12,8 @@
 
 /* System Control Block */
 #define SCB_CPACR        FWGEN_REG32(0xE000ED88u)   /* coprocessor access control */
+#define SCB_ICSR         FWGEN_REG32(0xE000ED04u)   /* interrupt control and state */
+#define SCB_ICSR_PENDSTSET (1u << 26)                 /* SysTick exception pending */
 #define SCB_VTOR         FWGEN_REG32(0xE000ED08u)
 #define SCB_AIRCR        FWGEN_REG32(0xE000ED0Cu)
 #define SCB_DEMCR        FWGEN_REG32(0xE000EDFCu)   /* debug exception and monitor control */

@@ -10,6 +10,7 @@
  */
 #include "fwgen_board.h"
 #include "ports/cortexm/cortexm.h"
+#include "ports/mps2/mps2_ticks.h"
 #include "ports/port.h"
 
 #ifndef FWGEN_MPS2_UART_BASE
@@ -82,12 +83,15 @@ uint32_t fwgen_port_uart_overruns(void) { return s_overruns; }
 
 uint32_t fwgen_port_cycles(void)
 {
-    uint32_t wraps, value;
+    /* The pending bit is read on both sides of the counter so that the value, the wrap count
+     * and the pending wrap belong to the same instant (see mps2_ticks.h). */
+    uint32_t wraps, value, pending;
     do {
         wraps = s_systick_wraps;
+        pending = SCB_ICSR & SCB_ICSR_PENDSTSET;
         value = SYST_CVR;
-    } while (wraps != s_systick_wraps);
-    return (wraps << 24) + (0x00FFFFFFu - value);
+    } while (wraps != s_systick_wraps || pending != (SCB_ICSR & SCB_ICSR_PENDSTSET));
+    return fwgen_mps2_ticks(wraps, pending, value);
 }
 
 /* Instructions per SysTick count: 1e9 ns per second of virtual time / CPU clock. */
