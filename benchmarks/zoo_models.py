@@ -72,8 +72,8 @@ def main() -> int:
     print("input: the model's input tensor; sha256: first 16 hex digits of the .tflite.")
     print("params: elements of constant tensors; ops: operators in the graph.")
     print("MACs, const B (weights + biases + requantization constants) and arena fwgen")
-    print("  (activations + scratch of the static plan, inputs/outputs included): fwgen's compiler,")
-    print("  the figures fwgen build and fwgen validate report.")
+    print("  (activations + scratch of the static plan, inputs/outputs included): fwgen's")
+    print("  compiler, the figures fwgen build and fwgen validate report.")
     print("arena TFLM: tflite_micro.runtime recording allocator total after one invoke, bytes.")
     print("diff: output elements differing from TFLM over 3 random inputs (must be 0).")
     return 0

@@ -275,6 +275,12 @@ def test_train_quantize_evaluate_end_to_end(tmp_path) -> None:
     again = read_model_metadata(requantized)
     assert again is not None and again.classes == meta.classes
     assert again.provenance["calibration_clips"] == 10
+    import hashlib
+
+    keras_sha = hashlib.sha256(result.keras_path.read_bytes()).hexdigest()
+    assert meta.provenance["float_model"] == {"path": "micro_speech.keras", "sha256": keras_sha}
+    assert again.provenance["float_model"] == {"path": "out/micro_speech.keras",
+                                               "sha256": keras_sha}
 
 
 def test_savedmodel_quantizes_like_keras(tmp_path) -> None:
@@ -341,3 +347,172 @@ def test_early_stopping_restores_the_best_epoch() -> None:
     history = fit(arch.micro_speech(4), train, validation, recipe, 4, epochs=30)
     assert len(history["loss"]) == 1 + 2
     assert len(set(history["val_accuracy"])) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: evaluate after a re-quantization finds the float model the int8 one came from
+# ------------------------------------------------------------------------------------------
+
+def _tiny_speech_commands(root: Path) -> Path:
+    """A Speech Commands folder small enough to quantize from in seconds (noise clips)."""
+    import soundfile
+
+    rng = np.random.default_rng(0)
+    for word in ("yes", "no", "cat"):
+        (root / word).mkdir(parents=True)
+        for i in range(6):
+            clip = (rng.normal(0, 3000, 16000)).astype(np.int16)
+            soundfile.write(str(root / word / f"s{i:02d}{word}_nohash_0.wav"), clip, 16000,
+                            subtype="PCM_16")
+    (root / "_background_noise_").mkdir()
+    soundfile.write(str(root / "_background_noise_" / "noise.wav"),
+                    rng.normal(0, 1000, 32000).astype(np.int16), 16000, subtype="PCM_16")
+    return root
+
+
+def test_requantized_model_records_and_finds_its_float_model(
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fwgen quantize float/m.keras --out int8/q.tflite`: the int8 model's metadata names the
+    float model (path relative to the .tflite, sha256) and evaluation finds it there, not by
+    looking for int8/q.keras; a changed or missing float model is said, not silently '-'."""
+    import hashlib
+
+    from fwgen import zoo
+    from fwgen.tflite.metadata import read_model_metadata
+    from fwgen.train.evaluate import evaluate_model
+    from fwgen.train.training import quantize_saved_model
+
+    data = _tiny_speech_commands(tmp_path / "data")
+    (tmp_path / "float").mkdir()
+    keras_path = tmp_path / "float" / "m.keras"
+    arch.micro_speech(4).save(keras_path)
+    out = tmp_path / "int8" / "q.tflite"
+    meta = zoo.get_model("micro_speech").metadata
+    quantize_saved_model(keras_path, data, meta, out, examples=6)
+    recorded = read_model_metadata(out).provenance["float_model"]
+    assert recorded == {"path": "../float/m.keras",
+                        "sha256": hashlib.sha256(keras_path.read_bytes()).hexdigest()}
+    report = evaluate_model(out, data, split="train")
+    assert report["float_model"] == str(keras_path.resolve())
+    assert report["float"]["accuracy"] is not None and "float_model_note" not in report
+    keras_path.write_bytes(keras_path.read_bytes() + b"\0")   # retrained/overwritten since
+    report = evaluate_model(out, data, split="train")
+    assert "float" not in report and report["float_model"] is None
+    assert report["float_model_note"] == (f"the float model the int8 one was quantized from, "
+                                          f"{keras_path.resolve()}, changed since (sha256 differs)")
+    keras_path.unlink()
+    report = evaluate_model(out, data, split="train")
+    assert report["float_model_note"] == (f"the float model the int8 one was quantized from, "
+                                          f"{keras_path.resolve()}, no longer exists")
+    from fwgen.cli import main
+
+    assert main(["evaluate", str(out), "--data", str(data), "--split", "train",
+                 "--out", str(tmp_path / "evaluation")]) == 0
+    assert (f"float column: none, the float model the int8 one was quantized from, "
+            f"{keras_path.resolve()}, no longer exists") in capsys.readouterr().out
+
+
+def test_float_model_of_a_tflite_without_a_record(tmp_path) -> None:
+    """No record (TFLM's or MLTK's models, or fwgen's before issue 13): the sibling .keras as
+    before, else a note saying why there is no float column."""
+    from fwgen.train.float_model import find_float_model
+
+    tflite = tmp_path / "m.tflite"
+    tflite.write_bytes(b"")
+    assert find_float_model(tflite, {}) == (None, "no float model recorded in the metadata and "
+                                                  f"no {tmp_path / 'm.keras'} beside it")
+    (tmp_path / "m.keras").write_bytes(b"PK")
+    assert find_float_model(tflite, {}) == (tmp_path / "m.keras", None)
+    # fwgen before issue 13 recorded only the file name
+    (tmp_path / "old.keras").write_bytes(b"PK")
+    assert find_float_model(tflite, {"float_model": "old.keras"}) == (tmp_path / "old.keras", None)
+
+
+# ------------------------------------------------------------------------------------------
+# issue 13: `fwgen train --no-progress` says what it is doing; TensorFlow's noise stays out
+# ------------------------------------------------------------------------------------------
+
+def test_stage_lines_announce_every_stage() -> None:
+    """One line when a stage starts, one per epoch, one when it ends (with its seconds), and
+    for long stages a line at most every `every_s` seconds in between."""
+    from fwgen.train.progress import StageLines
+
+    now = [0.0]
+    lines: list[str] = []
+    log = StageLines(lines.append, clock=lambda: now[0], every_s=30.0)
+    log("dataset", 0, 1, {"data": "synthetic"})
+    now[0] = 2.0
+    log("dataset", 1, 1, {"clips": 12})
+    for done in (1, 2, 3, 4):
+        now[0] += 20.0
+        log("features:train", done, 4, {})
+    log("train", 0, 2, {})
+    log("train", 1, 2, {"loss": 0.5, "accuracy": 0.75})
+    log("train", 2, 2, {"loss": 0.25, "accuracy": 0.875})
+    log("quantize", 0, 1, {})
+    log("quantize", 1, 1, {})
+    log("evaluate", 0, 1, {})
+    now[0] += 1.5
+    log("evaluate", 1, 1, {})
+    assert lines == [
+        "dataset: data synthetic",
+        "dataset: done in 2 s (clips 12)",
+        "features (train): 1/4",
+        "features (train): 3/4",
+        "features (train): done in 60 s (4)",
+        "training: up to 2 epochs",
+        "epoch 1/2  loss 0.5  accuracy 0.75",
+        "epoch 2/2  loss 0.25  accuracy 0.875",
+        "training: done in 0 s",
+        "int8 quantization",
+        "int8 quantization: done in 0 s",
+        "evaluation",
+        "evaluation: done in 2 s",
+    ]
+    lines.clear()
+    log("train", 0, 30, {})
+    log("train", 1, 30, {"loss": 0.5})
+    log("train", 30, 30, {"stopped_after": 1})
+    assert lines == ["training: up to 30 epochs", "epoch 1/30  loss 0.5",
+                     "training: early stopping after 1 epochs (the best epoch's weights kept)",
+                     "training: done in 0 s"]
+
+
+def _write_split_lists(root: Path) -> None:
+    """validation_list.txt / testing_list.txt: one speaker of each word in each."""
+    files = sorted(p.relative_to(root).as_posix() for p in root.glob("*/*.wav")
+                   if not p.parent.name.startswith("_"))
+    (root / "validation_list.txt").write_text("\n".join(f for f in files if "s00" in f) + "\n")
+    (root / "testing_list.txt").write_text("\n".join(f for f in files if "s01" in f) + "\n")
+
+
+@pytest.mark.slow
+def test_train_no_progress_prints_each_stage_and_no_tensorflow_noise(tmp_path) -> None:
+    """The CLI in a fresh process, as a user runs it: a line per stage on stdout, and nothing
+    from TensorFlow, CUDA, absl or LiteRT on stderr unless -v."""
+    import re
+    import subprocess
+    import sys
+
+    data = _tiny_speech_commands(tmp_path / "data")
+    _write_split_lists(data)
+    argv = [sys.executable, "-m", "fwgen", "train", "--model", "micro_speech", "--data",
+            str(data), "--epochs", "1", "--no-progress"]
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    run = subprocess.run(argv + ["--out", str(tmp_path / "out")], capture_output=True,
+                         text=True, env=env, timeout=900)
+    assert run.returncode == 0, run.stderr
+    starts = [line.split(":")[0] for line in run.stdout.splitlines()]
+    order = [starts.index(s) for s in ("dataset", "features (train)", "training",
+                                       "int8 quantization", "evaluation")]
+    assert order == sorted(order), run.stdout
+    assert "epoch 1/1" in run.stdout
+    noise = re.compile(r"^[IWEF]\d{4} |absl|cuda|oneDNN|XNNPACK|Saved artifact|tensorflow|"
+                       r"fully_quantize|inference_type",
+                       re.IGNORECASE | re.MULTILINE)
+    assert not noise.search(run.stderr), run.stderr
+    assert not noise.search(run.stdout), run.stdout
+    verbose = subprocess.run([*argv[:3], "-v", *argv[3:], "--out", str(tmp_path / "out2")],
+                             capture_output=True, text=True, env=env, timeout=900)
+    assert verbose.returncode == 0, verbose.stderr
+    assert re.search(r"^[IWE]\d{4} ", verbose.stderr, re.MULTILINE), verbose.stderr

@@ -16,8 +16,9 @@ class EvaluateCommand(Command):
     help = "float vs int8 clip-level accuracy of a model on a dataset, confusion matrix, JSON"
     description = (
         "Evaluate a model on one split of a dataset, float and int8 side by side (clip level:\n"
-        "patch probabilities are averaged per clip). MODEL is a .tflite (its sibling .keras,\n"
-        "if any, gives the float column) or a .keras/SavedModel (with its sibling .tflite).\n"
+        "patch probabilities are averaged per clip). MODEL is a .tflite (the float column comes\n"
+        "from the float model its metadata says it was quantized from, else its sibling .keras)\n"
+        "or a .keras/SavedModel (with its sibling .tflite).\n"
         "Features come from fwgen's own frontend with the settings in the .tflite metadata or\n"
         "--settings. Writes evaluation.json and confusion.png to --out.\n\n"
         "  fwgen evaluate models/micro_speech/micro_speech.tflite --data synthetic")
@@ -48,6 +49,9 @@ class EvaluateCommand(Command):
 
         check_output_folder(out)
         from fwgen import zoo  # noqa: PLC0415
+        from fwgen.train.tf_logging import quiet_tensorflow  # noqa: PLC0415
+
+        quiet_tensorflow(getattr(args, "verbose", 0))
         from fwgen.train.evaluate import evaluate_model, model_metadata  # noqa: PLC0415  (TF later)
 
         # Score a zoo model on the partition its recipe trained against.
@@ -55,6 +59,8 @@ class EvaluateCommand(Command):
         report = evaluate_model(args.model, args.data, settings=args.settings, split=args.split,
                                 runtime=args.runtime, out_dir=out, dataset_options=options)
         print_evaluation(report, f"{args.model.name}: {args.split} clips ({report['clips']})")
+        if report.get("float_model_note"):
+            print(f"float column: none, {report['float_model_note']}")
         if "float_int8_agreement" in report:
             print(f"float/int8 agreement: {100 * report['float_int8_agreement']:.1f} % of clips")
         print(f"report: {out / 'evaluation.json'}  confusion matrix: {out / 'confusion.png'}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fwgen.cli.base import Command
 from fwgen.cli.options import check_output_folder
-from fwgen.cli.terminal import RichProgress, log_progress, print_evaluation
+from fwgen.cli.terminal import RichProgress, print_evaluation
 from fwgen.errors import FwgenError
 
 LOG = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class TrainCommand(Command):
         parser.add_argument("--batch-size", type=int)
         parser.add_argument("--learning-rate", type=float)
         parser.add_argument("--seed", type=int)
-        parser.add_argument("--no-progress", action="store_true", help="plain log output")
+        parser.add_argument("--no-progress", action="store_true",
+                            help="plain lines instead of progress bars: each stage as it starts "
+                                 "and ends, every epoch (TensorFlow's own log lines need -v)")
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen import zoo  # noqa: PLC0415
@@ -55,11 +57,17 @@ class TrainCommand(Command):
                                        ("seed", args.seed)) if v is not None}
         recipe = dataclasses.replace(model_def.training, **overrides)
 
+        from fwgen.train.progress import StageLines  # noqa: PLC0415
+        from fwgen.train.tf_logging import quiet_tensorflow  # noqa: PLC0415
+
+        if args.no_progress:
+            print(f"training {model_def.name} on {data} into {out}", flush=True)
+        quiet_tensorflow(getattr(args, "verbose", 0))
         from fwgen.train.training import train_zoo_model  # noqa: PLC0415  (loads TensorFlow)
 
         if args.no_progress:
             result = train_zoo_model(model_def, data, out, epochs=args.epochs, recipe=recipe,
-                                     progress=log_progress)
+                                     progress=StageLines(lambda line: print(line, flush=True)))
         else:
             with RichProgress() as progress:
                 result = train_zoo_model(model_def, data, out, epochs=args.epochs,

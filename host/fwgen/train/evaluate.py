@@ -34,7 +34,10 @@ class Int8Model:
             raise FwgenError(f"unknown runtime '{runtime}'", hint=f"use {' or '.join(RUNTIMES)}")
         from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
 
-        probe = Interpreter(model_content=tflite)
+        from fwgen.train.tf_logging import native_stderr_quiet  # noqa: PLC0415
+
+        with native_stderr_quiet():
+            probe = Interpreter(model_content=tflite)
         (inp,) = probe.get_input_details()
         (out,) = probe.get_output_details()
         if inp["dtype"] != np.int8 or out["dtype"] != np.int8:
@@ -50,10 +53,12 @@ class Int8Model:
         if runtime == "tflm":
             from tflite_micro.python.tflite_micro import runtime as tflm  # noqa: PLC0415
 
-            self._tflm = tflm.Interpreter.from_bytes(tflite)
+            with native_stderr_quiet():
+                self._tflm = tflm.Interpreter.from_bytes(tflite)
         else:
             self._interp = probe
-            self._interp.allocate_tensors()
+            with native_stderr_quiet():
+                self._interp.allocate_tensors()
             self._in_index, self._out_index = inp["index"], out["index"]
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
@@ -179,18 +184,40 @@ def format_table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def locate_models(model: Path) -> tuple[Path | None, Path | None]:
-    """(keras, tflite) for a MODEL argument: the file given plus its sibling of the other kind."""
-    model = Path(model)
+    """(keras, tflite) for a MODEL argument: the file given plus its counterpart (for a .tflite,
+    the float model its metadata records, else its sibling .keras; for a float model, its
+    sibling .tflite)."""
+    keras_path, tflite_path, _ = _locate(Path(model))
+    return keras_path, tflite_path
+
+
+def _locate(model: Path) -> tuple[Path | None, Path | None, str | None]:
+    """`locate_models` plus why a .tflite has no float model (None when it has one)."""
+    from fwgen.train.float_model import find_float_model  # noqa: PLC0415
+
     if not model.exists():
         raise FwgenError("model not found", where=str(model))
     if model.suffix == ".tflite":
-        keras_path = model.with_suffix(".keras")
-        return (keras_path if keras_path.is_file() else None), model
+        keras_path, note = find_float_model(model, _own_provenance(model))
+        return keras_path, model, note
     if model.suffix == ".keras" or model.is_dir():
         tflite_path = model.with_suffix(".tflite")
-        return model, (tflite_path if tflite_path.is_file() else None)
+        return model, (tflite_path if tflite_path.is_file() else None), None
     raise FwgenError("expected a .tflite, a .keras file or a SavedModel folder",
                      where=str(model))
+
+
+def _own_provenance(tflite: Path) -> dict[str, Any]:
+    """The provenance in the .tflite's own metadata ({} when it has none or it is unreadable:
+    the settings may come from --settings, and a float model is optional)."""
+    from fwgen.tflite.metadata import read_model_metadata  # noqa: PLC0415
+
+    try:
+        meta = read_model_metadata(tflite)
+    except FwgenError as exc:
+        LOG.info("no float model record: %s", exc)
+        return {}
+    return dict(meta.provenance) if meta is not None else {}
 
 
 def load_keras(path: Path) -> Any:
@@ -201,6 +228,9 @@ def load_keras(path: Path) -> Any:
         raise FwgenError("not a .keras model file (a .keras file is a zip archive written by "
                          "model.save)", where=str(path),
                          hint="pass a .keras file or a TensorFlow SavedModel folder")
+    from fwgen.train.tf_logging import load_tensorflow  # noqa: PLC0415
+
+    load_tensorflow()
     import keras  # noqa: PLC0415
 
     try:
@@ -260,8 +290,10 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     """`fwgen evaluate`: float vs int8 clip-level results of MODEL on a dataset split.
 
     Settings (frontend, classes) come from `settings` or the .tflite's metadata
-    (`model_metadata`). Writes ``evaluation.json`` and ``confusion.png`` (int8, or float when
-    there is no .tflite) into `out_dir` when given. `dataset_options` (partitioning etc.): the
+    (`model_metadata`); the float model from the record quantization left in the .tflite's
+    metadata (`fwgen.train.float_model`), else its sibling .keras; when there is none,
+    ``float_model_note`` says why. Writes ``evaluation.json`` and ``confusion.png`` (int8, or
+    float when there is no .tflite) into `out_dir` when given. `dataset_options` (partitioning etc.): the
     CLI passes those of the model's zoo recipe (`fwgen.zoo.dataset_options_for`), so a zoo
     model is scored on the partition it was trained against.
     """
@@ -271,7 +303,7 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     from fwgen.train.datasets.loader import open_dataset  # noqa: PLC0415
 
     check_split(split)
-    keras_path, tflite_path = locate_models(Path(model))
+    keras_path, tflite_path, float_note = _locate(Path(model))
     metadata = model_metadata(Path(model), settings)
     classes = list(metadata.classes)
     dataset = open_dataset(data, classes, dict(dataset_options or {}),
@@ -290,6 +322,8 @@ def evaluate_model(model: Path, data: str | Path, *, settings: Path | None = Non
     report.update({"model": str(model), "data": str(data), "split": split,
                    "float_model": str(keras_path) if keras_path else None,
                    "int8_model": str(tflite_path) if tflite_path else None})
+    if float_note:
+        report["float_model_note"] = float_note
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "evaluation.json").write_text(json.dumps(report, indent=1, sort_keys=True)

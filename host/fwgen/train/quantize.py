@@ -66,6 +66,9 @@ def to_int8_tflite(keras_model: Any,
     callable that returns one. At most `max_steps` examples are used for calibration.
     Returns the .tflite bytes: int8 input and output, int8 per-channel weights, int32 biases.
     """
+    from fwgen.train.tf_logging import load_tensorflow, native_stderr_quiet  # noqa: PLC0415
+
+    load_tensorflow()
     import tensorflow as tf  # noqa: PLC0415  (lazy)
 
     shape = _single_input_shape(keras_model)
@@ -98,7 +101,9 @@ def to_int8_tflite(keras_model: Any,
              len(examples))
     try:
         # Keras' export prints the traced signature to stdout; keep the CLI's output clean.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        # The MLIR quantizer writes its settings to stderr ("fully_quantize: 0, ...").
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                native_stderr_quiet():
             # "Statistics for quantized inputs were expected": the calibrator sets them.
             warnings.simplefilter("ignore", UserWarning)
             flatbuffer = converter.convert()
@@ -112,7 +117,10 @@ def quantized_io(tflite_bytes: bytes) -> QuantizedIO:
     """Read the int8 input/output quantization of a single-input, single-output model."""
     from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415  (lazy)
 
-    interpreter = Interpreter(model_content=tflite_bytes)
+    from fwgen.train.tf_logging import native_stderr_quiet  # noqa: PLC0415
+
+    with native_stderr_quiet():
+        interpreter = Interpreter(model_content=tflite_bytes)
     (inp,) = interpreter.get_input_details()
     (out,) = interpreter.get_output_details()
     in_scale, in_zero = inp["quantization"]

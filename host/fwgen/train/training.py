@@ -36,7 +36,9 @@ from fwgen.tflite.metadata import ModelMetadata, write_model_metadata
 from fwgen.train.datasets.loader import open_dataset
 from fwgen.train.features import (INT8_FEATURE_SCALE, INT8_FEATURE_ZERO_POINT, FeaturePipeline,
                                   FeatureSet, compute_features)
+from fwgen.train.float_model import float_model_record
 from fwgen.train.progress import Progress, no_progress
+from fwgen.train.tf_logging import load_tensorflow
 
 if TYPE_CHECKING:  # the caller resolves the zoo; train never imports it at run time
     from fwgen.zoo import TrainingRecipe, ZooModel
@@ -143,8 +145,10 @@ def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
     where = f"zoo model {model_def.name}"
     spec = frontend_spec(meta.frontend, where)
     kind = spec.kind
+    progress("dataset", 0, 1, {"data": str(data)})
     dataset = open_dataset(data, classes, recipe.dataset, sample_rate_hz=spec.sample_rate,
                            progress=progress)
+    progress("dataset", 1, 1, {"classes": len(dataset.classes)})
     if tuple(dataset.classes) != tuple(classes):
         LOG.info("training on the dataset's classes %s", dataset.classes)
         classes = list(dataset.classes)
@@ -163,10 +167,15 @@ def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
     input_shape = tuple(sets["train"].x.shape[1:])
     LOG.info("features: %s", {k: len(v) for k, v in sets.items()})
 
+    load_tensorflow()
     keras_model = architectures.build(model_def.architecture, len(classes),
                                       **_builder_options(model_def, input_shape))
+    progress("train", 0, epochs, {})
     history = fit(keras_model, sets["train"], sets["validation"], recipe, len(classes),
                   epochs=epochs, progress=progress)
+    epochs_run = len(history.get("loss", []))
+    if epochs_run < epochs:  # early stopping: the stage ends here, not at `epochs`
+        progress("train", epochs, epochs, {"stopped_after": epochs_run})
 
     progress("quantize", 0, 1, {})
     tflite = to_int8_tflite(keras_model, representative_patches(
@@ -192,21 +201,21 @@ def train_zoo_model(model_def: ZooModel, data: str | Path, out_dir: Path, *,
         "dataset_name": getattr(dataset, "name", ""),
         "clips": {k: len(v.clip_ids) for k, v in sets.items()},  # train: × augment_copies
         "augment_copies": recipe.augment_copies,
-        "epochs_run": len(history.get("loss", [])), "epochs_max": epochs, "seed": recipe.seed,
+        "epochs_run": epochs_run, "epochs_max": epochs, "seed": recipe.seed,
         "test_accuracy_float": evaluation["float"]["accuracy"],
         "test_accuracy_int8": evaluation["int8"]["accuracy"],
     }
-    metadata = ModelMetadata(
-        frontend=dict(meta.frontend), classes=tuple(classes), smoothing=dict(meta.smoothing),
-        name=model_def.name, version=model_def.version,
-        input=_input_description(kind, io), provenance=provenance)
-    tflite = write_model_metadata(tflite, metadata)
-
     out_dir.mkdir(parents=True, exist_ok=True)
     keras_path = out_dir / f"{model_def.name}.keras"
     tflite_path = out_dir / f"{model_def.name}.tflite"
     report_path = out_dir / "report.json"
     keras_model.save(keras_path)
+    provenance["float_model"] = float_model_record(keras_path, tflite_path)
+    metadata = ModelMetadata(
+        frontend=dict(meta.frontend), classes=tuple(classes), smoothing=dict(meta.smoothing),
+        name=model_def.name, version=model_def.version,
+        input=_input_description(kind, io), provenance=provenance)
+    tflite = write_model_metadata(tflite, metadata)
     _atomic_write(tflite_path, tflite)
     report = {"model": model_def.name, "version": model_def.version, "classes": classes,
               "input_shape": list(input_shape), "params": int(keras_model.count_params()),
@@ -256,8 +265,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata, out: Path, *,
                          examples: int = 300, seed: int = 0,
                          dataset_options: Mapping[str, Any] | None = None,
+                         float_source: Path | None = None,
                          progress: Progress = no_progress) -> Path:
     """`fwgen quantize`: a float .keras/SavedModel → full-int8 .tflite with `metadata` embedded.
+
+    The metadata records the float model it came from (`fwgen.train.float_model`: its path
+    relative to `out` and its sha256): `model`, or `float_source` when `model` is a temporary
+    conversion of it (an EfficientAT .pt imported to .keras).
 
     The representative set is `examples` training-split clips of `data` (opened with
     `dataset_options`: the CLI passes the zoo recipe's, `fwgen.zoo.dataset_options_for`),
@@ -296,8 +310,8 @@ def quantize_saved_model(model: Path, data: str | Path, metadata: ModelMetadata,
     progress("quantize", 1, 1, {})
     provenance = dict(metadata.provenance)
     provenance.update({"quantized_by": f"fwgen {__version__}", "tensorflow": _tf_version(),
-                       "float_model": Path(model).name, "calibration_clips": len(picks),
-                       "calibration_data": str(data)})
+                       "float_model": float_model_record(float_source or Path(model), out),
+                       "calibration_clips": len(picks), "calibration_data": str(data)})
     tagged = write_model_metadata(tflite, ModelMetadata(
         frontend=dict(metadata.frontend), classes=tuple(classes),
         smoothing=dict(metadata.smoothing), name=metadata.name or Path(model).stem,
