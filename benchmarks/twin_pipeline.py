@@ -23,7 +23,7 @@ SHARED = ROOT.parent / "shared" / "data" / "micro_speech"
 def main(argv: list[str] | None = None) -> int:
     from fwgen.boards import get_board, load_boards
     from fwgen.link import Output, read_wav
-    from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare
+    from fwgen.deploy import DEFAULT_PAD_MODE, DeployOptions, default_pad, pad_clip, prepare
     from fwgen.device import TwinDevice
     from fwgen.project.build import build_firmware
     from fwgen.zoo import resolve_model
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     stream = pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames))
     print(f"model {source.name} ({Path(args.model).name}, sha256 {source.sha256[:16]}): "
           f"{c.macs} MACs, arena {c.arena_bytes} B, weights {c.weights_bytes} B")
-    print(f"clip {Path(args.clip).name}, reflect-padded to {stream.size} samples; "
+    print(f"clip {Path(args.clip).name}, padded ({DEFAULT_PAD_MODE}) to {stream.size} samples; "
           f"{deployment.frontend.kind} frontend; inference every {deployment.stride} frame(s)")
     print()
     print(f"{'twin':<12} {'core':<11} {'frontend/frame':>15} {'inference':>12} {'inference max':>14} "

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from fwgen.boards import get_board
-from fwgen.deploy import DeployOptions, default_pad, pad_clip, prepare, run_reference
+from fwgen.deploy import (DEFAULT_PAD_MODE, DeployOptions, default_pad, pad_clip, prepare,
+                          run_reference)
 from fwgen.link import read_wav
 from fwgen.project.build import build_firmware
 from fwgen.zoo import resolve_model
@@ -39,11 +40,13 @@ def twin_elf(deployment, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def clip_stream(shared_data, deployment):
-    """A clip as `fwgen run` streams it: reflect-padded by half a window on each side."""
+    """A clip as `fwgen run` streams it: padded by half a window on each side with fwgen run's
+    default padding (the clip's own noise floor)."""
     def stream(name: str) -> np.ndarray:
         samples, rate = read_wav(shared_data / "micro_speech" / f"{name}_1000ms.wav")
         assert rate == deployment.frontend.sample_rate
-        return pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames), "reflect")
+        return pad_clip(samples, default_pad(deployment.frontend, deployment.n_frames),
+                        DEFAULT_PAD_MODE)
     return stream
 
 

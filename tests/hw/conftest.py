@@ -114,7 +114,7 @@ def hw_clip(shared_data, hw_deployment):
             d = hw_deployment
             samples, rate = read_wav(shared_data / "micro_speech" / f"{name}_1000ms.wav")
             assert rate == d.frontend.sample_rate
-            stream = pad_clip(samples, default_pad(d.frontend, d.n_frames), "reflect")
+            stream = pad_clip(samples, default_pad(d.frontend, d.n_frames))   # fwgen run's default
             ref: ReferenceResult = run_reference(stream, d)
             cache[name] = (stream, ref)
         return cache[name]

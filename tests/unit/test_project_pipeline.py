@@ -34,12 +34,14 @@ def test_frame_time():
 
 
 def test_pad_clip_reflects_edges():
+    """--pad reflect (the default is the clip's noise floor: tests/unit/test_padding.py)."""
     x = np.arange(1, 6, dtype=np.int16)
-    assert pad_clip(x, 2).tolist() == [3, 2, 1, 2, 3, 4, 5, 4, 3]
+    assert pad_clip(x, 2, "reflect").tolist() == [3, 2, 1, 2, 3, 4, 5, 4, 3]
     assert pad_clip(x, 2, "zeros").tolist() == [0, 0, 1, 2, 3, 4, 5, 0, 0]
     assert pad_clip(x, 0).tolist() == x.tolist()
-    assert pad_clip(x, 12).size == 5 + 24                 # longer than the clip still works
-    assert pad_clip(x, 2).dtype == np.int16
+    assert pad_clip(x, 12, "reflect").size == 5 + 24      # longer than the clip still works
+    assert pad_clip(x, 12).size == 5 + 24
+    assert pad_clip(x, 2, "reflect").dtype == np.int16 and pad_clip(x, 2).dtype == np.int16
     with pytest.raises(FwgenError, match="unknown padding"):
         pad_clip(x, 2, "noise")
 

@@ -86,21 +86,26 @@ def test_micro_speech_recognizes_real_recordings(shared_data: Path, clip: str,
 
 def _stream_detections(model_path: Path, audio: np.ndarray,
                        scores: list[int] | None = None) -> list[str]:
-    """Detections of a clip streamed exactly as `fwgen run` streams it: reflect padding of
-    `default_pad` (half the model window, 7,920 samples here), one inference per 20 ms frame
-    over the last 49 frames, the MLTK-semantics detector with the device's averaging queue
-    (window / interval + 1 results, as `fwgen.deploy.prepare` sizes it)."""
+    """Detections of a clip streamed exactly as `fwgen run` streams it: its default padding (the
+    clip's own noise floor) of `default_pad` (half the model window, 7,920 samples here), one
+    inference per 20 ms frame over the last 49 frames, the MLTK-semantics detector with the
+    device's averaging queue (window / interval + 1 results, as `fwgen.deploy.prepare` sizes
+    it)."""
+    import inspect
+
     from tflite_micro.python.tflite_micro import runtime
 
     from fwgen.detect import Detector, SmoothingSettings
     from fwgen.frontend import Frontend
-    from fwgen.deploy import default_pad
+    from fwgen.deploy import default_pad, pad_clip
     from fwgen.frontend.spec import frontend_spec
+    from fwgen.run.clips import run_clips
 
     meta = read_model_metadata(model_path)
     assert meta is not None
     spec = frontend_spec(meta.frontend)
-    padded = np.pad(audio, default_pad(spec, 49), mode="reflect")
+    mode = inspect.signature(run_clips).parameters["pad_mode"].default
+    padded = pad_clip(audio, default_pad(spec, 49), mode)
     features = np.asarray(Frontend(without_kind(meta.frontend), output="int8").process(padded))
     interpreter = runtime.Interpreter.from_bytes(model_path.read_bytes())
     interval_ms = spec.window_step * 1000 // spec.sample_rate

@@ -12,6 +12,7 @@ import numpy as np
 from fwgen.boards import get_board, twin_of
 from fwgen.cli.base import Command
 from fwgen.cli.options import add_board_option, add_model_options, parse_smoothing
+from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES
 
 LOG = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ class RunCommand(Command):
                             help="audio streamed before and after each clip (default: half the "
                                  "model's window, so a clip-length keyword is seen by several "
                                  "inferences); detection times are given relative to the clip")
-        parser.add_argument("--pad", choices=["reflect", "zeros"], default="reflect",
-                            help="padding: the clip's mirrored edges (default) or digital zeros")
+        parser.add_argument("--pad", choices=PAD_MODES, default=DEFAULT_PAD_MODE,
+                            help="what the padding is: the clip's own noise floor (default: its "
+                                 "quietest 100 ms, played back and forth), its mirrored edges "
+                                 "(reflect: a word at an edge plays backwards) or digital zeros")
         parser.add_argument("--convert", action="store_true",
                             help="convert stereo, non-16-bit or other-rate WAVs to the model's "
                                  "mono 16-bit rate (default: such files are an error)")

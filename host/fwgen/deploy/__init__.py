@@ -8,11 +8,11 @@ runtime, detect, audio, zoo and render; never project/, device/ or the CLI.
     check_fit(board, deployment)                            # arena, weights vs the board
     ref = run_reference(samples, deployment)                # what the device must send back
 """
-from fwgen.deploy.clips import PAD_MODES, default_pad, pad_clip
+from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES, default_pad, pad_clip
 from fwgen.deploy.options import AUDIO_SOURCES, DEFAULT_AUDIO_WINDOW, DeployOptions
 from fwgen.deploy.prepare import Deployment, check_fit, prepare
 from fwgen.deploy.reference import ReferenceResult, run_reference, stage_differences
 
-__all__ = ["AUDIO_SOURCES", "DEFAULT_AUDIO_WINDOW", "DeployOptions", "Deployment", "PAD_MODES",
-           "ReferenceResult", "check_fit", "default_pad", "pad_clip", "prepare", "run_reference",
+__all__ = ["AUDIO_SOURCES", "DEFAULT_AUDIO_WINDOW", "DEFAULT_PAD_MODE", "DeployOptions",
+           "Deployment", "PAD_MODES", "ReferenceResult", "check_fit", "default_pad", "pad_clip", "prepare", "run_reference",
            "stage_differences"]

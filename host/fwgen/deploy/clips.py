@@ -10,14 +10,44 @@ import numpy as np
 from fwgen.errors import FwgenError
 from fwgen.render import banner, c_array_rows, render
 
-PAD_MODES = ("reflect", "zeros")
+# --pad choices, the default first. "floor" adds only what the clip itself holds between its
+# sounds; "reflect" mirrors the clip's edges (a word at an edge comes back played backwards);
+# "zeros" is digital silence, which the microfrontend does not treat as neutral: its noise
+# estimate decays towards zero during it, and PCAN's gain grows as the estimate falls.
+PAD_MODES = ("floor", "reflect", "zeros")
+DEFAULT_PAD_MODE = PAD_MODES[0]
+FLOOR_WINDOW = 1600     # samples of the quietest stretch used as the noise floor (100 ms at 16 kHz)
+FLOOR_HOP = 160         # step of the search for it (10 ms at 16 kHz)
 
 
-def pad_clip(samples: np.ndarray, pad: int, mode: str = "reflect") -> np.ndarray:
+def noise_floor(samples: np.ndarray, window: int = FLOOR_WINDOW, hop: int = FLOOR_HOP) -> np.ndarray:
+    """The clip's quietest `window` samples (least energy; the earliest of equals), searched
+    every `hop` samples; the whole clip when it is shorter than `window`."""
+    x = np.asarray(samples)
+    n = min(window, x.size)
+    if n == 0:
+        return x[:0].astype(np.int16)
+    energy = np.concatenate([[0], np.cumsum(x.astype(np.int64) ** 2)])
+    starts = np.arange(0, x.size - n + 1, max(1, hop))
+    start = int(starts[np.argmin(energy[starts + n] - energy[starts])])
+    return x[start:start + n].astype(np.int16)
+
+
+def _floor_fill(floor: np.ndarray, pad: int) -> np.ndarray:
+    """`pad` samples of the floor played forwards and backwards in turn (no jump where it turns)."""
+    loop = np.concatenate([floor, floor[::-1]])
+    return np.tile(loop, -(-pad // loop.size))[:pad]
+
+
+def pad_clip(samples: np.ndarray, pad: int, mode: str = DEFAULT_PAD_MODE, *,
+             window: int = FLOOR_WINDOW, hop: int = FLOOR_HOP) -> np.ndarray:
     """The stream `fwgen run` sends for one clip: `pad` samples before and after it.
 
-    "reflect" mirrors the clip's own edges (no invented signal: a near-silent clip stays
-    near-silent, which digital zeros are not to a PCAN frontend); "zeros" pads with 0.
+    "floor" (the default) pads with the clip's own noise floor: its quietest `window` samples
+    (`noise_floor`), played forwards and backwards in turn, the part before the clip mirrored so
+    both sides end in the floor's first sample next to the clip. It adds no sound the clip does
+    not already hold between its sounds. "reflect" mirrors the clip's edges (speech at an edge
+    becomes speech played backwards); "zeros" pads with digital silence.
     """
     if mode not in PAD_MODES:
         raise FwgenError(f"unknown padding {mode!r}", where="--pad", hint=f"one of {', '.join(PAD_MODES)}")
@@ -25,7 +55,10 @@ def pad_clip(samples: np.ndarray, pad: int, mode: str = "reflect") -> np.ndarray
         return samples.astype(np.int16, copy=False)
     if mode == "zeros":
         return np.pad(samples, pad).astype(np.int16)
-    return np.pad(samples, pad, mode="reflect" if samples.size > 1 else "edge").astype(np.int16)
+    if mode == "reflect":
+        return np.pad(samples, pad, mode="reflect" if samples.size > 1 else "edge").astype(np.int16)
+    fill = _floor_fill(noise_floor(samples, window, hop), pad)
+    return np.concatenate([fill[::-1], samples, fill]).astype(np.int16)
 
 
 def default_pad(frontend, n_frames: int) -> int:
@@ -35,11 +68,12 @@ def default_pad(frontend, n_frames: int) -> int:
 
 
 def clip_files(path: Path, sample_rate: int, pad: int) -> dict[str, str]:
-    """clip.c/clip.h: the WAV padded as `fwgen run` streams it (reflected edges, `pad` samples
-    each side), so a clip-length keyword is seen by several inferences in the self-test too."""
+    """clip.c/clip.h: the WAV padded as `fwgen run` streams it (the default padding, `pad`
+    samples each side), so a clip-length keyword is seen by several inferences in the self-test
+    too."""
     from fwgen.audio import read_wav
 
-    samples = pad_clip(read_wav(path, expect_rate=sample_rate), pad, "reflect")
+    samples = pad_clip(read_wav(path, expect_rate=sample_rate), pad, DEFAULT_PAD_MODE)
     digest = hashlib.sha256(samples.tobytes()).hexdigest()[:16]
     meta = {"clip": f"{path.name} sha256 {digest}"}
     return {

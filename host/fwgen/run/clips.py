@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from fwgen.deploy import default_pad, pad_clip
+from fwgen.deploy import DEFAULT_PAD_MODE, default_pad, pad_clip
 from fwgen.errors import FwgenError
 from fwgen.run.firmware import twin_deployment, twin_firmware
 
@@ -70,7 +70,7 @@ def _report(path: Path, board_id: str, pad_ms: int, result, features: bool,
 
 def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path | None = None,
               stride: int | None = None, smoothing: dict | None = None, pad_ms: int | None = None,
-              pad_mode: str = "reflect", convert: bool = False,
+              pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
