@@ -55,6 +55,10 @@ def _check_options(options: DeployOptions) -> None:
                          hint=f"one of {', '.join(AUDIO_SOURCES)}")
     if options.audio_source == "clip" and options.clip is None:
         raise FwgenError("the clip audio source needs a WAV file", where="--clip")
+    if options.clip is not None and options.audio_source != "clip":
+        raise FwgenError(f"a clip is compiled in only with --audio clip (the audio source is "
+                         f"{options.audio_source})", where="--clip",
+                         hint="add --audio clip to run the clip at boot, or leave out --clip")
 
 
 def _check_io(compiled: CompiledInference, frontend: FrontendSpec, where: str) -> int:

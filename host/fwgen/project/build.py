@@ -41,8 +41,24 @@ class Firmware:
         return self.project.elf(env)
 
 
+def check_audio_source(deployment: Deployment, board: Board) -> None:
+    """Refuse a microphone build for a board with no microphone, or one whose port has no
+    driver for it (the firmware would build and then hear nothing)."""
+    if deployment.options.audio_source != "mic":
+        return
+    if board.microphone is None:
+        raise FwgenError(f"{board.id} has no microphone", where="--audio",
+                         hint="stream audio over the serial link (--audio link) instead")
+    if not port_info(board.port).get("microphone"):
+        raise FwgenError(f"the {board.port} port has no driver for the {board.microphone.part} "
+                         f"microphone yet", where="--audio",
+                         hint="use --audio link, or see firmware/ports/README.md")
+
+
 def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = True) -> ProjectSpec:
-    """The project a deployment makes for a board (and, by default, its emulator twin)."""
+    """The project a deployment makes for a board (and, by default, its emulator twin); refuses
+    an audio source the board cannot have (`check_audio_source`)."""
+    check_audio_source(deployment, board)
     return ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
                        include_twin=include_twin)
 
@@ -53,14 +69,6 @@ def build_firmware(deployment: Deployment, board: Board, out_dir: Path, *,
     """Render the project into out_dir and build `envs` (default: every env) with `pio run`.
 
     `include_twin` adds the board's emulator twin as a second environment."""
-    if deployment.options.audio_source == "mic":
-        if board.microphone is None:
-            raise FwgenError(f"{board.id} has no microphone", where="--audio",
-                             hint="stream audio over the serial link (--audio link) instead")
-        if not port_info(board.port).get("microphone"):
-            raise FwgenError(f"the {board.port} port has no driver for the {board.microphone.part} "
-                             f"microphone yet", where="--audio",
-                             hint="use --audio link, or see firmware/ports/README.md")
     spec = project_spec(deployment, board, include_twin=include_twin)
     for env_board in spec.envs():
         check_fit(env_board, deployment)
