@@ -17,6 +17,7 @@ from fwgen.project.render import ProjectSpec, render_files
 from fwgen.project.variants import nn_files, variant_folders
 
 VARIANT = "/* DSP variant of nn_conv2d_s8 (test) */\n"
+NN = ("nn",)   # the modules fwgen's ahead-of-time runtime declares (Runtime.firmware_modules)
 
 
 @pytest.fixture
@@ -85,7 +86,8 @@ def test_the_shipped_tree_has_the_variant_folder_and_no_orphans(repo_root, dsp_b
 
 
 def test_a_dsp_board_project_compiles_the_variant(fw_root, dsp_board):
-    files = render_files(ProjectSpec(board=dsp_board, include_twin=False), root=fw_root)
+    files = render_files(ProjectSpec(board=dsp_board, include_twin=False, inference_modules=NN),
+                         root=fw_root)
     assert files["src/fwgen/nn/dsp/nn_conv2d_s8.c"] == VARIANT.encode()
     assert "src/fwgen/nn/nn_conv2d_s8.c" not in files
     assert "src/fwgen/nn/nn_add_s8.c" in files and "src/fwgen/nn/nn.h" in files
@@ -93,14 +95,15 @@ def test_a_dsp_board_project_compiles_the_variant(fw_root, dsp_board):
 
 
 def test_a_board_without_dsp_gets_the_portable_kernel(fw_root, plain_board):
-    files = render_files(ProjectSpec(board=plain_board, include_twin=False), root=fw_root)
+    files = render_files(ProjectSpec(board=plain_board, include_twin=False, inference_modules=NN),
+                         root=fw_root)
     assert files["src/fwgen/nn/nn_conv2d_s8.c"] == (fw_root / "firmware/nn/nn_conv2d_s8.c").read_bytes()
     assert not any(name.startswith("src/fwgen/nn/dsp/") for name in files)
 
 
 def test_board_and_twin_keep_their_own_kernels(fw_root, plain_board):
     """A non-DSP board with a DSP twin: both files in the project, each env compiles its own."""
-    files = render_files(ProjectSpec(board=plain_board), root=fw_root)
+    files = render_files(ProjectSpec(board=plain_board, inference_modules=NN), root=fw_root)
     assert "src/fwgen/nn/nn_conv2d_s8.c" in files and "src/fwgen/nn/dsp/nn_conv2d_s8.c" in files
     ini = files["platformio.ini"].decode()
     board_env, twin_env = ini.split("[env:b_u585i_iot02a]")[1].split("[env:mps2_an505]")

@@ -45,6 +45,12 @@ class Deployment:
         return self.options.runtime
 
     @property
+    def firmware_modules(self) -> tuple[str, ...]:
+        """The firmware/ library modules the runtime's inference calls (its firmware_modules):
+        a project for this deployment copies them."""
+        return tuple(get_runtime(self.options.runtime).firmware_modules)
+
+    @property
     def input_quantization(self) -> tuple[float, int]:
         return float(self.compiled.input.scale), int(self.compiled.input.zero_point)
 

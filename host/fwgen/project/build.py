@@ -60,7 +60,7 @@ def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = T
     an audio source the board cannot have (`check_audio_source`)."""
     check_audio_source(deployment, board)
     return ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
-                       include_twin=include_twin)
+                       include_twin=include_twin, inference_modules=deployment.firmware_modules)
 
 
 def build_firmware(deployment: Deployment, board: Board, out_dir: Path, *,

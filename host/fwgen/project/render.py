@@ -12,7 +12,7 @@ written in sorted order, with no timestamps and no absolute paths.
 
 Public API::
 
-    ProjectSpec(board, generated={...}, app_config_h=..., inputs={...})
+    ProjectSpec(board, generated={...}, inputs={...}, inference_modules=("nn",))
     render_project(spec, out_dir) -> Project
     render_files(spec, root=None) -> dict[str, bytes]   # relative path -> content
     board_header(board) -> str                   # generated fwgen_board.h for one board
@@ -33,20 +33,26 @@ from fwgen.boards import Board, twin_of
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
 from fwgen.project import toolchain
-from fwgen.project.variants import nn_files
+from fwgen.project.variants import VARIANT_MODULE, nn_files
 from fwgen.render import abi_version, banner, render, sha256_hex, write_files
 
 LOG = logging.getLogger(__name__)
 
-# firmware/ modules copied into every project (host-independent C only).
-LIBRARY_MODULES = ("common", "frontend", "nn", "detect", "link")
+# firmware/ modules the pipeline app itself calls (host-independent C only). The modules the
+# model's inference calls are the deployment's runtime's (`Runtime.firmware_modules`, passed
+# as ProjectSpec.inference_modules), so a runtime brings its own without a change here.
+LIBRARY_MODULES = ("common", "frontend", "detect", "link")
+# firmware/ folders that are not library modules.
+NOT_MODULES = ("app", "ports")
+ALL_MODULES = "*"      # an app that links every library module of the tree
 # Apps: the firmware/ folder of each one's own sources and the library modules it links.
 # "pipeline" is firmware/app/*.{c,h} (audio -> frontend -> model -> detector -> link);
 # "smoke" is firmware/app/smoke/ (port bring-up test, no model);
 # "harness" is firmware/app/harness/ (semihosting output for test and benchmark images, whose
 # main.c the caller passes as src/generated/main.c: fwgen.testing.harness).
 APP_FOLDERS = {"pipeline": "app", "smoke": "app/smoke", "harness": "app/harness"}
-APP_MODULES = {"pipeline": LIBRARY_MODULES, "smoke": ("common",), "harness": LIBRARY_MODULES}
+APP_MODULES: dict[str, tuple[str, ...] | str] = {"pipeline": LIBRARY_MODULES, "smoke": ("common",),
+                                                 "harness": ALL_MODULES}
 APPS = tuple(APP_FOLDERS)
 SOURCE_SUFFIXES = (".c", ".h")
 GENERATED_DIR = "src/generated"
@@ -69,15 +75,21 @@ class ProjectSpec:
     app: str = "pipeline"
     # Library modules to link; None: the app's (APP_MODULES). A harness image may name fewer.
     modules: tuple[str, ...] | None = None
+    # The modules the model's inference calls: the deployment's runtime's firmware_modules.
+    inference_modules: tuple[str, ...] = ()
 
-    def library_modules(self) -> tuple[str, ...]:
+    def library_modules(self, root: Path | None = None) -> tuple[str, ...]:
+        """The firmware/ modules the project copies, "common" first; FwgenError for a name
+        that is no module of the fwgen tree at `root`."""
         if self.app not in APPS:
             raise FwgenError(f"unknown app {self.app!r}", hint=f"one of {', '.join(APPS)}")
-        chosen = APP_MODULES[self.app] if self.modules is None else self.modules
-        unknown = [m for m in chosen if m not in LIBRARY_MODULES]
+        known = firmware_modules(root)
+        own = APP_MODULES[self.app] if self.modules is None else self.modules
+        chosen = (*(known if own == ALL_MODULES else own), *self.inference_modules)
+        unknown = [m for m in chosen if m not in known]
         if unknown:
             raise FwgenError(f"unknown firmware module {unknown[0]!r}",
-                             hint=f"one of {', '.join(LIBRARY_MODULES)}")
+                             hint=f"one of {', '.join(known)}")
         return tuple(dict.fromkeys(("common", *chosen)))
 
     def envs(self) -> list[Board]:
@@ -95,6 +107,12 @@ class Project:
 
     def elf(self, env: str) -> Path:
         return self.path / ".pio" / "build" / env / "firmware.elf"
+
+
+def firmware_modules(root: Path | None = None) -> tuple[str, ...]:
+    """The library modules of the fwgen tree: the folders of firmware/ but the app and ports."""
+    fw = (root or repo_root()) / "firmware"
+    return tuple(sorted(p.name for p in fw.iterdir() if p.is_dir() and p.name not in NOT_MODULES))
 
 
 def _size_text(n: int) -> str:
@@ -165,11 +183,13 @@ def pio_board_json(board: Board) -> str:
 
 
 def _kernel_files(fw: Path, envs: list[Board]) -> tuple[dict[str, bytes], dict[str, list[str]]]:
-    """firmware/nn as the envs compile it (fwgen.project.variants chooses per board): every file
-    some env uses, and per env the ones it must not compile (the portable kernels its variants
-    replace, or variants it cannot run), as paths under src/ for build_src_filter."""
+    """The kernel module (firmware/<VARIANT_MODULE>) as the envs compile it
+    (fwgen.project.variants chooses per board): every file some env uses, and per env the ones
+    it must not compile (the portable kernels its variants replace, or variants it cannot run),
+    as paths under src/ for build_src_filter."""
     per_env = {board.id: {f"src/fwgen/{path.relative_to(fw).as_posix()}": path
-                          for path in nn_files(board, fw / "nn").values()} for board in envs}
+                          for path in nn_files(board, fw / VARIANT_MODULE).values()}
+               for board in envs}
     union = {rel: path for chosen in per_env.values() for rel, path in chosen.items()}
     files = {rel: union[rel].read_bytes() for rel in sorted(union)}
     excludes = {env: sorted(rel[len("src/"):] for rel in union if rel not in chosen
@@ -178,14 +198,14 @@ def _kernel_files(fw: Path, envs: list[Board]) -> tuple[dict[str, bytes], dict[s
 
 
 def _library_files(root: Path, ports: list[str], app: str, modules: tuple[str, ...]) -> dict[str, bytes]:
-    """The app and the firmware modules it needs (firmware/nn comes from _kernel_files)."""
+    """The app and the firmware modules it needs (the kernel module comes from _kernel_files)."""
     files: dict[str, bytes] = {}
     fw = root / "firmware"
     app_dir = fw / APP_FOLDERS[app]
     for path in sorted(app_dir.glob("*")):
         if path.is_file() and path.suffix in SOURCE_SUFFIXES:
             files[f"src/fwgen/{path.relative_to(fw).as_posix()}"] = path.read_bytes()
-    modules = tuple(m for m in modules if m != "nn")
+    modules = tuple(m for m in modules if m != VARIANT_MODULE)   # from _kernel_files
     port_dirs: list[str] = ["cortexm"]
     for port in ports:
         port_dirs.append(port)
@@ -231,12 +251,12 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
     envs = spec.envs()
     files: dict[str, bytes] = {}
     files.update(_platform_files(root))
-    modules = spec.library_modules()
+    modules = spec.library_modules(root)
     if spec.app == "harness" and "main.c" not in spec.generated:
         raise FwgenError("a harness project needs the image's main.c in ProjectSpec.generated")
     files.update(_library_files(root, sorted({b.port for b in envs}), spec.app, modules))
     src_excludes: dict[str, list[str]] = {b.id: [] for b in envs}
-    if "nn" in modules:
+    if VARIANT_MODULE in modules:
         kernels, src_excludes = _kernel_files(root / "firmware", envs)
         files.update(kernels)
     for name, content in spec.generated.items():

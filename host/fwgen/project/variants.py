@@ -15,6 +15,7 @@ folder (say Helium for MVE cores) is one more entry in VARIANT_FOLDERS.
 
 Public API::
 
+    VARIANT_MODULE                                 # "nn": the module the variants belong to
     VARIANT_FOLDERS                                # (folder, which boards use it), in order
     variant_folders(board) -> tuple[str, ...]      # the folders a board's core can use
     nn_files(board, nn_dir) -> dict[str, Path]     # name in firmware/nn -> the file to use
@@ -31,6 +32,9 @@ from fwgen.errors import FwgenError
 LOG = logging.getLogger(__name__)
 
 SOURCE_SUFFIXES = (".c", ".h")
+# The firmware/ module whose kernels have variants: the project renderer copies it through
+# nn_files() instead of whole.
+VARIANT_MODULE = "nn"
 
 # Variant folders under firmware/nn/ and the cores they are for. A later folder's file wins over
 # an earlier one's for a board that can use both.
