@@ -192,3 +192,16 @@ def test_quantization_axis_and_scale_count_are_checked(micro_speech, axis, scale
             q.zeroPoint = np.array(q.zeroPoint, np.int64)[:scales]
     text = _error(mutate(micro_speech, edit))
     assert message in text and "tensor " in text
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("dilationHFactor", 32768, "dilation 32768x1"),
+    ("strideW", 70000, "stride 2x70000"),
+])
+def test_window_options_must_fit_the_kernel_parameters(micro_speech, field, value, says):
+    # the kernels' parameter structs hold strides, dilations and padding as int16: 32768
+    # compiled to C that does not build (-Werror=overflow)
+    def edit(m, s):
+        setattr(m.subgraphs[0].operators[1].builtinOptions, field, value)
+    text = _error(mutate(micro_speech, edit))
+    assert "operator 1 (DEPTHWISE_CONV_2D)" in text and says in text and "32767" in text

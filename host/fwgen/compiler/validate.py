@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model
+from fwgen.compiler.compile import CompiledModel, TensorSpec, compile_model, locate
 from fwgen.compiler.host import HostModel
 from fwgen.compiler.oracle import run_isolated
 from fwgen.errors import FwgenError
@@ -151,7 +151,10 @@ def validate_model(model: Path, *, inputs: Path | None = None, random: int = 0, 
         sets += load_inputs(Path(inputs), compiled.inputs)
     if random or not sets:
         sets += random_inputs(compiled.inputs, random or 10, seed)
-    ours = HostModel(compiled)
+    try:
+        ours = HostModel(compiled)
+    except FwgenError as exc:   # generated C that does not build: say for which model
+        raise locate(exc, where)
     tflm = run_isolated(data, sets, where=where)
     diff = total = 0
     max_abs = 0.0

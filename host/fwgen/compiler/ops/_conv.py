@@ -12,6 +12,8 @@ from fwgen.compiler.ops._common import bias_values, fused_range
 from fwgen.compiler.quant import conv_multipliers
 from fwgen.tflite.model import Tensor
 
+INT16_MAX = 32767   # strides, dilations and padding are int16_t in fwgen_nn_conv_params_t
+
 
 @dataclass(frozen=True)
 class ConvGeometry:
@@ -32,9 +34,12 @@ def conv_geometry(ctx: LowerContext, x: Tensor, y: Tensor, k_h: int, k_w: int, o
     d_h, d_w = int(ctx.option("DilationHFactor", 1)), int(ctx.option("DilationWFactor", 1))
     padding = ctx.option("Padding", "SAME")
     ctx.require(padding in ("SAME", "VALID"), f"padding {padding}", "SAME, VALID")
-    ctx.require(min(s_h, s_w, d_h, d_w) >= 1, f"stride {s_h}x{s_w} dilation {d_h}x{d_w}",
-                "strides and dilations >= 1")
+    ctx.require(min(s_h, s_w, d_h, d_w) >= 1 and max(s_h, s_w, d_h, d_w) <= INT16_MAX,
+                f"stride {s_h}x{s_w} dilation {d_h}x{d_w}",
+                f"strides and dilations from 1 to {INT16_MAX} (the kernel's int16 fields)")
     win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w)
+    ctx.require(max(win.pad_top, win.pad_left) <= INT16_MAX,
+                f"padding {win.pad_top}x{win.pad_left}", f"padding up to {INT16_MAX}")
     ctx.require(tuple(y.shape) == (n, win.out_h, win.out_w, out_c),
                 f"output shape {list(y.shape)} (expected {[n, win.out_h, win.out_w, out_c]})",
                 "outputs shaped as TFLite computes them")

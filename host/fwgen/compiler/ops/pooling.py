@@ -5,6 +5,7 @@ from fwgen.compiler.geometry import window, windowed_distance
 from fwgen.compiler.lowering import (
     LowerContext, OpLowering, OpSignature, Overlap, Step, decl, nhwc, register)
 from fwgen.compiler.ops._common import fused_range, require_per_tensor
+from fwgen.compiler.ops._conv import INT16_MAX
 
 
 class _Pool(OpLowering):
@@ -21,8 +22,12 @@ class _Pool(OpLowering):
         s_h, s_w = int(ctx.option("StrideH", 1)), int(ctx.option("StrideW", 1))
         padding = ctx.option("Padding", "SAME")
         ctx.require(padding in ("SAME", "VALID"), f"padding {padding}", "SAME, VALID")
-        ctx.require(min(k_h, k_w, s_h, s_w) >= 1, f"filter {k_h}x{k_w} stride {s_h}x{s_w}", "sizes >= 1")
+        ctx.require(min(k_h, k_w, s_h, s_w) >= 1 and max(k_h, k_w, s_h, s_w) <= INT16_MAX,
+                    f"filter {k_h}x{k_w} stride {s_h}x{s_w}",
+                    f"sizes from 1 to {INT16_MAX} (the kernel's int16 fields)")
         win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w)
+        ctx.require(max(win.pad_top, win.pad_left) <= INT16_MAX,
+                    f"padding {win.pad_top}x{win.pad_left}", f"padding up to {INT16_MAX}")
         ctx.require(tuple(y.shape) == (n, win.out_h, win.out_w, ch),
                     f"output shape {list(y.shape)} (expected {[n, win.out_h, win.out_w, ch]})",
                     "outputs shaped as TFLite computes them")
