@@ -44,9 +44,10 @@ def test_project_layout_and_envs():
     ini = files["platformio.ini"].decode()
     assert "[env:b_u585i_iot02a]" in ini and "[env:mps2_an505]" in ini
     assert "default_envs = b_u585i_iot02a" in ini
-    assert "platform = symlink://platform" in ini
+    assert "platform = symlink://platform/fwgen-" in ini      # named by its content
+    platform = ini.split("platform = symlink://", 1)[1].split()[0]
     assert "+<fwgen/ports/stm32u5/>" in ini and "+<fwgen/ports/mps2/>" in ini
-    for name in ("platform/platform.json", "platform/platform.py", "platform/builder/main.py",
+    for name in (f"{platform}/platform.json", f"{platform}/platform.py", f"{platform}/builder/main.py",
                  "platform/boards/disco_b_u585i_iot02a.json", "platform/boards/fwgen_mps2_an505.json",
                  "ld/b_u585i_iot02a.ld", "ld/mps2_an505.ld", "src/fwgen/ports/port.h",
                  "src/fwgen/ports/stm32/stm32_common.h", "src/fwgen/app/main.c",
@@ -103,7 +104,8 @@ def test_pio_board_definition():
 
 
 def test_the_builder_takes_its_flags_from_the_board_definition():
-    builder = render_files(spec())["platform/builder/main.py"].decode()
+    builder = next(data for name, data in render_files(spec()).items()
+                   if name.startswith("platform/fwgen-") and name.endswith("/builder/main.py")).decode()
     for key in ("cpu_flags", "cflags", "ldflags", "libs"):
         assert key in builder
     for flag in (*toolchain.C_FLAGS, *toolchain.LINK_FLAGS, *toolchain.LIBS):

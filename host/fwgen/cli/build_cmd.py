@@ -13,6 +13,19 @@ from fwgen.cli.options import add_board_option, add_model_options, parse_smoothi
 LOG = logging.getLogger(__name__)
 
 
+def upload_specs(board) -> dict:
+    """env -> fwgen.project.render.Upload: the command `fwgen flash` runs for the board with its
+    default runner, for `pio run -t upload` (a twin has none: fwgen flash starts QEMU)."""
+    from fwgen.flash import make_runner, upload_command
+    from fwgen.project.render import Upload
+
+    if board.is_emulator:
+        return {}
+    fmt = make_runner(board, dry_run=True).image_formats[0]
+    return {board.id: Upload(runner=board.runners.default, image_format=fmt,
+                             command=upload_command(board, image="$SOURCE", fmt=fmt))}
+
+
 class BuildCommand(Command):
     name = "build"
     help = "build firmware for a board (and its emulator twin) from a model, offline"
@@ -47,13 +60,14 @@ class BuildCommand(Command):
         source = resolve_model(args.model, args.settings)
         out = args.out or Path("build") / f"{source.name}-{board.id}"
         deployment = prepare(source, options)
+        uploads = upload_specs(board)
         if args.render_only:
-            project = render_project(project_spec(deployment, board,
-                                                  include_twin=not args.no_twin), out)
+            project = render_project(project_spec(deployment, board, include_twin=not args.no_twin,
+                                                  uploads=uploads), out)
             print(f"project: {project.path} (environments: {', '.join(project.envs)})")
             return 0
         firmware = build_firmware(deployment, board, out, include_twin=not args.no_twin,
-                                  verbose=args.verbose > 1)
+                                  verbose=args.verbose > 1, uploads=uploads)
         if args.json:
             print(json.dumps({"project": str(firmware.project.path),
                               "envs": {env: r.as_dict() for env, r in firmware.sizes.items()}},

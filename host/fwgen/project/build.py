@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from fwgen.boards import Board
 from fwgen.deploy import Deployment, check_fit
 from fwgen.errors import FwgenError
 from fwgen.project.platformio import run_pio
-from fwgen.project.render import (Project, ProjectSpec, port_info, removed_on_error,
+from fwgen.project.render import (Project, ProjectSpec, Upload, port_info, removed_on_error,
                                   render_project)
 from fwgen.project.size import SizeReport, overflow_from_linker, size_report
 
@@ -55,21 +55,25 @@ def check_audio_source(deployment: Deployment, board: Board) -> None:
                          hint="use --audio link, or see firmware/ports/README.md")
 
 
-def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = True) -> ProjectSpec:
-    """The project a deployment makes for a board (and, by default, its emulator twin); refuses
+def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = True,
+                 uploads: Mapping[str, Upload] | None = None) -> ProjectSpec:
+    """The project a deployment makes for a board (and, by default, its emulator twin), with
+    the `uploads` the caller computed (env -> flash command for `pio run -t upload`); refuses
     an audio source the board cannot have (`check_audio_source`)."""
     check_audio_source(deployment, board)
     return ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
-                       include_twin=include_twin, inference_modules=deployment.firmware_modules)
+                       include_twin=include_twin, inference_modules=deployment.firmware_modules,
+                       uploads=dict(uploads or {}))
 
 
 def build_firmware(deployment: Deployment, board: Board, out_dir: Path, *,
                    include_twin: bool = True, envs: tuple[str, ...] | None = None,
-                   verbose: bool = False) -> Firmware:
+                   verbose: bool = False, uploads: Mapping[str, Upload] | None = None) -> Firmware:
     """Render the project into out_dir and build `envs` (default: every env) with `pio run`.
 
-    `include_twin` adds the board's emulator twin as a second environment."""
-    spec = project_spec(deployment, board, include_twin=include_twin)
+    `include_twin` adds the board's emulator twin as a second environment; `uploads` are the
+    flash commands `pio run -t upload` runs (see `project_spec`)."""
+    spec = project_spec(deployment, board, include_twin=include_twin, uploads=uploads)
     for env_board in spec.envs():
         check_fit(env_board, deployment)
     fresh = not out_dir.exists()

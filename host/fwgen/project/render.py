@@ -1,7 +1,8 @@
 """Render a PlatformIO project for a board and its emulator twin.
 
 The project is self-contained: ``platformio.ini``, fwgen's PlatformIO development platform
-(``platform/``, with one board definition per environment), one linker script per environment
+(``platform/fwgen-<digest>/``, named by its content) with one board definition per environment
+(``platform/boards/``), one linker script per environment
 generated from the board's memory regions (``ld/``), the firmware library copied in
 (``src/fwgen/``: the device-independent modules, the app and the ports it needs, with the
 firmware/nn kernel variants each environment's core runs, chosen by `fwgen.project.variants` and
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from fwgen import __version__
 from fwgen.boards import Board, twin_of
@@ -57,12 +59,39 @@ APPS = tuple(APP_FOLDERS)
 SOURCE_SUFFIXES = (".c", ".h")
 GENERATED_DIR = "src/generated"
 MANIFEST = "fwgen-project.json"
+IMAGE_FORMATS = ("elf", "hex", "bin")    # what fwgen's platform builds beside each other
+PLATFORM_DIR = "platform"      # board definitions (boards/) and fwgen's platform (fwgen-<digest>/)
+PLATFORM_DIGEST = 10           # hex digits of the platform folder's content digest
+# The PlatformIO monitor filter of apps that speak fwgen's serial link (PlatformIO loads
+# monitor/filter_*.py; the class decodes frames with fwgen.monitor.pio_filter.LinkTextFilter).
+MONITOR_FILTER = "monitor/filter_fwgen_link.py"
+MONITOR_FILTER_NAME = "fwgen_link"
+LINK_APPS = ("pipeline",)
 
 # Object-file patterns whose read-only data the linker script files under .fwgen_weights and
 # .fwgen_tables (so the size report can name weights and tables without guessing).
 WEIGHT_OBJECTS = ("*generated/model*.o",)
 TABLE_OBJECTS = ("*generated/frontend*.o", "*generated/logmel*.o", "*generated/detect*.o",
                  "*generated/clip*.o")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """How `pio run -t upload` flashes an environment: the command `fwgen flash` runs for the
+    board (fwgen.flash.upload_command, `$SOURCE` standing for the image) and the image format
+    its runner takes. The caller computes it: the project layer does not run flash tools."""
+    runner: str
+    command: str
+    image_format: str      # "elf" | "hex" | "bin"
+
+    def check(self, env: str) -> None:
+        if self.image_format not in IMAGE_FORMATS:
+            raise FwgenError(f"upload image format {self.image_format!r} for {env}",
+                             hint=f"one of {', '.join(IMAGE_FORMATS)}")
+        if "\n" in self.command or re.search(r"\s[;#]", self.command):
+            # platformio.ini would end the value there (a new line, or an inline comment)
+            raise FwgenError(f"the upload command of {env} cannot be written to platformio.ini: "
+                             f"{self.command!r}")
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,8 @@ class ProjectSpec:
     modules: tuple[str, ...] | None = None
     # The modules the model's inference calls: the deployment's runtime's firmware_modules.
     inference_modules: tuple[str, ...] = ()
+    # env id -> how `pio run -t upload` flashes it (boards, not twins; none: no upload command).
+    uploads: Mapping[str, Upload] = field(default_factory=dict)
 
     def library_modules(self, root: Path | None = None) -> tuple[str, ...]:
         """The firmware/ modules the project copies, "common" first; FwgenError for a name
@@ -238,10 +269,21 @@ def port_info(port: str, root: Path | None = None) -> dict:
     return data
 
 
-def _platform_files(root: Path) -> dict[str, bytes]:
+def _platform_files(root: Path) -> tuple[str, dict[str, bytes]]:
+    """fwgen's PlatformIO platform as (its folder in the project, {path: bytes}).
+
+    The folder is named by the digest of its files (platform/fwgen-<digest>/): PlatformIO keeps
+    one link per `symlink://` URI string and reuses it for every project that names the same
+    string, even when it points into another project folder, so a fixed name would build (and
+    upload) with whichever copy PlatformIO met first. A content name is shared only by
+    identical copies."""
     base = root / "templates" / "platformio" / "platform"
-    return {f"platform/{p.relative_to(base).as_posix()}": p.read_bytes()
-            for p in sorted(base.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    content = {p.relative_to(base).as_posix(): p.read_bytes()
+               for p in sorted(base.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    digest = sha256_hex(b"".join(f"{name}\0{len(data)}\0".encode() + data
+                                 for name, data in sorted(content.items())))[:PLATFORM_DIGEST]
+    folder = f"{PLATFORM_DIR}/fwgen-{digest}"
+    return folder, {f"{folder}/{name}": data for name, data in content.items()}
 
 
 def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes]:
@@ -250,7 +292,8 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
     root = root or repo_root()
     envs = spec.envs()
     files: dict[str, bytes] = {}
-    files.update(_platform_files(root))
+    platform_dir, platform_files = _platform_files(root)
+    files.update(platform_files)
     modules = spec.library_modules(root)
     if spec.app == "harness" and "main.c" not in spec.generated:
         raise FwgenError("a harness project needs the image's main.c in ProjectSpec.generated")
@@ -264,18 +307,33 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
             raise FwgenError(f"generated file name {name!r} escapes the project")
         files[f"{GENERATED_DIR}/{name}"] = content.encode() if isinstance(content, str) else content
     for board in envs:
-        files[f"platform/boards/{board.platformio_board}.json"] = pio_board_json(board).encode()
+        files[f"{PLATFORM_DIR}/boards/{board.platformio_board}.json"] = pio_board_json(board).encode()
         files[f"ld/{board.id}.ld"] = linker_script(board, spec.inputs).encode()
         files[f"{GENERATED_DIR}/boards/{board.id}/fwgen_board.h"] = board_header(board, spec.inputs).encode()
+    unknown = sorted(set(spec.uploads) - {b.id for b in envs})
+    if unknown:
+        raise FwgenError(f"an upload command for {unknown[0]}, which is not an environment of "
+                         f"the project", hint=f"environments: {', '.join(b.id for b in envs)}")
+    for env, upload in spec.uploads.items():
+        upload.check(env)
+    link = spec.app in LINK_APPS
+    if link:
+        files[MONITOR_FILTER] = render(
+            "platformio/monitor/filter_fwgen_link.py.j2", name=MONITOR_FILTER_NAME,
+            banner=banner("PlatformIO monitor filter: fwgen's serial link, decoded",
+                          {"board": spec.board.id}, comment="py")).encode()
     env_views = [{"name": b.id, "title": f"{b.name}: {b.core}, {b.clock_hz // 1_000_000} MHz"
                   + (" (QEMU twin)" if b.is_emulator else ""),
                   "pio_board": b.platformio_board, "port": b.port,
-                  "src_excludes": src_excludes[b.id]} for b in envs]
+                  "src_excludes": src_excludes[b.id], "baud": b.uart.baud,
+                  "upload": spec.uploads.get(b.id)} for b in envs]
     files["platformio.ini"] = render(
         "platformio.ini.j2",
         banner=banner(f"PlatformIO project for {spec.board.id}", {"board": spec.board.id, **spec.inputs},
                       comment="ini"),
-        default_env=spec.board.id, envs=env_views).encode()
+        default_env=spec.board.id, envs=env_views, platform_dir=platform_dir,
+        boards_dir=f"{PLATFORM_DIR}/boards",
+        monitor_filter=MONITOR_FILTER_NAME if link else None, monitor_file=MONITOR_FILTER).encode()
     digests = {path: sha256_hex(data) for path, data in sorted(files.items())}
     manifest = {"fwgen": __version__, "board": spec.board.id, "app": spec.app, "envs": [b.id for b in envs],
                 "inputs": dict(sorted(spec.inputs.items())), "files": digests}

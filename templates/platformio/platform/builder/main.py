@@ -3,7 +3,10 @@
 Compiles the project's src/ with the arm-none-eabi-gcc on PATH (Debian's gcc-arm-none-eabi),
 using the CPU flags, compiler and linker flags and linker script named in the board definition
 (boards/*.json, rendered by fwgen from boards/<id>.yaml; the flags are defined once, in
-fwgen.project.toolchain). Targets: the ELF, a .bin and a .hex beside it, `size`.
+fwgen.project.toolchain). Targets: the ELF, a .bin and a .hex beside it, `size`, and `upload`:
+with `upload_protocol = custom` (what `fwgen build` writes for a board) it runs the project's
+`upload_command` (the command `fwgen flash` runs) on the image format named by
+`custom_fwgen_upload_format`; other protocols are refused with a pointer to `fwgen flash`.
 """
 import shutil
 import sys
@@ -68,3 +71,23 @@ target_hex = env.ElfToHex("$BUILD_DIR/${PROGNAME}", target_elf)
 target_size = env.Alias("size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
 AlwaysBuild(target_size)
 Default([env.Alias("buildprog", [target_bin, target_hex])])
+
+images = {"elf": target_elf, "hex": target_hex, "bin": target_bin}
+if env.subst("$UPLOAD_PROTOCOL") == "custom":
+    upload_format = env.GetProjectOption("custom_fwgen_upload_format", "elf")
+    if upload_format not in images:
+        sys.stderr.write("fwgen platform: custom_fwgen_upload_format must be one of %s, not %r\n"
+                         % (", ".join(images), upload_format))
+        env.Exit(1)
+    upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
+    upload_source = images[upload_format]
+else:
+    def refuse_upload(target, source, env):
+        sys.stderr.write("fwgen platform: no upload command for upload_protocol = %s: regenerate "
+                         "the project with fwgen build (it writes upload_protocol = custom with "
+                         "the board's flash command), or flash with fwgen flash\n"
+                         % env.subst("$UPLOAD_PROTOCOL"))
+        return 1
+    upload_actions = [env.Action(refuse_upload, None)]
+    upload_source = target_elf
+env.AddPlatformTarget("upload", upload_source, upload_actions, "Upload")
