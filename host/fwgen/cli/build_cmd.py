@@ -4,11 +4,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from fwgen.boards import get_board
 from fwgen.cli.base import Command
-from fwgen.cli.options import add_board_option, add_model_options, parse_smoothing
+from fwgen.cli.options import (add_board_option, add_force_option, add_model_options,
+                               parse_smoothing)
+from fwgen.errors import FwgenError
+from fwgen.project.ownership import MANIFEST, read_manifest
+from fwgen.project.settings import BuildSettings
 
 LOG = logging.getLogger(__name__)
 
@@ -31,22 +37,55 @@ class BuildCommand(Command):
     help = "build firmware for a board (and its emulator twin) from a model, offline"
     description = ("Render a PlatformIO project (fwgen's own platform, the firmware library, "
                    "generated frontend tables, model and detector) and build it with `pio run`.\n"
-                   "Prints flash and RAM by section against the board's limits.")
+                   "Prints flash and RAM by section against the board's limits.\n"
+                   "In a project folder fwgen wrote (or with --out on one), --model and --board "
+                   "may be left out: the project is rebuilt from the settings recorded in its "
+                   "fwgen-project.json (other options given change those settings). A generated "
+                   "file changed by hand is not overwritten without --force; src/user/ is yours.")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        add_model_options(parser, model_required=True)
-        add_board_option(parser)
+        add_model_options(parser, model_required=False, default_model=None,
+                          model_help=" (in a project folder: the recorded one)")
+        add_board_option(parser, required=False,
+                         help="board id or alias (see fwgen boards; in a project folder: the "
+                              "recorded one)")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default build/<model>-<board>)")
-        parser.add_argument("--audio", choices=["link", "clip", "mic"], default="link",
+        parser.add_argument("--audio", choices=["link", "clip", "mic"], default=None,
                             help="audio source at boot (default link: streamed over the UART)")
         parser.add_argument("--clip", type=Path, metavar="WAV",
                             help="clip compiled into the image (for --audio clip self-tests)")
-        parser.add_argument("--no-twin", action="store_true",
+        parser.add_argument("--no-twin", action="store_true", default=None,
                             help="do not add the emulator twin's environment to the project")
         parser.add_argument("--render-only", action="store_true",
                             help="write the project but do not run pio")
+        add_force_option(parser)
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    @staticmethod
+    def _settings(args: argparse.Namespace) -> tuple[BuildSettings, Path | None]:
+        """The settings to build with and the project folder: from the options, or (no --model
+        and no --board) the ones recorded in the project at --out or in the current folder."""
+        smoothing = parse_smoothing(args.smoothing) if args.smoothing else None
+        twin = None if args.no_twin is None else not args.no_twin
+        if args.model is None and args.board is None:
+            folder = args.out or Path.cwd()
+            if args.out is None and read_manifest(folder) is None:
+                raise FwgenError("--model and --board are needed (or run fwgen build in a project "
+                                 "folder it wrote, or give --out that folder, to rebuild it from "
+                                 "its recorded settings)", where="--model")
+            recorded = BuildSettings.load(folder)
+            merged = {**recorded.smoothing, **(smoothing or {})}
+            return recorded.replace(settings=args.settings, stride=args.stride, smoothing=merged,
+                                    audio=args.audio, clip=args.clip, twin=twin), folder
+        if args.model is None or args.board is None:
+            missing = "--model" if args.model is None else "--board"
+            raise FwgenError("--model and --board are needed together (both left out: rebuild "
+                             "the project in the current folder or at --out)", where=missing)
+        return BuildSettings(model=args.model, board=get_board(args.board).id,
+                             settings=args.settings, stride=args.stride,
+                             smoothing=smoothing or {}, audio=args.audio or "link",
+                             clip=args.clip, twin=True if twin is None else twin), args.out
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.deploy import DeployOptions, prepare
@@ -54,20 +93,31 @@ class BuildCommand(Command):
         from fwgen.project.render import render_project
         from fwgen.zoo import resolve_model
 
-        board = get_board(args.board)
-        options = DeployOptions(stride=args.stride, smoothing=parse_smoothing(args.smoothing),
-                                audio_source=args.audio, clip=args.clip)
-        source = resolve_model(args.model, args.settings)
-        out = args.out or Path("build") / f"{source.name}-{board.id}"
+        settings, out = self._settings(args)
+        rebuild = args.model is None
+        board = get_board(settings.board)
+        options = DeployOptions(stride=settings.stride, smoothing=dict(settings.smoothing),
+                                audio_source=settings.audio, clip=settings.clip,
+                                runtime=settings.runtime)
+        source = resolve_model(settings.model, settings.settings)
+        out = out or Path("build") / f"{source.name}-{board.id}"
+        if rebuild:
+            print(f"{out}: rebuilding from the settings recorded in {MANIFEST} "
+                  f"(model {settings.model}, board {board.id})", file=sys.stderr)
         deployment = prepare(source, options)
         uploads = upload_specs(board)
+        record = replace(settings, model_sha256=source.sha256).record(out)
         if args.render_only:
-            project = render_project(project_spec(deployment, board, include_twin=not args.no_twin,
-                                                  uploads=uploads), out)
+            project = render_project(project_spec(deployment, board, include_twin=settings.twin,
+                                                  uploads=uploads, settings=record),
+                                     out, force=args.force)
+            _say_overwritten(project)
             print(f"project: {project.path} (environments: {', '.join(project.envs)})")
             return 0
-        firmware = build_firmware(deployment, board, out, include_twin=not args.no_twin,
-                                  verbose=args.verbose > 1, uploads=uploads)
+        firmware = build_firmware(deployment, board, out, include_twin=settings.twin,
+                                  verbose=args.verbose > 1, uploads=uploads, settings=record,
+                                  force=args.force)
+        _say_overwritten(firmware.project)
         if args.json:
             print(json.dumps({"project": str(firmware.project.path),
                               "envs": {env: r.as_dict() for env, r in firmware.sizes.items()}},
@@ -81,3 +131,10 @@ class BuildCommand(Command):
             print()
             print("\n".join(report.lines()))
         return 0
+
+
+def _say_overwritten(project) -> None:
+    if project.overwritten:
+        what = "file" if len(project.overwritten) == 1 else "files"
+        print(f"fwgen build: overwrote {len(project.overwritten)} {what} changed by hand: "
+              f"{', '.join(project.overwritten)} (--force)", file=sys.stderr)

@@ -4,6 +4,7 @@ module, never from each other.
 
     add_model_options(parser, model_required=True)   # --model --settings --stride --smoothing
     add_board_option(parser, default=None)            # --board
+    add_force_option(parser)                          # --force (overwrite hand-edited files)
     add_serial_options(parser)                        # --serial --serial-number --baud
     add_runner_option(parser), add_probe_option(parser)   # --runner NAME, --probe SN
     parse_smoothing(args.smoothing) -> dict
@@ -21,13 +22,15 @@ from fwgen.errors import FwgenError
 DEFAULT_MODEL = "micro_speech"
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, model_required: bool) -> None:
-    """The model to deploy and how: --model, --settings, --stride, --smoothing."""
-    parser.add_argument("--model", required=model_required,
-                        default=None if model_required else DEFAULT_MODEL,
+def add_model_options(parser: argparse.ArgumentParser, *, model_required: bool,
+                      default_model: str | None = DEFAULT_MODEL, model_help: str = "") -> None:
+    """The model to deploy and how: --model, --settings, --stride, --smoothing. An optional
+    --model defaults to `default_model` (None: the verb decides, and says so in `model_help`)."""
+    default = None if model_required else default_model
+    parser.add_argument("--model", required=model_required, default=default,
                         metavar="NAME_OR_TFLITE",
-                        help="zoo model name or .tflite file" + ("" if model_required else
-                                                                  f" (default {DEFAULT_MODEL})"))
+                        help="zoo model name or .tflite file" + (f" (default {default})" if default
+                                                                  else model_help))
     parser.add_argument("--settings", type=Path, metavar="FILE",
                         help="deployment settings (frontend fe.*, classes, smoothing) for a .tflite "
                              "without fwgen/MLTK metadata; a zoo model.yaml works too")
@@ -46,6 +49,13 @@ def add_board_option(parser: argparse.ArgumentParser, *, default: str | None = N
     parser.add_argument("--board", required=default is None if required is None else required,
                         default=default,
                         help=help or "board id or alias (see fwgen boards)")
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    """--force: overwrite generated project files changed by hand (fwgen.project.ownership)."""
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite generated files of the project that were changed by hand "
+                             "(default: stop and name them; src/user/ is never written)")
 
 
 def add_serial_options(parser: argparse.ArgumentParser) -> None:

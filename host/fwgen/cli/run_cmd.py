@@ -11,7 +11,7 @@ import numpy as np
 
 from fwgen.boards import get_board, twin_of
 from fwgen.cli.base import Command
-from fwgen.cli.options import add_board_option, add_model_options, parse_smoothing
+from fwgen.cli.options import add_board_option, add_force_option, add_model_options, parse_smoothing
 from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES
 
 LOG = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class RunCommand(Command):
         parser.add_argument("--logits", action="store_true", help="also stream LOGITS back (all values in --json; a summary otherwise)")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default: fwgen's cache)")
+        add_force_option(parser)
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
                             help="seconds to wait for the firmware (default 60)")
         parser.add_argument("--json", action="store_true", help="one JSON object per file")
@@ -99,7 +100,7 @@ class RunCommand(Command):
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
                             pad_ms=args.pad_ms, pad_mode=args.pad, convert=args.convert,
                             features=args.features, logits=args.logits,
-                            out=args.out, timeout=args.timeout,
+                            out=args.out, timeout=args.timeout, force=args.force,
                             progress=None if args.json else lambda text: print(text, file=sys.stderr))
         for report in reports:
             if args.json:
@@ -117,7 +118,8 @@ class RunCommand(Command):
 
         deployment = twin_deployment(model=args.model, settings=args.settings, twin=twin,
                                      stride=args.stride, smoothing=parse_smoothing(args.smoothing))
-        elf = twin_firmware(deployment, twin, out=args.out)
+        elf = twin_firmware(deployment, twin, out=args.out, force=args.force, model=args.model,
+                            settings=args.settings)
         runner = QemuRunner(twin, dry_run=True)
         runner.run("emulate", elf=elf)
         print(" ".join(shlex.quote(a) for a in runner.commands[0]))

@@ -17,4 +17,8 @@ May import boards, deploy, compiler, render and native; never device/, runners/,
   variants; adding a kernel variant is one new C file in firmware/nn/dsp/.
 * `fwgen.project.model_size`: ``flash_size(compiled, board=None) -> FlashSize``, a compiled
   model's code and const bytes with the board's firmware flags and kernels.
+* `fwgen.project.ownership`: what in a project folder is fwgen's (the manifest's digests; a
+  file changed by hand is not overwritten without force) and what is the user's (src/user/).
+* `fwgen.project.settings`: ``BuildSettings``, what a project was built with, recorded in its
+  manifest so `fwgen build` in the folder rebuilds it.
 """

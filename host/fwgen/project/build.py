@@ -56,29 +56,34 @@ def check_audio_source(deployment: Deployment, board: Board) -> None:
 
 
 def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = True,
-                 uploads: Mapping[str, Upload] | None = None) -> ProjectSpec:
+                 uploads: Mapping[str, Upload] | None = None,
+                 settings: Mapping[str, Any] | None = None) -> ProjectSpec:
     """The project a deployment makes for a board (and, by default, its emulator twin), with
-    the `uploads` the caller computed (env -> flash command for `pio run -t upload`); refuses
-    an audio source the board cannot have (`check_audio_source`)."""
+    the `uploads` the caller computed (env -> flash command for `pio run -t upload`) and the
+    `settings` to record for rebuilding it (fwgen.project.settings.BuildSettings.record);
+    refuses an audio source the board cannot have (`check_audio_source`)."""
     check_audio_source(deployment, board)
     return ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
                        include_twin=include_twin, inference_modules=deployment.firmware_modules,
-                       uploads=dict(uploads or {}))
+                       uploads=dict(uploads or {}), settings=dict(settings or {}))
 
 
 def build_firmware(deployment: Deployment, board: Board, out_dir: Path, *,
                    include_twin: bool = True, envs: tuple[str, ...] | None = None,
-                   verbose: bool = False, uploads: Mapping[str, Upload] | None = None) -> Firmware:
+                   verbose: bool = False, uploads: Mapping[str, Upload] | None = None,
+                   settings: Mapping[str, Any] | None = None, force: bool = False) -> Firmware:
     """Render the project into out_dir and build `envs` (default: every env) with `pio run`.
 
-    `include_twin` adds the board's emulator twin as a second environment; `uploads` are the
-    flash commands `pio run -t upload` runs (see `project_spec`)."""
-    spec = project_spec(deployment, board, include_twin=include_twin, uploads=uploads)
+    `include_twin` adds the board's emulator twin as a second environment; `uploads` and
+    `settings` go into the project (see `project_spec`); `force` overwrites generated files
+    changed by hand (see `fwgen.project.render.render_project`)."""
+    spec = project_spec(deployment, board, include_twin=include_twin, uploads=uploads,
+                        settings=settings)
     for env_board in spec.envs():
         check_fit(env_board, deployment)
     fresh = not out_dir.exists()
     with removed_on_error(out_dir):
-        project = render_project(spec, out_dir)
+        project = render_project(spec, out_dir, force=force)
         sizes: dict[str, SizeReport] = {}
         logs: dict[str, str] = {}
         by_id = {b.id: b for b in spec.envs()}

@@ -28,15 +28,16 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from fwgen import __version__
 from fwgen.boards import Board, twin_of
 from fwgen.errors import FwgenError
 from fwgen.native import repo_root
 from fwgen.project import toolchain
+from fwgen.project.ownership import MANIFEST, USER_DIR, USER_SRC_DIR, user_files, write_project
 from fwgen.project.variants import VARIANT_MODULE, nn_files
-from fwgen.render import abi_version, banner, render, sha256_hex, write_files
+from fwgen.render import abi_version, banner, render, sha256_hex
 
 LOG = logging.getLogger(__name__)
 
@@ -58,7 +59,6 @@ APP_MODULES: dict[str, tuple[str, ...] | str] = {"pipeline": LIBRARY_MODULES, "s
 APPS = tuple(APP_FOLDERS)
 SOURCE_SUFFIXES = (".c", ".h")
 GENERATED_DIR = "src/generated"
-MANIFEST = "fwgen-project.json"
 IMAGE_FORMATS = ("elf", "hex", "bin")    # what fwgen's platform builds beside each other
 PLATFORM_DIR = "platform"      # board definitions (boards/) and fwgen's platform (fwgen-<digest>/)
 PLATFORM_DIGEST = 10           # hex digits of the platform folder's content digest
@@ -108,6 +108,9 @@ class ProjectSpec:
     inference_modules: tuple[str, ...] = ()
     # env id -> how `pio run -t upload` flashes it (boards, not twins; none: no upload command).
     uploads: Mapping[str, Upload] = field(default_factory=dict)
+    # What the project was built from, recorded in the manifest for rebuilding it
+    # (fwgen.project.settings.BuildSettings.record; JSON-able, paths relative to the project).
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def library_modules(self, root: Path | None = None) -> tuple[str, ...]:
         """The firmware/ modules the project copies, "common" first; FwgenError for a name
@@ -135,6 +138,7 @@ class Project:
     path: Path
     board: Board
     envs: tuple[str, ...]
+    overwritten: tuple[str, ...] = ()     # files changed by hand that --force overwrote
 
     def elf(self, env: str) -> Path:
         return self.path / ".pio" / "build" / env / "firmware.elf"
@@ -333,18 +337,25 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
                       comment="ini"),
         default_env=spec.board.id, envs=env_views, platform_dir=platform_dir,
         boards_dir=f"{PLATFORM_DIR}/boards",
-        monitor_filter=MONITOR_FILTER_NAME if link else None, monitor_file=MONITOR_FILTER).encode()
+        monitor_filter=MONITOR_FILTER_NAME if link else None, monitor_file=MONITOR_FILTER,
+        user_dir=USER_DIR if user_files(spec.app) else None, user_src_dir=USER_SRC_DIR,
+        manifest=MANIFEST).encode()
     digests = {path: sha256_hex(data) for path, data in sorted(files.items())}
     manifest = {"fwgen": __version__, "board": spec.board.id, "app": spec.app, "envs": [b.id for b in envs],
                 "inputs": dict(sorted(spec.inputs.items())), "files": digests}
+    if spec.settings:
+        manifest["build"] = dict(spec.settings)
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return files
 
 
-def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
+def render_project(spec: ProjectSpec, out_dir: Path, *, force: bool = False) -> Project:
     """Write the project into `out_dir`, removing stale files fwgen wrote before (never others).
 
-    Only files whose content changed are rewritten, so `pio run` stays incremental.
+    Only files whose content changed are rewritten, so `pio run` stays incremental. A generated
+    file changed by hand since fwgen wrote it is neither overwritten nor removed: FwgenError
+    naming it, before anything is written, unless `force` (fwgen.project.ownership). src/user/
+    is created once and never written again.
     """
     files = render_files(spec)
     if out_dir.exists() and not out_dir.is_dir():
@@ -356,8 +367,9 @@ def render_project(spec: ProjectSpec, out_dir: Path) -> Project:
         except OSError as exc:
             raise FwgenError(f"cannot create the project folder: {exc.strerror}", where=str(out_dir),
                              hint="choose a writable folder with --out") from None
-        _write_project(out_dir, files)
-    return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()))
+        overwritten = write_project(out_dir, files, user_files(spec.app), force=force)
+    return Project(path=out_dir, board=spec.board, envs=tuple(b.id for b in spec.envs()),
+                   overwritten=overwritten)
 
 
 @contextmanager
@@ -377,19 +389,3 @@ def removed_on_error(out_dir: Path) -> Iterator[None]:
             LOG.debug("removing the half-written project %s", created)
             shutil.rmtree(created, ignore_errors=True)
         raise
-
-
-def _write_project(out_dir: Path, files: dict[str, bytes]) -> None:
-    old_manifest = out_dir / MANIFEST
-    if old_manifest.is_file():
-        try:
-            previous = json.loads(old_manifest.read_text()).get("files", {})
-        except ValueError:
-            previous = {}
-        for rel in previous:
-            if rel not in files and (out_dir / rel).is_file():
-                (out_dir / rel).unlink()
-    elif any(out_dir.iterdir()) and not (out_dir / "platformio.ini").exists():
-        raise FwgenError("output folder is not empty and is not a fwgen project", where=str(out_dir),
-                         hint="choose an empty folder with --out")
-    write_files(out_dir, files)

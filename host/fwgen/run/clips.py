@@ -72,11 +72,13 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
               stride: int | None = None, smoothing: dict | None = None, pad_ms: int | None = None,
               pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
               features: bool = False, logits: bool = False, out: Path | None = None,
-              timeout: float = 60.0, progress: Callable[[str], None] | None = None) -> list[ClipReport]:
+              timeout: float = 60.0, progress: Callable[[str], None] | None = None,
+              force: bool = False) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
 
     Every WAV is read and checked (mono 16-bit PCM at the model's rate, or converted when
     `convert`) before anything is built, so a bad file fails in a second, not after a build.
+    `force` overwrites generated files of the `out` project that were changed by hand.
     """
     from fwgen.audio import read_wav
     from fwgen.device import TwinDevice
@@ -89,7 +91,8 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
     rate = deployment.frontend.sample_rate
     clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=rate, convert=convert), pad,
                                   pad_mode)) for wav in wavs]
-    elf = twin_firmware(deployment, twin, out=out, progress=say)
+    elf = twin_firmware(deployment, twin, out=out, progress=say, force=force, model=model,
+                        settings=settings)
     outputs = Output.DETECTIONS | Output.LOG
     if features:
         outputs |= Output.FEATURES

@@ -29,12 +29,26 @@ def twin_deployment(*, model: str | Path, twin, settings: Path | None = None,
 
 
 def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,
-                  progress: Callable[[str], None] | None = None) -> Path:
-    """Build (or incrementally rebuild) the twin firmware; returns its ELF."""
+                  progress: Callable[[str], None] | None = None, force: bool = False,
+                  model: str | Path | None = None, settings: Path | None = None) -> Path:
+    """Build (or incrementally rebuild) the twin firmware; returns its ELF.
+
+    The project records what it was built from (`model` as given, the `settings` file and the
+    deployment's options) so `fwgen build` in an --out folder rebuilds it. A generated file of
+    an --out project changed by hand stops the build unless `force`; fwgen's cache is fwgen's
+    own and is always rewritten."""
     from fwgen.project.build import build_firmware
+    from fwgen.project.settings import BuildSettings
 
     project_dir = out or default_project_dir(deployment.source.name, twin)
     if progress:
         progress(f"building {deployment.source.name} for {twin.id} in {project_dir}")
-    firmware = build_firmware(deployment, twin, project_dir, include_twin=False, envs=(twin.id,))
+    options = deployment.options
+    record = BuildSettings(model=str(model if model is not None else deployment.source.path),
+                           board=twin.id, settings=settings, stride=options.stride,
+                           smoothing=dict(options.smoothing), audio=options.audio_source,
+                           clip=options.clip, twin=False, runtime=options.runtime,
+                           model_sha256=deployment.source.sha256).record(project_dir)
+    firmware = build_firmware(deployment, twin, project_dir, include_twin=False, envs=(twin.id,),
+                              settings=record, force=force or out is None)
     return firmware.elf(twin.id)
