@@ -1,5 +1,5 @@
-"""The firmware `fwgen run` streams through: a twin-only project in fwgen's cache, rebuilt
-incrementally when the model or options change."""
+"""The firmware `fwgen run` streams through: a twin-only project in fwgen's cache (one per model
+and options built, the most recently used kept: fwgen.run.cache) or in --out."""
 from __future__ import annotations
 
 import logging
@@ -8,13 +8,14 @@ from typing import Callable
 
 from fwgen.deploy import DeployOptions, Deployment, prepare
 from fwgen.errors import FwgenError
-from fwgen.native import cache_dir
+from fwgen.run import cache
 
 LOG = logging.getLogger(__name__)
 
 
-def default_project_dir(model_name: str, twin) -> Path:
-    return cache_dir() / "run" / f"{model_name}-{twin.id}"
+def default_project_dir(deployment: Deployment, twin) -> Path:
+    """The cache folder `fwgen run` builds `deployment` in for `twin` (fwgen.run.cache)."""
+    return cache.entry_dir(deployment, twin)
 
 
 def twin_deployment(*, model: str | Path, twin, settings: Path | None = None,
@@ -40,9 +41,12 @@ def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,
     from fwgen.project.build import build_firmware
     from fwgen.project.settings import BuildSettings
 
-    project_dir = out or default_project_dir(deployment.source.name, twin)
+    project_dir = out or default_project_dir(deployment, twin)
     if progress:
-        progress(f"building {deployment.source.name} for {twin.id} in {project_dir}")
+        where = "" if out else (f" (fwgen run's cache {cache.cache_root()}: the "
+                                f"{cache.RUN_CACHE_KEEP} most recently used builds are kept; "
+                                f"FWGEN_CACHE_DIR moves it, --out DIR builds elsewhere)")
+        progress(f"building {deployment.source.name} for {twin.id} in {project_dir}{where}")
     options = deployment.options
     record = BuildSettings(model=str(model if model is not None else deployment.source.path),
                            board=twin.id, settings=settings, stride=options.stride,
@@ -51,4 +55,9 @@ def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,
                            model_sha256=deployment.source.sha256).record(project_dir)
     firmware = build_firmware(deployment, twin, project_dir, include_twin=False, envs=(twin.id,),
                               settings=record, force=force or out is None)
+    if out is None:
+        cache.touch(project_dir)
+        for old in cache.prune(current=project_dir):
+            if progress:
+                progress(f"removed an old build from fwgen run's cache: {old.name}")
     return firmware.elf(twin.id)
