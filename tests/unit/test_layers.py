@@ -40,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
                 "detect", "deploy", "runtime"},
     "flash": {"boards", "runners", "device", "project"},
     "monitor": {"boards", "device", "link"},
+    "hil": {"deploy", "device", "run", "project", "link", "boards", "zoo"},
     "cli": {"*"},
     "__main__": {"cli"},
 }
