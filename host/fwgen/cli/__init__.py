@@ -1,7 +1,9 @@
 """fwgen's command line: one module per verb (`<verb>_cmd.py`), each a `Command` subclass.
 The top layer: it may import every package; nothing imports it but `fwgen.__main__`.
 
-Verbs are discovered from this package, so adding a verb means adding one file.
+Verbs are discovered from this package, so adding a verb means adding one file. SIGTERM and
+SIGHUP stop a verb as Ctrl-C does (fwgen.process.signals), so its children and temporary files
+go; the exit status is then 128 + the signal (130 for Ctrl-C).
 """
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import signal
 import sys
 from typing import Sequence
 
 from fwgen import __version__
 from fwgen.cli.base import Command
 from fwgen.errors import FwgenError
+from fwgen.process import interrupt_signal, signals_as_interrupts
 
 LOG = logging.getLogger(__name__)
 
@@ -60,10 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(commands[args.verb].invoke(args) or 0)
+        with signals_as_interrupts():
+            return int(commands[args.verb].invoke(args) or 0)
     except FwgenError as exc:
         print(f"fwgen {args.verb}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"fwgen {args.verb}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = interrupt_signal(exc)
+        by = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+        try:
+            print(f"fwgen {args.verb}: interrupted{by}", file=sys.stderr)
+        except OSError:   # SIGHUP: the terminal may be gone
+            pass
+        return 128 + signum

@@ -1,6 +1,7 @@
 """Flashing a twin: QEMU started on the image in the background, its UART on a 127.0.0.1 TCP
 port, recorded (fwgen.device.twin_state) before anything can fail, so no QEMU is ever left
 without a record. Flashing again replaces the running twin; `twin_state.stop_twin` ends it.
+It is the one child fwgen starts detached (fwgen.process): it outlives fwgen by design.
 
 QEMU's UART server waits (``wait=on``) for the first connection before the guest runs, so the
 monitor that connects later sees the boot output. The twin counts as started once QEMU says
@@ -46,7 +47,7 @@ def start_twin(runner: QemuRunner, elf: Path, *, port: int | None = None, icount
     elf = Path(elf).resolve()
     board = runner.board
     if runner.dry_run:
-        runner.popen(runner.argv(elf, port or free_tcp_port(), icount=icount))
+        runner.popen(runner.argv(elf, port or free_tcp_port(), icount=icount), detached=True)
         return None
     if not elf.is_file():
         raise FwgenError("firmware image not found", where=str(elf))
@@ -59,7 +60,8 @@ def start_twin(runner: QemuRunner, elf: Path, *, port: int | None = None, icount
             argv = runner.argv(elf, chosen, icount=icount)
             log = twin_state.log_path(board)
             with open(log, "wb") as handle:
-                proc = runner.popen(argv, stdin=subprocess.DEVNULL, stdout=handle,
+                # Detached: this QEMU outlives fwgen on purpose, and is recorded first.
+                proc = runner.popen(argv, detached=True, stdin=subprocess.DEVNULL, stdout=handle,
                                     stderr=subprocess.STDOUT)
             assert proc is not None
             record = twin_state.TwinRecord(board=board.id, pid=proc.pid, port=chosen,

@@ -153,7 +153,8 @@ def run_pio(project: Path, env_name: str, *, verbose: bool = False,
     if verbose:
         argv.append("-v")
     LOG.info("running %s", " ".join(argv))
-    proc = subprocess.run(argv, capture_output=True, text=True, env=pio_environment())
+    from fwgen import process  # pio, SCons and the compilers die with fwgen, whatever kills it
+    proc = process.run(argv, capture_output=True, text=True, env=pio_environment())
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         tail = "\n".join(output.splitlines()[-40:])

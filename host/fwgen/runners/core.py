@@ -8,10 +8,11 @@ refuses the USB device (`Runner.messages`), its own command-line options
 one place (`Runner.run`), and starts every program through one wrapper (`Runner.call` /
 `Runner.popen`) that logs the quoted argv, honours ``dry_run`` (log, record, do not execute),
 raises `ToolMissingError` naming a missing program and what to install, bounds the run in
-time (the whole process group is killed past `timeout`) and turns the tool's output into a
-clear error (`ProbeNotFoundError`, `ProbeAccessError`, `TargetNotRespondingError`,
-`ToolTimeoutError`). Tests assert the exact argv a runner would run (``runner.commands`` after a
-dry run, or `FlashRunner.flash_argv`), not mocked hardware.
+time (the whole process group is killed past `timeout`; every child dies with fwgen, see
+fwgen.process) and turns the tool's output into a clear error (`ProbeNotFoundError`,
+`ProbeAccessError`, `TargetNotRespondingError`, `ToolTimeoutError`). Tests assert the exact
+argv a runner would run (``runner.commands`` after a dry run, or `FlashRunner.flash_argv`), not
+mocked hardware.
 
 This module imports no runner and no board code at run time (Board is a type hint only); the
 registry (`fwgen.runners.registry`) finds the runner modules.
@@ -32,17 +33,16 @@ from __future__ import annotations
 import abc
 import argparse
 import logging
-import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
+from fwgen import process
 from fwgen.errors import FwgenError, ToolMissingError
 from fwgen.runners.args import NoArgs, parse_record
 
@@ -54,7 +54,7 @@ LOG = logging.getLogger(__name__)
 COMMANDS = ("flash", "erase", "reset", "emulate")
 IMAGE_FORMATS = ("elf", "hex", "bin")
 FLASH_TIMEOUT_S = 120.0     # a flash of 2 MB with verify takes well under a minute
-KILL_GRACE_S = 2.0          # SIGTERM -> SIGKILL
+KILL_GRACE_S = process.KILL_GRACE_S   # SIGTERM -> SIGKILL
 
 # Where udev rules live (searched for the rule that covers a probe's USB id).
 UDEV_RULE_DIRS = (Path("/etc/udev/rules.d"), Path("/run/udev/rules.d"), Path("/lib/udev/rules.d"),
@@ -171,30 +171,14 @@ def program_path(program: str) -> str | None:
     return shutil.which(program) or shutil.which(program, path=str(Path(sys.executable).parent))
 
 
-def end_process_group(proc: subprocess.Popen, grace: float = KILL_GRACE_S) -> None:
-    """Terminate, then kill, the process group `proc` leads (a tool and anything it started)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not fail
-        LOG.warning("process %d did not end after SIGKILL", proc.pid)
+end_process_group = process.end_group   # the name runners and their tests know
 
 
 def run_bounded(argv: Sequence[str], timeout: float) -> tuple[int, str]:
     """Run `argv` in its own process group with stdin closed; (exit status, stdout+stderr).
     Past `timeout` seconds (or on Ctrl-C) the whole group is ended: ToolTimeoutError."""
-    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace",
-                            start_new_session=True)
+    proc = process.start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, errors="replace")
     try:
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -331,12 +315,14 @@ class Runner(abc.ABC):
         tail = "\n".join(output.strip().splitlines()[-30:])
         return FwgenError(f"{program} failed with exit status {status}" + (f"\n{tail}" if tail else ""))
 
-    def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen | None:
-        """Start a long-running program in its own process group (None on a dry run)."""
+    def popen(self, argv: Sequence[str], *, detached: bool = False,
+              **kwargs: Any) -> subprocess.Popen | None:
+        """Start a long-running program in its own process group (None on a dry run). It dies
+        with fwgen (fwgen.process) unless `detached` (a twin left running on purpose)."""
         self._log(argv)
         if self.dry_run:
             return None
-        return subprocess.Popen(list(argv), start_new_session=True, **kwargs)
+        return process.start(argv, detached=detached, **kwargs)
 
 
 def hex_address(address: int) -> str:

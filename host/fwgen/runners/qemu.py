@@ -9,8 +9,11 @@ The command line is the one measured in DESIGN.md::
 ``wait=on`` holds the guest until fwgen connects (no boot output is lost), ``nodelay=on`` removes
 a 40 ms delay per reply, ``-icount shift=0`` makes SysTick count instructions deterministically,
 and semihosting lets the firmware end QEMU with an exit status. QEMU runs in its own process
-group; `QemuSession.close()` (always called, also on Ctrl-C or errors) terminates the group, so
-no emulator outlives fwgen.
+group; `QemuSession.close()` (always called, also on Ctrl-C, SIGTERM, SIGHUP or errors) ends the
+group, and fwgen.process ends it when fwgen dies any other way (SIGKILL), so no emulator
+outlives fwgen. QEMU's output goes to an unnamed temporary file (`tempfile.TemporaryFile`:
+O_TMPFILE, or removed as soon as it is made), so nothing is left in the temporary folder
+whatever ends fwgen. (The twin `fwgen flash` starts is detached on purpose: fwgen.flash.twin.)
 """
 from __future__ import annotations
 
@@ -23,10 +26,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import serial
 
+from fwgen import process
 from fwgen.errors import FwgenError
 from fwgen.runners.core import Runner, RunnerCaps
 
@@ -42,12 +46,16 @@ def free_tcp_port() -> int:
 
 
 class QemuSession:
-    """A running QEMU with its UART connected: `.serial` (pyserial), `.wait()`, `.close()`."""
+    """A running QEMU with its UART connected: `.serial` (pyserial), `.wait()`, `.close()`.
+    Its output is in `log_file` (an unnamed file, read with `output()`) or at `log_path`
+    (removed by `close()`)."""
 
-    def __init__(self, proc: subprocess.Popen, port: int, log_path: Path, argv: list[str]):
+    def __init__(self, proc: subprocess.Popen, port: int, log_path: Path | None, argv: list[str],
+                 *, log_file: IO[bytes] | None = None):
         self.proc = proc
         self.port = port
         self.log_path = log_path
+        self.log_file = log_file
         self.argv = argv
         self.serial: serial.SerialBase | None = None
 
@@ -71,10 +79,16 @@ class QemuSession:
         raise FwgenError(f"could not connect to QEMU's UART on port {self.port}: {last_error}")
 
     def output(self) -> str:
+        """What QEMU has printed so far (stdout and stderr)."""
         try:
-            return self.log_path.read_text(errors="replace").strip()
-        except OSError:
-            return ""
+            if self.log_file is not None:
+                fd = self.log_file.fileno()   # pread: QEMU shares the file offset
+                return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace").strip()
+            if self.log_path is not None:
+                return self.log_path.read_text(errors="replace").strip()
+        except (OSError, ValueError):   # ValueError: the file was closed
+            pass
+        return ""
 
     def wait(self, timeout: float | None = None) -> int | None:
         """The exit status once QEMU has exited (semihosting), None if still running at timeout."""
@@ -106,10 +120,13 @@ class QemuSession:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        try:
-            self.log_path.unlink()
-        except OSError:
-            pass
+        if self.log_file is not None:
+            self.log_file.close()
+        if self.log_path is not None:
+            try:
+                self.log_path.unlink()
+            except OSError:
+                pass
 
     def __enter__(self) -> "QemuSession":
         return self
@@ -156,14 +173,18 @@ class QemuRunner(Runner):
         for attempt in range(3):
             chosen = port or free_tcp_port()
             argv = self.argv(elf, chosen, icount=icount)
-            fd, log_name = tempfile.mkstemp(prefix="fwgen-qemu-", suffix=".log")
-            log_path = Path(log_name)
-            with os.fdopen(fd, "wb") as log:
-                proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            # Never a name in the temporary folder, so no SIGKILL can leave it behind.
+            log = tempfile.TemporaryFile(prefix="fwgen-qemu-", suffix=".log")
+            try:
+                proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=subprocess.STDOUT)
+            except BaseException:
+                log.close()
+                raise
             if proc is None:
-                log_path.unlink()
+                log.close()
                 return None
-            session = QemuSession(proc, chosen, log_path, argv)
+            session = QemuSession(proc, chosen, None, argv, log_file=log)
             try:
                 if connect:
                     session.connect()
@@ -193,8 +214,7 @@ class QemuRunner(Runner):
         if self.dry_run:
             return 0, ""
         try:
-            proc = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=timeout)
+            proc = process.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise FwgenError(f"QEMU did not exit within {timeout:g} s", where=str(elf)) from None
         return proc.returncode, proc.stdout + proc.stderr
