@@ -15,6 +15,9 @@ order and documented here:
    like scipy.signal.resample; fine for clips, not meant for hour-long recordings);
 4. back to int16 by rounding x * 32768 and clipping to [-32768, 32767].
 
+A float file with NaN or infinite samples has no 16-bit equivalent: an error naming the file,
+how many there are and where the first one is (not silence, not a numpy warning).
+
 16-bit mono input at the right rate is returned untouched in both modes (bit-exact).
 
 `write_wav(path, audio, sample_rate=16000)` writes int16 PCM (mono 1-D or (frames, channels)),
@@ -118,6 +121,18 @@ def _resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.fft.irfft(spectrum, n=n_out, axis=0) * (n_out / len(x))
 
 
+def _check_finite(data: np.ndarray, info: WavInfo) -> None:
+    """Refuse NaN or infinite samples (frames x channels float data) before they are converted."""
+    bad = np.flatnonzero(~np.isfinite(data).all(axis=1))
+    if bad.size:
+        first = int(bad[0])
+        raise FwgenError(f"{bad.size} of its {len(data)} samples are not numbers (NaN or "
+                         f"infinite), the first at sample {first} ({first / info.sample_rate:.3f} s)"
+                         f": they cannot be converted to 16-bit PCM", where=str(info.path),
+                         hint="repair or re-export the recording (float WAV samples must be "
+                              "finite, full scale 1.0)")
+
+
 def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool = False) -> np.ndarray:
     """Mono int16 samples of a WAV file (see the module docstring for errors and conversions).
 
@@ -159,6 +174,7 @@ def read_wav(path: str | Path, expect_rate: int | None = 16000, *, convert: bool
                          hint="the file is corrupt or truncated") from None
     LOG.info("%s: converting %s, %d channel(s), %d Hz to 16-bit mono%s", where, info.sample_type,
              info.channels, info.sample_rate, f" at {expect_rate} Hz" if expect_rate else "")
+    _check_finite(data, info)
     mono = data.mean(axis=1)
     if expect_rate is not None and info.sample_rate != expect_rate:
         mono = _resample(mono, info.sample_rate, expect_rate)

@@ -1,6 +1,8 @@
 """fwgen.audio: WAV reading with clear errors, documented conversions, atomic writing."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -104,3 +106,26 @@ def test_empty_file_and_folder(tmp_path):
     with pytest.raises(FwgenError, match="not a file") as err:
         read_wav(tmp_path)
     assert ".wav" in err.value.hint
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("rate, channels", [(16000, 1), (16000, 2), (44100, 1)])
+def test_samples_that_are_not_numbers_are_an_error_when_converting(tmp_path, bad, rate, channels):
+    """NaN or infinite float samples have no 16-bit value: --convert says so, naming the file
+    and the first one, instead of turning them into silence behind a numpy warning (issue 14)."""
+    path = tmp_path / "nan.wav"
+    data = np.full((rate // 4, channels), 0.25)
+    data[1234, -1] = bad
+    data[2000:2010, 0] = bad
+    sf.write(str(path), data, rate, subtype="FLOAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # no RuntimeWarning may escape either
+        with pytest.raises(FwgenError, match=r"11 of its \d+ samples are not numbers \(NaN or "
+                                             r"infinite\), the first at sample 1234") as err:
+            read_wav(path, convert=True)
+    assert str(path) in str(err.value) and "re-export" in err.value.hint
+    with pytest.raises(FwgenError, match="32-bit float"):   # without --convert: the format first
+        read_wav(path)
+    data[~np.isfinite(data)] = 1.0    # finite samples, even at full scale, convert as before
+    sf.write(str(path), data, rate, subtype="FLOAT")
+    assert read_wav(path, convert=True).size > 0

@@ -78,13 +78,17 @@ class BoardsCommand(Command):
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
     def invoke(self, args: argparse.Namespace) -> int:
+        from fwgen.errors import FwgenError
+
         if args.action == "show":
             if not args.board:
-                from fwgen.errors import FwgenError
                 raise FwgenError("'boards show' needs a board id", hint="see 'fwgen boards'")
             board = get_board(args.board)
             print(json.dumps(as_dict(board), indent=2) if args.json else "\n".join(describe(board)))
             return 0
+        if args.board:   # not ignored: the user may have meant 'boards show'
+            raise FwgenError(f"'boards list' takes no board id (got {args.board!r})",
+                             hint=f"to explain one board: fwgen boards show {args.board}")
         boards = load_boards()
         if args.json:
             print(json.dumps([as_dict(b) for b in boards.values()], indent=2))

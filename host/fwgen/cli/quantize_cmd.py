@@ -12,6 +12,9 @@ from fwgen.errors import FwgenError
 
 LOG = logging.getLogger(__name__)
 
+# EfficientAT width multipliers fwgen imports: (MIN_WIDTH, MAX_WIDTH] (fwgen.train.efficientat)
+MIN_WIDTH, MAX_WIDTH = 0.0, 4.0
+
 
 class QuantizeCommand(Command):
     name = "quantize"
@@ -57,6 +60,11 @@ class QuantizeCommand(Command):
             raise FwgenError("dataset folder not found", where=str(args.data))
         if args.examples < 1:
             raise FwgenError("--examples must be at least 1")
+        if not MIN_WIDTH < args.width <= MAX_WIDTH:   # also refuses nan
+            raise FwgenError(f"must be more than {MIN_WIDTH:g} and at most {MAX_WIDTH:g}, "
+                             f"got {args.width:g}", where="--width",
+                             hint="the width multiplier the checkpoint was trained with "
+                                  "(0.4 for mn04)")
         out = args.out or model.with_suffix(".tflite")
         from fwgen.cli.options import check_output_file  # noqa: PLC0415
 
