@@ -11,7 +11,8 @@ import numpy as np
 
 from fwgen.boards import get_board, twin_of
 from fwgen.cli.base import Command
-from fwgen.cli.options import add_board_option, add_force_option, add_model_options, parse_smoothing
+from fwgen.cli.options import (DEFAULT_MODEL, add_board_option, add_force_option,
+                               add_model_options, parse_smoothing)
 from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES
 
 LOG = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ class RunCommand(Command):
                    "reports, and stop QEMU (also on Ctrl-C or errors).")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        add_model_options(parser, model_required=False)
+        add_model_options(parser, model_required=False, default_model=None,
+                          model_help=f" (default {DEFAULT_MODEL})")
         add_board_option(parser, default="mps2_an505",
                          help="emulator twin, or a board (its twin runs); default mps2_an505")
         parser.add_argument("wavs", nargs="+", type=Path, metavar="FILE.wav",
@@ -74,6 +76,11 @@ class RunCommand(Command):
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default: fwgen's cache)")
         add_force_option(parser)
+        parser.add_argument("--elf", type=Path, metavar="FILE",
+                            help="run this firmware ELF (built by hand, or by fwgen build) instead "
+                                 "of building one: it must be an ARM ELF for the twin's core and "
+                                 "flash, speaking fwgen's link; model and build options do not "
+                                 "apply")
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
                             help="seconds to wait for the firmware (default 60)")
         parser.add_argument("--json", action="store_true", help="one JSON object per file")
@@ -90,10 +97,15 @@ class RunCommand(Command):
         for wav in args.wavs:
             if not wav.is_file():
                 raise FwgenError("audio file not found", where=str(wav))
+        if args.elf is not None:
+            self._check_elf_options(args)
         board = get_board(args.board)
         twin = twin_of(board)
         if twin is not board:
             print(f"fwgen run: {board.id} runs on its emulator twin {twin.id}", file=sys.stderr)
+        if args.elf is not None:
+            return self._run_elf(args, twin)
+        args.model = args.model or DEFAULT_MODEL
         if args.dry_run:
             return self._dry_run(args, twin)
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
@@ -102,11 +114,48 @@ class RunCommand(Command):
                             features=args.features, logits=args.logits,
                             out=args.out, timeout=args.timeout, force=args.force,
                             progress=None if args.json else lambda text: print(text, file=sys.stderr))
+        self._print(args, reports)
+        return 0
+
+    @staticmethod
+    def _print(args: argparse.Namespace, reports) -> None:
         for report in reports:
             if args.json:
                 print(json.dumps(report.as_dict()))
             else:
                 print("\n".join(clip_lines(report)))
+
+    @staticmethod
+    def _check_elf_options(args: argparse.Namespace) -> None:
+        """Options that make or place a build mean nothing with --elf: refuse them."""
+        from fwgen.errors import FwgenError
+
+        given = {"--model": args.model, "--settings": args.settings, "--stride": args.stride,
+                 "--smoothing": args.smoothing, "--out": args.out, "--force": args.force or None}
+        for option, value in given.items():
+            if value is not None:
+                raise FwgenError("--elf runs the ELF as it is: nothing is built, so there is no "
+                                 "model, build option or project to use", where=option,
+                                 hint=f"leave out {option}, or leave out --elf to build firmware")
+
+    def _run_elf(self, args: argparse.Namespace, twin) -> int:
+        import shlex
+
+        from fwgen.run import run_elf_clips
+        from fwgen.run.elf import check_twin_elf
+        from fwgen.runners.qemu import QemuRunner
+
+        if args.dry_run:
+            check_twin_elf(args.elf, twin)
+            runner = QemuRunner(twin, dry_run=True)
+            runner.run("emulate", elf=args.elf)
+            print(" ".join(shlex.quote(a) for a in runner.commands[0]))
+            return 0
+        reports = run_elf_clips(elf=args.elf, twin=twin, wavs=args.wavs, pad_ms=args.pad_ms,
+                                pad_mode=args.pad, convert=args.convert, features=args.features,
+                                logits=args.logits, timeout=args.timeout,
+                                progress=None if args.json else lambda text: print(text, file=sys.stderr))
+        self._print(args, reports)
         return 0
 
     @staticmethod

@@ -37,15 +37,25 @@ class ClipReport:
         return out
 
 
-def _pad_samples(pad_ms: int | None, deployment) -> tuple[int, int]:
-    """(samples, ms) of padding on each side of a clip: the given ms, or half a window."""
-    rate = deployment.frontend.sample_rate
+def _pad_samples(pad_ms: int | None, rate: int, half_window: int) -> tuple[int, int]:
+    """(samples, ms) of padding on each side of a clip: the given ms, or `half_window` samples
+    (half the model's input window: `fwgen.deploy.default_pad`)."""
     if pad_ms is None:
-        pad = default_pad(deployment.frontend, deployment.n_frames)
-        return pad, pad * 1000 // rate
+        return half_window, half_window * 1000 // rate
     if pad_ms < 0:
         raise FwgenError(f"must be >= 0 ms, got {pad_ms}", where="--pad-ms")
     return pad_ms * rate // 1000, pad_ms
+
+
+def _outputs(features: bool, logits: bool) -> int:
+    from fwgen.link import Output
+
+    outputs = Output.DETECTIONS | Output.LOG
+    if features:
+        outputs |= Output.FEATURES
+    if logits:
+        outputs |= Output.LOGITS
+    return int(outputs)
 
 
 def _report(path: Path, board_id: str, pad_ms: int, result, features: bool,
@@ -82,27 +92,58 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
     """
     from fwgen.audio import read_wav
     from fwgen.device import TwinDevice
-    from fwgen.link import Output
 
     say = progress or (lambda text: None)
     deployment = twin_deployment(model=model, twin=twin, settings=settings, stride=stride,
                                  smoothing=smoothing)
-    pad, pad_ms = _pad_samples(pad_ms, deployment)
     rate = deployment.frontend.sample_rate
+    pad, pad_ms = _pad_samples(pad_ms, rate, default_pad(deployment.frontend, deployment.n_frames))
     clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=rate, convert=convert), pad,
                                   pad_mode)) for wav in wavs]
     elf = twin_firmware(deployment, twin, out=out, progress=say, force=force, model=model,
                         settings=settings)
-    outputs = Output.DETECTIONS | Output.LOG
-    if features:
-        outputs |= Output.FEATURES
-    if logits:
-        outputs |= Output.LOGITS
     reports = []
     say(f"starting QEMU {twin.qemu_machine}")
     with TwinDevice(elf, twin) as device:
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
-            result = device.stream(samples, outputs=int(outputs), timeout=timeout)
+            result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
+            reports.append(_report(path, twin.id, pad_ms, result, features, logits))
+    return reports
+
+
+def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None = None,
+                  pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
+                  features: bool = False, logits: bool = False, timeout: float = 60.0,
+                  progress: Callable[[str], None] | None = None) -> list[ClipReport]:
+    """Stream each WAV through a firmware ELF built elsewhere (no build), on `twin`.
+
+    The ELF is checked first (fwgen.run.elf.check_twin_elf); what the clips need (sample rate,
+    the model's window for the default padding) comes from the firmware's HELLO, and a HELLO
+    naming another board is refused.
+    """
+    from fwgen.audio import read_wav
+    from fwgen.device import TwinDevice
+    from fwgen.run.elf import check_twin_elf
+
+    say = progress or (lambda text: None)
+    for wav in wavs:
+        if not Path(wav).is_file():
+            raise FwgenError("audio file not found", where=str(wav))
+    check_twin_elf(Path(elf), twin)
+    say(f"starting QEMU {twin.qemu_machine} on {elf}")
+    reports = []
+    with TwinDevice(Path(elf), twin) as device:
+        hello = device.link.reset(timeout=min(timeout, 10.0))
+        if hello.board != twin.id:
+            raise FwgenError(f"the firmware reports board {hello.board!r}, not {twin.id}",
+                             where=str(elf), hint=f"run it with --board {hello.board}")
+        window = (hello.n_frames - 1) * hello.hop_samples + hello.window_samples
+        pad, pad_ms = _pad_samples(pad_ms, hello.sample_rate, window // 2)
+        clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=hello.sample_rate,
+                                               convert=convert), pad, pad_mode)) for wav in wavs]
+        for path, samples in clips:
+            say(f"streaming {path} ({samples.size} samples)")
+            result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
             reports.append(_report(path, twin.id, pad_ms, result, features, logits))
     return reports
