@@ -1,0 +1,358 @@
+"""Kernel variants against the portable kernels, bit for bit, with instructions per call and per
+MAC, on the QEMU twins (mps2-an505 Cortex-M33, mps2-an386 M4F, mps2-an500 M7).
+
+    .venv/bin/python benchmarks/nn_kernels.py [--boards mps2_an505 ...] [--random 24] > benchmarks/nn_kernels.txt
+
+For every kernel with a variant in firmware/nn/dsp/ it builds one test image per twin
+(fwgen.testing.harness: built like shipped firmware, so the image links the board's variant) that
+also holds the portable kernel under another name: a generated wrapper C file #defines the
+kernel's function name to `<name>_portable` and #includes the portable source from firmware/nn/.
+The cases are the layers of the zoo models micro_speech and yamnet_256 (and of TFLM's micro_speech
+model where ../shared/data holds it) that call the kernel, as
+fwgen's compiler lowers them (its parameter structs, constants and calls), and random shapes and
+parameters (seeded). Each case runs the portable kernel and then the variant on the same input,
+compares the outputs byte for byte in the image, and reads the port's cycle counter around each
+call: under `qemu -icount shift=0` a tick is 1e9 / clock_hz instructions (the twin's board file).
+Instruction counts are for comparisons between builds and kernels, never latency.
+
+The emulator-tier test tests/emu/test_nn_dsp.py runs the same images (its own seed, fewer cases).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import struct
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+NN_DIR = ROOT / "firmware" / "nn"
+ZOO_MODELS = ("micro_speech", "yamnet_256")
+# TFLM's own micro_speech model (its DEPTHWISE_CONV_2D 1 input channel x 8), where the data is
+SHARED_MODELS = {"tflm_micro_speech": ROOT.parent / "shared" / "data" / "micro_speech"
+                                      / "micro_speech_quantized.tflite"}
+RESULT_WORDS = 5            # per case: status, portable ticks, variant ticks, mismatches, reps
+MIN_TIMED_MACS = 20000      # small cases are repeated to about this many MACs per timing
+
+
+@dataclass
+class Case:
+    """One kernel call: C declarations, the call with @in@/@out@ placeholders, sizes."""
+
+    kernel: str
+    label: str
+    decls: list[str]
+    call: str                 # "<kernel>(..., @in@, ..., @out@)"
+    input_values: np.ndarray  # int8
+    out_bytes: int
+    macs: int
+    reps: int = 1
+    arrays: list[str] = field(default_factory=list)
+
+
+def variant_kernels() -> list[str]:
+    """Kernel function names with a variant in firmware/nn/dsp/ (file nn_<op>.c -> fwgen_nn_<op>)."""
+    return sorted(f"fwgen_{p.stem}" for p in (NN_DIR / "dsp").glob("nn_*.c"))
+
+
+# ---------------------------------------------------------------- cases from the zoo models
+
+def zoo_cases(kernels: list[str], seed: int = 1) -> list[Case]:
+    """The layers of the zoo models that call one of `kernels`, lowered by fwgen's compiler."""
+    from fwgen.compiler.compile import lower_all, validate_graph
+    from fwgen.testing.harness import c_array
+    from fwgen.tflite.reader import read_model
+    from fwgen.zoo import get_model
+
+    rng = np.random.default_rng(seed)
+    cases = []
+    sources = {name: get_model(name).require_weights() for name in ZOO_MODELS}
+    sources.update({name: path for name, path in SHARED_MODELS.items() if path.is_file()})
+    for model_name, path in sources.items():
+        m = read_model(path)
+        validate_graph(m)
+        for step in lower_all(m):
+            if step.kernel not in kernels:
+                continue
+            prefix = f"{model_name}_op{step.op.index}_"
+            rename = lambda text: re.sub(r"\bop\d+_", prefix, text)  # noqa: E731
+            x = m.tensors[step.op.inputs[0]]
+            y = m.tensors[step.op.outputs[0]]
+            call = step.call.replace(f"@t{x.index}@", "@in@").replace(f"@t{y.index}@", "@out@")
+            arrays = [rename(c_array(a.ctype, a.name, a.values.reshape(-1))) for a in step.arrays]
+            decls = [rename(d.replace("@reverse@", "0")) for d in step.decls]
+            cases.append(Case(step.kernel, f"{model_name} op{step.op.index} {step.op.opcode} "
+                              f"{step.comment}".strip(), decls, rename(call),
+                              rng.integers(-128, 128, int(np.prod(x.shape)), dtype=np.int8),
+                              int(np.prod(y.shape)), step.macs, arrays=arrays))
+    return cases
+
+
+# ---------------------------------------------------------------- random cases
+
+def _quant(rng, count: int, name: str) -> tuple[list[str], str]:
+    """Per-channel multiplier/shift arrays (reals 2^-14 .. 2^2, so both shift signs occur)."""
+    from fwgen.compiler.quant import quantize_multiplier
+    from fwgen.testing.harness import c_array
+
+    pairs = [quantize_multiplier(float(2.0 ** rng.uniform(-14, 2))) for _ in range(count)]
+    arrays = [c_array("int32_t", f"{name}_mult", [p[0] for p in pairs]),
+              c_array("int8_t", f"{name}_shift", [p[1] for p in pairs])]
+    return arrays, (f"static const fwgen_nn_per_channel_t {name}_quant = "
+                    f"{{.multiplier = {name}_mult, .shift = {name}_shift}};")
+
+
+def _act(rng) -> tuple[int, int]:
+    if rng.random() < 0.5:
+        return -128, 127
+    lo = int(rng.integers(-128, 0))
+    return lo, int(rng.integers(lo + 1, 128))
+
+
+def _conv_like(rng, name: str, kernel: str, in_c: int, out_c: int, filter_dims: dict,
+               k_h: int, k_w: int, depthwise: bool) -> Case:
+    from fwgen.compiler.geometry import window
+    from fwgen.compiler.lowering import decl
+    from fwgen.testing.harness import c_array
+
+    s_h, s_w = (int(v) for v in rng.integers(1, 4, 2))
+    d_h, d_w = (int(v) for v in (rng.integers(1, 3, 2) if rng.random() < 0.3 else (1, 1)))
+    padding = "SAME" if rng.random() < 0.6 else "VALID"
+    in_h = int(rng.integers((k_h - 1) * d_h + 1, (k_h - 1) * d_h + 12))
+    in_w = int(rng.integers((k_w - 1) * d_w + 1, (k_w - 1) * d_w + 12))
+    win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w)
+    lo, hi = _act(rng)
+    arrays, quant = _quant(rng, out_c, name)
+    arrays.append(c_array("int8_t", f"{name}_filter",
+                          rng.integers(-128, 128, filter_dims["n"] * k_h * k_w * filter_dims["c"])))
+    bias = "NULL"
+    if rng.random() < 0.8:
+        arrays.append(c_array("int32_t", f"{name}_bias", rng.integers(-2**15, 2**15, out_c)))
+        bias = f"{name}_bias"
+    params = {"input": {"n": 1, "h": in_h, "w": in_w, "c": in_c}, "filter": filter_dims,
+              "output": {"n": 1, "h": win.out_h, "w": win.out_w, "c": out_c},
+              "stride_h": s_h, "stride_w": s_w, "dilation_h": d_h, "dilation_w": d_w,
+              "pad_top": win.pad_top, "pad_left": win.pad_left,
+              "input_offset": int(rng.integers(-127, 129)) if rng.random() < 0.8 else 0,
+              "output_offset": int(rng.integers(-128, 128)), "act_min": lo, "act_max": hi,
+              "reverse": int(rng.random() < 0.3)}
+    decls = [decl("fwgen_nn_conv_params_t", f"{name}_params", params), quant]
+    pixels = win.out_h * win.out_w
+    if depthwise:
+        call = (f"{kernel}(&{name}_params, {out_c // in_c}, &{name}_quant, @in@, {name}_filter, "
+                f"{bias}, @out@)")
+        macs = pixels * out_c * k_h * k_w
+    else:
+        call = f"{kernel}(&{name}_params, &{name}_quant, @in@, {name}_filter, {bias}, @out@)"
+        macs = pixels * out_c * k_h * k_w * filter_dims["c"]
+    label = (f"random {in_h}x{in_w}x{in_c} {k_h}x{k_w}/{s_h}x{s_w} d{d_h}x{d_w} {padding} "
+             f"-> {out_c}" + (f" x{out_c // in_c}" if depthwise else "")
+             + (" rev" if params["reverse"] else ""))
+    return Case(kernel, label, decls, call, rng.integers(-128, 128, in_h * in_w * in_c, dtype=np.int8),
+                pixels * out_c, macs, arrays=arrays)
+
+
+def random_case(rng, kernel: str, index: int) -> Case:
+    name = f"r{index}"
+    k_h, k_w = (int(v) for v in rng.integers(1, 6, 2))
+    if kernel == "fwgen_nn_depthwise_conv2d_s8":
+        kind = index % 3
+        if kind == 0:     # depth multiplier > 1 (micro_speech's kind)
+            in_c, mult = int(rng.integers(1, 4)), int(rng.choice([2, 3, 4, 8]))
+        elif kind == 1:   # depth multiplier 1, channel tails
+            in_c, mult = int(rng.integers(1, 41)), 1
+        else:             # too big for the transposed filter: the generic path
+            in_c, mult = int(rng.integers(40, 80)), int(rng.choice([2, 3]))
+            k_h, k_w = 5, 5
+        out_c = in_c * mult
+        return _conv_like(rng, name, kernel, in_c, out_c, {"n": 1, "h": k_h, "w": k_w, "c": out_c},
+                          k_h, k_w, depthwise=True)
+    if kernel == "fwgen_nn_conv2d_s8":
+        kind = index % 3
+        if kind == 0:     # 1x1
+            k_h = k_w = 1
+        groups = int(rng.choice([1, 1, 1, 2, 3]))
+        k_c = int(rng.integers(1, 40))
+        per_group = int(rng.integers(1, 12))
+        in_c, out_c = k_c * groups, per_group * groups
+        return _conv_like(rng, name, kernel, in_c, out_c, {"n": out_c, "h": k_h, "w": k_w, "c": k_c},
+                          k_h, k_w, depthwise=False)
+    raise ValueError(f"no random cases for {kernel}")
+
+
+def random_cases(kernels: list[str], count: int, seed: int) -> list[Case]:
+    rng = np.random.default_rng(seed)
+    return [random_case(rng, k, i) for k in kernels for i in range(count)]
+
+
+# ---------------------------------------------------------------- the image
+
+MAIN = r"""
+#include <stdint.h>
+#include <string.h>
+#include "nn/nn.h"
+#include "app/harness/harness.h"
+#include "nn_cases.h"
+
+static int8_t out_a[NN_OUT_MAX];
+static int8_t out_b[NN_OUT_MAX];
+static uint32_t results[NN_CASES][5];
+
+int main(void)
+{
+    if (fwgen_harness_init() != FWGEN_OK) return 2;
+    for (uint32_t i = 0; i < NN_CASES; ++i) {
+        const nn_case_t *c = &nn_cases[i];
+        memset(out_a, 0x55, c->out_bytes);
+        memset(out_b, 0xAA, c->out_bytes);
+        uint32_t status = 0;
+        uint32_t start = fwgen_port_cycles();
+        for (uint32_t r = 0; r < c->reps; ++r) status |= (uint32_t)c->portable(out_a);
+        const uint32_t ticks_a = fwgen_port_cycles() - start;
+        start = fwgen_port_cycles();
+        for (uint32_t r = 0; r < c->reps; ++r) status |= (uint32_t)c->variant(out_b) << 8;
+        const uint32_t ticks_b = fwgen_port_cycles() - start;
+        uint32_t mismatches = 0;
+        for (uint32_t k = 0; k < c->out_bytes; ++k) mismatches += out_a[k] != out_b[k];
+        results[i][0] = status;
+        results[i][1] = ticks_a;
+        results[i][2] = ticks_b;
+        results[i][3] = mismatches;
+        results[i][4] = c->reps;
+    }
+    int out = fwgen_harness_open("results.bin");
+    if (out < 0) return 3;
+    fwgen_harness_write(out, results, sizeof results);
+    fwgen_harness_close(out);
+    return 0;
+}
+"""
+
+
+def portable_wrapper(kernel: str) -> str:
+    """A C file that compiles firmware/nn/<kernel file> with its function renamed."""
+    source = NN_DIR / f"{kernel.removeprefix('fwgen_')}.c"
+    return (f"/* the portable kernel under another name, beside the board's variant */\n"
+            f"#define {kernel} {kernel}_portable\n#include \"{source}\"\n")
+
+
+def image_files(cases: list[Case]) -> dict[str, str]:
+    kernels = sorted({c.kernel for c in cases})
+    header = ["#include <stdint.h>", "#include \"nn/nn.h\"",
+              "typedef struct {", "    fwgen_status_t (*portable)(int8_t *out);",
+              "    fwgen_status_t (*variant)(int8_t *out);", "    uint32_t out_bytes;",
+              "    uint32_t reps;", "} nn_case_t;",
+              f"#define NN_CASES {len(cases)}u",
+              f"#define NN_OUT_MAX {max(c.out_bytes for c in cases)}u",
+              "extern const nn_case_t nn_cases[NN_CASES];"]
+    header += [f"fwgen_status_t {k}_portable{_signature(k)};" for k in kernels]
+    body = ["#include <stddef.h>", "#include \"nn_cases.h\""]
+    table = []
+    for i, c in enumerate(cases):
+        body += [f"/* {c.label} */"] + c.arrays
+        body.append(f"static const int8_t case{i}_input[{c.input_values.size}] = {{"
+                    + ", ".join(str(int(v)) for v in c.input_values) + "};")
+        body += c.decls
+        call = c.call.replace("@in@", f"case{i}_input").replace("@out@", "out")
+        for which, name in (("portable", call.replace(f"{c.kernel}(", f"{c.kernel}_portable(", 1)),
+                            ("variant", call)):
+            body.append(f"static fwgen_status_t case{i}_{which}(int8_t *out) {{ return {name}; }}")
+        table.append(f"    {{case{i}_portable, case{i}_variant, {c.out_bytes}u, {c.reps}u}},")
+    body += ["const nn_case_t nn_cases[NN_CASES] = {"] + table + ["};"]
+    files = {"nn_cases.h": "\n".join(header) + "\n", "nn_cases.c": "\n".join(body) + "\n"}
+    for k in kernels:
+        files[f"portable_{k.removeprefix('fwgen_')}.c"] = portable_wrapper(k)
+    return files
+
+
+def _signature(kernel: str) -> str:
+    """The kernel's parameter list, from nn.h."""
+    text = (NN_DIR / "nn.h").read_text()
+    match = re.search(rf"fwgen_status_t {kernel}(\([^;]*\));", text)
+    if match is None:
+        raise ValueError(f"{kernel} is not declared in nn.h")
+    return match.group(1)
+
+
+@dataclass
+class Result:
+    case: Case
+    status: int
+    portable: float     # instructions per call
+    variant: float
+    mismatches: int
+
+
+def run_cases(board_id: str, cases: list[Case], work: Path) -> list[Result]:
+    """Build and run one image with `cases` on a twin."""
+    from fwgen.testing.harness import Twin, build_image, run_image
+
+    for c in cases:
+        c.reps = max(1, min(64, MIN_TIMED_MACS // max(1, c.macs)))
+    twin = Twin.from_board(board_id)
+    elf = build_image(twin, work / "image", MAIN, image_files(cases), modules=("nn",))
+    run_image(twin, elf, cwd=work, icount=True, timeout=900)
+    words = struct.unpack(f"<{len(cases) * RESULT_WORDS}I", (work / "results.bin").read_bytes())
+    results = []
+    for i, c in enumerate(cases):
+        status, ta, tb, mism, reps = words[i * RESULT_WORDS:(i + 1) * RESULT_WORDS]
+        results.append(Result(c, status, ta * twin.ns_per_tick / reps, tb * twin.ns_per_tick / reps,
+                              mism))
+    return results
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "host"))
+    from fwgen.testing.harness import TWIN_BOARDS, Twin, tools_missing
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--boards", nargs="+", default=list(TWIN_BOARDS), metavar="BOARD")
+    parser.add_argument("--random", type=int, default=24, help="random cases per kernel")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    if tools_missing():
+        print(f"needs {', '.join(tools_missing())}", file=sys.stderr)
+        return 1
+    kernels = variant_kernels()
+    cases = zoo_cases(kernels) + random_cases(kernels, args.random, args.seed)
+    print("# firmware/nn/dsp/ variants vs the portable kernels on the QEMU twins, arm-none-eabi-gcc "
+          "-O2; instructions per call (SysTick under -icount shift=0; 1 tick = 1e9 / clock_hz "
+          "instructions)")
+    print(f"# kernels with a variant: {', '.join(kernels)}; random seed {args.seed}")
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for board_id in args.boards:
+            twin = Twin.from_board(board_id)
+            print(f"\n{twin.machine} ({twin.core})")
+            header = (f"{'kernel':28} {'case':58} {'MACs':>9} {'portable':>11} {'/MAC':>6} "
+                      f"{'variant':>11} {'/MAC':>6} {'x':>5} {'exact':>5}")
+            print(header)
+            print("-" * len(header))
+            totals: dict[str, list[float]] = {}
+            for r in run_cases(board_id, cases, Path(tmp) / board_id):
+                exact = r.status == 0 and r.mismatches == 0
+                failed += not exact
+                macs = max(1, r.case.macs)
+                print(f"{r.case.kernel.removeprefix('fwgen_nn_'):28} {r.case.label[:58]:58} "
+                      f"{r.case.macs:9d} {r.portable:11,.0f} {r.portable / macs:6.2f} "
+                      f"{r.variant:11,.0f} {r.variant / macs:6.2f} "
+                      f"{r.portable / max(r.variant, 1):5.1f} {str(exact):>5}", flush=True)
+                if not r.case.label.startswith("random"):
+                    model = r.case.label.split()[0]
+                    t = totals.setdefault(f"{model} {r.case.kernel.removeprefix('fwgen_nn_')}",
+                                          [0, 0, 0])
+                    t[0] += r.case.macs
+                    t[1] += r.portable
+                    t[2] += r.variant
+            for key, (macs, a, b) in totals.items():
+                print(f"total {key:56} {macs:9d} {a:11,.0f} {a / macs:6.2f} {b:11,.0f} "
+                      f"{b / macs:6.2f} {a / b:5.1f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
