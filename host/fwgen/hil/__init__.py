@@ -1,12 +1,21 @@
 """`fwgen test` as a library: a labelled audio set streamed through a device (twin or board) and
-through the host pipeline, scored and reported for CI.
+through the host pipeline, scored (accuracy, confusion, false accepts, latency, per-stage
+host/device differences) and written as a summary, JSON and JUnit XML.
 May import deploy, device, run, project, link, audio, boards and zoo; never cli.
 
-    dataset = load_dataset(Path("data/"))          # label folders, a CSV or testing_list.txt
+    dataset = load_dataset(Path("data/"))                       # folders, CSV or testing_list.txt
     clips = read_clips(dataset, 16000, classes)    # bad files -> dataset.skipped, by name
+    outcome = score_clip(clip, device_result, run_reference(padded, deployment), classes, ...)
+    metrics = compute_metrics(outcomes, classes); problems = check(metrics, Floors(0.9, 2.0))
+    junit_xml(outcomes, dataset.skipped, suite=...), report_dict(...), summary_lines(...)
 """
 from fwgen.hil.dataset import (BACKGROUND_LABELS, Clip, Dataset, LoadedClip, Skipped, load_dataset,
                                read_clips)
+from fwgen.hil.report import junit_xml, report_dict, summary_lines, write_confusion_png
+from fwgen.hil.score import (NO_DETECTION, ClipOutcome, Floors, Hit, Metrics, check, compute_metrics,
+                             predicted_label, score_clip)
 
-__all__ = ["BACKGROUND_LABELS", "Clip", "Dataset", "LoadedClip", "Skipped", "load_dataset",
-           "read_clips"]
+__all__ = ["BACKGROUND_LABELS", "Clip", "ClipOutcome", "Dataset", "Floors", "Hit", "check",
+           "LoadedClip", "Metrics", "NO_DETECTION", "Skipped", "compute_metrics", "junit_xml",
+           "load_dataset", "predicted_label", "read_clips", "report_dict", "score_clip",
+           "summary_lines", "write_confusion_png"]
