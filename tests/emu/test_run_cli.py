@@ -73,3 +73,21 @@ def test_an_error_mid_stream_leaves_no_emulator(shared_data, repo_root, tmp_path
     assert "Traceback" not in proc.stderr and "fwgen run: error:" in proc.stderr
     time.sleep(0.5)
     assert not qemu_processes(str(tmp_path))
+
+
+def test_a_repeated_detection_says_which_setting_allowed_it(repo_root, tmp_path):
+    """suppression_ms 300 ms (the model's is 1500) lets one spoken yes be reported several
+    times: fwgen run prints, under the clip, a note per repeat naming suppression_ms."""
+    wav = repo_root / "models" / "micro_speech" / "samples" / "yes_0.wav"
+    argv = ["run", "--board", "mps2_an505", "--model", "micro_speech", "--out", str(tmp_path / "p"),
+            "--smoothing", "suppression_ms=300,minimum_count=1"]
+    proc = subprocess.run(fwgen(*argv, str(wav)), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    detections = [line for line in proc.stdout.splitlines() if " ms  yes " in line]
+    notes = [line for line in proc.stdout.splitlines() if line.startswith("  note: 'yes' at ")]
+    assert len(detections) >= 2 and len(notes) == len(detections) - 1, proc.stdout
+    assert all("suppression_ms = 300 ms had ended" in n for n in notes)
+    proc = subprocess.run(fwgen(*argv, "--json", str(wav)), capture_output=True, text=True,
+                          timeout=600)
+    report = json.loads(proc.stdout)
+    assert [f"  note: {n}" for n in report["notes"]] == notes

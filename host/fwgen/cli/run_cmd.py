@@ -18,13 +18,34 @@ from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES
 LOG = logging.getLogger(__name__)
 
 
+def clip_notes(report) -> list[str]:
+    """Why a class was reported twice, naming the setting that allowed it
+    (fwgen.detect.repeat_detection_notes); [] without a repeat or the detector's settings."""
+    from fwgen.detect import repeat_detection_notes
+
+    if report.smoothing is None:
+        return []
+    return repeat_detection_notes(report.detections, report.smoothing, input_ms=report.input_ms)
+
+
+def report_json(report) -> str:
+    """One clip as a JSON line: `ClipReport.as_dict()`, with "notes" when there are any."""
+    data = report.as_dict()
+    notes = clip_notes(report)
+    if notes:
+        data["notes"] = notes
+    return json.dumps(data)
+
+
 def clip_lines(report) -> list[str]:
-    """A `fwgen.run.ClipReport` for the terminal: detections, then per-stage figures."""
+    """A `fwgen.run.ClipReport` for the terminal: detections, notes on repeated ones, then
+    per-stage figures."""
     out = [f"{report.path}:"]
     if not report.detections:
         out.append("  no detection")
     for d in report.detections:
         out.append(f"  {d['time_ms']:>6} ms  {d['class']:<12} score {d['score']:>3}")
+    out += [f"  note: {note}" for note in clip_notes(report)]
     s = report.stats
     if s:
         unit = {1: "cycles", 2: "instructions"}.get(s.get("cycle_unit", 0), "")
@@ -121,7 +142,7 @@ class RunCommand(Command):
     def _print(args: argparse.Namespace, reports) -> None:
         for report in reports:
             if args.json:
-                print(json.dumps(report.as_dict()))
+                print(report_json(report))
             else:
                 print("\n".join(clip_lines(report)))
 

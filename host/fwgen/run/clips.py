@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,6 +26,8 @@ class ClipReport:
     stats: dict = field(default_factory=dict)
     features: np.ndarray | None = None
     logits: np.ndarray | None = None
+    smoothing: Any = None        # the detector's SmoothingSettings (None: not known, --elf)
+    input_ms: int = 0            # the model's input window, ms (how long a sound stays in view)
 
     def as_dict(self) -> dict:
         out = {"file": str(self.path), "board": self.board, "pad_ms": self.pad_ms,
@@ -59,9 +61,10 @@ def _outputs(features: bool, logits: bool) -> int:
 
 
 def _report(path: Path, board_id: str, pad_ms: int, result, features: bool,
-            logits: bool) -> ClipReport:
+            logits: bool, *, smoothing: Any = None, input_ms: int = 0) -> ClipReport:
     names = tuple(result.hello.class_names.split("\n")) if result.hello.class_names else ()
-    report = ClipReport(path=path, board=board_id, classes=names, pad_ms=pad_ms)
+    report = ClipReport(path=path, board=board_id, classes=names, pad_ms=pad_ms,
+                        smoothing=smoothing, input_ms=input_ms)
     for d in result.detections:
         report.detections.append({
             "time_ms": d.time_ms - pad_ms, "stream_time_ms": d.time_ms,
@@ -102,13 +105,15 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
                                   pad_mode)) for wav in wavs]
     elf = twin_firmware(deployment, twin, out=out, progress=say, force=force, model=model,
                         settings=settings)
+    input_ms = deployment.frontend.window_samples(deployment.n_frames) * 1000 // rate
     reports = []
     say(f"starting QEMU {twin.qemu_machine}")
     with TwinDevice(elf, twin) as device:
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
             result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
-            reports.append(_report(path, twin.id, pad_ms, result, features, logits))
+            reports.append(_report(path, twin.id, pad_ms, result, features, logits,
+                                   smoothing=deployment.smoothing, input_ms=input_ms))
     return reports
 
 
@@ -145,5 +150,6 @@ def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None =
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
             result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
-            reports.append(_report(path, twin.id, pad_ms, result, features, logits))
+            reports.append(_report(path, twin.id, pad_ms, result, features, logits,
+                                   input_ms=window * 1000 // hello.sample_rate))
     return reports
