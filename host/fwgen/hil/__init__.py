@@ -5,7 +5,7 @@ May import deploy, device, run, project, link, audio, boards and zoo; never cli.
 
     dataset = load_dataset(Path("data/"))                       # folders, CSV or testing_list.txt
     clips = read_clips(dataset, 16000, classes)    # bad files -> dataset.skipped, by name
-    outcome = score_clip(clip, device_result, run_reference(padded, deployment), classes, ...)
+    outcomes = list(stream_dataset(device, clips, deployment))  # device + host, scored per clip
     metrics = compute_metrics(outcomes, classes); problems = check(metrics, Floors(0.9, 2.0))
     junit_xml(outcomes, dataset.skipped, suite=...), report_dict(...), summary_lines(...)
 """
@@ -14,8 +14,9 @@ from fwgen.hil.dataset import (BACKGROUND_LABELS, Clip, Dataset, LoadedClip, Ski
 from fwgen.hil.report import junit_xml, report_dict, summary_lines, write_confusion_png
 from fwgen.hil.score import (NO_DETECTION, ClipOutcome, Floors, Hit, Metrics, check, compute_metrics,
                              predicted_label, score_clip)
+from fwgen.hil.session import ALL_OUTPUTS, stream_dataset
 
-__all__ = ["BACKGROUND_LABELS", "Clip", "ClipOutcome", "Dataset", "Floors", "Hit", "check",
+__all__ = ["ALL_OUTPUTS", "BACKGROUND_LABELS", "Clip", "ClipOutcome", "Dataset", "Floors", "Hit", "check",
            "LoadedClip", "Metrics", "NO_DETECTION", "Skipped", "compute_metrics", "junit_xml",
            "load_dataset", "predicted_label", "read_clips", "report_dict", "score_clip",
-           "summary_lines", "write_confusion_png"]
+           "stream_dataset", "summary_lines", "write_confusion_png"]
