@@ -1,0 +1,210 @@
+/*
+ * DEPTHWISE_CONV_2D int8, per-channel: the DSP-extension variant of
+ * firmware/nn/nn_depthwise_conv2d_s8.c, bit-exact with it (and TFLM's DepthwiseConvPerChannel).
+ *
+ * Three paths, chosen per call from the shapes:
+ *   - depth multiplier > 1 with a small filter (micro_speech: 1 input channel x 8, 10x8 taps): the
+ *     filter is transposed once per call into one row of taps per output channel (on the stack);
+ *     each pixel's window of one input channel is gathered (padding taps get the input zero point,
+ *     so they add 0) and widened to int16 once, then SMLAD dot products give two output channels
+ *     at a time;
+ *   - depth multiplier 1 (Yamnet's 3x3 layers), up to 256 channels: tap by tap, four channels per
+ *     step, SXTB16 splitting a word of 4 channels into two int16 pairs and SMLABB/SMLATT
+ *     accumulating each channel into an accumulator per channel;
+ *   - anything else: the portable loop with inline requantization.
+ * Pixels are computed one at a time in the portable kernel's order (`reverse` too), reading only
+ * that pixel's window, as the memory planner requires.
+ */
+#include "nn/nn.h"
+#include "nn/nn_window.h"
+#include "nn/dsp/nn_dsp.h"
+
+#define DW_TAPS_MAX 256      /* window taps of the transposed-filter path */
+#define DW_FILTER_MAX 2048   /* bytes of the transposed filter (stack) */
+#define DW_ACC_MAX 256       /* channels of the depth-multiplier-1 path (int32 each, stack) */
+
+typedef struct {
+    const fwgen_nn_conv_params_t *p;
+    const fwgen_nn_per_channel_t *q;
+    const int8_t *input;
+    const int8_t *filter;
+    const int32_t *bias;
+    int8_t *output;
+    int32_t mult;
+    const int32_t *multiplier;  /* q's arrays and p's output fields, copied so that the byte */
+    const int8_t *shift;        /* stores of the output do not make the compiler reload them */
+    int32_t output_offset, act_min, act_max;
+} dw_call_t;
+
+static fwgen_nn_window_t pixel_window(const fwgen_nn_conv_params_t *p, int32_t px)
+{
+    return fwgen_nn_window(px, &p->input, &p->output, p->filter.h, p->filter.w, p->stride_h,
+                           p->stride_w, p->dilation_h, p->dilation_w, p->pad_top, p->pad_left);
+}
+
+static inline int8_t dw_out(const dw_call_t *c, int32_t oc, int32_t acc)
+{
+    return fwgen_nn_dsp_output(acc, c->multiplier[oc], c->shift[oc], c->output_offset,
+                               c->act_min, c->act_max);
+}
+
+/* Depth multiplier > 1, taps <= DW_TAPS_MAX, out_c * taps <= DW_FILTER_MAX: one pixel, the
+ * filter already transposed into `rows`. */
+static void dw_transposed(const dw_call_t *c, const int8_t *rows, int32_t px)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t in_w = p->input.w, in_c = p->input.c, out_c = p->output.c;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w, taps = k_h * k_w, mult = c->mult;
+    const fwgen_nn_window_t win = pixel_window(p, px);
+    const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * in_c;
+    const int8_t zero_point = (int8_t)(-p->input_offset);
+    int8_t window[DW_TAPS_MAX];
+    int32_t col[FWGEN_NN_DSP_COL_WORDS(DW_TAPS_MAX)];
+    int8_t *out_px = c->output + (size_t)px * out_c;
+    for (int32_t ic = 0; ic < in_c; ++ic) {
+        int8_t *dst = window;
+        const int32_t step = p->dilation_w * in_c;
+        for (int32_t ky = 0; ky < k_h; ++ky, dst += k_w) {
+            if (ky < win.ky0 || ky >= win.ky1) {
+                for (int32_t kx = 0; kx < k_w; ++kx) {
+                    dst[kx] = zero_point;
+                }
+                continue;
+            }
+            const int8_t *src = in_b + ((size_t)(win.y0 + ky * p->dilation_h) * in_w +
+                                        (win.x0 + win.kx0 * p->dilation_w)) * in_c + ic;
+            int32_t kx = 0;
+            for (; kx < win.kx0; ++kx) {
+                dst[kx] = zero_point;
+            }
+            for (; kx < win.kx1; ++kx, src += step) {
+                dst[kx] = *src;
+            }
+            for (; kx < k_w; ++kx) {
+                dst[kx] = zero_point;
+            }
+        }
+        fwgen_nn_dsp_widen(window, taps, p->input_offset, col);
+        int32_t m = 0;
+        for (; m + 2 <= mult; m += 2) {
+            const int32_t oc = ic * mult + m;
+            int32_t a0 = c->bias != NULL ? c->bias[oc] : 0;
+            int32_t a1 = c->bias != NULL ? c->bias[oc + 1] : 0;
+            fwgen_nn_dsp_dot2(col, rows + oc * taps, rows + (oc + 1) * taps, taps, &a0, &a1);
+            out_px[oc] = dw_out(c, oc, a0);
+            out_px[oc + 1] = dw_out(c, oc + 1, a1);
+        }
+        if (m < mult) {
+            const int32_t oc = ic * mult + m;
+            const int32_t a = fwgen_nn_dsp_dot(col, rows + oc * taps, taps,
+                                               c->bias != NULL ? c->bias[oc] : 0);
+            out_px[oc] = dw_out(c, oc, a);
+        }
+    }
+}
+
+/* Depth multiplier 1, up to DW_ACC_MAX channels: tap by tap over all channels, four per step
+ * (SXTB16 splits a word of 4 channels into two int16 pairs, SMLABB/SMLATT accumulate each), into
+ * one accumulator per channel on the stack. */
+static void dw_channels(const dw_call_t *c, int32_t px)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t in_w = p->input.w, ch = p->input.c, k_w = p->filter.w;
+    const int32_t off = p->input_offset;
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    const fwgen_nn_window_t win = pixel_window(p, px);
+    const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * ch;
+    int32_t acc[DW_ACC_MAX];
+    if (c->bias != NULL) {
+        memcpy(acc, c->bias, (size_t)ch * sizeof acc[0]);
+    } else {
+        memset(acc, 0, (size_t)ch * sizeof acc[0]);
+    }
+    const int32_t groups = ch / 4;
+    for (int32_t ky = win.ky0; ky < win.ky1; ++ky) {
+        const int8_t *in_row = in_b + (size_t)(win.y0 + ky * p->dilation_h) * in_w * ch;
+        for (int32_t kx = win.kx0; kx < win.kx1; ++kx) {
+            const int8_t *x = in_row + (win.x0 + kx * p->dilation_w) * ch;
+            const int8_t *w = c->filter + ((size_t)ky * k_w + kx) * ch;
+            int32_t *a = acc;
+            for (int32_t g = 0; g < groups; ++g, x += 4, w += 4, a += 4) {
+                const uint32_t xv = fwgen_nn_dsp_load4(x);
+                const uint32_t fv = fwgen_nn_dsp_load4(w);
+                const int32_t xe = __sxtab16(off2, (int32_t)xv);
+                const int32_t xo = fwgen_nn_dsp_sxtab16_ror8(off2, xv);
+                const int32_t fe = __sxtb16((int32_t)fv);
+                const int32_t fo = fwgen_nn_dsp_sxtb16_ror8(fv);
+                a[0] = __smlabb(xe, fe, a[0]);
+                a[1] = __smlabb(xo, fo, a[1]);
+                a[2] = __smlatt(xe, fe, a[2]);
+                a[3] = __smlatt(xo, fo, a[3]);
+            }
+            for (int32_t k = groups * 4; k < ch; ++k) {
+                acc[k] += (in_row[(win.x0 + kx * p->dilation_w) * ch + k] + off) *
+                          c->filter[((size_t)ky * k_w + kx) * ch + k];
+            }
+        }
+    }
+    int8_t *out_px = c->output + (size_t)px * ch;
+    for (int32_t k = 0; k < ch; ++k) {
+        out_px[k] = dw_out(c, k, acc[k]);
+    }
+}
+
+/* Any shape: the portable loop, requantization inline. */
+static void dw_generic(const dw_call_t *c, int32_t px)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t in_w = p->input.w, in_c = p->input.c, k_w = p->filter.w, out_c = p->output.c;
+    const fwgen_nn_window_t win = pixel_window(p, px);
+    const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * in_c;
+    int8_t *out_px = c->output + (size_t)px * out_c;
+    for (int32_t ic = 0; ic < in_c; ++ic) {
+        for (int32_t m = 0; m < c->mult; ++m) {
+            const int32_t oc = ic * c->mult + m;
+            int32_t acc = c->bias != NULL ? c->bias[oc] : 0;
+            for (int32_t ky = win.ky0; ky < win.ky1; ++ky) {
+                const int32_t iy = win.y0 + ky * p->dilation_h;
+                for (int32_t kx = win.kx0; kx < win.kx1; ++kx) {
+                    const int32_t ix = win.x0 + kx * p->dilation_w;
+                    const int32_t x = in_b[((size_t)iy * in_w + ix) * in_c + ic];
+                    acc += (x + p->input_offset) * c->filter[((size_t)ky * k_w + kx) * out_c + oc];
+                }
+            }
+            out_px[oc] = dw_out(c, oc, acc);
+        }
+    }
+}
+
+fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int32_t depth_multiplier,
+                                            const fwgen_nn_per_channel_t *q, const int8_t *input,
+                                            const int8_t *filter, const int32_t *bias,
+                                            int8_t *output)
+{
+    if (p == NULL || q == NULL || input == NULL || filter == NULL || output == NULL ||
+        depth_multiplier <= 0 || p->output.c != p->input.c * depth_multiplier ||
+        p->filter.c != p->output.c) {
+        return FWGEN_ERR_ARG;
+    }
+    const dw_call_t c = {p, q, input, filter, bias, output, depth_multiplier, q->multiplier,
+                         q->shift, p->output_offset, p->act_min, p->act_max};
+    const int32_t taps = p->filter.h * p->filter.w, out_c = p->output.c;
+    const int32_t pixels = p->output.n * p->output.h * p->output.w;
+    if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * taps <= DW_FILTER_MAX) {
+        int8_t rows[DW_FILTER_MAX];
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+            for (int32_t t = 0; t < taps; ++t) {
+                rows[oc * taps + t] = filter[t * out_c + oc];
+            }
+        }
+        for (int32_t i = 0; i < pixels; ++i) {
+            dw_transposed(&c, rows, p->reverse ? pixels - 1 - i : i);
+        }
+        return FWGEN_OK;
+    }
+    void (*pixel)(const dw_call_t *, int32_t) = depth_multiplier == 1 && out_c <= DW_ACC_MAX ? dw_channels : dw_generic;
+    for (int32_t i = 0; i < pixels; ++i) {
+        pixel(&c, p->reverse ? pixels - 1 - i : i);
+    }
+    return FWGEN_OK;
+}

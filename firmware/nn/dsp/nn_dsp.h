@@ -1,0 +1,219 @@
+/*
+ * Helpers of the DSP-extension kernel variants (Armv7E-M, Armv8-M Mainline with DSP): inline
+ * requantization, the int8 -> int16 "column" a pixel's window is widened into once, and SMLAD
+ * dot products of such a column with int8 filter rows. Not part of the public API.
+ *
+ * Column layout: each group of 4 int8 taps t0..t3 becomes two words, (t0, t2) and (t1, t3) as
+ * int16 lanes with the input offset added (SXTAB16 and SXTAB16 of the word rotated by 8), so that
+ * a filter word w0..w3 meets it as SXTB16(w) and SXTB16(ROR(w, 8)) in two SMLADs. A tail of
+ * fewer than 4 taps follows, one int32 per tap.
+ */
+#ifndef FWGEN_NN_DSP_H
+#define FWGEN_NN_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#ifndef __ARM_FEATURE_DSP
+#error "firmware/nn/dsp/ kernels need a core with the DSP extension (Board.dsp)"
+#endif
+#include <arm_acle.h>
+
+#include "nn/nn.h"
+
+/** Taps a column holds at most (about 2 bytes each on the stack of the calling kernel). */
+#define FWGEN_NN_DSP_COL_MAX 1024
+
+/** A 32-bit word from any byte address (the DSP cores load unaligned words natively). */
+static inline uint32_t fwgen_nn_dsp_load4(const int8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/** __sxtb16(x rotated right by 8): bytes 1 and 3 as int16 lanes, in one instruction (GCC 12's
+ *  arm_acle.h has neither __ror nor a rotate operand, and does not fold one in). */
+static inline int32_t fwgen_nn_dsp_sxtb16_ror8(uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/** __sxtab16(a, x rotated right by 8): a + bytes 1 and 3 of x, lane by lane, in one instruction. */
+static inline int32_t fwgen_nn_dsp_sxtab16_ror8(int32_t a, uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+
+/** fwgen_nn_requantize() inline: TFLM's doubling high multiply (round half up at 2^31: the
+ *  multiplier is never INT32_MIN, so it never saturates), then its rounding right shift. */
+static inline int32_t fwgen_nn_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    if (shift > 0) {
+        x = (int32_t)((uint32_t)x << shift);
+    }
+    const int32_t high = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
+    if (shift >= 0) {
+        return high;
+    }
+    const int32_t right = -shift;
+    const int32_t mask = (int32_t)((1LL << right) - 1);
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+/** Requantize, add the output offset and clamp: one output byte. */
+static inline int8_t fwgen_nn_dsp_output(int32_t acc, int32_t multiplier, int32_t shift,
+                                         int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    int32_t v = fwgen_nn_dsp_requantize(acc, multiplier, shift) + output_offset;
+    v = v < act_min ? act_min : v;
+    v = v > act_max ? act_max : v;
+    return (int8_t)v;
+}
+
+/** Words a column of `n` taps takes: two per 4 taps, one per tap of the tail. */
+#define FWGEN_NN_DSP_COL_WORDS(n) ((n) / 4 * 2 + (n) % 4)
+
+/** Widen `n` int8 taps into the column layout with `offset` added to each. */
+static inline void fwgen_nn_dsp_widen(const int8_t *src, int32_t n, int32_t offset, int32_t *col)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const uint32_t x = fwgen_nn_dsp_load4(src + k);
+        *col++ = __sxtab16(off2, (int32_t)x);
+        *col++ = fwgen_nn_dsp_sxtab16_ror8(off2, x);
+    }
+    for (; k < n; ++k) {
+        *col++ = src[k] + offset;
+    }
+}
+
+/** acc + the dot product of a widened column of `n` taps with int8 filter row `w`. */
+static inline int32_t fwgen_nn_dsp_dot(const int32_t *col, const int8_t *w, int32_t n, int32_t acc)
+{
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const uint32_t f = fwgen_nn_dsp_load4(w + k);
+        acc = __smlad(col[0], __sxtb16((int32_t)f), acc);
+        acc = __smlad(col[1], fwgen_nn_dsp_sxtb16_ror8(f), acc);
+        col += 2;
+    }
+    for (; k < n; ++k) {
+        acc += *col++ * w[k];
+    }
+    return acc;
+}
+
+/** Two filter rows `w0`, `w1` against one column (each column word is loaded once). */
+static inline void fwgen_nn_dsp_dot2(const int32_t *col, const int8_t *w0, const int8_t *w1,
+                                     int32_t n, int32_t *acc0, int32_t *acc1)
+{
+    int32_t a0 = *acc0, a1 = *acc1;
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const int32_t c0 = col[0], c1 = col[1];
+        const uint32_t f0 = fwgen_nn_dsp_load4(w0 + k);
+        const uint32_t f1 = fwgen_nn_dsp_load4(w1 + k);
+        a0 = __smlad(c0, __sxtb16((int32_t)f0), a0);
+        a0 = __smlad(c1, fwgen_nn_dsp_sxtb16_ror8(f0), a0);
+        a1 = __smlad(c0, __sxtb16((int32_t)f1), a1);
+        a1 = __smlad(c1, fwgen_nn_dsp_sxtb16_ror8(f1), a1);
+        col += 2;
+    }
+    for (; k < n; ++k) {
+        a0 += *col * w0[k];
+        a1 += *col * w1[k];
+        ++col;
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
+/** Widen the windows of two pixels into one interleaved column: for each group j of 4 taps,
+ *  words 4j..4j+3 are pixel 0's two words then pixel 1's; then one word per tail tap, pixel 0's
+ *  then pixel 1's (2 * FWGEN_NN_DSP_COL_WORDS(n) words). */
+static inline void fwgen_nn_dsp_widen_pair(const int8_t *src0, const int8_t *src1, int32_t n,
+                                           int32_t offset, int32_t *col)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const uint32_t x0 = fwgen_nn_dsp_load4(src0 + k);
+        const uint32_t x1 = fwgen_nn_dsp_load4(src1 + k);
+        col[0] = __sxtab16(off2, (int32_t)x0);
+        col[1] = fwgen_nn_dsp_sxtab16_ror8(off2, x0);
+        col[2] = __sxtab16(off2, (int32_t)x1);
+        col[3] = fwgen_nn_dsp_sxtab16_ror8(off2, x1);
+        col += 4;
+    }
+    for (; k < n; ++k) {
+        col[0] = src0[k] + offset;
+        col[1] = src1[k] + offset;
+        col += 2;
+    }
+}
+
+/** An interleaved two-pixel column (fwgen_nn_dsp_widen_pair) against two filter rows `w0`,
+ *  `w1 = w0 + n`: acc[0] += px0.w0, acc[1] += px0.w1, acc[2] += px1.w0, acc[3] += px1.w1
+ *  (each filter word is loaded and widened once for both pixels). */
+static inline void fwgen_nn_dsp_dot2x2(const int32_t *col, const int8_t *w0, int32_t n,
+                                       int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int8_t *end = w0 + (n & ~3);
+    for (; w0 < end; w0 += 4) {
+        const uint32_t f0 = fwgen_nn_dsp_load4(w0);
+        const uint32_t f1 = fwgen_nn_dsp_load4(w0 + n);
+        const int32_t f0e = __sxtb16((int32_t)f0), f0o = fwgen_nn_dsp_sxtb16_ror8(f0);
+        const int32_t f1e = __sxtb16((int32_t)f1), f1o = fwgen_nn_dsp_sxtb16_ror8(f1);
+        const int32_t p0e = col[0], p0o = col[1], p1e = col[2], p1o = col[3];
+        col += 4;
+        a0 = __smlad(p0e, f0e, a0);
+        a0 = __smlad(p0o, f0o, a0);
+        a1 = __smlad(p0e, f1e, a1);
+        a1 = __smlad(p0o, f1o, a1);
+        a2 = __smlad(p1e, f0e, a2);
+        a2 = __smlad(p1o, f0o, a2);
+        a3 = __smlad(p1e, f1e, a3);
+        a3 = __smlad(p1o, f1o, a3);
+    }
+    for (int32_t k = 0; k < (n & 3); ++k, col += 2) {
+        a0 += col[0] * w0[k];
+        a1 += col[0] * w0[k + n];
+        a2 += col[1] * w0[k];
+        a3 += col[1] * w0[k + n];
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/** Copy `n` bytes (a window row: short, so no library call). */
+static inline void fwgen_nn_dsp_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const uint32_t v = fwgen_nn_dsp_load4(src + k);
+        memcpy(dst + k, &v, sizeof v);
+    }
+    for (; k < n; ++k) {
+        dst[k] = src[k];
+    }
+}
+
+/** Fill `n` bytes with `value`. */
+static inline void fwgen_nn_dsp_fill(int8_t *dst, int8_t value, int32_t n)
+{
+    for (int32_t k = 0; k < n; ++k) {
+        dst[k] = value;
+    }
+}
+
+#endif /* FWGEN_NN_DSP_H */
