@@ -157,7 +157,7 @@ def _conv_like(rng, name: str, kernel: str, in_c: int, out_c: int, filter_dims: 
 
 
 def random_case(rng, kernel: str, index: int) -> Case:
-    name = f"r{index}"
+    name = f"{kernel.removeprefix('fwgen_nn_')}_r{index}"
     k_h, k_w = (int(v) for v in rng.integers(1, 6, 2))
     if kernel == "fwgen_nn_depthwise_conv2d_s8":
         kind = index % 3
@@ -179,8 +179,10 @@ def random_case(rng, kernel: str, index: int) -> Case:
         k_c = int(rng.integers(1, 40))
         per_group = int(rng.integers(1, 12))
         in_c, out_c = k_c * groups, per_group * groups
-        return _conv_like(rng, name, kernel, in_c, out_c, {"n": out_c, "h": k_h, "w": k_w, "c": k_c},
+        case = _conv_like(rng, name, kernel, in_c, out_c, {"n": out_c, "h": k_h, "w": k_w, "c": k_c},
                           k_h, k_w, depthwise=False)
+        case.label += f" g{groups}" if groups > 1 else ""
+        return case
     raise ValueError(f"no random cases for {kernel}")
 
 
