@@ -341,6 +341,11 @@ def test_cli_quantize_imports_a_checkpoint(tmp_path, capsys):
     assert str(out) in capsys.readouterr().out
     metadata = read_model_metadata(out)
     assert metadata.classes == tuple(classes)
+    import hashlib
+
+    recorded = metadata.provenance["float_model"]   # the checkpoint, not a temporary .keras
+    assert recorded["path"] == "mn04.pt"
+    assert recorded["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert validate_model(out, random=1, measure_code=False).ok
 
 

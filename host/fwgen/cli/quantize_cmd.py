@@ -81,10 +81,15 @@ class QuantizeCommand(Command):
                                  hint="pass --settings FILE or --zoo NAME")
 
         from fwgen.cli.terminal import RichProgress  # noqa: PLC0415
+        from fwgen.train.tf_logging import quiet_tensorflow  # noqa: PLC0415
+
+        quiet_tensorflow(getattr(args, "verbose", 0))   # before TensorFlow is imported
         from fwgen.train.training import quantize_saved_model  # noqa: PLC0415  (TensorFlow)
 
+        float_source = None
         with contextlib.ExitStack() as stack:
             if model.suffix == ".pt":
+                float_source = model       # what the int8 model records as its float model
                 from fwgen.train.efficientat import import_for_settings  # noqa: PLC0415
 
                 imported = import_for_settings(model, metadata.frontend, metadata.classes,
@@ -96,6 +101,6 @@ class QuantizeCommand(Command):
                 path = quantize_saved_model(model, args.data, metadata, out,
                                             examples=args.examples,
                                             dataset_options=zoo.dataset_options_for(metadata),
-                                            progress=progress)
+                                            float_source=float_source, progress=progress)
         print(f"int8 model: {path} ({path.stat().st_size} bytes, metadata embedded)")
         return 0
