@@ -1,0 +1,135 @@
+"""`fwgen test` on the M33 twin: a labelled folder made of the micro_speech samples scores with
+zero host/device differences, the accuracy the host pipeline alone gives, a JUnit file with one
+case per clip and exit 0; a floor above the accuracy gives exit 1; Ctrl-C leaves a partial
+report and no QEMU."""
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from fwgen.audio import read_wav
+from fwgen.deploy import DEFAULT_PAD_MODE, DeployOptions, default_pad, pad_clip, prepare, run_reference
+from fwgen.hil import Hit, predicted_label
+from fwgen.zoo import resolve_model
+
+SAMPLES = Path(__file__).resolve().parents[2] / "models" / "micro_speech" / "samples"
+LABELS = {"yes": "yes", "no": "no", "silence": "silence", "noise": "_background_noise_"}
+
+
+def fwgen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "fwgen", *args]
+
+
+def qemu_processes(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "qemu-system-arm" in line and marker in line]
+
+
+def make_dataset(root: Path, relabel: dict[str, str] | None = None) -> Path:
+    """The samples in label folders by their names (yes_0.wav -> yes/), noise as background."""
+    for wav in sorted(SAMPLES.glob("*.wav")):
+        label = (relabel or {}).get(wav.stem, LABELS[wav.stem.split("_")[0]])
+        (root / label).mkdir(parents=True, exist_ok=True)
+        shutil.copy(wav, root / label / wav.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("hil") / "proj"
+
+
+def host_accuracy(dataset: Path) -> tuple[float, dict[str, list[Hit]]]:
+    """The host pipeline alone (no device): accuracy by the same rule, and each clip's hits."""
+    deployment = prepare(resolve_model("micro_speech"), DeployOptions())
+    pad = default_pad(deployment.frontend, deployment.n_frames)
+    pad_ms = pad * 1000 // deployment.frontend.sample_rate
+    right = total = 0
+    hits = {}
+    for wav in sorted(dataset.rglob("*.wav")):
+        label = wav.parent.name
+        ref = run_reference(pad_clip(read_wav(wav), pad, DEFAULT_PAD_MODE), deployment)
+        name = wav.relative_to(dataset).as_posix()
+        hits[name] = [Hit(e.time_ms - pad_ms, deployment.classes[e.class_index], e.score)
+                      for e in ref.detections]
+        if label != "_background_noise_":
+            total += 1
+            right += predicted_label(hits[name], deployment.classes, label) == label
+    return right / total, hits
+
+
+def test_the_twin_scores_like_the_host_pipeline(project, tmp_path):
+    dataset = make_dataset(tmp_path / "ds")
+    proc = subprocess.run(
+        fwgen("test", "--board", "mps2_an505", "--emulate", "--dataset", str(dataset),
+              "--out", str(project), "--report", str(tmp_path / "r.json"),
+              "--junit", str(tmp_path / "j.xml"), "--max-false-accepts-per-hour", "3600"),
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    m = report["metrics"]
+    assert m["clips_with_differences"] == 0 and all(c["differences"] == [] for c in report["clips"])
+    accuracy, hits = host_accuracy(dataset)
+    assert m["accuracy"] == m["host_accuracy"] == accuracy
+    assert {c["file"]: c["detections"] for c in report["clips"]} == \
+        {name: [h.as_dict() for h in found] for name, found in hits.items()}
+    assert m["cycles"]["unit"] == "instructions" and m["cycles"]["inference_per_inference"] > 0
+    assert 0 < m["stack"]["used"] < m["stack"]["size"]
+    assert m["negative_streams"] == 1 and m["false_accepts_per_hour"] is not None
+    suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert len(cases) == int(suite.attrib["tests"]) == len(list(SAMPLES.glob("*.wav")))
+    assert sorted(c.attrib["name"] for c in cases) == sorted(hits)
+    assert "host/device differences: none" in proc.stdout
+    assert not qemu_processes(str(project))
+
+
+def test_a_floor_above_the_accuracy_exits_1(project, tmp_path):
+    dataset = make_dataset(tmp_path / "ds", relabel={"yes_1": "no"})
+    for wav in dataset.rglob("*.wav"):                 # two clips are enough
+        if wav.stem not in ("yes_0", "yes_1"):
+            wav.unlink()
+    proc = subprocess.run(
+        fwgen("test", "--board", "mps2_an505", "--emulate", "--dataset", str(dataset),
+              "--out", str(project), "--min-accuracy", "0.75"),
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "accuracy 50.0 % (1/2 clips; host pipeline alone 50.0 %)" in proc.stdout
+    assert "FAIL: accuracy 0.5000 is below --min-accuracy 0.75" in proc.stdout
+
+
+def test_ctrl_c_leaves_a_partial_report_and_no_emulator(project, tmp_path):
+    dataset = tmp_path / "ds"
+    (dataset / "yes").mkdir(parents=True)
+    for i in range(12):
+        shutil.copy(SAMPLES / "yes_0.wav", dataset / "yes" / f"yes_{i:02}.wav")
+    proc = subprocess.Popen(
+        fwgen("test", "--board", "mps2_an505", "--emulate", "--dataset", str(dataset),
+              "--out", str(project), "--report", str(tmp_path / "r.json")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not qemu_processes(str(project)):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert qemu_processes(str(project)), "QEMU never started"
+        time.sleep(8.0)                                  # a clip or two in
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, out + err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["interrupted"] and len(report["clips"]) < 12
+    assert "interrupted" in err
+    time.sleep(0.5)
+    assert not qemu_processes(str(project))
