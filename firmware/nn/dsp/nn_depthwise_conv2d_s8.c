@@ -4,10 +4,10 @@
  *
  * Three paths, chosen per call from the shapes:
  *   - depth multiplier > 1 with a small filter (micro_speech: 1 input channel x 8, 10x8 taps): the
- *     filter is transposed once per call into one row of taps per output channel (on the stack);
- *     each pixel's window of one input channel is gathered (padding taps get the input zero point,
- *     so they add 0) and widened to int16 once, then SMLAD dot products give two output channels
- *     at a time;
+ *     filter is transposed and widened to int16 once per call, one row of taps per output channel
+ *     (<= 2 KB of stack); each pixel's window of one input channel is widened once (rows inside
+ *     the input where they lie, others gathered with the input zero point in the padding taps, so
+ *     they add 0), then SMLAD dot products give two output channels at a time;
  *   - depth multiplier 1 (Yamnet's 3x3 layers), up to 256 channels: tap by tap, four channels per
  *     step, SXTB16 splitting a word of 4 channels into two int16 pairs and SMLABB/SMLATT
  *     accumulating each channel into an accumulator per channel;
@@ -20,7 +20,7 @@
 #include "nn/dsp/nn_dsp.h"
 
 #define DW_TAPS_MAX 256      /* window taps of the transposed-filter path */
-#define DW_FILTER_MAX 2048   /* bytes of the transposed filter (stack) */
+#define DW_WIDE_MAX 512      /* words of the transposed, widened filter (stack) */
 #define DW_ACC_MAX 256       /* channels of the depth-multiplier-1 path (int32 each, stack) */
 
 typedef struct {
@@ -48,57 +48,91 @@ static inline int8_t dw_out(const dw_call_t *c, int32_t oc, int32_t acc)
                                c->act_min, c->act_max);
 }
 
-/* Depth multiplier > 1, taps <= DW_TAPS_MAX, out_c * taps <= DW_FILTER_MAX: one pixel, the
- * filter already transposed into `rows`. */
-static void dw_transposed(const dw_call_t *c, const int8_t *rows, int32_t px)
+/* The window of input channel `ic` of one pixel, in the column layout. */
+static void dw_column(const dw_call_t *c, const fwgen_nn_window_t *win, int32_t ic, int32_t *col)
 {
     const fwgen_nn_conv_params_t *p = c->p;
-    const int32_t in_w = p->input.w, in_c = p->input.c, out_c = p->output.c;
-    const int32_t k_h = p->filter.h, k_w = p->filter.w, taps = k_h * k_w, mult = c->mult;
-    const fwgen_nn_window_t win = pixel_window(p, px);
-    const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * in_c;
+    const int32_t in_w = p->input.w, in_c = p->input.c;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w;
+    const int8_t *in_b = c->input + (size_t)win->b * p->input.h * in_w * in_c;
     const int8_t zero_point = (int8_t)(-p->input_offset);
     int8_t window[DW_TAPS_MAX];
+    if (in_c == 1 && p->dilation_w == 1 && k_w % 4 == 0) {
+        /* rows of whole groups of 4 taps: a row inside the input is widened where it lies */
+        const int32_t row_words = k_w / 2;
+        for (int32_t ky = 0; ky < k_h; ++ky, col += row_words) {
+            if (ky < win->ky0 || ky >= win->ky1) {
+                memset(col, 0, (size_t)row_words * sizeof col[0]);
+                continue;
+            }
+            const int8_t *src = in_b + (size_t)(win->y0 + ky * p->dilation_h) * in_w;
+            if (win->kx0 == 0 && win->kx1 == k_w) {
+                fwgen_nn_dsp_widen(src + win->x0, k_w, p->input_offset, col);
+                continue;
+            }
+            for (int32_t kx = 0; kx < k_w; ++kx) {
+                window[kx] = kx < win->kx0 || kx >= win->kx1 ? zero_point : src[win->x0 + kx];
+            }
+            fwgen_nn_dsp_widen(window, k_w, p->input_offset, col);
+        }
+        return;
+    }
+    int8_t *dst = window;
+    const int32_t step = p->dilation_w * in_c;
+    for (int32_t ky = 0; ky < k_h; ++ky, dst += k_w) {
+        if (ky < win->ky0 || ky >= win->ky1) {
+            fwgen_nn_dsp_fill(dst, zero_point, k_w);
+            continue;
+        }
+        const int8_t *src = in_b + ((size_t)(win->y0 + ky * p->dilation_h) * in_w +
+                                    (win->x0 + win->kx0 * p->dilation_w)) * in_c + ic;
+        int32_t kx = 0;
+        for (; kx < win->kx0; ++kx) {
+            dst[kx] = zero_point;
+        }
+        for (; kx < win->kx1; ++kx, src += step) {
+            dst[kx] = *src;
+        }
+        for (; kx < k_w; ++kx) {
+            dst[kx] = zero_point;
+        }
+    }
+    fwgen_nn_dsp_widen(window, k_h * k_w, p->input_offset, col);
+}
+
+/* Depth multiplier > 1, taps <= DW_TAPS_MAX, out_c * FWGEN_NN_DSP_COL_WORDS(taps) <=
+ * DW_WIDE_MAX: one pixel, the filter already transposed and widened into `wide` (one row of
+ * `row_words` words per output channel). */
+static void dw_transposed(const dw_call_t *c, const int32_t *wide, int32_t row_words, int32_t px)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t in_c = p->input.c, out_c = p->output.c;
+    const int32_t taps = p->filter.h * p->filter.w, mult = c->mult;
+    const int32_t *bias = c->bias, *multiplier = c->multiplier;
+    const int8_t *shift = c->shift;
+    const int32_t out_off = c->output_offset, lo = c->act_min, hi = c->act_max;
+    const fwgen_nn_window_t win = pixel_window(p, px);
     int32_t col[FWGEN_NN_DSP_COL_WORDS(DW_TAPS_MAX)];
     int8_t *out_px = c->output + (size_t)px * out_c;
     for (int32_t ic = 0; ic < in_c; ++ic) {
-        int8_t *dst = window;
-        const int32_t step = p->dilation_w * in_c;
-        for (int32_t ky = 0; ky < k_h; ++ky, dst += k_w) {
-            if (ky < win.ky0 || ky >= win.ky1) {
-                for (int32_t kx = 0; kx < k_w; ++kx) {
-                    dst[kx] = zero_point;
-                }
-                continue;
-            }
-            const int8_t *src = in_b + ((size_t)(win.y0 + ky * p->dilation_h) * in_w +
-                                        (win.x0 + win.kx0 * p->dilation_w)) * in_c + ic;
-            int32_t kx = 0;
-            for (; kx < win.kx0; ++kx) {
-                dst[kx] = zero_point;
-            }
-            for (; kx < win.kx1; ++kx, src += step) {
-                dst[kx] = *src;
-            }
-            for (; kx < k_w; ++kx) {
-                dst[kx] = zero_point;
-            }
-        }
-        fwgen_nn_dsp_widen(window, taps, p->input_offset, col);
+        dw_column(c, &win, ic, col);
         int32_t m = 0;
         for (; m + 2 <= mult; m += 2) {
             const int32_t oc = ic * mult + m;
-            int32_t a0 = c->bias != NULL ? c->bias[oc] : 0;
-            int32_t a1 = c->bias != NULL ? c->bias[oc + 1] : 0;
-            fwgen_nn_dsp_dot2(col, rows + oc * taps, rows + (oc + 1) * taps, taps, &a0, &a1);
-            out_px[oc] = dw_out(c, oc, a0);
-            out_px[oc + 1] = dw_out(c, oc + 1, a1);
+            int32_t a0 = bias != NULL ? bias[oc] : 0;
+            int32_t a1 = bias != NULL ? bias[oc + 1] : 0;
+            const int32_t *w0 = wide + oc * row_words;
+            fwgen_nn_dsp_dot2_wide(col, w0, w0 + row_words, taps, &a0, &a1);
+            out_px[oc] = fwgen_nn_dsp_output(a0, multiplier[oc], shift[oc], out_off, lo, hi);
+            out_px[oc + 1] = fwgen_nn_dsp_output(a1, multiplier[oc + 1], shift[oc + 1], out_off,
+                                                 lo, hi);
         }
         if (m < mult) {
             const int32_t oc = ic * mult + m;
-            const int32_t a = fwgen_nn_dsp_dot(col, rows + oc * taps, taps,
-                                               c->bias != NULL ? c->bias[oc] : 0);
-            out_px[oc] = dw_out(c, oc, a);
+            int32_t a0 = bias != NULL ? bias[oc] : 0, a1 = 0;
+            const int32_t *w0 = wide + oc * row_words;
+            fwgen_nn_dsp_dot2_wide(col, w0, w0, taps, &a0, &a1);
+            out_px[oc] = fwgen_nn_dsp_output(a0, multiplier[oc], shift[oc], out_off, lo, hi);
         }
     }
 }
@@ -190,15 +224,18 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
                          q->shift, p->output_offset, p->act_min, p->act_max};
     const int32_t taps = p->filter.h * p->filter.w, out_c = p->output.c;
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
-    if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * taps <= DW_FILTER_MAX) {
-        int8_t rows[DW_FILTER_MAX];
+    const int32_t row_words = FWGEN_NN_DSP_COL_WORDS(taps);
+    if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * row_words <= DW_WIDE_MAX) {
+        int32_t wide[DW_WIDE_MAX];
+        int8_t row[DW_TAPS_MAX];
         for (int32_t oc = 0; oc < out_c; ++oc) {
             for (int32_t t = 0; t < taps; ++t) {
-                rows[oc * taps + t] = filter[t * out_c + oc];
+                row[t] = filter[t * out_c + oc];
             }
+            fwgen_nn_dsp_widen(row, taps, 0, wide + oc * row_words);
         }
         for (int32_t i = 0; i < pixels; ++i) {
-            dw_transposed(&c, rows, p->reverse ? pixels - 1 - i : i);
+            dw_transposed(&c, wide, row_words, p->reverse ? pixels - 1 - i : i);
         }
         return FWGEN_OK;
     }

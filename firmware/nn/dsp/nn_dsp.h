@@ -135,6 +135,32 @@ static inline void fwgen_nn_dsp_dot2(const int32_t *col, const int8_t *w0, const
     *acc1 = a1;
 }
 
+/** Two filter rows already widened to the column layout (offset 0), `w0` and `w1`, against one
+ *  column of `n` taps: SMLAD straight on the words. */
+static inline void fwgen_nn_dsp_dot2_wide(const int32_t *col, const int32_t *w0, const int32_t *w1,
+                                          int32_t n, int32_t *acc0, int32_t *acc1)
+{
+    int32_t a0 = *acc0, a1 = *acc1;
+    const int32_t *end = col + n / 4 * 2;
+    while (col < end) {   /* pointers stepping by two words: LDRD with write-back */
+        const int32_t c0 = col[0], c1 = col[1];
+        const int32_t x0 = w0[0], x1 = w0[1], y0 = w1[0], y1 = w1[1];
+        col += 2;
+        w0 += 2;
+        w1 += 2;
+        a0 = __smlad(c0, x0, a0);
+        a1 = __smlad(c0, y0, a1);
+        a0 = __smlad(c1, x1, a0);
+        a1 = __smlad(c1, y1, a1);
+    }
+    for (int32_t k = 0; k < n % 4; ++k) {
+        a0 += col[k] * w0[k];
+        a1 += col[k] * w1[k];
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
 /** Widen the windows of two pixels into one interleaved column: for each group j of 4 taps,
  *  words 4j..4j+3 are pixel 0's two words then pixel 1's; then one word per tail tap, pixel 0's
  *  then pixel 1's (2 * FWGEN_NN_DSP_COL_WORDS(n) words). */
