@@ -8,6 +8,10 @@ builds and kernels, never as a latency claim.
 
     .venv/bin/python benchmarks/twin_pipeline.py [--model TFLITE --settings FILE] > benchmarks/twin_pipeline.txt
     .venv/bin/python benchmarks/twin_pipeline.py --model yamnet_256 --settings none > benchmarks/twin_pipeline_yamnet_256.txt
+    .venv/bin/python benchmarks/twin_pipeline.py --model micro_speech --settings none > benchmarks/twin_pipeline_micro_speech.txt
+
+`fwgen build` reads the twin rows of these files (by the model's sha256) for its real-time
+estimate per board (fwgen.project.realtime).
 """
 from __future__ import annotations
 

@@ -113,6 +113,7 @@ class BuildCommand(Command):
                                      out, force=args.force)
             _say_overwritten(project)
             print(f"project: {project.path} (environments: {', '.join(project.envs)})")
+            _print_realtime(deployment, project.envs)
             return 0
         firmware = build_firmware(deployment, board, out, include_twin=settings.twin,
                                   verbose=args.verbose > 1, uploads=uploads, settings=record,
@@ -120,7 +121,8 @@ class BuildCommand(Command):
         _say_overwritten(firmware.project)
         if args.json:
             print(json.dumps({"project": str(firmware.project.path),
-                              "envs": {env: r.as_dict() for env, r in firmware.sizes.items()}},
+                              "envs": {env: {**r.as_dict(), "realtime": _realtime_dict(deployment, env)}
+                                       for env, r in firmware.sizes.items()}},
                              indent=2))
             return 0
         c = firmware.compiled
@@ -130,7 +132,39 @@ class BuildCommand(Command):
         for env, report in firmware.sizes.items():
             print()
             print("\n".join(report.lines()))
+        print()
+        _print_realtime(deployment, tuple(firmware.sizes))
         return 0
+
+
+def _print_realtime(deployment, envs) -> None:
+    """Per board: the inference interval against a lower bound on the work in it (measured on
+    its twin, fwgen.project.realtime); a warning when it cannot keep up."""
+    from fwgen.project.realtime import feasibility
+
+    for env in envs:
+        board = get_board(env)
+        if board.is_emulator:
+            print(f"{board.id} is a QEMU twin: it runs as fast as this machine, with no real-time "
+                  f"bound (its STATS count instructions)")
+            continue
+        estimate = feasibility(deployment, board)
+        print("\n".join(estimate.lines()))
+        warning = estimate.warning()
+        if warning:
+            print(f"fwgen build: warning: {warning}", file=sys.stderr)
+
+
+def _realtime_dict(deployment, env: str) -> dict | None:
+    from fwgen.project.realtime import feasibility
+
+    board = get_board(env)
+    if board.is_emulator:
+        return None
+    f = feasibility(deployment, board)
+    return {"interval_ms": f.interval_ms, "instructions": f.instructions,
+            "lower_bound_ms": f.lower_bound_ms, "keeps_up": f.keeps_up,
+            "min_stride": f.min_stride, "source": f.cost.source if f.cost else None}
 
 
 def _say_overwritten(project) -> None:

@@ -21,4 +21,6 @@ May import boards, deploy, compiler, render and native; never device/, runners/,
   file changed by hand is not overwritten without force) and what is the user's (src/user/).
 * `fwgen.project.settings`: ``BuildSettings``, what a project was built with, recorded in its
   manifest so `fwgen build` in the folder rebuilds it.
+* `fwgen.project.realtime`: ``feasibility(deployment, board)``, the inference interval against
+  a lower bound on its work (the twin's instructions from benchmarks/ over the board's clock).
 """

@@ -1,0 +1,152 @@
+"""Can a board keep up with the model? A lower bound on the work per inference interval, from a
+measurement on the board's QEMU twin, against the interval.
+
+The twins count instructions (`qemu -icount`, the firmware's STATS); the committed benchmarks
+(benchmarks/twin_pipeline*.txt, written by benchmarks/twin_pipeline.py) hold those counts per
+model (by the sha256 of its .tflite) and twin. One interval of the app is `stride` frontend
+frames, one inference and one detector call. A core retires at most one instruction per cycle
+(two on the Cortex-M7, which dual-issues), and flash wait states, memory and interrupts only
+add cycles, so instructions / (clock x that) is a lower bound on the time: a board whose bound
+is above the interval cannot keep up; one below it may (it is not a measurement).
+
+    estimate = feasibility(deployment, board)
+    estimate.lines(), estimate.keeps_up, estimate.min_stride
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fwgen.boards import Board, twin_of
+from fwgen.native import repo_root
+
+LOG = logging.getLogger(__name__)
+
+BENCHMARKS = "benchmarks"
+PATTERN = "twin_pipeline*.txt"
+# The most instructions a core retires per cycle (a core's fact, from Arm's documentation).
+ISSUE_WIDTH = {"cortex-m7": 2}
+_MODEL = re.compile(r"^model (\S+) \((.*), sha256 ([0-9a-f]{16,64})\)")
+_ROW = re.compile(r"^(\S+)\s+(cortex-\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class TwinCost:
+    """Instructions of one model's pipeline on one twin, as a benchmark measured them."""
+    twin: str
+    frontend_per_frame: int
+    inference: int
+    inference_max: int
+    detector: int
+    source: str                  # the benchmark file, relative to the fwgen tree
+
+
+@lru_cache(maxsize=4)
+def _read(folder: Path) -> dict[str, dict[str, TwinCost]]:
+    """sha256 prefix -> twin id -> TwinCost, from every benchmark file in `folder`."""
+    found: dict[str, dict[str, TwinCost]] = {}
+    for path in sorted(folder.glob(PATTERN)):
+        sha = None
+        for line in path.read_text().splitlines():
+            if (model := _MODEL.match(line)) is not None:
+                sha = model.group(3)
+            elif sha and (row := _ROW.match(line)) is not None:
+                twin, _, frontend, inference, inference_max, detector = row.groups()
+                found.setdefault(sha, {})[twin] = TwinCost(
+                    twin, int(frontend), int(inference), int(inference_max), int(detector),
+                    f"{BENCHMARKS}/{path.name}")
+    return found
+
+
+def measured(model_sha256: str, root: Path | None = None) -> dict[str, TwinCost]:
+    """The twin measurements of the model whose .tflite has this sha256 ({} when none)."""
+    for prefix, costs in _read((root or repo_root()) / BENCHMARKS).items():
+        if model_sha256.startswith(prefix):
+            return costs
+    return {}
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    board: Board
+    model: str
+    interval_ms: float           # one inference every `stride` frames
+    stride: int
+    frame_ms: float
+    cost: TwinCost | None        # None: this model was not measured on the board's twin
+    measure_hint: str = ""
+
+    @property
+    def instructions(self) -> int | None:
+        """Per interval: stride frontend frames + one inference + one detector call."""
+        c = self.cost
+        return None if c is None else self.stride * c.frontend_per_frame + c.inference + c.detector
+
+    @property
+    def per_ms(self) -> float:
+        """The most instructions the board's core retires in a millisecond."""
+        return self.board.clock_hz * ISSUE_WIDTH.get(self.board.core, 1) / 1000
+
+    @property
+    def lower_bound_ms(self) -> float | None:
+        return None if self.instructions is None else self.instructions / self.per_ms
+
+    @property
+    def keeps_up(self) -> bool | None:
+        """False when even the lower bound exceeds the interval; None when unknown."""
+        bound = self.lower_bound_ms
+        return None if bound is None else bound <= self.interval_ms
+
+    @property
+    def min_stride(self) -> int | None:
+        """The smallest stride whose interval is not below the lower bound (None: no stride
+        helps, the frontend alone takes longer than a frame; or unknown)."""
+        c = self.cost
+        if c is None:
+            return None
+        budget = self.frame_ms * self.per_ms - c.frontend_per_frame     # per frame, spare
+        if budget <= 0:
+            return None
+        return max(1, math.ceil((c.inference + c.detector) / budget))
+
+    def lines(self) -> list[str]:
+        b = self.board
+        head = (f"real time on {b.id} ({b.clock_hz / 1e6:g} MHz {b.core}): an inference every "
+                f"{self.interval_ms:g} ms ({self.stride} frame{'s' if self.stride > 1 else ''})")
+        if self.cost is None:
+            return [f"{head}; time per inference unknown: {self.model} was not measured on "
+                    f"{twin_of(b).id} ({self.measure_hint})"]
+        c = self.cost
+        ipc = ISSUE_WIDTH.get(b.core, 1)
+        return [f"{head}; at least {self.lower_bound_ms:.1f} ms of work in that time: "
+                f"{self.instructions:,} instructions (inference {c.inference:,} + frontend "
+                f"{c.frontend_per_frame:,} x {self.stride} + detector {c.detector:,}, measured on "
+                f"the {c.twin} twin: {c.source}) at {ipc} instruction{'s' if ipc > 1 else ''} per "
+                f"cycle; a lower bound, not a measurement"]
+
+    def warning(self) -> str | None:
+        """What to say when the board cannot keep up (None when it may, or unknown)."""
+        if self.keeps_up is not False:
+            return None
+        fix = (f"an inference every {self.min_stride} frames (--stride {self.min_stride}) or a "
+               f"faster board might" if self.min_stride else
+               "the frontend alone needs more than a frame's time: choose a faster board")
+        return (f"{self.board.id} cannot keep up: at least {self.lower_bound_ms:.1f} ms of work "
+                f"every {self.interval_ms:g} ms; {fix}")
+
+
+def feasibility(deployment, board: Board, *, root: Path | None = None) -> Feasibility:
+    """The real-time estimate of `deployment` (fwgen.deploy.Deployment) on `board`."""
+    frontend = deployment.frontend
+    frame_ms = frontend.window_step * 1000 / frontend.sample_rate
+    twin = twin_of(board)
+    cost = measured(deployment.source.sha256, root).get(twin.id)
+    hint = (f"measure it: fwgen run --board {twin.id} --model {deployment.source.path} CLIP.wav "
+            f"prints instructions per inference; benchmarks/twin_pipeline.py records them")
+    return Feasibility(board=board, model=deployment.source.name,
+                       interval_ms=deployment.stride * frame_ms, stride=deployment.stride,
+                       frame_ms=frame_ms, cost=cost, measure_hint=hint)
