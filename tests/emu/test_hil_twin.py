@@ -133,3 +133,31 @@ def test_ctrl_c_leaves_a_partial_report_and_no_emulator(project, tmp_path):
     assert "interrupted" in err
     time.sleep(0.5)
     assert not qemu_processes(str(project))
+
+
+def test_a_board_on_a_serial_url_scores_the_same(project, tmp_path):
+    """--serial: the firmware already running (here the twin, its UART on a TCP port, as a board
+    farm's network serial port would be), reached by URL; nothing is built or flashed."""
+    from fwgen.boards import get_board
+    from fwgen.run import twin_deployment, twin_firmware
+    from fwgen.runners.qemu import QemuRunner
+
+    twin = get_board("mps2_an505")
+    elf = twin_firmware(twin_deployment(model="micro_speech", twin=twin), twin, out=project)
+    dataset = make_dataset(tmp_path / "ds")
+    for wav in dataset.rglob("*.wav"):
+        if wav.stem not in ("yes_0", "no_0"):
+            wav.unlink()
+    session = QemuRunner(twin).emulate(elf, connect=False)
+    try:
+        url = f"socket://127.0.0.1:{session.port}"
+        proc = subprocess.run(
+            fwgen("test", "--board", "mps2_an505", "--serial", url, "--dataset", str(dataset),
+                  "--report", str(tmp_path / "r.json")),
+            capture_output=True, text=True, timeout=600)
+    finally:
+        session.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["device"] == url and report["metrics"]["clips_with_differences"] == 0
+    assert report["metrics"]["accuracy"] == 1.0

@@ -190,10 +190,12 @@ class TestCommand(Command):
             elf = twin_firmware(deployment, target, out=args.out,
                                 progress=lambda text: print(text, file=sys.stderr))
             return TwinDevice(elf, target)
-        from fwgen.device import open_device
+        from fwgen.device import SerialDevice, find_serial_port
 
-        return open_device(target, port=args.serial, serial_number=args.serial_number,
-                           baudrate=args.baud)
+        # A given port is used as is, whatever the board: a twin's TCP UART or a farm's
+        # network serial port scores like a board on USB.
+        port = args.serial or find_serial_port(target, serial_number=args.serial_number)
+        return SerialDevice(target, port, baudrate=args.baud)
 
     @staticmethod
     def _finish(args, floors, deployment, target, device, dataset, outcomes, interrupted) -> int:
