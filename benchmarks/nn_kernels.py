@@ -183,7 +183,31 @@ def random_case(rng, kernel: str, index: int) -> Case:
                           k_h, k_w, depthwise=False)
         case.label += f" g{groups}" if groups > 1 else ""
         return case
+    if kernel == "fwgen_nn_fully_connected_s8":
+        return _fully_connected(rng, name, kernel)
     raise ValueError(f"no random cases for {kernel}")
+
+
+def _fully_connected(rng, name: str, kernel: str) -> Case:
+    from fwgen.compiler.lowering import decl
+    from fwgen.testing.harness import c_array
+
+    batches, depth, out_depth = (int(rng.integers(1, 4)), int(rng.integers(1, 300)),
+                                 int(rng.integers(1, 20)))
+    per_channel = int(rng.random() < 0.5)
+    lo, hi = _act(rng)
+    arrays, quant = _quant(rng, out_depth if per_channel else 1, name)
+    arrays += [c_array("int8_t", f"{name}_filter", rng.integers(-128, 128, out_depth * depth)),
+               c_array("int32_t", f"{name}_bias", rng.integers(-2**20, 2**20, out_depth))]
+    params = {"batches": batches, "accum_depth": depth, "out_depth": out_depth,
+              "output_offset": int(rng.integers(-128, 128)), "act_min": lo, "act_max": hi,
+              "per_channel": per_channel}
+    decls = [decl("fwgen_nn_fc_params_t", f"{name}_params", params), quant]
+    call = f"{kernel}(&{name}_params, &{name}_quant, @in@, {name}_filter, {name}_bias, @out@)"
+    return Case(kernel, f"random {batches}x{depth} -> {out_depth}"
+                + (" per-channel" if per_channel else ""), decls, call,
+                rng.integers(-128, 128, batches * depth, dtype=np.int8), batches * out_depth,
+                batches * depth * out_depth, arrays=arrays)
 
 
 def random_cases(kernels: list[str], count: int, seed: int) -> list[Case]:

@@ -49,6 +49,18 @@ static inline int32_t fwgen_nn_dsp_sxtab16_ror8(int32_t a, uint32_t x)
     return r;
 }
 
+/** Two words from *p (word-aligned), *p advanced past them: one LDRD with write-back (GCC
+ *  splits 64-bit loads into two LDRs on these cores). */
+static inline void fwgen_nn_dsp_ldrd(const int32_t **p, int32_t *lo, int32_t *hi)
+{
+    int32_t a, b;
+    const int32_t *q = *p;
+    __asm__("ldrd %0, %1, [%2], #8" : "=&r"(a), "=&r"(b), "+r"(q) : "m"(*(const int32_t(*)[2])q));
+    *p = q;
+    *lo = a;
+    *hi = b;
+}
+
 /** fwgen_nn_requantize() inline: TFLM's doubling high multiply (round half up at 2^31: the
  *  multiplier is never INT32_MIN, so it never saturates), then its rounding right shift. */
 static inline int32_t fwgen_nn_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift)
@@ -142,12 +154,11 @@ static inline void fwgen_nn_dsp_dot2_wide(const int32_t *col, const int32_t *w0,
 {
     int32_t a0 = *acc0, a1 = *acc1;
     const int32_t *end = col + n / 4 * 2;
-    while (col < end) {   /* pointers stepping by two words: LDRD with write-back */
-        const int32_t c0 = col[0], c1 = col[1];
-        const int32_t x0 = w0[0], x1 = w0[1], y0 = w1[0], y1 = w1[1];
-        col += 2;
-        w0 += 2;
-        w1 += 2;
+    while (col < end) {   /* two words at a time: one LDRD with write-back each */
+        int32_t c0, c1, x0, x1, y0, y1;
+        fwgen_nn_dsp_ldrd(&col, &c0, &c1);
+        fwgen_nn_dsp_ldrd(&w0, &x0, &x1);
+        fwgen_nn_dsp_ldrd(&w1, &y0, &y1);
         a0 = __smlad(c0, x0, a0);
         a1 = __smlad(c0, y0, a1);
         a0 = __smlad(c1, x1, a0);
