@@ -14,12 +14,28 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import fwgen.run
 from fwgen.cli import main
 from fwgen.cli import test_cmd as verb
-from fwgen.deploy import run_reference
+from fwgen.deploy import DeployOptions, prepare, run_reference
+from fwgen.errors import FwgenError
+from fwgen.zoo import resolve_model
 from fwgen.link import Detection, Features, Log, Logits, Stats, StreamResult
 
 SAMPLES = Path(__file__).resolve().parents[2] / "models" / "micro_speech" / "samples"
+_REFERENCES: dict[bytes, object] = {}     # the host pipeline per stream, computed once
+
+
+def reference(samples, deployment):
+    key = samples.tobytes()
+    if key not in _REFERENCES:
+        _REFERENCES[key] = run_reference(samples, deployment)
+    return _REFERENCES[key]
+
+
+@pytest.fixture(scope="module")
+def deployment():
+    return prepare(resolve_model("micro_speech"), DeployOptions())
 
 
 class MirrorDevice:
@@ -28,8 +44,9 @@ class MirrorDevice:
 
     description = "mirror"
 
-    def __init__(self, deployment, plant=None, interrupt_at=None, model_hash=None):
+    def __init__(self, deployment, plant=None, interrupt_at=None, model_hash=None, fail_at=None):
         self.deployment, self.plant, self.interrupt_at = deployment, plant, interrupt_at
+        self.fail_at = fail_at
         self.model_hash = model_hash or bytes.fromhex(deployment.source.sha256)[:8]
         self.streams = 0
         self.closed = False
@@ -37,7 +54,9 @@ class MirrorDevice:
     def stream(self, samples, *, outputs, timeout=60.0):
         if self.streams == self.interrupt_at:
             raise KeyboardInterrupt
-        ref = run_reference(samples, self.deployment)
+        if self.streams == self.fail_at:
+            raise FwgenError("the firmware stopped: QEMU exited with status 1")
+        ref = reference(samples, self.deployment)
         hello = SimpleNamespace(model_hash=self.model_hash, n_channels=ref.features.shape[1],
                                 n_classes=len(self.deployment.classes))
         result = StreamResult(hello=hello, samples_sent=int(samples.size))
@@ -79,8 +98,9 @@ def dataset(tmp_path):
 
 
 @pytest.fixture
-def device(monkeypatch):
+def device(monkeypatch, deployment):
     made = {}
+    monkeypatch.setattr(fwgen.run, "twin_deployment", lambda **kwargs: deployment)
 
     def install(**kwargs):
         def fake_open(args, target, deployment):
@@ -147,6 +167,28 @@ def test_ctrl_c_writes_a_partial_report_and_closes_the_device(dataset, tmp_path,
     assert report["interrupted"] and not report["passed"] and len(report["clips"]) == 2
     assert len(list(ET.parse(tmp_path / "j.xml").getroot().iter("testcase"))) == 2
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_an_error_mid_run_writes_a_partial_report_and_exits_2(dataset, tmp_path, device, capsys):
+    made = device(fail_at=3)
+    assert run(dataset, tmp_path) == 2
+    assert made["device"].closed
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["interrupted"] and len(report["clips"]) == 3
+    assert report["stopped_by"] == "stopped by an error (the firmware stopped: QEMU exited with status 1)"
+    captured = capsys.readouterr()
+    assert "stopped by an error" in captured.out and "QEMU exited with status 1" in captured.err
+
+
+def test_the_progress_bar_shows_real_time_factor_and_time_left():
+    progress = verb._Progress(2, 4.0, bar=True)
+    clip = SimpleNamespace(duration_s=2.0, differences=[], negative=False, correct=True,
+                           label="yes", predicted="yes", name="yes/a.wav")
+    with progress:
+        progress.advance(clip)
+        info = progress.bar.tasks[0].fields["info"]
+    assert progress.bar.tasks[0].completed == 1
+    assert "x real time" in info and "s left" in info
 
 
 def test_bad_files_are_named_and_strict_refuses_them(dataset, tmp_path, device, capsys):

@@ -130,7 +130,8 @@ class TestCommand(Command):
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.boards import get_board, twin_of
-        from fwgen.hil import load_dataset, read_clips
+        from fwgen.hil import load_dataset, read_clips, stream_dataset
+        from fwgen.hil.session import padding
 
         floors = self._check(args)
         dataset = load_dataset(args.dataset, strict=args.strict)
@@ -161,22 +162,21 @@ class TestCommand(Command):
             print(f"fwgen test: skipped {entry.name}: {entry.reason}", file=sys.stderr)
         device = self._open(args, target, deployment)
         outcomes, interrupted = [], None
-        from fwgen.hil.session import padding
-
         pad = padding(deployment)[0]
         total_audio = sum(c.samples.size + 2 * pad for c in clips) / deployment.frontend.sample_rate
         bar = sys.stderr.isatty() and not args.no_progress
         try:
-            from fwgen.hil import stream_dataset
-
             with device, _Progress(len(clips), total_audio, bar) as progress:
                 for outcome in stream_dataset(device, clips, deployment, timeout=args.timeout):
                     outcomes.append(outcome)
                     progress.advance(outcome)
-        except KeyboardInterrupt as exc:     # the device is closed: write what was scored
+        except (KeyboardInterrupt, FwgenError) as exc:   # the device is closed: report what was scored
             interrupted = exc
+        stopped_by = None if interrupted is None else \
+            ("interrupted" if isinstance(interrupted, KeyboardInterrupt) else
+             f"stopped by an error ({interrupted.message})")
         code = self._finish(args, floors, deployment, target, device, dataset, outcomes,
-                            interrupted is not None)
+                            stopped_by)
         if interrupted is not None:
             raise interrupted
         return code
@@ -198,11 +198,13 @@ class TestCommand(Command):
         return SerialDevice(target, port, baudrate=args.baud)
 
     @staticmethod
-    def _finish(args, floors, deployment, target, device, dataset, outcomes, interrupted) -> int:
+    def _finish(args, floors, deployment, target, device, dataset, outcomes,
+                stopped_by: str | None) -> int:
         from fwgen import __version__
         from fwgen.hil import (check, compute_metrics, junit_xml, report_dict, summary_lines,
                                write_confusion_png)
 
+        interrupted = stopped_by is not None
         metrics = compute_metrics(outcomes, deployment.classes)
         problems = check(metrics, floors)
         title = f"fwgen test: {deployment.source.name} on {target.id} ({device.description})"
@@ -215,7 +217,7 @@ class TestCommand(Command):
                     "floors": {"min_accuracy": floors.min_accuracy,
                                "max_false_accepts_per_hour": floors.max_false_accepts_per_hour}}
             report = report_dict(metrics, outcomes, dataset.skipped, meta=meta, problems=problems,
-                                 interrupted=interrupted)
+                                 interrupted=interrupted, stopped_by=stopped_by)
             args.report.parent.mkdir(parents=True, exist_ok=True)
             args.report.write_text(json.dumps(report, indent=1) + "\n")
         if args.junit:
@@ -225,5 +227,6 @@ class TestCommand(Command):
         if args.confusion_png and outcomes:
             write_confusion_png(metrics, args.confusion_png, title=title)
         print("\n".join(summary_lines(metrics, title=title, problems=problems,
-                                      interrupted=interrupted, skipped=dataset.skipped)))
+                                      interrupted=interrupted, skipped=dataset.skipped,
+                                      stopped_by=stopped_by or "")))
         return EXIT_FAILED if problems else 0

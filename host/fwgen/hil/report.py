@@ -16,9 +16,11 @@ LOG = logging.getLogger(__name__)
 
 
 def report_dict(metrics: Metrics, outcomes: Sequence[ClipOutcome], skipped: Sequence[Skipped], *,
-                meta: dict, problems: Sequence[str], interrupted: bool) -> dict:
+                meta: dict, problems: Sequence[str], interrupted: bool,
+                stopped_by: str | None = None) -> dict:
+    """The JSON report; `interrupted` (Ctrl-C, or an error named by `stopped_by`): partial."""
     return {**meta, "passed": not problems and not interrupted, "problems": list(problems),
-            "interrupted": interrupted, "metrics": metrics.as_dict(),
+            "interrupted": interrupted, "stopped_by": stopped_by, "metrics": metrics.as_dict(),
             "clips": [o.as_dict() for o in outcomes],
             "skipped": [{"file": s.name, "reason": s.reason} for s in skipped]}
 
@@ -111,11 +113,12 @@ def confusion_lines(metrics: Metrics) -> list[str]:
 
 
 def summary_lines(metrics: Metrics, *, title: str, problems: Sequence[str], interrupted: bool,
-                  skipped: Sequence[Skipped]) -> list[str]:
+                  skipped: Sequence[Skipped], stopped_by: str = "interrupted") -> list[str]:
     m = metrics
     out = [title]
     if interrupted:
-        out.append("interrupted: a partial report of the clips done")
+        out.append(f"{stopped_by}: a partial report of the {m.clips + m.negative_streams} "
+                   f"clips done")
     out.append(f"accuracy {_pct(m.accuracy)} ({m.correct}/{m.clips} clips; host pipeline alone "
                f"{_pct(m.host_accuracy)}), miss rate {_pct(m.miss_rate)} "
                f"({m.misses}/{m.keyword_clips} keyword clips)")
