@@ -215,6 +215,31 @@ def random_cases(kernels: list[str], count: int, seed: int) -> list[Case]:
     return [random_case(rng, k, i) for k in kernels for i in range(count)]
 
 
+def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
+    """Windows at the variants' stack limits, where a column of 4k + 3 taps is longest (a
+    CONV_2D 5x3 over 17 channels overran its column buffer once)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    if "fwgen_nn_conv2d_s8" in kernels:
+        k = "fwgen_nn_conv2d_s8"
+        for i, (k_h, k_w, k_c, out_c) in enumerate([(5, 3, 17, 10), (1, 1, 255, 5), (1, 1, 256, 4),
+                                                    (1, 1, 511, 3), (3, 3, 57, 3), (1, 1, 513, 2)]):
+            cases.append(_conv_like(rng, f"conv_edge{i}", k, k_c, out_c,
+                                    {"n": out_c, "h": k_h, "w": k_w, "c": k_c}, k_h, k_w,
+                                    depthwise=False))
+    if "fwgen_nn_depthwise_conv2d_s8" in kernels:
+        k = "fwgen_nn_depthwise_conv2d_s8"
+        for i, (k_h, k_w, in_c, mult) in enumerate([(15, 17, 1, 2), (16, 16, 1, 2), (3, 5, 1, 8),
+                                                    (3, 3, 255, 1), (3, 3, 257, 1)]):
+            out_c = in_c * mult
+            cases.append(_conv_like(rng, f"dw_edge{i}", k, in_c, out_c,
+                                    {"n": 1, "h": k_h, "w": k_w, "c": out_c}, k_h, k_w,
+                                    depthwise=True))
+    for c in cases:
+        c.label = c.label.replace("random", "edge", 1)
+    return cases
+
+
 # ---------------------------------------------------------------- the image
 
 MAIN = r"""
@@ -344,7 +369,7 @@ def main() -> int:
         print(f"needs {', '.join(tools_missing())}", file=sys.stderr)
         return 1
     kernels = variant_kernels()
-    cases = zoo_cases(kernels) + random_cases(kernels, args.random, args.seed)
+    cases = zoo_cases(kernels) + edge_cases(kernels) + random_cases(kernels, args.random, args.seed)
     print("# firmware/nn/dsp/ variants vs the portable kernels on the QEMU twins, arm-none-eabi-gcc "
           "-O2; instructions per call (SysTick under -icount shift=0; 1 tick = 1e9 / clock_hz "
           "instructions)")

@@ -6,7 +6,7 @@ another name (a wrapper C file that #defines the function name and #includes fir
 runs both on the same inputs and counts differing output bytes: the layers of the zoo models (and
 TFLM's micro_speech model) that call the kernel, as fwgen's compiler lowers them, and random shapes
 and parameters (every path of each variant: depth multipliers, 1x1, grouped, padding, strides,
-dilations, reverse order, channel tails). benchmarks/nn_kernels.py builds the same images and
+dilations, reverse order, channel tails), and windows at the variants' stack limits. benchmarks/nn_kernels.py builds the same images and
 prints the instructions per call.
 """
 from __future__ import annotations
@@ -39,7 +39,8 @@ def cases():
     kernels = bench.variant_kernels()
     if not kernels:
         pytest.skip("no kernel variant in firmware/nn/dsp/")
-    return bench, bench.zoo_cases(kernels) + bench.random_cases(kernels, 18, SEED)
+    return bench, (bench.zoo_cases(kernels) + bench.edge_cases(kernels)
+                   + bench.random_cases(kernels, 18, SEED))
 
 
 @pytest.mark.parametrize("board_id", TWIN_BOARDS)

@@ -112,7 +112,7 @@ static void conv_pixel(const conv_call_t *c, int32_t px)
 {
     const fwgen_nn_window_t win = conv_window(c, px);
     int8_t window[CONV_TAPS_MAX];
-    int32_t col[FWGEN_NN_DSP_COL_WORDS(CONV_TAPS_MAX)];
+    int32_t col[FWGEN_NN_DSP_COL_WORDS_MAX(CONV_TAPS_MAX)];
     int8_t *out_px = c->output + (size_t)px * c->p->output.c;
     for (int32_t g = 0; g < c->groups; ++g) {
         conv_column(c, &win, g, window, col);
@@ -126,7 +126,7 @@ static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
 {
     const fwgen_nn_window_t win0 = conv_window(c, px0), win1 = conv_window(c, px1);
     int8_t window0[CONV_PAIR_TAPS_MAX], window1[CONV_PAIR_TAPS_MAX];
-    int32_t col[2 * FWGEN_NN_DSP_COL_WORDS(CONV_PAIR_TAPS_MAX)];
+    int32_t col[2 * FWGEN_NN_DSP_COL_WORDS_MAX(CONV_PAIR_TAPS_MAX)];
     const int32_t out_c = c->p->output.c, taps = c->taps, per_group = c->per_group;
     const int32_t *bias = c->bias, *mult = c->multiplier;
     const int8_t *shift = c->shift;

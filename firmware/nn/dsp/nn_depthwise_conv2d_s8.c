@@ -112,7 +112,7 @@ static void dw_transposed(const dw_call_t *c, const int32_t *wide, int32_t row_w
     const int8_t *shift = c->shift;
     const int32_t out_off = c->output_offset, lo = c->act_min, hi = c->act_max;
     const fwgen_nn_window_t win = pixel_window(p, px);
-    int32_t col[FWGEN_NN_DSP_COL_WORDS(DW_TAPS_MAX)];
+    int32_t col[FWGEN_NN_DSP_COL_WORDS_MAX(DW_TAPS_MAX)];
     int8_t *out_px = c->output + (size_t)px * out_c;
     for (int32_t ic = 0; ic < in_c; ++ic) {
         dw_column(c, &win, ic, col);

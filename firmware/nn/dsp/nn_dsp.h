@@ -90,6 +90,8 @@ static inline int8_t fwgen_nn_dsp_output(int32_t acc, int32_t multiplier, int32_
 
 /** Words a column of `n` taps takes: two per 4 taps, one per tap of the tail. */
 #define FWGEN_NN_DSP_COL_WORDS(n) ((n) / 4 * 2 + (n) % 4)
+/** Words a buffer needs for a column of any n <= max taps (n = 4k + 3 takes more than max = 4k + 4). */
+#define FWGEN_NN_DSP_COL_WORDS_MAX(max) ((max) / 2 + 3)
 
 /** Widen `n` int8 taps into the column layout with `offset` added to each. */
 static inline void fwgen_nn_dsp_widen(const int8_t *src, int32_t n, int32_t offset, int32_t *col)
