@@ -392,7 +392,7 @@ def main() -> int:
                       f"{r.case.macs:9d} {r.portable:11,.0f} {r.portable / macs:6.2f} "
                       f"{r.variant:11,.0f} {r.variant / macs:6.2f} "
                       f"{r.portable / max(r.variant, 1):5.1f} {str(exact):>5}", flush=True)
-                if not r.case.label.startswith("random"):
+                if not r.case.label.startswith(("random", "edge")):   # a model's layer
                     model = r.case.label.split()[0]
                     t = totals.setdefault(f"{model} {r.case.kernel.removeprefix('fwgen_nn_')}",
                                           [0, 0, 0])
