@@ -11,7 +11,6 @@ from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
 import fwgen.run

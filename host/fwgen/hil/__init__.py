@@ -3,9 +3,9 @@ through the host pipeline, scored (accuracy, confusion, false accepts, latency, 
 host/device differences) and written as a summary, JSON and JUnit XML.
 May import deploy, device, run, project, link, audio, boards and zoo; never cli.
 
-    dataset = load_dataset(Path("data/"))                       # folders, CSV or testing_list.txt
-    clips = read_clips(dataset, 16000, classes)    # bad files -> dataset.skipped, by name
-    outcomes = list(stream_dataset(device, clips, deployment))  # device + host, scored per clip
+    dataset = load_dataset(Path("data/"))        # label folders, a CSV or testing_list.txt
+    clips = read_clips(dataset, 16000, classes)  # bad files -> dataset.skipped, by name
+    outcomes = list(stream_dataset(device, clips, deployment))   # device and host, per clip
     metrics = compute_metrics(outcomes, classes); problems = check(metrics, Floors(0.9, 2.0))
     junit_xml(outcomes, dataset.skipped, suite=...), report_dict(...), summary_lines(...)
 """
