@@ -161,3 +161,48 @@ def test_a_board_on_a_serial_url_scores_the_same(project, tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["device"] == url and report["metrics"]["clips_with_differences"] == 0
     assert report["metrics"]["accuracy"] == 1.0
+
+
+def _tampered_model_c(text: str) -> str:
+    """model.c with the first weight of the fully connected layer (op2_weights) changed."""
+    import re
+
+    head = re.search(r"static const int8_t op2_weights\[[^\]]*\][^=]*=\s*\{\s*", text)
+    assert head, "no op2_weights in model.c"
+    value = re.match(r"-?\d+", text[head.end():])
+    old = int(value.group(0))
+    new = -100 if old > 0 else 100
+    return text[:head.end()] + str(new) + text[head.end() + value.end():]
+
+
+def test_a_planted_weight_difference_exits_1_naming_stage_clip_and_index(tmp_path):
+    """The device runs a model with one weight changed, the host the real one: fwgen test fails
+    and names the first differing stage (logits: features are unchanged), the clip and index."""
+    from dataclasses import replace
+
+    from fwgen.boards import get_board
+    from fwgen.project.build import build_firmware
+    from fwgen.runners.qemu import QemuRunner
+
+    twin = get_board("mps2_an505")
+    deployment = prepare(resolve_model("micro_speech"), DeployOptions())
+    files = dict(deployment.files, **{"model.c": _tampered_model_c(deployment.files["model.c"])})
+    elf = build_firmware(replace(deployment, files=files), twin, tmp_path / "tampered",
+                         include_twin=False, envs=(twin.id,)).elf(twin.id)
+    dataset = tmp_path / "ds"
+    (dataset / "yes").mkdir(parents=True)
+    shutil.copy(SAMPLES / "yes_0.wav", dataset / "yes" / "yes_0.wav")
+    session = QemuRunner(twin).emulate(elf, connect=False)
+    try:
+        proc = subprocess.run(
+            fwgen("test", "--board", "mps2_an505", "--serial", f"socket://127.0.0.1:{session.port}",
+                  "--dataset", str(dataset), "--junit", str(tmp_path / "j.xml")),
+            capture_output=True, text=True, timeout=600)
+    finally:
+        session.close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL: 1 clip(s) differ between host and device; first: yes/yes_0.wav: logits: " \
+           in proc.stdout
+    assert "first at (" in proc.stdout and "features:" not in proc.stdout
+    case = ET.parse(tmp_path / "j.xml").getroot().find("testsuite").find("testcase")
+    assert case.find("failure").attrib["type"] == "host-device-difference"
