@@ -8,9 +8,10 @@
  *     (<= 2 KB of stack); each pixel's window of one input channel is widened once (rows inside
  *     the input where they lie, others gathered with the input zero point in the padding taps, so
  *     they add 0), then SMLAD dot products give two output channels at a time;
- *   - depth multiplier 1 (Yamnet's 3x3 layers), up to 256 channels: tap by tap, four channels per
- *     step, SXTB16 splitting a word of 4 channels into two int16 pairs and SMLABB/SMLATT
- *     accumulating each channel into an accumulator per channel;
+ *   - depth multiplier 1 with up to 25 taps (Yamnet's 3x3 layers): four channels at a time in
+ *     registers over the pixel's listed taps, SXTB16 splitting a word of 4 channels into two
+ *     int16 pairs and SMLABB/SMLATT accumulating each channel; with more taps and up to 256
+ *     channels, tap by tap into an accumulator per channel on the stack;
  *   - anything else: the portable loop with inline requantization.
  * Pixels are computed one at a time in the portable kernel's order (`reverse` too), reading only
  * that pixel's window, as the memory planner requires.
@@ -22,6 +23,7 @@
 #define DW_TAPS_MAX 256      /* window taps of the transposed-filter path */
 #define DW_WIDE_MAX 512      /* words of the transposed, widened filter (stack) */
 #define DW_ACC_MAX 256       /* channels of the depth-multiplier-1 path (int32 each, stack) */
+#define DW_SMALL_TAPS 25     /* taps of the depth-multiplier-1 path that lists them per pixel */
 
 typedef struct {
     const fwgen_nn_conv_params_t *p;
@@ -137,6 +139,67 @@ static void dw_transposed(const dw_call_t *c, const int32_t *wide, int32_t row_w
     }
 }
 
+/* Depth multiplier 1, windows of up to DW_SMALL_TAPS taps (Yamnet's 3x3): the window's taps
+ * inside the input are listed once per pixel, then four channels at a time accumulate over them
+ * in registers (SXTB16 splits a word of 4 channels into two int16 pairs, SMLABB/SMLATT
+ * accumulate each channel) and are requantized at once. */
+static void dw_small(const dw_call_t *c, int32_t px)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t in_w = p->input.w, ch = p->input.c, k_w = p->filter.w;
+    const int32_t off = p->input_offset;
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    const int32_t *bias = c->bias, *multiplier = c->multiplier;
+    const int8_t *shift = c->shift;
+    const int32_t out_off = c->output_offset, lo = c->act_min, hi = c->act_max;
+    const fwgen_nn_window_t win = pixel_window(p, px);
+    const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * ch;
+    const int8_t *xs[DW_SMALL_TAPS];
+    const int8_t *ws[DW_SMALL_TAPS];
+    int32_t n = 0;
+    for (int32_t ky = win.ky0; ky < win.ky1; ++ky) {
+        const int8_t *in_row = in_b + (size_t)(win.y0 + ky * p->dilation_h) * in_w * ch;
+        for (int32_t kx = win.kx0; kx < win.kx1; ++kx, ++n) {
+            xs[n] = in_row + (win.x0 + kx * p->dilation_w) * ch;
+            ws[n] = c->filter + ((size_t)ky * k_w + kx) * ch;
+        }
+    }
+    int8_t *out_px = c->output + (size_t)px * ch;
+    int32_t k = 0;
+    for (; k + 4 <= ch; k += 4) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        if (bias != NULL) {
+            a0 = bias[k];
+            a1 = bias[k + 1];
+            a2 = bias[k + 2];
+            a3 = bias[k + 3];
+        }
+        for (int32_t t = 0; t < n; ++t) {
+            const uint32_t xv = fwgen_nn_dsp_load4(xs[t] + k);
+            const uint32_t fv = fwgen_nn_dsp_load4(ws[t] + k);
+            const int32_t xe = __sxtab16(off2, (int32_t)xv);
+            const int32_t xo = fwgen_nn_dsp_sxtab16_ror8(off2, xv);
+            const int32_t fe = __sxtb16((int32_t)fv);
+            const int32_t fo = fwgen_nn_dsp_sxtb16_ror8(fv);
+            a0 = __smlabb(xe, fe, a0);
+            a1 = __smlabb(xo, fo, a1);
+            a2 = __smlatt(xe, fe, a2);
+            a3 = __smlatt(xo, fo, a3);
+        }
+        out_px[k] = fwgen_nn_dsp_output(a0, multiplier[k], shift[k], out_off, lo, hi);
+        out_px[k + 1] = fwgen_nn_dsp_output(a1, multiplier[k + 1], shift[k + 1], out_off, lo, hi);
+        out_px[k + 2] = fwgen_nn_dsp_output(a2, multiplier[k + 2], shift[k + 2], out_off, lo, hi);
+        out_px[k + 3] = fwgen_nn_dsp_output(a3, multiplier[k + 3], shift[k + 3], out_off, lo, hi);
+    }
+    for (; k < ch; ++k) {
+        int32_t acc = bias != NULL ? bias[k] : 0;
+        for (int32_t t = 0; t < n; ++t) {
+            acc += (xs[t][k] + off) * ws[t][k];
+        }
+        out_px[k] = fwgen_nn_dsp_output(acc, multiplier[k], shift[k], out_off, lo, hi);
+    }
+}
+
 /* Depth multiplier 1, up to DW_ACC_MAX channels: tap by tap over all channels, four per step
  * (SXTB16 splits a word of 4 channels into two int16 pairs, SMLABB/SMLATT accumulate each), into
  * one accumulator per channel on the stack. */
@@ -239,7 +302,10 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
         }
         return FWGEN_OK;
     }
-    void (*pixel)(const dw_call_t *, int32_t) = depth_multiplier == 1 && out_c <= DW_ACC_MAX ? dw_channels : dw_generic;
+    void (*pixel)(const dw_call_t *, int32_t) = dw_generic;
+    if (depth_multiplier == 1) {
+        pixel = taps <= DW_SMALL_TAPS ? dw_small : out_c <= DW_ACC_MAX ? dw_channels : dw_generic;
+    }
     for (int32_t i = 0; i < pixels; ++i) {
         pixel(&c, p->reverse ? pixels - 1 - i : i);
     }
