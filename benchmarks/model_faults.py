@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a case is a hang")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the fwgen checkout to run")
+    parser.add_argument("--label", help="what --tree is, when it is not a git checkout "
+                                        "(e.g. 'git archive 74356d3')")
     parser.add_argument("--verbs", default=",".join(fi.VERBS))
     parser.add_argument("--details", type=Path, metavar="JSONL", help="also write every outcome")
     args = parser.parse_args(argv)
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     by_kind = Counter(c.kind for c in case_list)
     print("model fault injection (issue 14): mutated .tflite files into fwgen validate and "
           "fwgen build --render-only")
-    print(f"tree: {_tree_commit(args.tree)}")
+    print(f"tree: {args.label or _tree_commit(args.tree)}")
     print(f"python {platform.python_version()}, {platform.machine()}, seed {args.seed}, "
           f"{args.workers} workers, timeout {args.timeout:.0f} s per case, "
           f"{summary.seconds:,.0f} s in all")

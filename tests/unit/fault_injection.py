@@ -516,7 +516,7 @@ def _worker_main() -> None:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 rc = main(request["argv"])
         except SystemExit as exc:
-            rc = exc.code if isinstance(exc.code, int) else 2
+            rc = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
         except BaseException:  # noqa: BLE001 (any other exception is what the fuzzer looks for)
             tb = traceback.format_exc()
         channel.write(json.dumps({"rc": rc, "stderr": err.getvalue()[-4000:], "traceback": tb}) + "\n")
