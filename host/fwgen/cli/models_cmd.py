@@ -352,6 +352,9 @@ class ModelsCommand(Command):
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen import zoo  # noqa: PLC0415
 
+        if args.action == "list" and args.model:
+            raise FwgenError(f"'models list' takes no model name, got {args.model!r}",
+                             hint=f"fwgen models show {args.model}")
         if args.action == "show":
             if not args.model:
                 raise FwgenError("'models show' needs a model name or a .tflite file",

@@ -116,6 +116,9 @@ class RunCommand(Command):
             raise FwgenError(f"must be more than 0 seconds, got {args.timeout:g}",
                              where="--timeout")
         for wav in args.wavs:
+            if wav.is_dir():
+                raise FwgenError("is a folder, not a WAV file", where=str(wav),
+                                 hint="give the WAV files, e.g. DIR/*.wav")
             if not wav.is_file():
                 raise FwgenError("audio file not found", where=str(wav))
         if args.elf is not None:

@@ -50,6 +50,11 @@ class TrainCommand(Command):
                              hint="pass a Speech Commands or ESC-50 folder, or 'synthetic'")
         if args.epochs is not None and args.epochs < 1:
             raise FwgenError("--epochs must be at least 1")
+        if args.batch_size is not None and not 1 <= args.batch_size <= 65536:
+            raise FwgenError(f"must be 1 to 65536, got {args.batch_size}", where="--batch-size")
+        if args.learning_rate is not None and not 0 < args.learning_rate <= 10:   # refuses nan
+            raise FwgenError(f"must be more than 0 and at most 10, got {args.learning_rate:g}",
+                             where="--learning-rate", hint="e.g. 0.001")
         out = args.out or Path("build") / "train" / model_def.name
         check_output_folder(out)
         overrides = {k: v for k, v in (("batch_size", args.batch_size),

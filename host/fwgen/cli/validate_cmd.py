@@ -14,6 +14,7 @@ from fwgen.errors import FwgenError
 LOG = logging.getLogger(__name__)
 
 DEFAULT_RANDOM = 10
+MAX_RANDOM = 100_000    # random inputs per run: each is one host and one TFLM inference
 
 
 class ValidateCommand(Command):
@@ -75,6 +76,11 @@ def _check_arguments(args: argparse.Namespace) -> int:
     """Reject every argument mistake before the (slow) compile and runs; returns the random count."""
     if args.random is not None and args.random < 0:
         raise FwgenError(f"--random {args.random}: the number of random inputs must be >= 0")
+    if args.random is not None and args.random > MAX_RANDOM:
+        raise FwgenError(f"--random {args.random}: the number of random inputs must be at most "
+                         f"{MAX_RANDOM:,}", hint="a few hundred already cover a model well")
+    if not 0 <= args.seed < 2 ** 32:
+        raise FwgenError(f"--seed {args.seed}: a seed is 0 to 2**32 - 1")
     if args.random == 0 and args.inputs is None:
         raise FwgenError("--random 0 without --inputs leaves nothing to run",
                          hint=f"give --inputs X.npy, or N >= 1 (default {DEFAULT_RANDOM})")

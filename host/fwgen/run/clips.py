@@ -14,6 +14,8 @@ from fwgen.run.firmware import twin_deployment, twin_firmware
 
 LOG = logging.getLogger(__name__)
 
+MAX_PAD_MS = 10_000   # silence around one clip: more is a recording, not padding
+
 
 @dataclass
 class ClipReport:
@@ -46,7 +48,23 @@ def _pad_samples(pad_ms: int | None, rate: int, half_window: int) -> tuple[int, 
         return half_window, half_window * 1000 // rate
     if pad_ms < 0:
         raise FwgenError(f"must be >= 0 ms, got {pad_ms}", where="--pad-ms")
+    if pad_ms > MAX_PAD_MS:
+        raise FwgenError(f"must be at most {MAX_PAD_MS} ms, got {pad_ms}", where="--pad-ms",
+                         hint="padding is silence around a clip; a longer recording is a WAV")
     return pad_ms * rate // 1000, pad_ms
+
+
+def _clip(path: Path, rate: int, window: int, convert: bool):
+    """A WAV as the model's samples; refused when shorter than one frontend window (as
+    `fwgen features` does): such a clip holds no frame of its own."""
+    from fwgen.audio import read_wav
+
+    samples = read_wav(path, expect_rate=rate, convert=convert)
+    if samples.size < window:
+        raise FwgenError(f"{samples.size} samples, shorter than one frontend window "
+                         f"({window} samples, {window * 1000 // rate} ms)", where=str(path),
+                         hint="give a clip of at least one window; --pad-ms adds silence around it")
+    return samples
 
 
 def _outputs(features: bool, logits: bool) -> int:
@@ -93,7 +111,6 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
     `convert`) before anything is built, so a bad file fails in a second, not after a build.
     `force` overwrites generated files of the `out` project that were changed by hand.
     """
-    from fwgen.audio import read_wav
     from fwgen.device import TwinDevice
 
     say = progress or (lambda text: None)
@@ -101,8 +118,8 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
                                  smoothing=smoothing)
     rate = deployment.frontend.sample_rate
     pad, pad_ms = _pad_samples(pad_ms, rate, default_pad(deployment.frontend, deployment.n_frames))
-    clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=rate, convert=convert), pad,
-                                  pad_mode)) for wav in wavs]
+    clips = [(Path(wav), pad_clip(_clip(Path(wav), rate, deployment.frontend.window_size,
+                                        convert), pad, pad_mode)) for wav in wavs]
     elf = twin_firmware(deployment, twin, out=out, progress=say, force=force, model=model,
                         settings=settings)
     input_ms = deployment.frontend.window_samples(deployment.n_frames) * 1000 // rate
@@ -127,7 +144,6 @@ def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None =
     the model's window for the default padding) comes from the firmware's HELLO, and a HELLO
     naming another board is refused.
     """
-    from fwgen.audio import read_wav
     from fwgen.device import TwinDevice
     from fwgen.run.elf import check_twin_elf
 
@@ -145,8 +161,8 @@ def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None =
                              where=str(elf), hint=f"run it with --board {hello.board}")
         window = (hello.n_frames - 1) * hello.hop_samples + hello.window_samples
         pad, pad_ms = _pad_samples(pad_ms, hello.sample_rate, window // 2)
-        clips = [(Path(wav), pad_clip(read_wav(Path(wav), expect_rate=hello.sample_rate,
-                                               convert=convert), pad, pad_mode)) for wav in wavs]
+        clips = [(Path(wav), pad_clip(_clip(Path(wav), hello.sample_rate, hello.window_samples,
+                                            convert), pad, pad_mode)) for wav in wavs]
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
             result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)

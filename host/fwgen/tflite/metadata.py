@@ -258,9 +258,13 @@ def load_settings(path: Path | str) -> ModelMetadata:
     """A settings file (JSON or YAML, the metadata structure) as `ModelMetadata`."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FwgenError(f"cannot read settings: {exc.strerror}", where=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise FwgenError(f"not a UTF-8 text file (byte {exc.start}: 0x{exc.object[exc.start]:02x})",
+                         where=str(path),
+                         hint="save the settings as UTF-8 JSON or YAML") from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
