@@ -92,11 +92,12 @@ class MicroFrontendSpec(FrontendSpec):
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], where: str) -> "MicroFrontendSpec":
-        from fwgen.frontend.settings import load_settings
+        from fwgen.frontend.settings import FrontendSettings
 
         fe = without_kind(settings)
         fe.pop("fe.fft_length", None)      # derived from the window; MLTK files carry it
-        s = load_settings(fe, output_dtype="int8")
+        s = FrontendSettings.from_dict(fe, where=f"{where}: frontend settings",
+                                       output_dtype="int8")
         return cls(kind=MICROFRONTEND, settings=s, sample_rate=s.sample_rate,
                    window_size=s.window_size, window_step=s.window_step,
                    n_channels=s.n_channels, feature_dtype=0, default_stride=1)
