@@ -62,3 +62,17 @@ def test_settings_that_are_not_utf8_are_named(capsys, tmp_path):
         err = _fails(capsys, [*verb, "--model", MODEL, "--settings", str(bad)])
         assert f"{bad}: not a UTF-8 text file (byte 0: 0xff)" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_a_path_the_os_refuses_is_named_not_a_traceback(capsys, monkeypatch, tmp_path):
+    """A read-only --out (root ignores permissions, so the refusal is planted where the verb
+    writes) ends in the path and a hint, exit 2."""
+    import fwgen.project.render
+
+    def refuse(out_dir, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(out_dir / "platformio.ini"))
+    monkeypatch.setattr(fwgen.project.render, "write_project", refuse)
+    err = _fails(capsys, ["build", "--model", "micro_speech", "--board", "stm32u5",
+                          "--render-only", "--out", str(tmp_path / "p")])
+    assert f"{tmp_path / 'p' / 'platformio.ini'}: Permission denied" in err
+    assert "writable folder" in err

@@ -69,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FwgenError as exc:
         print(f"fwgen {args.verb}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        # A path the OS refuses (a read-only --out, a file where a folder must go) is the
+        # user's to fix, wherever a verb first touches it: say which path, no traceback.
+        error = FwgenError(exc.strerror or str(exc), where=exc.filename or None,
+                           hint="choose a writable folder (--out), or fix the path's permissions")
+        print(f"fwgen {args.verb}: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt as exc:
         signum = interrupt_signal(exc)
         by = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
