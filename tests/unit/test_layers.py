@@ -18,11 +18,12 @@ import fwgen
 
 ROOT = Path(fwgen.__file__).resolve().parent
 
-BASE = {"fwgen", "errors", "native", "render", "audio", "process"}   # leaves everything may use
+BASE = {"fwgen", "errors", "native", "render", "audio", "plots", "process"}   # leaves everything may use
 # package -> the fwgen packages it may import (besides itself and BASE).
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "native": set(), "audio": set(), "render": set(), "fwgen": set(),
-    "process": set(),                      # stdlib only: how every child process starts
+    "process": set(),
+    "plots": set(),                        # matplotlib pictures (confusion matrices)                      # stdlib only: how every child process starts
     "tflite": set(),
     "boards": {"runners"},                 # board files carry typed runner arguments
     "runners": set(),                      # Board only as a type hint

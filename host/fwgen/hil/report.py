@@ -68,33 +68,11 @@ def junit_xml(outcomes: Sequence[ClipOutcome], skipped: Sequence[Skipped], *, su
 
 
 def write_confusion_png(metrics: Metrics, path: Path, *, title: str = "") -> Path:
-    """The confusion matrix as a heat map (rows: true class, columns: predicted)."""
-    import matplotlib
+    """The confusion matrix as a heat map (rows: true class, columns: the device's prediction)."""
+    from fwgen.plots import confusion_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    matrix = np.asarray(metrics.confusion)
-    size = max(4.0, 0.45 * len(metrics.columns) + 2.0)
-    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
-    try:
-        ax.imshow(matrix, cmap="Blues")
-        ax.set_xticks(range(len(metrics.columns)), labels=metrics.columns, rotation=90)
-        ax.set_yticks(range(len(metrics.classes)), labels=metrics.classes)
-        ax.set_xlabel("predicted (device)")
-        ax.set_ylabel("true")
-        if title:
-            ax.set_title(title)
-        peak = matrix.max() if matrix.size else 0
-        for (i, j), value in np.ndenumerate(matrix):
-            ax.text(j, i, str(value), ha="center", va="center",
-                    color="white" if peak and value > peak / 2 else "black", fontsize=8)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return path
+    return confusion_png(np.asarray(metrics.confusion), metrics.classes, metrics.columns, path,
+                         title=title, xlabel="predicted (device)", max_annotated=10 ** 6)
 
 
 def _pct(value: float | None) -> str:

@@ -139,33 +139,9 @@ def evaluate_features(keras_model: Any | None, tflite: bytes | None, features: F
 def write_confusion_png(matrix: np.ndarray, classes: Sequence[str], path: Path, *,
                         title: str = "") -> Path:
     """A labelled confusion-matrix heat map (rows: true class, columns: predicted)."""
-    import matplotlib  # noqa: PLC0415
+    from fwgen.plots import confusion_png  # noqa: PLC0415
 
-    matrix = np.asarray(matrix)
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    size = max(4.0, 0.45 * len(classes) + 2.0)
-    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
-    try:
-        ax.imshow(matrix, cmap="Blues")
-        ax.set_xticks(range(len(classes)), labels=list(classes), rotation=90)
-        ax.set_yticks(range(len(classes)), labels=list(classes))
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        if title:
-            ax.set_title(title)
-        if len(classes) <= 20:
-            peak = matrix.max() if matrix.size else 0
-            for (i, j), value in np.ndenumerate(matrix):
-                ax.text(j, i, str(value), ha="center", va="center",
-                        color="white" if peak and value > peak / 2 else "black", fontsize=8)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return path
+    return confusion_png(matrix, classes, classes, path, title=title)
 
 
 def format_table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
