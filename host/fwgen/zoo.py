@@ -220,6 +220,7 @@ def graph_stats(model: bytes) -> GraphStats:
     import tflite  # noqa: PLC0415
 
     from fwgen.tflite.metadata import TFLITE_FILE_IDENTIFIER  # noqa: PLC0415
+    from fwgen.tflite.reader import builtin_code  # noqa: PLC0415
 
     if len(model) < 8 or model[4:8] != TFLITE_FILE_IDENTIFIER:
         raise FwgenError("not a TFLite flatbuffer")
@@ -241,7 +242,7 @@ def graph_stats(model: bytes) -> GraphStats:
     for i in range(graph.OperatorsLength()):
         op = graph.Operators(i)
         code = root.OperatorCodes(op.OpcodeIndex())
-        name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        name = names.get(builtin_code(code), "CUSTOM")   # as the reader and TFLM read it
         ops[name] = ops.get(name, 0) + 1
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             out = shape(op.Outputs(0))

@@ -100,6 +100,9 @@ def test_op_code_is_the_larger_of_builtin_and_deprecated_code(micro_speech):
     # the `tflite` package's BuiltinCode() returns the deprecated field below 127 instead
     data = mutate(micro_speech, _logistic_over_conv)
     assert read_model(data).operators[3].opcode == "LOGISTIC"
+    from fwgen.zoo import graph_stats     # fwgen models show counts ops the same way
+
+    assert graph_stats(data).ops.get("LOGISTIC") == 1
     compiled = compile_model(data)
     assert "fwgen_nn_logistic_s8" in compiled.kernels
 
