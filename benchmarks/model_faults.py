@@ -113,11 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     print("printed; a signal is the process killed by one; a hang is no answer within the timeout;")
     print("a leftover is a file left in the case folder or TMPDIR (or a project after an error).")
     failures = summary.failures()
-    elsewhere = Counter(p for o in summary.outcomes if o.rc == 2 and not o.names_file
-                        for p in fi.UNNAMED_ELSEWHERE if fi.unnamed_elsewhere(o, (p,)))
-    for pattern, n in elsewhere.items():
-        print(f"errors not naming the file from outside the reader and compiler: {n} "
-              f"({fi.UNNAMED_ELSEWHERE[pattern]})")
     print()
     print(f"targets: 0 tracebacks, 0 signals, 0 hangs, 0 leftovers, every error naming its file: "
           f"{'met' if not failures else f'{len(failures)} cases miss them'}")

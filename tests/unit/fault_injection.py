@@ -623,28 +623,13 @@ class Summary:
             "errors not naming the file": sum(not o.names_file for o in errors),
         }
 
-    def failures(self, allowed: tuple[str, ...] = ()) -> list[Outcome]:
+    def failures(self) -> list[Outcome]:
         """Outcomes that miss the target: a traceback, a crash, a hang, a leftover, an error
-        without the file's name (unless it matches one of the `allowed` patterns), or an exit
-        status other than 0 (accepted), 1 (validate's mismatch) or 2 (a user error)."""
+        without the file's name, or an exit status other than 0 (accepted), 1 (validate's
+        mismatch) or 2 (a user error)."""
         return [o for o in self.outcomes
                 if o.traceback is not None or o.signal is not None or o.hung or o.leftovers
-                or (o.rc == 2 and not o.names_file and not unnamed_elsewhere(o, allowed))
-                or o.rc not in (0, 1, 2)]
-
-
-# Errors that do not name the model's file and come from code outside the reader and the
-# compiler, pattern -> where the fix belongs. The figures count them; the unit test lets them by.
-UNNAMED_ELSEWHERE = {
-    r"error: frontend settings: ": "frontend/spec.py: MicroFrontendSpec.from_settings calls "
-                                   "load_settings without the model's `where`",
-}
-
-
-def unnamed_elsewhere(o: Outcome, allowed: tuple[str, ...] = tuple(UNNAMED_ELSEWHERE)) -> bool:
-    import re  # noqa: PLC0415
-
-    return not o.names_file and any(re.search(p, o.stderr) for p in allowed)
+                or (o.rc == 2 and not o.names_file) or o.rc not in (0, 1, 2)]
 
 
 def run_cases(case_list: list[Case], verbs: tuple[str, ...] = VERBS, workers: int = 1,

@@ -1,5 +1,5 @@
-"""Terminal output that several verbs share: training/quantization progress (rich bars or plain
-log lines) and the float/int8 evaluation table."""
+"""Terminal output that several verbs share: training/quantization progress bars (rich) and the
+float/int8 evaluation table."""
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -37,15 +37,6 @@ class RichProgress:
             keys = ("loss", "accuracy", "val_loss", "val_accuracy")
             text = "  ".join(f"{k} {info[k]:.3f}" for k in keys if k in info)
         self.progress.update(self.tasks[stage], completed=done, total=total, info=text)
-
-
-def log_progress(stage: str, done: int, total: int, info: Mapping[str, Any]) -> None:
-    """Plain-log progress (--no-progress): one line per epoch and per finished stage."""
-    if stage == "train":
-        metrics = "  ".join(f"{k} {v:.4g}" for k, v in info.items())
-        print(f"epoch {done}/{total}  {metrics}", flush=True)
-    elif done == total:
-        print(f"{_STAGES.get(stage, stage)}: {total} done", flush=True)
 
 
 def print_evaluation(report: Mapping[str, Any], title: str) -> None:
