@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 from fwgen.cli.base import Command
+from fwgen.cli.hil_targets import (add_target_arguments, check_target_arguments, open_hardware_map,
+                                   open_labgrid, shard_dataset)
 from fwgen.cli.options import (add_board_option, add_model_options, add_serial_options,
                                check_output_file, parse_smoothing)
 from fwgen.errors import FwgenError
@@ -86,6 +88,7 @@ class TestCommand(Command):
         parser.add_argument("--emulate", action="store_true",
                             help="run the board's emulator twin (QEMU), firmware built like fwgen run")
         add_serial_options(parser)
+        add_target_arguments(parser)
         parser.add_argument("--dataset", type=Path, required=True, metavar="DIR_OR_CSV",
                             help="label folders, a CSV file or a Speech Commands folder")
         parser.add_argument("--strict", action="store_true",
@@ -97,6 +100,13 @@ class TestCommand(Command):
                             help="write JUnit XML, one test case per clip")
         parser.add_argument("--confusion-png", type=Path, metavar="OUT.png",
                             help="write the confusion matrix as a PNG")
+        parser.add_argument("--html", type=Path, metavar="OUT.html",
+                            help="write a self-contained HTML report: summary, confusion matrix, "
+                                 "per clip the device's spectrogram, smoothed scores, detections "
+                                 "and audio (implies --traces)")
+        parser.add_argument("--traces", action="store_true",
+                            help="keep each clip's features, logits and smoothed scores in the "
+                                 "--report JSON (compressed), so fwgen report can draw them later")
         parser.add_argument("--min-accuracy", type=float, metavar="F",
                             help="fail (exit 1) when clip accuracy is below F (0..1)")
         parser.add_argument("--max-false-accepts-per-hour", type=float, metavar="F",
@@ -112,9 +122,7 @@ class TestCommand(Command):
     def _check(args: argparse.Namespace):
         from fwgen.hil import Floors
 
-        if args.emulate == bool(args.serial or args.serial_number):
-            raise FwgenError("give either --emulate (the twin) or --serial PORT (a board)",
-                             where="--emulate" if args.emulate else "--serial")
+        args.shard_parsed = check_target_arguments(args)
         if args.min_accuracy is not None and not 0.0 <= args.min_accuracy <= 1.0:
             raise FwgenError(f"must be 0..1, got {args.min_accuracy:g}", where="--min-accuracy")
         if args.max_false_accepts_per_hour is not None and not args.max_false_accepts_per_hour >= 0:
@@ -123,14 +131,15 @@ class TestCommand(Command):
         if not args.timeout > 0:
             raise FwgenError(f"must be more than 0 seconds, got {args.timeout:g}", where="--timeout")
         for path, option in ((args.report, "--report"), (args.junit, "--junit"),
-                             (args.confusion_png, "--confusion-png")):
+                             (args.confusion_png, "--confusion-png"), (args.html, "--html")):
             if path is not None:
                 check_output_file(path, option)
         return Floors(args.min_accuracy, args.max_false_accepts_per_hour)
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.boards import get_board, twin_of
-        from fwgen.hil import load_dataset, read_clips, stream_dataset
+        from fwgen.hil import load_dataset, read_clips
+        from fwgen.hil.parallel import stream_on
         from fwgen.hil.session import padding
 
         floors = self._check(args)
@@ -139,6 +148,7 @@ class TestCommand(Command):
             raise FwgenError("the dataset has no negative streams to count false accepts on",
                              where="--max-false-accepts-per-hour",
                              hint="add background recordings (DIR/_background_noise_/*.wav)")
+        args.report_meta = shard_dataset(dataset, args.shard_parsed, floors)
         board = get_board(args.board)
         smoothing = parse_smoothing(args.smoothing)
         if args.emulate:
@@ -167,7 +177,8 @@ class TestCommand(Command):
         bar = sys.stderr.isatty() and not args.no_progress
         try:
             with device, _Progress(len(clips), total_audio, bar) as progress:
-                for outcome in stream_dataset(device, clips, deployment, timeout=args.timeout):
+                for outcome in stream_on(device, clips, deployment, timeout=args.timeout,
+                                         traces=bool(args.traces or args.html)):
                     outcomes.append(outcome)
                     progress.advance(outcome)
         except (KeyboardInterrupt, FwgenError) as exc:   # the device is closed: report what was scored
@@ -176,13 +187,17 @@ class TestCommand(Command):
             ("interrupted" if isinstance(interrupted, KeyboardInterrupt) else
              f"stopped by an error ({interrupted.message})")
         code = self._finish(args, floors, deployment, target, device, dataset, outcomes,
-                            stopped_by)
+                            stopped_by, clips)
         if interrupted is not None:
             raise interrupted
         return code
 
     @staticmethod
     def _open(args: argparse.Namespace, target, deployment):
+        if args.labgrid:
+            return open_labgrid(args, target)
+        if args.hardware_map:
+            return open_hardware_map(args, target)
         if args.emulate:
             from fwgen.device import TwinDevice
             from fwgen.run import twin_firmware
@@ -199,7 +214,7 @@ class TestCommand(Command):
 
     @staticmethod
     def _finish(args, floors, deployment, target, device, dataset, outcomes,
-                stopped_by: str | None) -> int:
+                stopped_by: str | None, clips=()) -> int:
         from fwgen import __version__
         from fwgen.hil import (check, compute_metrics, junit_xml, report_dict, summary_lines,
                                write_confusion_png)
@@ -208,18 +223,26 @@ class TestCommand(Command):
         metrics = compute_metrics(outcomes, deployment.classes)
         problems = check(metrics, floors)
         title = f"fwgen test: {deployment.source.name} on {target.id} ({device.description})"
-        if args.report:
+        if args.report or args.html:
             meta = {"fwgen": __version__, "model": deployment.source.name,
                     "model_sha256": deployment.source.sha256, "board": target.id,
                     "device": device.description, "dataset": str(args.dataset),
                     "layout": dataset.layout, "classes": list(deployment.classes),
-                    "stride": deployment.stride,
+                    "stride": deployment.stride, "runtime": deployment.runtime,
+                    **args.report_meta,
+                    "smoothing": deployment.smoothing.to_dict(),
                     "floors": {"min_accuracy": floors.min_accuracy,
                                "max_false_accepts_per_hour": floors.max_false_accepts_per_hour}}
             report = report_dict(metrics, outcomes, dataset.skipped, meta=meta, problems=problems,
                                  interrupted=interrupted, stopped_by=stopped_by)
+        if args.report:
             args.report.parent.mkdir(parents=True, exist_ok=True)
             args.report.write_text(json.dumps(report, indent=1) + "\n")
+        if args.html:
+            from fwgen.hil.html import audio_from, write_report_html
+
+            write_report_html(args.html, report, audio_from(
+                {c.clip.name: c.samples for c in clips}, deployment.frontend.sample_rate))
         if args.junit:
             args.junit.parent.mkdir(parents=True, exist_ok=True)
             args.junit.write_text(junit_xml(outcomes, dataset.skipped, problems=problems,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class ClipOutcome:
     stats: dict = field(default_factory=dict)              # the device's STATS
     stack: tuple[int, int] | None = None                   # (used, size) bytes
     wall_s: float = 0.0                                    # device and host time for it
+    trace: Any = None              # fwgen.deploy.trace.StreamTrace, kept for --html / --traces
 
     @property
     def correct(self) -> bool:
@@ -87,7 +88,8 @@ class ClipOutcome:
                 "host_detections": [h.as_dict() for h in self.host_detections],
                 "differences": self.differences, "stats": self.stats,
                 "stack": list(self.stack) if self.stack else None,
-                "wall_s": round(self.wall_s, 3)}
+                "wall_s": round(self.wall_s, 3),
+                **({"trace": self.trace.as_dict()} if self.trace is not None else {})}
 
 
 def _strongest(hits: Sequence[Hit]) -> Hit | None:

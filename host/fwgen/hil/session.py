@@ -35,10 +35,12 @@ def padding(deployment) -> tuple[int, int]:
 
 
 def stream_dataset(device, clips: Sequence[LoadedClip], deployment, *, timeout: float = 60.0,
-                   pad_mode: str | None = None) -> Iterator[ClipOutcome]:
-    """Yield one ClipOutcome per clip, in order. Stop early by closing the generator (the device
-    stays the caller's to close)."""
+                   pad_mode: str | None = None, traces: bool = False) -> Iterator[ClipOutcome]:
+    """Yield one ClipOutcome per clip, in order; `traces`: each keeps what the device computed
+    (fwgen.deploy.trace: features, logits, smoothed scores) for the HTML report. Stop early by
+    closing the generator (the device stays the caller's to close)."""
     from fwgen.deploy import DEFAULT_PAD_MODE, pad_clip, run_reference
+    from fwgen.deploy.trace import deployment_timing, trace_stream
 
     pad, pad_ms = padding(deployment)
     rate = deployment.frontend.sample_rate
@@ -53,6 +55,8 @@ def stream_dataset(device, clips: Sequence[LoadedClip], deployment, *, timeout: 
         host = run_reference(samples, deployment)
         outcome = score_clip(loaded, result, host, deployment.classes, pad_ms=pad_ms,
                              sample_rate=rate, samples_streamed=int(samples.size))
+        if traces:
+            outcome.trace = trace_stream(result, deployment_timing(deployment, pad_ms))
         outcome.wall_s = time.monotonic() - start
         LOG.info("%s: %s -> %s (%d differences)", outcome.name, outcome.label, outcome.predicted,
                  len(outcome.differences))
