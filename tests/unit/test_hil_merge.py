@@ -51,6 +51,8 @@ def test_shards_are_disjoint_complete_and_balanced(count):
     for negative in (False, True):
         sizes = [sum(c.negative == negative for c in share) for share in shares]
         assert max(sizes) - min(sizes) <= 1
+    totals = [len(share) for share in shares]
+    assert max(totals) - min(totals) <= 1
 
 
 def test_the_split_does_not_depend_on_listing_order_or_location():

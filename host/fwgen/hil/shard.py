@@ -3,8 +3,8 @@ lets `merge_reports` check that N reports scored shares of one dataset.
 
 The split is deterministic and the same on every machine: clips are ordered by their name in
 the dataset (its path relative to the dataset root, which does not depend on where the dataset
-was unpacked) and dealt round robin, keyword clips and negative streams separately, so every
-shard gets an even share of both (shard sizes differ by at most one of each).
+was unpacked) and dealt round robin, negative streams first and keyword clips after them in the
+same rotation, so shards differ by at most one clip, one negative stream and one keyword clip.
 """
 from __future__ import annotations
 
@@ -45,11 +45,10 @@ def parse_shard(text: str, where: str = "--shard") -> Shard:
 
 def shard_clips(clips: Sequence[Clip], shard: Shard) -> list[Clip]:
     """This shard's clips, in name order (see the module docstring for the rule)."""
-    out: list[Clip] = []
-    for negative in (False, True):
-        group = sorted((c for c in clips if c.negative == negative), key=lambda c: c.name)
-        out += group[shard.index - 1::shard.count]
-    return sorted(out, key=lambda c: c.name)
+    # Negative streams first, then keyword clips, dealt in one rotation: each kind and the
+    # totals differ by at most one between shards.
+    dealt = sorted(clips, key=lambda c: (not c.negative, c.name))
+    return sorted(dealt[shard.index - 1::shard.count], key=lambda c: c.name)
 
 
 def dataset_id(dataset: Dataset) -> str:
