@@ -210,8 +210,14 @@ def test_another_model_on_the_device_is_refused(dataset, tmp_path, device, capsy
 
 
 @pytest.mark.parametrize("extra, message", [
-    ([], "give either --emulate (the twin) or --serial PORT"),
-    (["--emulate", "--serial", "socket://x:1"], "give either --emulate"),
+    ([], "give one device: --emulate (the twin), --serial PORT (a board), --labgrid PLACE"),
+    (["--emulate", "--serial", "socket://x:1"], "--serial: give one device"),
+    (["--emulate", "--labgrid", "p"], "got --emulate and --labgrid"),
+    (["--emulate", "--labgrid-coordinator", "h:1"], "only means something with --labgrid"),
+    (["--emulate", "--no-flash"], "only with --labgrid or --hardware-map"),
+    (["--labgrid", "p", "--image", "x.elf", "--no-flash"], "leave out --no-flash"),
+    (["--emulate", "--shard", "3/2"], "--shard: I must be 1..N"),
+    (["--hardware-map", "missing.yaml"], "missing.yaml: hardware map not found"),
     (["--emulate", "--min-accuracy", "1.5"], "--min-accuracy: must be 0..1"),
     (["--emulate", "--max-false-accepts-per-hour", "-1"], "must be >= 0"),
 ])
@@ -225,3 +231,116 @@ def test_a_false_accept_floor_needs_negative_streams(dataset, capsys):
     assert main(["test", "--board", "mps2_an505", "--emulate", "--dataset", str(dataset),
                  "--max-false-accepts-per-hour", "2"]) == 2
     assert "no negative streams" in capsys.readouterr().err
+
+
+# -- board farms: --shard, --hardware-map, --labgrid (the loopback labgrid run is in
+#    tests/emu/test_hil_labgrid.py) ------------------------------------------------------------
+
+
+def test_shard_reports_merge_into_the_whole_run(dataset, tmp_path, device, capsys):
+    from fwgen.hil.merge import load_report, merge_reports
+
+    device()
+    assert run(dataset, tmp_path / "whole") == 0
+    parts = []
+    for i in (1, 2, 3):
+        assert run(dataset, tmp_path / f"s{i}", "--shard", f"{i}/3") == 0
+        parts.append(load_report(tmp_path / f"s{i}" / "r.json"))
+    whole = load_report(tmp_path / "whole" / "r.json")
+    assert [p["shard"] for p in parts] == [{"index": i, "count": 3} for i in (1, 2, 3)]
+    assert sorted(len(p["clips"]) for p in parts) == [2, 2, 2]
+    assert len({p["dataset_id"] for p in parts}) == 1 and parts[0]["dataset_id"] == whole["dataset_id"]
+    merged = merge_reports(parts)
+    assert merged["metrics"] == merge_reports([whole])["metrics"]
+    assert merged["passed"] and merged["shard"]["complete"]
+    with pytest.raises(FwgenError, match="a whole-dataset report cannot merge with --shard"):
+        merge_reports([whole, parts[0]])
+    with pytest.raises(FwgenError, match="shard 1/3 is also in report 1"):
+        merge_reports([parts[0], parts[0]])
+
+
+def test_a_shard_without_negatives_under_a_false_accept_floor_is_refused(dataset, tmp_path,
+                                                                           device, capsys):
+    device()
+    assert run(dataset, tmp_path, "--shard", "2/2", "--max-false-accepts-per-hour", "1") == 2
+    assert "shard 2/2 holds no negative streams" in capsys.readouterr().err
+
+
+def test_a_hardware_map_splits_the_clips_across_its_connected_boards(dataset, tmp_path,
+                                                                      monkeypatch, deployment,
+                                                                      capsys):
+    import fwgen.device
+
+    made = []
+
+    def serial_device(board, port, *, baudrate=None):
+        made.append(MirrorDevice(deployment))
+        made[-1].description, made[-1].board = port, board
+        return made[-1]
+
+    monkeypatch.setattr(fwgen.device, "SerialDevice", serial_device)
+    hw = tmp_path / "map.yaml"
+    hw.write_text("- {id: twin-a, platform: an505, serial: 'socket://127.0.0.1:1'}\n"
+                  "- {id: twin-b, platform: mps2_an505, serial: 'socket://127.0.0.1:2'}\n"
+                  "- {id: twin-c, platform: mps2_an505, serial: 'socket://127.0.0.1:3', "
+                  "connected: false}\n"
+                  "- {id: u5, platform: stm32u5, serial: /dev/ttyACM0}\n")
+    code = main(["test", "--board", "mps2_an505", "--hardware-map", str(hw), "--dataset",
+                 str(dataset), "--report", str(tmp_path / "r.json"), "--no-progress"])
+    assert code == 0, capsys.readouterr()
+    assert len(made) == 2 and all(d.closed for d in made)
+    assert sum(d.streams for d in made) == 6 and all(d.streams for d in made)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["device"] == "2 devices: socket://127.0.0.1:1, socket://127.0.0.1:2"
+    assert [c["file"] for c in report["clips"]] == sorted(c["file"] for c in report["clips"])
+    assert report["metrics"]["accuracy"] == 1.0 and report["passed"]
+    assert "2 connected mps2_an505 in" in capsys.readouterr().err
+
+
+def test_a_hardware_map_without_the_board_is_an_error(dataset, tmp_path, capsys):
+    hw = tmp_path / "map.yaml"
+    hw.write_text("- {id: u5, platform: stm32u5, serial: /dev/ttyACM0}\n")
+    assert main(["test", "--board", "nucleo_h743zi", "--hardware-map", str(hw), "--dataset",
+                 str(dataset)]) == 2
+    err = capsys.readouterr().err
+    assert "no connected nucleo_h743zi in the hardware map (connected platforms: " \
+           "b_u585i_iot02a)" in err and "Traceback" not in err
+
+
+def test_labgrid_missing_or_unreachable_is_a_clear_error(dataset, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "labgrid", None)        # as if not installed
+    assert main(["test", "--board", "mps2_an505", "--labgrid", "p", "--dataset", str(dataset)]) == 2
+    err = capsys.readouterr().err
+    assert "--labgrid: labgrid is not installed" in err and "fwgen[labgrid]" in err
+    monkeypatch.delitem(sys.modules, "labgrid")
+    pytest.importorskip("labgrid")
+    assert main(["test", "--board", "mps2_an505", "--labgrid", "p", "--dataset", str(dataset),
+                 "--labgrid-coordinator", "127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "--labgrid-coordinator: cannot reach the labgrid coordinator at 127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("board, commands", [
+    ("b_u585i_iot02a", ["source [find interface/stlink-dap.cfg]", "transport select dapdirect_swd",
+                        "source [find target/stm32u5x.cfg]",
+                        "reset_config srst_only srst_nogate connect_assert_srst",
+                        "program {filename} verify reset exit"]),
+    ("b_l475e_iot01a", ["source [find board/st_b-l475e-iot01a.cfg]",
+                        "program {filename} verify reset exit"]),
+])
+def test_a_place_is_flashed_with_the_board_files_openocd_scripts(board, commands):
+    from fwgen.boards import get_board
+    from fwgen.device.labgrid_place import openocd_load_commands
+
+    assert openocd_load_commands(get_board(board)) == commands
+
+
+def test_a_board_without_openocd_cannot_be_flashed_through_a_place():
+    from fwgen.boards import get_board
+    from fwgen.device.labgrid_place import openocd_load_commands
+
+    with pytest.raises(FwgenError, match="xg24_dk2601b has no openocd runner"):
+        openocd_load_commands(get_board("xg24_dk2601b"))
