@@ -1,0 +1,118 @@
+/*
+ * QEMU TCG plugin: exact executed instructions per firmware region.
+ *
+ * The bench build of fwgen firmware (-DFWGEN_BENCH_OPS, common/fwgen_bench.h) stores to word i
+ * of the array fwgen_bench_marks when region i starts (the frontend, the invoke, op k of the
+ * model). QEMU 7.2's plugin API shows a store's address but not its value, so the word stored
+ * to names the region. Every executed instruction adds one to a counter (an inline add that
+ * QEMU emits before the instruction); a store into the array closes the current region at that
+ * counter, so the storing instruction is the last one of the region it ends.
+ *
+ *   qemu-system-arm ... -plugin fwgen_regions.so,marks=0xADDR,regions=N,out=FILE
+ *
+ * At exit FILE holds "total T" and one "region I INSTRUCTIONS ENTRIES" line per region entered
+ * (region 0 is everything outside the marked regions, from reset on). Python computes the rest
+ * (fwgen.bench.plugin).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu_plugin_api.h"
+
+#define MAX_REGIONS 4096u
+
+FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_version = FWGEN_QEMU_PLUGIN_API_VERSION;
+
+static uint64_t s_executed;           /* instructions executed so far (inline add, exact) */
+static uint64_t s_marks, s_marks_end; /* the marker array [s_marks, s_marks_end) */
+static uint64_t s_count[MAX_REGIONS], s_entries[MAX_REGIONS];
+static unsigned s_current;            /* the region executing now */
+static uint64_t s_since;              /* s_executed when it started */
+static const char *s_out;
+
+static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *ud)
+{
+    (void)vcpu;
+    (void)info;
+    (void)ud;
+    if (vaddr < s_marks || vaddr >= s_marks_end) {
+        return;
+    }
+    s_count[s_current] += s_executed - s_since;
+    s_since = s_executed;
+    s_current = (unsigned)((vaddr - s_marks) / 4u);
+    s_entries[s_current]++;
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &s_executed, 1);
+        qemu_plugin_register_vcpu_mem_cb(insn, on_store, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
+                                         NULL);
+    }
+}
+
+static void on_qemu_exit(qemu_plugin_id_t id, void *ud)
+{
+    (void)id;
+    (void)ud;
+    s_count[s_current] += s_executed - s_since;
+    s_since = s_executed;
+    FILE *f = fopen(s_out, "w");
+    if (f == NULL) {
+        qemu_plugin_outs("fwgen_regions: cannot write the output file\n");
+        return;
+    }
+    fprintf(f, "total %" PRIu64 "\n", s_executed);
+    for (unsigned i = 0; i < MAX_REGIONS; i++) {
+        if (s_count[i] != 0u || s_entries[i] != 0u) {
+            fprintf(f, "region %u %" PRIu64 " %" PRIu64 "\n", i, s_count[i], s_entries[i]);
+        }
+    }
+    fclose(f);
+}
+
+static int parse_u64(const char *text, uint64_t *value)
+{
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (end == text || *end != '\0') {
+        return -1;
+    }
+    *value = (uint64_t)v;
+    return 0;
+}
+
+FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                                 int argc, char **argv)
+{
+    uint64_t regions = 0;
+    int have_marks = 0;
+    (void)info;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "marks=", 6) == 0 && parse_u64(arg + 6, &s_marks) == 0) {
+            have_marks = 1;
+        } else if (strncmp(arg, "regions=", 8) == 0 && parse_u64(arg + 8, &regions) == 0) {
+        } else if (strncmp(arg, "out=", 4) == 0 && arg[4] != '\0') {
+            s_out = arg + 4;
+        } else {
+            fprintf(stderr, "fwgen_regions: bad argument '%s' (marks=ADDR,regions=N,out=FILE)\n", arg);
+            return -1;
+        }
+    }
+    if (!have_marks || regions == 0u || regions > MAX_REGIONS || s_out == NULL) {
+        fprintf(stderr, "fwgen_regions: need marks=ADDR, regions=1..%u and out=FILE\n", MAX_REGIONS);
+        return -1;
+    }
+    s_marks_end = s_marks + 4u * regions;
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+    qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
+    return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * The few functions of QEMU's TCG plugin API (docs/devel/tcg-plugins.rst, API version 1 as
+ * QEMU 7.2 exports it) that fwgen_regions.c calls, declared by fwgen: Debian's qemu-system-arm
+ * exports the API but no package ships QEMU's own header. Types and signatures follow the
+ * documented API; nothing else of it is declared here.
+ */
+#ifndef FWGEN_QEMU_PLUGIN_API_H
+#define FWGEN_QEMU_PLUGIN_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FWGEN_QEMU_PLUGIN_API_VERSION 1
+#define FWGEN_QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+typedef uint64_t qemu_plugin_id_t;
+typedef uint32_t qemu_plugin_meminfo_t;     /* opaque memory access handle */
+struct qemu_plugin_tb;                      /* opaque: a translation block */
+struct qemu_plugin_insn;                    /* opaque: one translated instruction */
+
+/* What QEMU tells a plugin when it loads it (only valid during qemu_plugin_install). */
+typedef struct qemu_info_t {
+    const char *target_name;
+    struct {
+        int min;
+        int cur;
+    } version;
+    bool system_emulation;
+    union {
+        struct {
+            int smp_vcpus;
+            int max_vcpus;
+        } system;
+    };
+} qemu_info_t;
+
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
+enum qemu_plugin_mem_rw { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W, QEMU_PLUGIN_MEM_RW };
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_vcpu_mem_cb_t)(unsigned int vcpu_index, qemu_plugin_meminfo_t info,
+                                          uint64_t vaddr, void *userdata);
+
+/* Exported by the plugin: the API version it was written for, and its entry point. */
+extern FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_version;
+FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                                 int argc, char **argv);
+
+/* Provided by QEMU. */
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
+                                                enum qemu_plugin_op op, void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_mem_cb_t cb,
+                                      enum qemu_plugin_cb_flags flags, enum qemu_plugin_mem_rw rw,
+                                      void *userdata);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb,
+                                    void *userdata);
+void qemu_plugin_outs(const char *string);
+
+#endif /* FWGEN_QEMU_PLUGIN_API_H */
