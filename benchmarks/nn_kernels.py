@@ -217,7 +217,8 @@ def random_cases(kernels: list[str], count: int, seed: int) -> list[Case]:
 
 def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
     """Windows at the variants' stack limits, where a column of 4k + 3 taps is longest (a
-    CONV_2D 5x3 over 17 channels overran its column buffer once)."""
+    CONV_2D 5x3 over 17 channels overran its column buffer once), and the single-input-channel
+    path's shapes and limits."""
     rng = np.random.default_rng(seed)
     cases = []
     if "fwgen_nn_conv2d_s8" in kernels:
@@ -234,6 +235,18 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
             out_c = in_c * mult
             cases.append(_conv_like(rng, f"dw_edge{i}", k, in_c, out_c,
                                     {"n": 1, "h": k_h, "w": k_w, "c": out_c}, k_h, k_w,
+                                    depthwise=True))
+    # one input channel into many (nn_dsp_conv1ch.h): odd widths, channel tails, the filter
+    # buffer's limit (16 channels x 6 rows x 4 pairs), the ring's (32 rows), both filter orders
+    for i, (k_h, k_w, out_c) in enumerate([(3, 3, 32), (10, 8, 8), (5, 7, 6), (1, 9, 10),
+                                           (6, 7, 16), (32, 1, 4), (2, 2, 64), (4, 5, 3)]):
+        if "fwgen_nn_conv2d_s8" in kernels:
+            cases.append(_conv_like(rng, f"conv1ch_edge{i}", "fwgen_nn_conv2d_s8", 1, out_c,
+                                    {"n": out_c, "h": k_h, "w": k_w, "c": 1}, k_h, k_w,
+                                    depthwise=False))
+        if "fwgen_nn_depthwise_conv2d_s8" in kernels:
+            cases.append(_conv_like(rng, f"dw1ch_edge{i}", "fwgen_nn_depthwise_conv2d_s8", 1,
+                                    out_c, {"n": 1, "h": k_h, "w": k_w, "c": out_c}, k_h, k_w,
                                     depthwise=True))
     for c in cases:
         c.label = c.label.replace("random", "edge", 1)

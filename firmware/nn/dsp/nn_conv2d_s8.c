@@ -2,7 +2,8 @@
  * CONV_2D int8, per-channel: the DSP-extension variant of firmware/nn/nn_conv2d_s8.c, bit-exact
  * with it (and TFLM's ConvPerChannel).
  *
- * Each output pixel's window (per group) is widened once into an int16 column with the input
+ * One input channel into many (micro_speech's and Yamnet's first layers) takes
+ * nn/dsp/nn_dsp_conv1ch.h. Otherwise each output pixel's window (per group) is widened once into an int16 column with the input
  * offset added (nn/dsp/nn_dsp.h): a 1x1 convolution takes the input pixel's channels as they lie,
  * any other gathers the window first, padding taps getting the input zero point so that they add
  * 0. SMLAD dot products of the column with the filter rows ([out_c][kh][kw][in_c], the column's
@@ -16,6 +17,7 @@
 #include "nn/nn.h"
 #include "nn/nn_window.h"
 #include "nn/dsp/nn_dsp.h"
+#include "nn/dsp/nn_dsp_conv1ch.h"
 
 #define CONV_TAPS_MAX 512        /* taps of one window (int8 gather + int16 column, stack) */
 #define CONV_PAIR_TAPS_MAX 256   /* taps of the windows of the two-pixel path */
@@ -208,6 +210,10 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
         p->filter.c <= 0 || p->input.c % p->filter.c != 0 || p->output.c != p->filter.n ||
         p->output.c % (p->input.c / p->filter.c) != 0) {
         return FWGEN_ERR_ARG;
+    }
+    if (p->filter.c == 1 && fwgen_nn_dsp_1ch_fits(p)) {   /* 1 -> C: nn_dsp_conv1ch.h */
+        fwgen_nn_dsp_conv1ch(p, q, input, filter, 1, p->filter.h * p->filter.w, bias, output);
+        return FWGEN_OK;
     }
     const int32_t groups = p->input.c / p->filter.c;
     const conv_call_t c = {p, input, filter, bias, output, q->multiplier, q->shift,

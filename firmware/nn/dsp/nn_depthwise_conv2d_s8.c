@@ -2,7 +2,8 @@
  * DEPTHWISE_CONV_2D int8, per-channel: the DSP-extension variant of
  * firmware/nn/nn_depthwise_conv2d_s8.c, bit-exact with it (and TFLM's DepthwiseConvPerChannel).
  *
- * Three paths, chosen per call from the shapes:
+ * Paths, chosen per call from the shapes:
+ *   - one input channel (TFLM micro_speech: 1 x 8, 10x8 taps): nn/dsp/nn_dsp_conv1ch.h;
  *   - depth multiplier > 1 with a small filter (micro_speech: 1 input channel x 8, 10x8 taps): the
  *     filter is transposed and widened to int16 once per call, one row of taps per output channel
  *     (<= 2 KB of stack); each pixel's window of one input channel is widened once (rows inside
@@ -19,6 +20,7 @@
 #include "nn/nn.h"
 #include "nn/nn_window.h"
 #include "nn/dsp/nn_dsp.h"
+#include "nn/dsp/nn_dsp_conv1ch.h"
 
 #define DW_TAPS_MAX 256      /* window taps of the transposed-filter path */
 #define DW_WIDE_MAX 512      /* words of the transposed, widened filter (stack) */
@@ -288,6 +290,10 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
     const int32_t taps = p->filter.h * p->filter.w, out_c = p->output.c;
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     const int32_t row_words = FWGEN_NN_DSP_COL_WORDS(taps);
+    if (fwgen_nn_dsp_1ch_fits(p)) {   /* one input channel x C: nn_dsp_conv1ch.h */
+        fwgen_nn_dsp_conv1ch(p, q, input, filter, out_c, 1, bias, output);
+        return FWGEN_OK;
+    }
     if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * row_words <= DW_WIDE_MAX) {
         int32_t wide[DW_WIDE_MAX];
         int8_t row[DW_TAPS_MAX];

@@ -1,0 +1,276 @@
+/*
+ * Convolution of a single input channel into many output channels, shared by the DSP variants of
+ * CONV_2D (1 -> C, micro_speech's and Yamnet's first layers) and DEPTHWISE_CONV_2D (1 input
+ * channel x C, TFLM micro_speech): the same arithmetic with the filter taps in another order.
+ *
+ * The filter is widened once per call into int16 pairs of neighbouring taps of a row (a zero tap
+ * ends an odd row), four output channels side by side, so that one SMLAD multiplies two taps of
+ * one channel (the filter's bytes x 2 plus padding, <= 1.5 KB of stack). Input rows are widened
+ * once into a ring of k_h rows spanning the whole padded width, the input offset added and 0 in
+ * the padding (a padding tap then adds 0, as in TFLM), so a pixel's window row is a run of words
+ * in the ring: no per-pixel gathering, no border case. Each pixel accumulates four channels at a
+ * time in registers, the usual row widths (2 and 4 pairs: 3x3, 8-wide) unrolled with immediate
+ * offsets; requantization is inline. Stack: about 3 KB. Rows are read before any output that
+ * the portable kernel writes earlier, and pixels go in its order (`reverse` too), so the output
+ * may overlap the input as the memory planner lets it.
+ */
+#ifndef FWGEN_NN_DSP_CONV1CH_H
+#define FWGEN_NN_DSP_CONV1CH_H
+
+#include "nn/dsp/nn_dsp.h"
+
+#define FWGEN_NN_DSP_1CH_WIDE_MAX 384   /* words of the widened filter (stack) */
+#define FWGEN_NN_DSP_1CH_RING_MAX 640   /* int16 of the row ring and its zero row (stack) */
+#define FWGEN_NN_DSP_1CH_ROWS_MAX 32    /* filter rows */
+#define FWGEN_NN_DSP_1CH_CHANNELS_MAX 64 /* output channels */
+
+/** Output channels a pixel's pass accumulates in registers, and the passes for out_c. */
+#define FWGEN_NN_DSP_1CH_LANES 4
+#define FWGEN_NN_DSP_1CH_GROUPS(out_c) \
+    (((out_c) + FWGEN_NN_DSP_1CH_LANES - 1) / FWGEN_NN_DSP_1CH_LANES)
+
+static inline int32_t fwgen_nn_dsp_1ch_pairs(const fwgen_nn_conv_params_t *p)
+{
+    return (p->filter.w + 1) / 2;
+}
+
+/** int16 per ring row: every column a pixel's (even-rounded) window reaches, even. */
+static inline int32_t fwgen_nn_dsp_1ch_row_len(const fwgen_nn_conv_params_t *p)
+{
+    const int32_t len = (p->output.w - 1) * p->stride_w + 2 * fwgen_nn_dsp_1ch_pairs(p);
+    return (len + 1) & ~1;
+}
+
+/** Whether a call with one input channel fits this path (dilations 1, buffers within bounds). */
+static inline int fwgen_nn_dsp_1ch_fits(const fwgen_nn_conv_params_t *p)
+{
+    const int32_t out_c = p->output.c, k_h = p->filter.h;
+    return p->input.c == 1 && p->dilation_h == 1 && p->dilation_w == 1 && out_c >= 2 &&
+           out_c <= FWGEN_NN_DSP_1CH_CHANNELS_MAX &&
+           k_h <= FWGEN_NN_DSP_1CH_ROWS_MAX &&
+           FWGEN_NN_DSP_1CH_GROUPS(out_c) * FWGEN_NN_DSP_1CH_LANES * k_h * fwgen_nn_dsp_1ch_pairs(p) <=
+               FWGEN_NN_DSP_1CH_WIDE_MAX &&
+           (k_h + 1) * fwgen_nn_dsp_1ch_row_len(p) <= FWGEN_NN_DSP_1CH_RING_MAX;
+}
+
+/** Ring row `dst` (len int16): input row `src` (in_w taps, starting `lead` columns in) plus
+ *  `offset`, 0 elsewhere. */
+static inline void fwgen_nn_dsp_1ch_widen_row(int16_t *dst, const int8_t *src, int32_t lead,
+                                              int32_t in_w, int32_t len, int32_t offset)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
+    lead = lead < len ? lead : len;
+    const int32_t n = len - lead < in_w ? len - lead : in_w;
+    int32_t i = 0;
+    for (; i < lead; ++i) {
+        dst[i] = 0;
+    }
+    int16_t *d = dst + lead;
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const uint32_t x = fwgen_nn_dsp_load4(src + k);
+        const uint32_t e = (uint32_t)__sxtab16(off2, (int32_t)x);          /* taps 0, 2 */
+        const uint32_t o = (uint32_t)fwgen_nn_dsp_sxtab16_ror8(off2, x);   /* taps 1, 3 */
+        const uint32_t lo = (e & 0xFFFFu) | (o << 16), hi = (o & 0xFFFF0000u) | (e >> 16);
+        memcpy(d + k, &lo, sizeof lo);
+        memcpy(d + k + 2, &hi, sizeof hi);
+    }
+    for (; k < n; ++k) {
+        d[k] = (int16_t)(src[k] + offset);
+    }
+    for (i = lead + n; i < len; ++i) {
+        dst[i] = 0;
+    }
+}
+
+/* Two words at byte offset OFF (a constant) from word-aligned P: one LDRD with an immediate
+ * offset (GCC splits 64-bit loads into two LDRs on these cores). */
+#define FWGEN_NN_DSP_1CH_LDRD(p, off, lo, hi)                                                    \
+    __asm__("ldrd %0, %1, [%2, %3]"                                                           \
+            : "=r"(lo), "=r"(hi)                                                              \
+            : "r"(p), "i"(off), "m"(*(const int32_t(*)[2])((const char *)(p) + (off))))
+
+/* Pair J of a window row: input word x[J] (two taps) times the four channels' filter words
+ * (two LDRDs with immediate offsets: GCC splits 64-bit loads into two LDRs on these cores).
+ * Volatile, without memory operands: it reads the widened filter, which a memory barrier after
+ * it is written keeps the block behind. */
+#define FWGEN_NN_DSP_1CH_PAIR(J)                                                                 \
+    do {                                                                                      \
+        uint32_t xv_;                                                                         \
+        int32_t t1_, t2_, t3_, t4_;                                                           \
+        memcpy(&xv_, x + 2 * (J), sizeof xv_);                                                \
+        __asm__ volatile("ldrd  %[t1], %[t2], [%[w], #" #J "*16]\n\t"                          \
+                         "ldrd  %[t3], %[t4], [%[w], #" #J "*16+8]\n\t"                        \
+                         "smlad %[a0], %[x], %[t1], %[a0]\n\t"                                 \
+                         "smlad %[a1], %[x], %[t2], %[a1]\n\t"                                 \
+                         "smlad %[a2], %[x], %[t3], %[a2]\n\t"                                 \
+                         "smlad %[a3], %[x], %[t4], %[a3]"                                       \
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),         \
+                           [t1] "=&r"(t1_), [t2] "=&r"(t2_), [t3] "=&r"(t3_), [t4] "=&r"(t4_)  \
+                         : [x] "r"(xv_), [w] "r"(w));                                          \
+    } while (0)
+
+/** Four channels of one pixel: out[c] = requantized bias[c] + sum over the window of x * w,
+ *  `rows[ky] + x0` being window row ky in the ring, `w` the group's widened filter ([ky][pair][4
+ *  channels]), `n` <= 4 of the channels kept. PAIRS is a constant where the caller specialises
+ *  on it (1 to 4 pairs unrolled). */
+static inline __attribute__((always_inline)) void
+fwgen_nn_dsp_1ch_pixel(const int16_t *const *rows, int32_t k_h, int32_t x0, const int32_t *w,
+                       int32_t pairs, const int32_t *bias, const int32_t *multiplier,
+                       const int8_t *shift, int32_t out_off, int32_t lo, int32_t hi, int32_t n,
+                       int8_t *out)
+{
+    int32_t a0, a1, a2, a3;
+    FWGEN_NN_DSP_1CH_LDRD(bias, 0, a0, a1);
+    FWGEN_NN_DSP_1CH_LDRD(bias, 8, a2, a3);
+    for (int32_t ky = 0; ky < k_h; ++ky, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
+        const int16_t *x = rows[ky] + x0;
+        switch (pairs) {
+        case 4:
+            FWGEN_NN_DSP_1CH_PAIR(3);
+            /* fall through */
+        case 3:
+            FWGEN_NN_DSP_1CH_PAIR(2);
+            /* fall through */
+        case 2:
+            FWGEN_NN_DSP_1CH_PAIR(1);
+            /* fall through */
+        case 1:
+            FWGEN_NN_DSP_1CH_PAIR(0);
+            break;
+        default: {
+            const int32_t *wj = w;
+            for (int32_t j = 0; j < pairs; ++j, wj += FWGEN_NN_DSP_1CH_LANES) {
+                uint32_t xv;
+                memcpy(&xv, x + 2 * j, sizeof xv);
+                a0 = __smlad((int32_t)xv, wj[0], a0);
+                a1 = __smlad((int32_t)xv, wj[1], a1);
+                a2 = __smlad((int32_t)xv, wj[2], a2);
+                a3 = __smlad((int32_t)xv, wj[3], a3);
+            }
+            break;
+        }
+        }
+    }
+    const int32_t acc[FWGEN_NN_DSP_1CH_LANES] = {a0, a1, a2, a3};
+    for (int32_t c = 0; c < n; ++c) {
+        out[c] = fwgen_nn_dsp_output(acc[c], multiplier[c], shift[c], out_off, lo, hi);
+    }
+}
+
+/** One output row's pixels [0, out_w) (backwards when `reverse`) of all channels; `bias` padded
+ *  to whole groups. */
+static inline __attribute__((always_inline)) void
+fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                         const int32_t *bias, const int16_t *const *rows, const int32_t *wide,
+                         int32_t pairs, int8_t *out_row)
+{
+    const int32_t out_w = p->output.w, out_c = p->output.c, k_h = p->filter.h;
+    const int32_t stride_w = p->stride_w, groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
+    const int32_t group_words = k_h * pairs * FWGEN_NN_DSP_1CH_LANES;
+    const int32_t *multiplier = q->multiplier;
+    const int8_t *shift = q->shift;
+    const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (int32_t i = 0; i < out_w; ++i) {
+        const int32_t ox = p->reverse ? out_w - 1 - i : i;
+        int8_t *out_px = out_row + ox * out_c;
+        for (int32_t g = 0; g < groups; ++g) {
+            const int32_t oc0 = g * FWGEN_NN_DSP_1CH_LANES;
+            if (out_c - oc0 >= FWGEN_NN_DSP_1CH_LANES) {   /* a whole group: n constant */
+                fwgen_nn_dsp_1ch_pixel(rows, k_h, ox * stride_w, wide + g * group_words, pairs,
+                                       bias + oc0, multiplier + oc0, shift + oc0, out_off, lo, hi,
+                                       FWGEN_NN_DSP_1CH_LANES, out_px + oc0);
+            } else {
+                fwgen_nn_dsp_1ch_pixel(rows, k_h, ox * stride_w, wide + g * group_words, pairs,
+                                       bias + oc0, multiplier + oc0, shift + oc0, out_off, lo, hi,
+                                       out_c - oc0, out_px + oc0);
+            }
+        }
+    }
+}
+
+/**
+ * The whole call (fwgen_nn_dsp_1ch_fits(p) must hold). Filter tap (ky, kx) of output channel oc
+ * is filter[(ky * k_w + kx) * tap_stride + oc * channel_stride]: tap_stride = out_c, channel
+ * stride 1 for a depthwise filter [1][kh][kw][C]; tap_stride 1, channel_stride kh * kw for a
+ * conv filter [C][kh][kw][1].
+ */
+static __attribute__((noinline)) void
+fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                     const int8_t *input, const int8_t *filter, int32_t tap_stride,
+                     int32_t channel_stride, const int32_t *bias, int8_t *output)
+{
+    const int32_t in_h = p->input.h, in_w = p->input.w;
+    const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w, pairs = fwgen_nn_dsp_1ch_pairs(p);
+    const int32_t groups = FWGEN_NN_DSP_1CH_GROUPS(out_c), len = fwgen_nn_dsp_1ch_row_len(p);
+    int32_t wide[FWGEN_NN_DSP_1CH_WIDE_MAX] __attribute__((aligned(8)));
+    int16_t ring[FWGEN_NN_DSP_1CH_RING_MAX] __attribute__((aligned(4)));
+    int32_t tag[FWGEN_NN_DSP_1CH_ROWS_MAX];         /* input row a ring slot holds, -1: none */
+    const int16_t *rows[FWGEN_NN_DSP_1CH_ROWS_MAX];  /* the window's rows for one output row */
+    int32_t bias_pad[FWGEN_NN_DSP_1CH_CHANNELS_MAX] __attribute__((aligned(8)));
+    for (int32_t oc = 0; oc < groups * FWGEN_NN_DSP_1CH_LANES; ++oc) {
+        bias_pad[oc] = bias != NULL && oc < out_c ? bias[oc] : 0;
+    }
+    int32_t *w = wide;
+    for (int32_t g = 0; g < groups; ++g) {
+        for (int32_t ky = 0; ky < k_h; ++ky) {
+            for (int32_t j = 0; j < pairs; ++j) {
+                for (int32_t c = 0; c < FWGEN_NN_DSP_1CH_LANES; ++c, ++w) {
+                    const int32_t oc = g * FWGEN_NN_DSP_1CH_LANES + c;
+                    int32_t pair[2] = {0, 0};
+                    for (int32_t h = 0; h < 2; ++h) {
+                        const int32_t kx = 2 * j + h;
+                        if (oc < out_c && kx < k_w) {
+                            pair[h] = filter[(ky * k_w + kx) * tap_stride + oc * channel_stride];
+                        }
+                    }
+                    *w = (int32_t)(((uint32_t)pair[0] & 0xFFFFu) | ((uint32_t)pair[1] << 16));
+                }
+            }
+        }
+    }
+    __asm__ volatile("" ::: "memory");   /* the filter is written before FWGEN_NN_DSP_1CH_PAIR */
+    int16_t *zero_row = ring + k_h * len;
+    memset(zero_row, 0, (size_t)len * sizeof zero_row[0]);
+    for (int32_t bi = 0; bi < p->output.n; ++bi) {
+        const int32_t b = p->reverse ? p->output.n - 1 - bi : bi;
+        const int8_t *in_b = input + (size_t)b * in_h * in_w;
+        for (int32_t s = 0; s < k_h; ++s) {
+            tag[s] = -1;
+        }
+        for (int32_t yi = 0; yi < out_h; ++yi) {
+            const int32_t oy = p->reverse ? out_h - 1 - yi : yi;
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            for (int32_t ky = 0; ky < k_h; ++ky) {
+                const int32_t iy = y0 + ky;
+                if (iy < 0 || iy >= in_h) {
+                    rows[ky] = zero_row;
+                    continue;
+                }
+                const int32_t slot = iy % k_h;   /* k_h consecutive rows: distinct slots */
+                int16_t *row = ring + slot * len;
+                if (tag[slot] != iy) {
+                    fwgen_nn_dsp_1ch_widen_row(row, in_b + (size_t)iy * in_w, p->pad_left, in_w,
+                                               len, p->input_offset);
+                    tag[slot] = iy;
+                }
+                rows[ky] = row;
+            }
+            int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
+            switch (pairs) {   /* the usual widths unrolled: 3x3 and 4-wide (2), 8-wide (4) */
+            case 2:
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 2, out_row);
+                break;
+            case 4:
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, out_row);
+                break;
+            default:
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, out_row);
+                break;
+            }
+        }
+    }
+}
+
+#endif /* FWGEN_NN_DSP_CONV1CH_H */
