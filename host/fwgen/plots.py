@@ -42,9 +42,16 @@ def confusion_png(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str
     return path
 
 
-# Detection markers: a true detection (the clip's own keyword) and a false one.
-TRUE_MARK = {"marker": "o", "color": "#1a7f37", "label": "detection (true)"}
-FALSE_MARK = {"marker": "X", "color": "#cf222e", "label": "detection (false)"}
+# Detection markers: a true detection (the clip's own keyword), a false one, and one of an
+# unlabelled clip (fwgen run).
+DETECTION_MARKS = {
+    "true": {"marker": "o", "color": "#1a7f37", "label": "detection (true)"},
+    "false": {"marker": "X", "color": "#cf222e", "label": "detection (false)"},
+    "unlabelled": {"marker": "D", "color": "#0969da", "label": "detection"},
+}
+# Class lines: tab10 without its green and red (those are the detection markers').
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                 "#17becf")
 MAX_IMAGE_COLUMNS = 1600      # a long stream's spectrogram is max-pooled down to this many frames
 
 
@@ -59,7 +66,8 @@ def _pool_columns(image: np.ndarray, limit: int) -> np.ndarray:
 
 
 def _png_bytes(fig) -> bytes:
-    """The figure as a palette PNG (a tenth of matplotlib's RGBA size for these plots)."""
+    """The figure as a 128-colour palette PNG (a third of matplotlib's RGBA size here; octree
+    keeps the few line colours that median cut merges into the spectrogram's)."""
     import io
 
     from PIL import Image  # noqa: PLC0415  (matplotlib's own dependency)
@@ -68,7 +76,7 @@ def _png_bytes(fig) -> bytes:
     fig.savefig(raw, format="png", metadata={"Software": None})
     raw.seek(0)
     with Image.open(raw) as image:
-        small = image.convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT,
+        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE,
                                               dither=Image.Dither.NONE)
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
@@ -77,12 +85,13 @@ def _png_bytes(fig) -> bytes:
 
 def stream_png(*, features: np.ndarray, first_frame_ms: float, frame_step_ms: float,
                scores: np.ndarray, score_ms: np.ndarray, classes: Sequence[str],
-               thresholds: Sequence[int | None], detections: Sequence[tuple[int, int, bool]],
+               thresholds: Sequence[int | None], detections: Sequence[tuple[int, int, str]],
                clip_ms: float, onset_ms: int | None = None, score_label: str = "smoothed score",
                width_in: float = 7.5, dpi: int = 80) -> bytes:
     """One clip as the device saw it, as PNG bytes: the feature spectrogram over the scores of
     every class (one line each, its threshold dashed where it can fire), detections as markers
-    (`(time_ms, score, true)`), the keyword onset dotted, the padding around the clip shaded."""
+    (`(time_ms, score, kind)`, kind a key of DETECTION_MARKS), the keyword onset dotted, the
+    padding around the clip shaded."""
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
@@ -98,15 +107,14 @@ def stream_png(*, features: np.ndarray, first_frame_ms: float, frame_step_ms: fl
                        interpolation="nearest",
                        extent=(first_frame_ms, max(end_ms, first_frame_ms + 1), 0, image.shape[1]))
         top.set_ylabel("channel", fontsize=7)
-        palette = plt.get_cmap("tab10")
         for c, name in enumerate(classes):
-            colour = palette(c % 10)
+            colour = CLASS_COLOURS[c % len(CLASS_COLOURS)]
             if len(score_ms):
                 bottom.plot(score_ms, scores[:, c], color=colour, linewidth=1.1, label=name)
             if thresholds[c] is not None:
                 bottom.axhline(thresholds[c], color=colour, linewidth=0.8, linestyle="--")
-        for mark, true in ((TRUE_MARK, True), (FALSE_MARK, False)):
-            hits = [(t, s) for t, s, ok in detections if ok == true]
+        for kind, mark in DETECTION_MARKS.items():
+            hits = [(t, s) for t, s, k in detections if k == kind]
             if hits:
                 bottom.scatter([t for t, _ in hits], [s for _, s in hits], s=34, zorder=5,
                                edgecolors="black", linewidths=0.5, marker=mark["marker"],
@@ -124,9 +132,12 @@ def stream_png(*, features: np.ndarray, first_frame_ms: float, frame_step_ms: fl
         bottom.set_ylabel(score_label, fontsize=7)
         bottom.set_xlabel("ms from the clip's start (shaded: padding; dotted: keyword onset)",
                           fontsize=7)
-        bottom.legend(fontsize=6, ncol=min(len(classes) + 2, 6), loc="upper left",
-                      framealpha=0.8)
-        fig.tight_layout(pad=0.3, h_pad=0.2)
+        bottom.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                      borderaxespad=0, frameon=False)
+        # Fixed margins (tight_layout would draw the figure once more): room for the axis
+        # labels on the left and the legend on the right.
+        fig.subplots_adjust(left=0.75 / width_in, right=1 - 1.3 / width_in, top=0.97,
+                            bottom=0.14, hspace=0.06)
         return _png_bytes(fig)
     finally:
         plt.close(fig)

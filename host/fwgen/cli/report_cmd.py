@@ -17,8 +17,15 @@ def merged(reports: list[dict], paths: list[Path]) -> dict:
     reports of other models, boards or datasets, naming the file and the field."""
     from fwgen.hil.merge import merge_reports
 
-    return reports[0] if len(reports) == 1 else \
-        merge_reports(reports, names=[str(p) for p in paths])
+    if len(reports) == 1:
+        return reports[0]
+    out = merge_reports(reports, names=[str(p) for p in paths])
+    # merge_reports recomputes clips from their scores; their traces (pictures) ride along.
+    traces = {c["file"]: c["trace"] for r in reports for c in r["clips"] if "trace" in c}
+    for clip in out["clips"]:
+        if clip["file"] in traces:
+            clip["trace"] = traces[clip["file"]]
+    return out
 
 
 class ReportCommand(Command):

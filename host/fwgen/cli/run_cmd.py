@@ -105,6 +105,10 @@ class RunCommand(Command):
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
                             help="seconds to wait for the firmware (default 60)")
         parser.add_argument("--json", action="store_true", help="one JSON object per file")
+        parser.add_argument("--html", type=Path, metavar="FILE",
+                            help="also write a self-contained HTML page: per clip the device's "
+                                 "spectrogram, every class's smoothed score with thresholds and "
+                                 "detections, an audio player and the host/device status per stage")
         parser.add_argument("--dry-run", action="store_true",
                             help="build the firmware, print the QEMU command line, run nothing")
 
@@ -123,6 +127,13 @@ class RunCommand(Command):
                 raise FwgenError("audio file not found", where=str(wav))
         if args.elf is not None:
             self._check_elf_options(args)
+        if args.html is not None:
+            from fwgen.cli.options import check_output_file
+
+            check_output_file(args.html, "--html")
+            if args.dry_run:
+                raise FwgenError("--dry-run runs nothing, so there is nothing to draw",
+                                 where="--html", hint="leave out --dry-run or --html")
         board = get_board(args.board)
         twin = twin_of(board)
         if twin is not board:
@@ -137,9 +148,29 @@ class RunCommand(Command):
                             pad_ms=args.pad_ms, pad_mode=args.pad, convert=args.convert,
                             features=args.features, logits=args.logits,
                             out=args.out, timeout=args.timeout, force=args.force,
-                            progress=None if args.json else lambda text: print(text, file=sys.stderr))
+                            progress=None if args.json else lambda text: print(text, file=sys.stderr),
+                            trace=args.html is not None)
         self._print(args, reports)
+        self._write_html(args, reports, model=str(args.model))
         return 0
+
+    @staticmethod
+    def _write_html(args: argparse.Namespace, reports, model: str) -> None:
+        """The page of `--html`: the clips as the device saw them (their audio read again)."""
+        if args.html is None:
+            return
+        from fwgen.audio import read_wav
+        from fwgen.hil.html import audio_from, run_report, write_report_html
+
+        rate = reports[0].trace.sample_rate
+        audio = audio_from({str(r.path): read_wav(r.path, expect_rate=rate, convert=args.convert)
+                            for r in reports}, rate)
+        first = reports[0]
+        report = run_report(reports, model=model, runtime=first.runtime,
+                            model_sha256=first.model_sha256,
+                            smoothing=first.smoothing.to_dict() if first.smoothing else None)
+        write_report_html(args.html, report, audio)
+        print(f"fwgen run: wrote {args.html}", file=sys.stderr)
 
     @staticmethod
     def _print(args: argparse.Namespace, reports) -> None:
@@ -178,8 +209,10 @@ class RunCommand(Command):
         reports = run_elf_clips(elf=args.elf, twin=twin, wavs=args.wavs, pad_ms=args.pad_ms,
                                 pad_mode=args.pad, convert=args.convert, features=args.features,
                                 logits=args.logits, timeout=args.timeout,
-                                progress=None if args.json else lambda text: print(text, file=sys.stderr))
+                                progress=None if args.json else lambda text: print(text, file=sys.stderr),
+                                trace=args.html is not None)
         self._print(args, reports)
+        self._write_html(args, reports, model=str(args.elf))
         return 0
 
     @staticmethod

@@ -95,9 +95,12 @@ def _stage_status(clip: dict) -> list[dict]:
     return out
 
 
-def _is_true(clip: dict, hit: dict) -> bool:
-    return not clip.get("negative") and clip.get("label") is not None and \
-        hit["class"] == clip["label"]
+def detection_kind(clip: dict, hit: dict) -> str:
+    """"true" (the clip's own class), "false" (another class, or any on a negative stream) or
+    "unlabelled" (fwgen run: nothing to tell it by)."""
+    if clip.get("label") is None:
+        return "unlabelled"
+    return "true" if not clip.get("negative") and hit["class"] == clip["label"] else "false"
 
 
 def _figure(clip: dict, classes: Sequence[str]) -> tuple[str | None, str]:
@@ -116,13 +119,13 @@ def _figure(clip: dict, classes: Sequence[str]) -> tuple[str | None, str]:
         scores, label = trace.logits.astype(int) + 128, "raw score (logit + 128)"
         thresholds = [None] * len(classes)
     clip_ms = clip.get("duration_s", 0) * 1000 - 2 * trace.pad_ms
-    hits = [(h["time_ms"], h["score"], _is_true(clip, h)) for h in clip.get("detections", [])]
+    hits = [(h["time_ms"], h["score"], detection_kind(clip, h)) for h in clip.get("detections", [])]
     long = clip.get("duration_s", 0) > 5
     png = stream_png(features=trace.features, first_frame_ms=trace.first_frame_ms,
                      frame_step_ms=trace.frame_step_ms, scores=scores, score_ms=trace.inference_ms,
                      classes=classes, thresholds=thresholds, detections=hits, clip_ms=clip_ms,
                      onset_ms=clip.get("onset_ms"), score_label=label,
-                     width_in=11.0 if long else 7.5)
+                     width_in=12.0 if long else 8.5)
     return png_uri(png), label
 
 
@@ -145,15 +148,36 @@ def _audio(clip: dict, audio: AudioLookup | None) -> tuple[str | None, str]:
     return wav_uri(samples, rate), ""
 
 
+def _clip_facts(clip: dict) -> list[str]:
+    """The line under a clip's name: what it is, what was heard, onset and length."""
+    facts = []
+    if clip.get("negative"):
+        facts.append(f"negative stream ({clip['label']}): every keyword detection is a false accept")
+    elif clip.get("label") is None:
+        facts.append("unlabelled")
+    else:
+        facts.append(f"expected {clip['label']}, device {clip['predicted']}, "
+                     f"host {clip['host_predicted']}")
+        onset = clip.get("onset_ms")
+        if onset is None:
+            facts.append("keyword onset not given")
+        else:
+            latency = clip.get("latency_ms")
+            facts.append(f"keyword onset {onset} ms" + (
+                f", detected {latency} ms after it" if latency is not None else ""))
+    facts.append(f"{clip.get('duration_s', 0)} s streamed (padding included)")
+    return facts
+
+
 def _clip_view(index: int, clip: dict, classes: Sequence[str], audio: AudioLookup | None) -> dict:
     figure, score_label = _figure(clip, classes)
     audio_uri, audio_note = _audio(clip, audio)
-    hits = [{**h, "true": _is_true(clip, h)} for h in clip.get("detections", [])]
+    hits = [{**h, "kind": detection_kind(clip, h)} for h in clip.get("detections", [])]
     return {"id": f"clip-{index}", "file": clip.get("file", "?"), "label": clip.get("label"),
             "negative": bool(clip.get("negative")), "predicted": clip.get("predicted"),
             "host_predicted": clip.get("host_predicted"), "onset_ms": clip.get("onset_ms"),
             "latency_ms": clip.get("latency_ms"), "duration_s": clip.get("duration_s"),
-            "failure": clip_failure(clip), "detections": hits, "stages": _stage_status(clip),
+            "failure": clip_failure(clip), "facts": _clip_facts(clip), "detections": hits, "stages": _stage_status(clip),
             "figure": figure, "score_label": score_label, "audio": audio_uri,
             "audio_note": audio_note}
 
@@ -287,6 +311,19 @@ def _streams_view(report: dict, classes: Sequence[str], clip_ids: dict[str, str]
     return streams
 
 
+def _facts(report: dict, classes: Sequence[str], sha: str) -> list[dict]:
+    """What ran: model, hash, board, device, runtime, fwgen, dataset, classes (and the reports
+    a merged one came from)."""
+    facts = [("model", report["model"]), ("model hash", sha[:16] or "-"),
+             ("board", report["board"]), ("device", report.get("device", "-")),
+             ("runtime", report.get("runtime") or "-"), ("fwgen", report.get("fwgen", "-")),
+             ("dataset", report.get("dataset", "-")), ("classes", ", ".join(classes))]
+    if report.get("merged_from"):
+        facts.append(("merged from", ", ".join(f"{m['report']} ({m['clips']} clips)"
+                                               for m in report["merged_from"])))
+    return [{"name": name, "value": value} for name, value in facts]
+
+
 def page_view(report: dict, audio: AudioLookup | None = None) -> dict:
     """Everything the template shows, computed."""
     from fwgen import __version__
@@ -300,11 +337,7 @@ def page_view(report: dict, audio: AudioLookup | None = None) -> dict:
     view = {
         "kind": kind, "generator": f"fwgen {__version__}",
         "title": f"fwgen {kind}: {report['model']} on {report['board']}",
-        "facts": [{"name": n, "value": v} for n, v in (
-            ("model", report["model"]), ("model hash", sha[:16] or "-"),
-            ("board", report["board"]), ("device", report.get("device", "-")),
-            ("runtime", report.get("runtime") or "-"), ("fwgen", report.get("fwgen", "-")),
-            ("dataset", report.get("dataset", "-")), ("classes", ", ".join(classes)))],
+        "facts": _facts(report, classes, sha),
         "model_sha256": sha, "passed": report.get("passed"),
         "interrupted": bool(report.get("interrupted")), "stopped_by": report.get("stopped_by"),
         "problems": list(report.get("problems") or []),
@@ -378,6 +411,8 @@ def run_report(clip_reports: Sequence[Any], *, model: str, runtime: str = "",
     from fwgen import __version__
 
     first = clip_reports[0]
+    n_classes = first.trace.logits.shape[1] if first.trace is not None else 0
+    classes = list(first.classes) or [f"class {i}" for i in range(n_classes)]
     clips = []
     for r in clip_reports:
         clip = {"file": str(r.path), "label": None, "negative": False,
@@ -391,4 +426,4 @@ def run_report(clip_reports: Sequence[Any], *, model: str, runtime: str = "",
         clips.append(clip)
     return {"fwgen": __version__, "model": model, "model_sha256": model_sha256,
             "board": first.board, "device": "QEMU twin", "runtime": runtime,
-            "classes": list(first.classes), "smoothing": smoothing or {}, "clips": clips}
+            "classes": classes, "smoothing": smoothing or {}, "clips": clips}

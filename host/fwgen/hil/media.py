@@ -13,19 +13,21 @@ import struct
 import numpy as np
 
 MULAW_BIAS = 0x84
-MULAW_CLIP = 32635
+MULAW_CLIP = 8159                  # of the 14-bit magnitude
+SEGMENT_ENDS = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
 WAVE_FORMAT_MULAW = 7
 
 
 def mulaw_encode(samples: np.ndarray) -> np.ndarray:
-    """int16 PCM -> G.711 mu-law bytes (the ITU-T G.711 segment table, as sox and the
-    telephone network encode)."""
-    s = np.asarray(samples, dtype=np.int32)
-    sign = (s < 0).astype(np.int32) << 7
-    magnitude = np.minimum(np.abs(s), MULAW_CLIP) + MULAW_BIAS
-    exponent = np.floor(np.log2(magnitude)).astype(np.int32) - 7
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    """int16 PCM -> G.711 mu-law bytes, as the reference coder of Sun (CCITT G.711) that sox and
+    Python's audioop use: the top 14 bits, biased, coded as segment and 4-bit step."""
+    value = np.asarray(samples, dtype=np.int32) >> 2
+    negative = value < 0
+    mask = np.where(negative, 0x7F, 0xFF)
+    magnitude = np.minimum(np.where(negative, -value, value), MULAW_CLIP) + (MULAW_BIAS >> 2)
+    segment = np.searchsorted(SEGMENT_ENDS, magnitude, side="left")
+    code = (np.minimum(segment, 7) << 4) | ((magnitude >> (segment + 1)) & 0x0F)
+    return (np.where(segment >= 8, 0x7F, code) ^ mask).astype(np.uint8)
 
 
 def mulaw_decode(codes: np.ndarray) -> np.ndarray:

@@ -30,6 +30,11 @@ class ClipReport:
     logits: np.ndarray | None = None
     smoothing: Any = None        # the detector's SmoothingSettings (None: not known, --elf)
     input_ms: int = 0            # the model's input window, ms (how long a sound stays in view)
+    samples_streamed: int = 0    # padding included
+    model_sha256: str = ""       # the deployment's; with --elf the 8 bytes HELLO names
+    runtime: str = ""            # "" with --elf
+    trace: Any = None            # fwgen.deploy.trace.StreamTrace (trace=True: for --html)
+    differences: list[str] | None = None   # stage by stage against the host; None: not compared
 
     def as_dict(self) -> dict:
         out = {"file": str(self.path), "board": self.board, "pad_ms": self.pad_ms,
@@ -68,6 +73,7 @@ def _clip(path: Path, rate: int, window: int, convert: bool):
 
 
 def _outputs(features: bool, logits: bool) -> int:
+    """What the device streams back (a trace needs both features and logits)."""
     from fwgen.link import Output
 
     outputs = Output.DETECTIONS | Output.LOG
@@ -82,7 +88,9 @@ def _report(path: Path, board_id: str, pad_ms: int, result, features: bool,
             logits: bool, *, smoothing: Any = None, input_ms: int = 0) -> ClipReport:
     names = tuple(result.hello.class_names.split("\n")) if result.hello.class_names else ()
     report = ClipReport(path=path, board=board_id, classes=names, pad_ms=pad_ms,
-                        smoothing=smoothing, input_ms=input_ms)
+                        smoothing=smoothing, input_ms=input_ms,
+                        samples_streamed=int(result.samples_sent),
+                        model_sha256=bytes(result.hello.model_hash).hex())
     for d in result.detections:
         report.detections.append({
             "time_ms": d.time_ms - pad_ms, "stream_time_ms": d.time_ms,
@@ -104,13 +112,17 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
               pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None,
-              force: bool = False) -> list[ClipReport]:
+              force: bool = False, trace: bool = False) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
 
     Every WAV is read and checked (mono 16-bit PCM at the model's rate, or converted when
     `convert`) before anything is built, so a bad file fails in a second, not after a build.
     `force` overwrites generated files of the `out` project that were changed by hand.
+    `trace`: each report also keeps what the device computed (`fwgen.deploy.trace`) and its
+    stage-by-stage differences from the host pipeline on the same stream.
     """
+    from fwgen.deploy import run_reference, stage_differences
+    from fwgen.deploy.trace import deployment_timing, trace_stream
     from fwgen.device import TwinDevice
 
     say = progress or (lambda text: None)
@@ -128,22 +140,31 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
     with TwinDevice(elf, twin) as device:
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
-            result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
-            reports.append(_report(path, twin.id, pad_ms, result, features, logits,
-                                   smoothing=deployment.smoothing, input_ms=input_ms))
+            result = device.stream(samples, outputs=_outputs(features or trace, logits or trace),
+                                   timeout=timeout)
+            report = _report(path, twin.id, pad_ms, result, features, logits,
+                             smoothing=deployment.smoothing, input_ms=input_ms)
+            report.model_sha256, report.runtime = deployment.source.sha256, deployment.runtime
+            if trace:
+                report.trace = trace_stream(result, deployment_timing(deployment, pad_ms))
+                report.differences = stage_differences(result, run_reference(samples, deployment))
+            reports.append(report)
     return reports
 
 
 def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None = None,
                   pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
                   features: bool = False, logits: bool = False, timeout: float = 60.0,
-                  progress: Callable[[str], None] | None = None) -> list[ClipReport]:
+                  progress: Callable[[str], None] | None = None,
+                  trace: bool = False) -> list[ClipReport]:
     """Stream each WAV through a firmware ELF built elsewhere (no build), on `twin`.
 
     The ELF is checked first (fwgen.run.elf.check_twin_elf); what the clips need (sample rate,
     the model's window for the default padding) comes from the firmware's HELLO, and a HELLO
-    naming another board is refused.
+    naming another board is refused. `trace`: as run_clips, with raw scores only (the ELF's
+    smoothing settings are not known) and no host comparison (nor its model).
     """
+    from fwgen.deploy.trace import Timing, trace_stream
     from fwgen.device import TwinDevice
     from fwgen.run.elf import check_twin_elf
 
@@ -165,7 +186,13 @@ def run_elf_clips(*, elf: Path, twin, wavs: Sequence[Path], pad_ms: int | None =
                                             convert), pad, pad_mode)) for wav in wavs]
         for path, samples in clips:
             say(f"streaming {path} ({samples.size} samples)")
-            result = device.stream(samples, outputs=_outputs(features, logits), timeout=timeout)
-            reports.append(_report(path, twin.id, pad_ms, result, features, logits,
-                                   input_ms=window * 1000 // hello.sample_rate))
+            result = device.stream(samples, outputs=_outputs(features or trace, logits or trace),
+                                   timeout=timeout)
+            report = _report(path, twin.id, pad_ms, result, features, logits,
+                             input_ms=window * 1000 // hello.sample_rate)
+            if trace:
+                report.trace = trace_stream(result, Timing(
+                    report.classes, None, hello.window_samples, hello.hop_samples,
+                    hello.sample_rate, pad_ms))
+            reports.append(report)
     return reports
