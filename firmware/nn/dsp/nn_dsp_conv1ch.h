@@ -4,15 +4,16 @@
  * channel x C, TFLM micro_speech): the same arithmetic with the filter taps in another order.
  *
  * The filter is widened once per call into int16 pairs of neighbouring taps of a row (a zero tap
- * ends an odd row), four output channels side by side, so that one SMLAD multiplies two taps of
+ * ends an odd row), two output channels side by side, so that one SMLAD multiplies two taps of
  * one channel (the filter's bytes x 2 plus padding, <= 1.5 KB of stack). Input rows are widened
  * once into a ring of k_h rows spanning the whole padded width, the input offset added and 0 in
  * the padding (a padding tap then adds 0, as in TFLM), so a pixel's window row is a run of words
- * in the ring: no per-pixel gathering, no border case. Each pixel accumulates four channels at a
- * time in registers, the usual row widths (2 and 4 pairs: 3x3, 8-wide) unrolled with immediate
- * offsets; requantization is inline. Stack: about 3 KB. Rows are read before any output that
- * the portable kernel writes earlier, and pixels go in its order (`reverse` too), so the output
- * may overlap the input as the memory planner lets it.
+ * in the ring: no per-pixel gathering, no border case. Two channels of two neighbouring pixels
+ * accumulate in registers (each filter word serves both pixels; with stride 2 each input word
+ * both too), the usual rows (2 and 4 pairs at stride 2: 3x3, 8-wide) unrolled with immediate
+ * offsets; requantization is inline. Stack: about 3 KB. Output rows go in the portable kernel's
+ * order (`reverse` too) and each reads its input rows before writing, so the output may overlap
+ * the input as the memory planner lets it.
  */
 #ifndef FWGEN_NN_DSP_CONV1CH_H
 #define FWGEN_NN_DSP_CONV1CH_H
@@ -24,8 +25,8 @@
 #define FWGEN_NN_DSP_1CH_ROWS_MAX 32    /* filter rows */
 #define FWGEN_NN_DSP_1CH_CHANNELS_MAX 64 /* output channels */
 
-/** Output channels a pixel's pass accumulates in registers, and the passes for out_c. */
-#define FWGEN_NN_DSP_1CH_LANES 4
+/** Output channels a pass accumulates in registers (for two pixels), and the passes for out_c. */
+#define FWGEN_NN_DSP_1CH_LANES 2
 #define FWGEN_NN_DSP_1CH_GROUPS(out_c) \
     (((out_c) + FWGEN_NN_DSP_1CH_LANES - 1) / FWGEN_NN_DSP_1CH_LANES)
 
@@ -90,41 +91,41 @@ static inline void fwgen_nn_dsp_1ch_widen_row(int16_t *dst, const int8_t *src, i
             : "=r"(lo), "=r"(hi)                                                              \
             : "r"(p), "i"(off), "m"(*(const int32_t(*)[2])((const char *)(p) + (off))))
 
-/* Pair J of a window row: input word x[J] (two taps) times the four channels' filter words
- * (two LDRDs with immediate offsets: GCC splits 64-bit loads into two LDRs on these cores).
- * Volatile, without memory operands: it reads the widened filter, which a memory barrier after
- * it is written keeps the block behind. */
+/* Pair J of a window row: input words xa (pixel A's two taps) and xb (pixel B's) times the two
+ * channels' filter words (one LDRD with an immediate offset). Volatile, without memory
+ * operands: it reads the widened filter, which a memory barrier after it is written keeps the
+ * block behind. */
 #define FWGEN_NN_DSP_1CH_PAIR(J)                                                                 \
     do {                                                                                      \
-        uint32_t xv_;                                                                         \
-        int32_t t1_, t2_, t3_, t4_;                                                           \
-        memcpy(&xv_, x + 2 * (J), sizeof xv_);                                                \
-        __asm__ volatile("ldrd  %[t1], %[t2], [%[w], #" #J "*16]\n\t"                          \
-                         "ldrd  %[t3], %[t4], [%[w], #" #J "*16+8]\n\t"                        \
-                         "smlad %[a0], %[x], %[t1], %[a0]\n\t"                                 \
-                         "smlad %[a1], %[x], %[t2], %[a1]\n\t"                                 \
-                         "smlad %[a2], %[x], %[t3], %[a2]\n\t"                                 \
-                         "smlad %[a3], %[x], %[t4], %[a3]"                                       \
+        uint32_t xa_, xb_;                                                                    \
+        int32_t t1_, t2_;                                                                     \
+        memcpy(&xa_, xa + 2 * (J), sizeof xa_);                                               \
+        memcpy(&xb_, xb + 2 * (J), sizeof xb_);                                               \
+        __asm__ volatile("ldrd  %[t1], %[t2], [%[w], #" #J "*8]\n\t"                           \
+                         "smlad %[a0], %[xa], %[t1], %[a0]\n\t"                                \
+                         "smlad %[a1], %[xa], %[t2], %[a1]\n\t"                                \
+                         "smlad %[a2], %[xb], %[t1], %[a2]\n\t"                                \
+                         "smlad %[a3], %[xb], %[t2], %[a3]"                                      \
                          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),         \
-                           [t1] "=&r"(t1_), [t2] "=&r"(t2_), [t3] "=&r"(t3_), [t4] "=&r"(t4_)  \
-                         : [x] "r"(xv_), [w] "r"(w));                                          \
+                           [t1] "=&r"(t1_), [t2] "=&r"(t2_)                                    \
+                         : [xa] "r"(xa_), [xb] "r"(xb_), [w] "r"(w));                          \
     } while (0)
 
-/** Four channels of one pixel: out[c] = requantized bias[c] + sum over the window of x * w,
- *  `rows[ky] + x0` being window row ky in the ring, `w` the group's widened filter ([ky][pair][4
- *  channels]), `n` <= 4 of the channels kept. PAIRS is a constant where the caller specialises
- *  on it (1 to 4 pairs unrolled). */
+/** Two channels of two pixels A and B: acc[2 * px + c] = bias[c] + sum over the window of x * w,
+ *  `rows[ky] + xa0` (`+ xb0`) being pixel A's (B's) window row ky in the ring, `w` the channel
+ *  pair's widened filter ([ky][pair][2 channels]). PAIRS and B's distance from A are constants
+ *  where the caller specialises on them (1 to 4 pairs unrolled; with the stride 2 of an 8-wide
+ *  row B's words are A's shifted by one, loaded once). */
 static inline __attribute__((always_inline)) void
-fwgen_nn_dsp_1ch_pixel(const int16_t *const *rows, int32_t k_h, int32_t x0, const int32_t *w,
-                       int32_t pairs, const int32_t *bias, const int32_t *multiplier,
-                       const int8_t *shift, int32_t out_off, int32_t lo, int32_t hi, int32_t n,
-                       int8_t *out)
+fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int32_t ab,
+                       const int32_t *w, int32_t pairs, const int32_t *bias, int32_t acc[4])
 {
-    int32_t a0, a1, a2, a3;
+    int32_t a0, a1;
     FWGEN_NN_DSP_1CH_LDRD(bias, 0, a0, a1);
-    FWGEN_NN_DSP_1CH_LDRD(bias, 8, a2, a3);
+    int32_t a2 = a0, a3 = a1;
     for (int32_t ky = 0; ky < k_h; ++ky, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
-        const int16_t *x = rows[ky] + x0;
+        const int16_t *xa = rows[ky] + xa0;
+        const int16_t *xb = xa + ab;
         switch (pairs) {
         case 4:
             FWGEN_NN_DSP_1CH_PAIR(3);
@@ -138,52 +139,63 @@ fwgen_nn_dsp_1ch_pixel(const int16_t *const *rows, int32_t k_h, int32_t x0, cons
         case 1:
             FWGEN_NN_DSP_1CH_PAIR(0);
             break;
-        default: {
-            const int32_t *wj = w;
-            for (int32_t j = 0; j < pairs; ++j, wj += FWGEN_NN_DSP_1CH_LANES) {
-                uint32_t xv;
-                memcpy(&xv, x + 2 * j, sizeof xv);
-                a0 = __smlad((int32_t)xv, wj[0], a0);
-                a1 = __smlad((int32_t)xv, wj[1], a1);
-                a2 = __smlad((int32_t)xv, wj[2], a2);
-                a3 = __smlad((int32_t)xv, wj[3], a3);
+        default:
+            for (int32_t j = 0; j < pairs; ++j) {
+                uint32_t va, vb;
+                memcpy(&va, xa + 2 * j, sizeof va);
+                memcpy(&vb, xb + 2 * j, sizeof vb);
+                a0 = __smlad((int32_t)va, w[2 * j], a0);
+                a1 = __smlad((int32_t)va, w[2 * j + 1], a1);
+                a2 = __smlad((int32_t)vb, w[2 * j], a2);
+                a3 = __smlad((int32_t)vb, w[2 * j + 1], a3);
             }
             break;
         }
-        }
     }
-    const int32_t acc[FWGEN_NN_DSP_1CH_LANES] = {a0, a1, a2, a3};
-    for (int32_t c = 0; c < n; ++c) {
-        out[c] = fwgen_nn_dsp_output(acc[c], multiplier[c], shift[c], out_off, lo, hi);
-    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
 }
 
-/** One output row's pixels [0, out_w) (backwards when `reverse`) of all channels; `bias` padded
- *  to whole groups. */
+/** One output row of all channels, two pixels at a time (the ring holds their inputs, so the
+ *  order within the row does not matter to the memory planner); `bias` padded to whole channel
+ *  pairs. */
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                          const int32_t *bias, const int16_t *const *rows, const int32_t *wide,
-                         int32_t pairs, int8_t *out_row)
+                         int32_t pairs, int32_t stride_w, int8_t *out_row)
 {
     const int32_t out_w = p->output.w, out_c = p->output.c, k_h = p->filter.h;
-    const int32_t stride_w = p->stride_w, groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
+    const int32_t groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
     const int32_t group_words = k_h * pairs * FWGEN_NN_DSP_1CH_LANES;
     const int32_t *multiplier = q->multiplier;
     const int8_t *shift = q->shift;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-    for (int32_t i = 0; i < out_w; ++i) {
-        const int32_t ox = p->reverse ? out_w - 1 - i : i;
-        int8_t *out_px = out_row + ox * out_c;
+    for (int32_t ox = 0; ox < out_w; ox += 2) {
+        const int32_t two = ox + 1 < out_w;   /* B is pixel ox + 1, or A again at a row's end */
+        int8_t *out_a = out_row + ox * out_c;
         for (int32_t g = 0; g < groups; ++g) {
-            const int32_t oc0 = g * FWGEN_NN_DSP_1CH_LANES;
-            if (out_c - oc0 >= FWGEN_NN_DSP_1CH_LANES) {   /* a whole group: n constant */
-                fwgen_nn_dsp_1ch_pixel(rows, k_h, ox * stride_w, wide + g * group_words, pairs,
-                                       bias + oc0, multiplier + oc0, shift + oc0, out_off, lo, hi,
-                                       FWGEN_NN_DSP_1CH_LANES, out_px + oc0);
+            const int32_t oc = g * FWGEN_NN_DSP_1CH_LANES;
+            int32_t acc[4];
+            if (two) {
+                fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, stride_w, wide + g * group_words,
+                                       pairs, bias + oc, acc);
             } else {
-                fwgen_nn_dsp_1ch_pixel(rows, k_h, ox * stride_w, wide + g * group_words, pairs,
-                                       bias + oc0, multiplier + oc0, shift + oc0, out_off, lo, hi,
-                                       out_c - oc0, out_px + oc0);
+                fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, 0, wide + g * group_words,
+                                       pairs, bias + oc, acc);
+            }
+            const int32_t m0 = multiplier[oc], s0 = shift[oc];
+            out_a[oc] = fwgen_nn_dsp_output(acc[0], m0, s0, out_off, lo, hi);
+            if (two) {
+                out_a[oc + out_c] = fwgen_nn_dsp_output(acc[2], m0, s0, out_off, lo, hi);
+            }
+            if (oc + 1 < out_c) {
+                const int32_t m1 = multiplier[oc + 1], s1 = shift[oc + 1];
+                out_a[oc + 1] = fwgen_nn_dsp_output(acc[1], m1, s1, out_off, lo, hi);
+                if (two) {
+                    out_a[oc + 1 + out_c] = fwgen_nn_dsp_output(acc[3], m1, s1, out_off, lo, hi);
+                }
             }
         }
     }
@@ -258,16 +270,12 @@ fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
                 rows[ky] = row;
             }
             int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
-            switch (pairs) {   /* the usual widths unrolled: 3x3 and 4-wide (2), 8-wide (4) */
-            case 2:
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 2, out_row);
-                break;
-            case 4:
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, out_row);
-                break;
-            default:
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, out_row);
-                break;
+            if (pairs == 4 && p->stride_w == 2) {   /* the usual rows unrolled: 8-wide, */
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, out_row);
+            } else if (pairs == 2 && p->stride_w == 2) {   /* 3x3 and 4-wide */
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 2, 2, out_row);
+            } else {
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, out_row);
             }
         }
     }
