@@ -19,11 +19,15 @@ Configured by environment (tests/conftest.py skips this folder unless FWGEN_HW_B
 - FWGEN_HW_SERIAL: serial device or pyserial URL (/dev/ttyACM0, socket://127.0.0.1:5555,
   rfc2217://...). Without it: the twin's UART, or the one port with the board's USB VID:PID
   (fwgen monitor's port selection).
+- FWGEN_HW_MAP: a twister-style hardware map, the file `fwgen test --hardware-map` reads: the
+  first connected entry of FWGEN_HW_BOARD gives the serial port, the runner and the probe
+  (FWGEN_HW_SERIAL, FWGEN_HW_RUNNER and FWGEN_HW_PROBE still win).
 """
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +35,7 @@ from fwgen.boards import Board, get_board
 from fwgen.deploy import (DeployOptions, Deployment, ReferenceResult, default_pad, pad_clip,
                           prepare, run_reference)
 from fwgen.device import SerialDevice
+from fwgen.device.hardware_map import HardwareEntry, load_hardware_map
 from fwgen.device.serial_port import select_board_port
 from fwgen.device.twin_state import running_twin, stop_twin
 from fwgen.errors import FwgenError
@@ -44,8 +49,20 @@ def hw_board() -> Board:
     return get_board(os.environ["FWGEN_HW_BOARD"])
 
 
-def _serial_url(board: Board) -> str:
-    url = os.environ.get("FWGEN_HW_SERIAL")
+@pytest.fixture(scope="session")
+def hw_map_entry(hw_board) -> HardwareEntry | None:
+    """The board's first connected entry in $FWGEN_HW_MAP (None without a map)."""
+    path = os.environ.get("FWGEN_HW_MAP")
+    if not path:
+        return None
+    try:
+        return load_hardware_map(Path(path)).require(hw_board, need_serial=False)[0]
+    except FwgenError as exc:
+        pytest.fail(f"FWGEN_HW_MAP: {exc}", pytrace=False)
+
+
+def _serial_url(board: Board, entry: HardwareEntry | None = None) -> str:
+    url = os.environ.get("FWGEN_HW_SERIAL") or (entry.serial if entry else None)
     if url:
         return url
     if board.is_emulator:
@@ -67,7 +84,7 @@ def hw_deployment() -> Deployment:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def hw_flashed(hw_board, hw_deployment):
+def hw_flashed(hw_board, hw_deployment, hw_map_entry):
     """Build the firmware and flash it onto the board once, before the tier (unless
     FWGEN_HW_NO_FLASH=1); a twin started for the tier is stopped after it."""
     if os.environ.get("FWGEN_HW_NO_FLASH") == "1":
@@ -79,10 +96,13 @@ def hw_flashed(hw_board, hw_deployment):
     out = repo_root() / "build" / f"{hw_deployment.source.name}-{hw_board.id}"
     try:
         build_firmware(hw_deployment, hw_board, out, include_twin=False, envs=(hw_board.id,))
-        options = argparse.Namespace(probe=os.environ.get("FWGEN_HW_PROBE"),
+        entry = hw_map_entry
+        probe = entry.probe if entry and not hw_board.is_emulator else None   # twins: none
+        options = argparse.Namespace(probe=os.environ.get("FWGEN_HW_PROBE") or probe,
                                      pack=os.environ.get("FWGEN_HW_PACK"), dry_run=False,
                                      timeout=None)
-        runner = make_runner(hw_board, os.environ.get("FWGEN_HW_RUNNER"), options)
+        runner = make_runner(hw_board, os.environ.get("FWGEN_HW_RUNNER") or
+                             (entry.runner if entry else None), options)
         result = flash_board(runner, find_image(hw_board, out))
     except FwgenError as exc:
         pytest.fail(f"could not build and flash {hw_board.id}: {exc}", pytrace=False)
@@ -94,9 +114,10 @@ def hw_flashed(hw_board, hw_deployment):
 
 
 @pytest.fixture()
-def hw_link(hw_board):
+def hw_link(hw_board, hw_map_entry):
     """The board's link, its stream RESET (the board keeps running between tests)."""
-    device = SerialDevice(hw_board, _serial_url(hw_board), connect_timeout=10.0)
+    device = SerialDevice(hw_board, _serial_url(hw_board, hw_map_entry),
+                          baudrate=hw_map_entry.baud if hw_map_entry else None, connect_timeout=10.0)
     try:
         yield device.link
     finally:

@@ -344,3 +344,33 @@ def test_a_board_without_openocd_cannot_be_flashed_through_a_place():
 
     with pytest.raises(FwgenError, match="xg24_dk2601b has no openocd runner"):
         openocd_load_commands(get_board("xg24_dk2601b"))
+
+
+def test_each_board_of_a_map_is_flashed_with_its_runner_and_probe(dataset, tmp_path, monkeypatch,
+                                                                   deployment, capsys):
+    import fwgen.device
+    import fwgen.flash
+    from fwgen.flash import FirmwareImage
+
+    flashed, made = [], []
+
+    def serial_device(board, port, *, baudrate=None):
+        made.append(MirrorDevice(deployment))
+        made[-1].description, made[-1].board = port, board
+        return made[-1]
+
+    monkeypatch.setattr(fwgen.device, "SerialDevice", serial_device)
+    monkeypatch.setattr(fwgen.flash, "find_image", lambda board, target=None: FirmwareImage(
+        Path("/build/micro_speech-b_u585i_iot02a/firmware.elf"), "elf", "newest build"))
+    monkeypatch.setattr(fwgen.flash, "flash_board", lambda runner, image, **kw: flashed.append(
+        (runner.name, runner.probe, image.path.name)))
+    hw = tmp_path / "map.yaml"
+    hw.write_text("- {id: 004C0028, platform: stm32u5, runner: pyocd, serial: /dev/ttyACM0}\n"
+                  "- {id: 0670FF51, platform: stm32u5, probe_id: '0670', serial: /dev/ttyACM1}\n")
+    args = ["test", "--board", "b_u585i_iot02a", "--hardware-map", str(hw), "--dataset",
+            str(dataset), "--no-progress"]
+    assert main(args) == 0, capsys.readouterr()
+    assert flashed == [("pyocd", "004C0028", "firmware.elf"), ("openocd", "0670", "firmware.elf")]
+    assert [d.streams for d in made] != [0, 0] and sum(d.streams for d in made) == 6
+    flashed.clear()
+    assert main(args + ["--no-flash"]) == 0 and flashed == []

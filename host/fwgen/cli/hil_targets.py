@@ -3,10 +3,10 @@ connected boards of a twister-style hardware map (--hardware-map FILE), and a sh
 dataset for one of N CI jobs (--shard I/N). test_cmd.py calls these; nothing here prints
 scores.
 
-Both farm targets flash where they know how and the user did not say --no-flash: a place's
-(Network)USBDebugger through labgrid's OpenOCDDriver, a hardware-map entry with its runner and
-probe (fwgen flash's runners); the image is --image, else the newest `fwgen build` of the
-board. The firmware is checked before any clip is scored either way (HELLO's model hash).
+Both farm targets flash unless --no-flash: a place that has a (Network)USBDebugger through
+labgrid's OpenOCDDriver, every board of a hardware map with its entry's runner (else the board
+file's default) and probe (fwgen flash's runners; twins in a map already run); the image is
+--image, else the newest `fwgen build` of the board. The firmware is checked before any clip is scored either way (HELLO's model hash).
 """
 from __future__ import annotations
 
@@ -141,10 +141,10 @@ def _flash_entry(args: argparse.Namespace, board, entry) -> None:
     from fwgen.flash import flash_board, make_runner
 
     options = argparse.Namespace(probe=entry.probe, pack=None, dry_run=False, timeout=None)
-    runner = make_runner(board, entry.runner, options)
+    runner = make_runner(board, entry.runner, options)     # None: the board's default
     image = _image(args, board)
     flash_board(runner, image)
-    _progress(f"flashed {image.path} onto {entry.describe()} with {entry.runner}")
+    _progress(f"flashed {image.path} onto {entry.describe()} with {runner.name}")
 
 
 def open_hardware_map(args: argparse.Namespace, board) -> Any:
@@ -156,10 +156,9 @@ def open_hardware_map(args: argparse.Namespace, board) -> Any:
     entries = args.hardware_map_loaded.require(board)
     _progress(f"{len(entries)} connected {board.id} in {args.hardware_map}: "
               + ", ".join(e.describe() for e in entries))
-    if not args.no_flash:
+    if not args.no_flash and not board.is_emulator:     # a twin in a map runs already
         for entry in entries:
-            if entry.runner and not board.is_emulator:
-                _flash_entry(args, board, entry)
+            _flash_entry(args, board, entry)
     devices: list = []
     try:
         for entry in entries:

@@ -93,9 +93,15 @@ class HardwareMap:
 
 
 def _text(value: Any, where: str, name: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads 0670 as the octal number 440 and drops leading zeros: a serial number
+        # must be written as text to survive.
+        raise FwgenError(f"is read as the number {value}, which may not be the serial number "
+                         f"written", where=f"{where}: {name}",
+                         hint=f"write it in quotes: {name}: '...'")
+    if not isinstance(value, str) or value.strip() == "":
         raise FwgenError(f"must be a non-empty text, got {value!r}", where=f"{where}: {name}")
-    return str(value).strip()
+    return value.strip()
 
 
 def _platforms(value: Any, where: str, boards) -> tuple[str, ...]:
@@ -119,7 +125,7 @@ def _entry(raw: Any, number: int, path: Path, boards) -> HardwareEntry:
     if not isinstance(raw, dict):
         raise FwgenError(f"must be a mapping (id, platform, serial, ...), got {type(raw).__name__}",
                          where=where)
-    if "id" in raw and raw["id"] is not None and not isinstance(raw["id"], (dict, list)):
+    if isinstance(raw.get("id"), str):
         where += f" (id {raw['id']})"
     for name in raw:
         if name not in KNOWN and name not in TWISTER_EXTRA:
