@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "compiler": {"tflite"},
     "detect": set(),
     "link": set(),
-    "runtime": {"compiler"},
+    "runtime": {"compiler", "tflite"},     # the TFLM runtime reads the model's ops
     "train": {"frontend", "tflite"},
     "zoo": {"tflite", "train"},            # the architecture names of model.yaml files
     "deploy": {"tflite", "boards", "frontend", "runtime", "detect", "zoo"},
@@ -43,6 +43,9 @@ ALLOWED: dict[str, set[str]] = {
     "flash": {"boards", "runners", "device", "project"},
     "monitor": {"boards", "device", "link"},
     "hil": {"deploy", "device", "run", "project", "link", "boards", "zoo"},
+    "pytest_plugin": {"boards", "device", "run", "hil", "deploy", "project", "link", "zoo"},
+    "bench": {"boards", "compiler", "tflite", "runtime", "deploy", "project", "device", "link",
+              "runners", "zoo"},            # fwgen bench: builds, runs on a twin, reads ELFs
     "cli": {"*"},
     "__main__": {"cli"},
 }
