@@ -29,5 +29,13 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
   .venv/bin/python -m pip install -q "torch==2.13.0" >/dev/null 2>&1 ||
     echo "test: torch==2.13.0 could not be installed; the EfficientAT importer tests will skip"
 fi
+# Optional: Chromium (Debian) for the HTML report's browser test (tests/unit/test_html_browser.py),
+# about 30 s of apt once; where it cannot be installed that test skips.
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  apt_chromium() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; }
+  apt_chromium || { $sudo apt-get update -qq >/dev/null 2>&1 && apt_chromium; } ||
+    echo "test: chromium could not be installed; the HTML report's browser test will skip"
+fi
 workers=${FWGEN_TEST_WORKERS:-$(nproc)}
 exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@" tests
