@@ -125,7 +125,7 @@ fwgen_status_t fwgen_link_send(struct fwgen_link *link, uint8_t type, const uint
  *        0     1  fw_major: firmware version, major
  *        1     1  fw_minor: firmware version, minor
  *        2     1  fw_patch: firmware version, patch
- *        3     1  audio_source: AudioSource: 0 link, 1 compiled-in clip, 2 microphone
+ *        3     1  audio_source: AudioSource: 0 link, 1 compiled-in clip, 2 microphone, 3 semihost file (twins)
  *        4     2  abi: FWGEN_ABI the firmware library was built with
  *        6     2  rx_max_payload: largest payload the device accepts, bytes (host must not exceed)
  *        8     4  audio_window: flow-control window: samples the host may have in flight
@@ -150,7 +150,7 @@ typedef struct {
     uint8_t fw_major; /* firmware version, major */
     uint8_t fw_minor; /* firmware version, minor */
     uint8_t fw_patch; /* firmware version, patch */
-    uint8_t audio_source; /* AudioSource: 0 link, 1 compiled-in clip, 2 microphone */
+    uint8_t audio_source; /* AudioSource: 0 link, 1 compiled-in clip, 2 microphone, 3 semihost file (twins) */
     uint16_t abi; /* FWGEN_ABI the firmware library was built with */
     uint16_t rx_max_payload; /* largest payload the device accepts, bytes (host must not exceed) */
     uint32_t audio_window; /* flow-control window: samples the host may have in flight */

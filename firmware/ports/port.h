@@ -83,6 +83,25 @@ fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz);
 size_t fwgen_port_mic_read(int16_t *samples, size_t max);
 
 /*
+ * Twins only (firmware/ports/mps2, for FWGEN_APP_AUDIO_SOURCE 3 "semihost"): files on the
+ * machine running the emulator, through semihosting at MB/s where the emulated UART moves
+ * KB/s, named on the emulator's semihosting command line
+ * (qemu -semihosting-config enable=on,arg=fwgen-audio=PATH,arg=fwgen-link-out=PATH).
+ * host_audio_open: the raw PCM file (int16 little-endian, mono) `fwgen-audio=`: FWGEN_OK and
+ *   its size in bytes; FWGEN_ERR_UNSUPPORTED when none is named, FWGEN_ERR_STATE when it cannot
+ *   be opened. One audio file is open at a time.
+ * host_audio_read: up to `max` bytes into `dst`; returns the number read (0 at the end).
+ * host_link_open: the file (a pipe the host reads) `fwgen-link-out=` that takes the link's
+ *   device-to-host bytes instead of the UART; FWGEN_OK, or as host_audio_open.
+ * host_link_write: `len` bytes to it, blocking while the host has not read enough.
+ */
+fwgen_status_t fwgen_port_host_audio_open(uint32_t *bytes);
+size_t fwgen_port_host_audio_read(void *dst, size_t max);
+void fwgen_port_host_audio_close(void);
+fwgen_status_t fwgen_port_host_link_open(void);
+void fwgen_port_host_link_write(const uint8_t *data, size_t len);
+
+/*
  * Stop: on emulators, exit QEMU with `code` (semihosting SYS_EXIT_EXTENDED); on boards, wait
  * for a debugger (breakpoint when one is attached) and otherwise spin.
  */

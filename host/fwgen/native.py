@@ -58,10 +58,14 @@ def cache_dir() -> Path:
     return path
 
 
-def _hash_files(paths: Iterable[Path], extra: str = "") -> str:
+def _hash_files(paths: Iterable[Path], extra: str = "", relative_to: Iterable[Path] = ()) -> str:
+    """Names and contents; a path under one of `relative_to` counts by its name there, so the
+    same sources written to another temporary folder give the same key."""
+    roots = [Path(r) for r in relative_to]
     digest = hashlib.sha256(extra.encode())
     for path in sorted(paths):
-        digest.update(str(path).encode())
+        name = next((str(path.relative_to(r)) for r in roots if path.is_relative_to(r)), str(path))
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -184,7 +188,10 @@ def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = ()
     defines = defines or {}
     headers = [h for d in include_dirs for h in Path(d).rglob("*.h")]
     argv_extra = [f"-D{k}={v}" for k, v in sorted(defines.items())] + list(flags)
-    key = _hash_files([Path(s) for s in sources] + headers, extra=" ".join(argv_extra))
+    # include folders count by relative names: a generated model written to a new temporary
+    # folder each time (fwgen.compiler.host) must not rebuild the library every time
+    key = _hash_files([Path(s) for s in sources] + headers, extra=" ".join(argv_extra),
+                      relative_to=include_dirs)
     folder = cache_dir() / "shared"
     out = folder / f"{name}-{key}.so"
     if _touch(out):     # built before: now the most recently used

@@ -21,6 +21,7 @@ Lower level: ``link.reset()`` -> HELLO (every device default restored),
 ``link.configure(Config(...))`` (ConfigRefused when the device answers it with an ERROR),
 ``link.ping()``,
 ``link.send_audio(samples)`` (honours the device's CREDIT window), ``link.end()``,
+``stream_preloaded(link, n)`` (a twin that reads the clip from a host file by itself),
 ``for msg in link.messages(timeout=1.0): ...``.
 
 `fwgen.link.text`: ``to_dict(msg)`` (JSON lines) and ``describe(msg, hello)`` (one human line).
@@ -32,7 +33,7 @@ from fwgen.link.messages import (MESSAGES, PROTOCOL_VERSION, Audio, AudioSource,
                                  CycleUnit, Detection, Direction, End, ErrorReport, FeatureDtype,
                                  Features, Hello, Log, LogLevel, Logits, Message, Output, Ping,
                                  Pong, Reset, Stats)
-from fwgen.link.stream import StreamResult, read_wav, stream_audio, stream_wav
+from fwgen.link.stream import StreamResult, read_wav, stream_audio, stream_preloaded, stream_wav
 from fwgen.link.text import describe, to_dict
 from fwgen.link.transport import ConfigRefused, Link, LinkError, LinkTimeout
 
@@ -41,6 +42,7 @@ __all__ = [
     "CycleUnit", "DecoderStats", "Detection", "Direction", "End", "ErrorReport", "FeatureDtype",
     "Features", "Frame", "Hello", "Link", "LinkError", "LinkTimeout", "Log", "LogLevel", "Logits",
     "Message", "Output", "Ping", "Pong", "Reset", "Stats", "StreamDecoder", "StreamResult",
-    "encode_frame", "describe", "encode_message", "read_wav", "stream_audio", "stream_wav",
+    "encode_frame", "describe", "encode_message", "read_wav", "stream_audio", "stream_preloaded",
+    "stream_wav",
     "to_dict",
 ]

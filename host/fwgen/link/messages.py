@@ -49,6 +49,7 @@ class AudioSource(enum.IntEnum):
     LINK = 0
     CLIP = 1
     MIC = 2
+    SEMIHOST = 3     # twins: the link, or a file on the emulator's host (semihosting)
 
 
 class FeatureDtype(enum.IntEnum):
@@ -221,7 +222,7 @@ class Hello(Message):
     fw_major: int = u8("firmware version, major")
     fw_minor: int = u8("firmware version, minor")
     fw_patch: int = u8("firmware version, patch")
-    audio_source: int = u8("AudioSource: 0 link, 1 compiled-in clip, 2 microphone")
+    audio_source: int = u8("AudioSource: 0 link, 1 compiled-in clip, 2 microphone, 3 semihost file (twins)")
     abi: int = u16("FWGEN_ABI the firmware library was built with")
     rx_max_payload: int = u16("largest payload the device accepts, bytes (host must not exceed)")
     audio_window: int = u32("flow-control window: samples the host may have in flight")

@@ -8,6 +8,7 @@ compared with the host pipeline stage by stage.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,15 @@ import numpy as np
 
 from fwgen.errors import FwgenError
 from fwgen.link.frame import DecoderStats
-from fwgen.link.messages import (Config, Detection, End, ErrorReport, Features, Hello, Log,
-                                 Logits, Message, Output, Stats)
-from fwgen.link.transport import Link
+from fwgen.link.messages import (AudioSource, Config, Detection, End, ErrorReport, Features,
+                                 Hello, Log, Logits, Message, Output, Stats)
+from fwgen.link.transport import Link, LinkTimeout
 
 LOG = logging.getLogger(__name__)
+
+#: stream_preloaded reads what arrived every this many seconds: an emulated UART delivers its
+#: bytes one TCP segment each, and reading them as they come costs more host CPU than QEMU
+PRELOADED_POLL_S = 0.01
 
 
 @dataclass
@@ -92,6 +97,45 @@ def stream_audio(link: Link, samples: Any, *, sample_rate: int | None = None,
     result.samples_sent = link.send_audio(pcm, chunk=chunk, timeout=timeout)
     for msg in link.end(timeout=end_timeout):
         result.add(msg)
+    result.link_stats = link.stats
+    if result.errors:
+        LOG.warning("device reported %d error(s); first: %s", len(result.errors), result.errors[0])
+    return result
+
+
+def stream_preloaded(link: Link, total_samples: int, *,
+                     outputs: int = Output.DETECTIONS | Output.LOG, stride_frames: int = 0,
+                     timeout: float = 10.0) -> StreamResult:
+    """Run one clip the device reads by itself: a twin built with the "semihost" audio source
+    reads the file its emulator was given (fwgen.device.TwinDevice writes it first).
+
+    The conversation is `stream_audio()`'s without AUDIO: RESET -> HELLO, CONFIG, END{n}; the
+    device then reads n samples and sends FEATURES / LOGITS / DETECTION, CREDITs as it goes,
+    STATS and END, as for a streamed clip. LinkTimeout after `timeout` seconds with neither a
+    message nor a CREDIT (so a long file is no reason to time out, a hung device is)."""
+    hello = link.reset(timeout=timeout)
+    if hello.audio_source != AudioSource.SEMIHOST:
+        raise FwgenError(f"the firmware on {link.url} reads no host file (its audio source is "
+                         f"{hello.audio_source}, not {int(AudioSource.SEMIHOST)} semihost)",
+                         hint="build the twin with the semihost audio source, or stream the "
+                              "audio over the link")
+    link.configure(Config(int(outputs), stride_frames), timeout=timeout)
+    result = StreamResult(hello=hello, samples_sent=int(total_samples))
+    link.send(End(int(total_samples) & 0xFFFFFFFF))
+    credit, last_progress = link.last_credit, time.monotonic()
+    while result.end is None:
+        time.sleep(PRELOADED_POLL_S)
+        msg = link.receive(1e-4)                  # one read of everything that arrived
+        progressed = msg is not None or link.last_credit is not credit
+        while msg is not None:
+            result.add(msg)
+            msg = link.receive(0) if result.end is None else None   # the rest of that read
+        now = time.monotonic()
+        if progressed:
+            credit, last_progress = link.last_credit, now
+        elif now - last_progress > timeout:
+            raise LinkTimeout(f"{link.url} reported no progress on its {total_samples} samples "
+                              f"for {timeout:g} s", hint="the firmware stopped; see its LOG/ERROR")
     result.link_stats = link.stats
     if result.errors:
         LOG.warning("device reported %d error(s); first: %s", len(result.errors), result.errors[0])

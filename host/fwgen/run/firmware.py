@@ -19,14 +19,17 @@ def default_project_dir(deployment: Deployment, twin) -> Path:
 
 
 def twin_deployment(*, model: str | Path, twin, settings: Path | None = None,
-                    stride: int | None = None, smoothing: dict | None = None) -> Deployment:
-    """The deployment `fwgen run` builds for a twin (audio over the link)."""
+                    stride: int | None = None, smoothing: dict | None = None,
+                    audio: str = "link") -> Deployment:
+    """The deployment `fwgen run` builds for a twin: audio over the link, or with
+    `audio="semihost"` also from a host file (fwgen test's fast path: TwinDevice(audio_file=True))."""
     from fwgen.zoo import resolve_model
 
     if not twin.is_emulator:
         raise FwgenError(f"{twin.id} is not an emulator twin", where="--board")
     source = resolve_model(model, settings)
-    return prepare(source, DeployOptions(stride=stride, smoothing=dict(smoothing or {})))
+    return prepare(source, DeployOptions(stride=stride, smoothing=dict(smoothing or {}),
+                                         audio_source=audio))
 
 
 def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,

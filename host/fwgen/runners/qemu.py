@@ -149,12 +149,17 @@ class QemuRunner(Runner):
     install_hint = "install Debian's qemu-system-arm (tools/bootstrap.sh does)"
     Args = QemuArgs
 
-    def argv(self, elf: Path, port: int, *, icount: bool = True) -> list[str]:
-        """The exact qemu-system-arm command line for `elf` with the UART on 127.0.0.1:port."""
+    def argv(self, elf: Path, port: int, *, icount: bool = True,
+             semihost_args: tuple[str, ...] = ()) -> list[str]:
+        """The exact qemu-system-arm command line for `elf` with the UART on 127.0.0.1:port;
+        `semihost_args` is the firmware's semihosting command line (SYS_GET_CMDLINE)."""
         args: QemuArgs = self.board_args
+        for arg in semihost_args:
+            if "," in arg or " " in arg:   # QEMU's option syntax and the firmware's parser
+                raise FwgenError(f"a semihosting argument may hold no comma or space: {arg!r}")
+        config = ",".join(["enable=on,target=native", *(f"arg={a}" for a in semihost_args)])
         argv = [self.require("qemu-system-arm"), "-M", args.machine, "-display", "none",
-                "-monitor", "none", "-no-reboot",
-                "-semihosting-config", "enable=on,target=native"]
+                "-monitor", "none", "-no-reboot", "-semihosting-config", config]
         if icount:
             argv += ["-icount", "shift=0"]
         argv += ["-kernel", str(elf),
@@ -165,19 +170,21 @@ class QemuRunner(Runner):
         return self.emulate(**kwargs)
 
     def emulate(self, elf: Path, *, icount: bool = True, port: int | None = None,
-                connect: bool = True) -> QemuSession | None:
-        """Start QEMU (returns None on a dry run). The caller must close() the session."""
+                connect: bool = True, semihost_args: tuple[str, ...] = (),
+                pass_fds: tuple[int, ...] = ()) -> QemuSession | None:
+        """Start QEMU (returns None on a dry run). The caller must close() the session.
+        `pass_fds` stay open in QEMU (a file the firmware opens as /proc/self/fd/N)."""
         elf = Path(elf)
         if not self.dry_run and not elf.is_file():
             raise FwgenError("firmware image not found", where=str(elf))
         for attempt in range(3):
             chosen = port or free_tcp_port()
-            argv = self.argv(elf, chosen, icount=icount)
+            argv = self.argv(elf, chosen, icount=icount, semihost_args=semihost_args)
             # Never a name in the temporary folder, so no SIGKILL can leave it behind.
             log = tempfile.TemporaryFile(prefix="fwgen-qemu-", suffix=".log")
             try:
                 proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, pass_fds=pass_fds)
             except BaseException:
                 log.close()
                 raise
