@@ -32,6 +32,7 @@ typedef struct {
     const int8_t *shift;        /* stores of the output do not make the compiler reload them */
     int32_t output_offset, act_min, act_max;
     int32_t groups, per_group, taps;
+    int32_t rshift;             /* fwgen_nn_dsp_rshift_only() of the call */
 } conv_call_t;
 
 static inline int8_t conv_out(const conv_call_t *c, int32_t oc, int32_t acc)
@@ -147,10 +148,11 @@ static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
                 acc[1] = acc[3] = bias[oc + 1];
             }
             fwgen_nn_dsp_dot2x2(col, c->filter + (size_t)oc * taps, taps, acc);
-            out0[oc] = fwgen_nn_dsp_output(acc[0], mult[oc], shift[oc], out_off, lo, hi);
-            out0[oc + 1] = fwgen_nn_dsp_output(acc[1], mult[oc + 1], shift[oc + 1], out_off, lo, hi);
-            out1[oc] = fwgen_nn_dsp_output(acc[2], mult[oc], shift[oc], out_off, lo, hi);
-            out1[oc + 1] = fwgen_nn_dsp_output(acc[3], mult[oc + 1], shift[oc + 1], out_off, lo, hi);
+            const int32_t m0 = mult[oc], s0 = shift[oc], m1 = mult[oc + 1], s1 = shift[oc + 1];
+            out0[oc] = fwgen_nn_dsp_out(c->rshift, acc[0], m0, s0, out_off, lo, hi);
+            out0[oc + 1] = fwgen_nn_dsp_out(c->rshift, acc[1], m1, s1, out_off, lo, hi);
+            out1[oc] = fwgen_nn_dsp_out(c->rshift, acc[2], m0, s0, out_off, lo, hi);
+            out1[oc + 1] = fwgen_nn_dsp_out(c->rshift, acc[3], m1, s1, out_off, lo, hi);
         }
         if (oc < end) {
             /* the last channel of an odd group: both pixels against one row, scalar */
@@ -218,7 +220,9 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
     const int32_t groups = p->input.c / p->filter.c;
     const conv_call_t c = {p, input, filter, bias, output, q->multiplier, q->shift,
                            p->output_offset, p->act_min, p->act_max, groups,
-                           p->output.c / groups, p->filter.h * p->filter.w * p->filter.c};
+                           p->output.c / groups, p->filter.h * p->filter.w * p->filter.c,
+                           fwgen_nn_dsp_rshift_only(q->shift, p->output.c, p->act_min,
+                                                    p->act_max)};
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     int32_t i = 0;
     if (c.taps <= CONV_PAIR_TAPS_MAX) {

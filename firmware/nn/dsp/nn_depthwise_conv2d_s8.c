@@ -38,6 +38,7 @@ typedef struct {
     const int32_t *multiplier;  /* q's arrays and p's output fields, copied so that the byte */
     const int8_t *shift;        /* stores of the output do not make the compiler reload them */
     int32_t output_offset, act_min, act_max;
+    int32_t rshift;             /* fwgen_nn_dsp_rshift_only() of the call */
 } dw_call_t;
 
 static fwgen_nn_window_t pixel_window(const fwgen_nn_conv_params_t *p, int32_t px)
@@ -188,10 +189,11 @@ static void dw_small(const dw_call_t *c, int32_t px)
             a2 = __smlatt(xe, fe, a2);
             a3 = __smlatt(xo, fo, a3);
         }
-        out_px[k] = fwgen_nn_dsp_output(a0, multiplier[k], shift[k], out_off, lo, hi);
-        out_px[k + 1] = fwgen_nn_dsp_output(a1, multiplier[k + 1], shift[k + 1], out_off, lo, hi);
-        out_px[k + 2] = fwgen_nn_dsp_output(a2, multiplier[k + 2], shift[k + 2], out_off, lo, hi);
-        out_px[k + 3] = fwgen_nn_dsp_output(a3, multiplier[k + 3], shift[k + 3], out_off, lo, hi);
+        const int rs = c->rshift;
+        out_px[k] = fwgen_nn_dsp_out(rs, a0, multiplier[k], shift[k], out_off, lo, hi);
+        out_px[k + 1] = fwgen_nn_dsp_out(rs, a1, multiplier[k + 1], shift[k + 1], out_off, lo, hi);
+        out_px[k + 2] = fwgen_nn_dsp_out(rs, a2, multiplier[k + 2], shift[k + 2], out_off, lo, hi);
+        out_px[k + 3] = fwgen_nn_dsp_out(rs, a3, multiplier[k + 3], shift[k + 3], out_off, lo, hi);
     }
     for (; k < ch; ++k) {
         int32_t acc = bias != NULL ? bias[k] : 0;
@@ -286,7 +288,8 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
         return FWGEN_ERR_ARG;
     }
     const dw_call_t c = {p, q, input, filter, bias, output, depth_multiplier, q->multiplier,
-                         q->shift, p->output_offset, p->act_min, p->act_max};
+                         q->shift, p->output_offset, p->act_min, p->act_max,
+                         fwgen_nn_dsp_rshift_only(q->shift, p->output.c, p->act_min, p->act_max)};
     const int32_t taps = p->filter.h * p->filter.w, out_c = p->output.c;
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
     const int32_t row_words = FWGEN_NN_DSP_COL_WORDS(taps);

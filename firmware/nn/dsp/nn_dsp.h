@@ -85,6 +85,47 @@ static inline int8_t fwgen_nn_dsp_output(int32_t acc, int32_t multiplier, int32_
     return (int8_t)v;
 }
 
+/** Whether every output of a call can take fwgen_nn_dsp_output_rshift(): the `n` shifts are all
+ *  right shifts (<= 0, as int8 models' scales give) and the clamp is the whole int8 range (no
+ *  fused activation, or RELU with output zero point -128). Checked once per call. */
+static inline int fwgen_nn_dsp_rshift_only(const int8_t *shift, int32_t n, int32_t act_min,
+                                           int32_t act_max)
+{
+    if (act_min != -128 || act_max != 127) {
+        return 0;
+    }
+    for (int32_t i = 0; i < n; ++i) {
+        if (shift[i] > 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/** fwgen_nn_dsp_output() for a right shift (shift <= 0) and the clamp [-128, 127]: no left
+ *  shift, the clamp one SSAT; the same arithmetic. */
+static inline int8_t fwgen_nn_dsp_output_rshift(int32_t acc, int32_t multiplier, int32_t shift,
+                                                int32_t output_offset)
+{
+    const int32_t right = -shift;
+    const int32_t high = (int32_t)(((int64_t)acc * multiplier + (1LL << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
+    const int32_t v = (high >> right) + ((high & mask) > threshold ? 1 : 0) + output_offset;
+    return (int8_t)__ssat(v, 8);
+}
+
+/** One output byte: fwgen_nn_dsp_output_rshift() where the call allows it (`rshift`, from
+ *  fwgen_nn_dsp_rshift_only()), else fwgen_nn_dsp_output(). */
+static inline int8_t fwgen_nn_dsp_out(int rshift, int32_t acc, int32_t multiplier, int32_t shift,
+                                      int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    if (rshift) {
+        return fwgen_nn_dsp_output_rshift(acc, multiplier, shift, output_offset);
+    }
+    return fwgen_nn_dsp_output(acc, multiplier, shift, output_offset, act_min, act_max);
+}
+
 /** Words a column of `n` taps takes: two per 4 taps, one per tap of the tail. */
 #define FWGEN_NN_DSP_COL_WORDS(n) ((n) / 4 * 2 + (n) % 4)
 /** Words a buffer needs for a column of any n <= max taps (n = 4k + 3 takes more than max = 4k + 4). */

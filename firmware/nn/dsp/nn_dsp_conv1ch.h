@@ -172,6 +172,7 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
     const int32_t *multiplier = q->multiplier;
     const int8_t *shift = q->shift;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int rshift = fwgen_nn_dsp_rshift_only(shift, out_c, lo, hi);
     for (int32_t ox = 0; ox < out_w; ox += 2) {
         const int32_t two = ox + 1 < out_w;   /* B is pixel ox + 1, or A again at a row's end */
         int8_t *out_a = out_row + ox * out_c;
@@ -186,15 +187,16 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
                                        pairs, bias + oc, acc);
             }
             const int32_t m0 = multiplier[oc], s0 = shift[oc];
-            out_a[oc] = fwgen_nn_dsp_output(acc[0], m0, s0, out_off, lo, hi);
+            out_a[oc] = fwgen_nn_dsp_out(rshift, acc[0], m0, s0, out_off, lo, hi);
             if (two) {
-                out_a[oc + out_c] = fwgen_nn_dsp_output(acc[2], m0, s0, out_off, lo, hi);
+                out_a[oc + out_c] = fwgen_nn_dsp_out(rshift, acc[2], m0, s0, out_off, lo, hi);
             }
             if (oc + 1 < out_c) {
                 const int32_t m1 = multiplier[oc + 1], s1 = shift[oc + 1];
-                out_a[oc + 1] = fwgen_nn_dsp_output(acc[1], m1, s1, out_off, lo, hi);
+                out_a[oc + 1] = fwgen_nn_dsp_out(rshift, acc[1], m1, s1, out_off, lo, hi);
                 if (two) {
-                    out_a[oc + 1 + out_c] = fwgen_nn_dsp_output(acc[3], m1, s1, out_off, lo, hi);
+                    out_a[oc + 1 + out_c] = fwgen_nn_dsp_out(rshift, acc[3], m1, s1, out_off, lo,
+                                                             hi);
                 }
             }
         }
