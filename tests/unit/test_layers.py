@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"compiler", "tflite"},     # the TFLM runtime reads the model's ops
     "train": {"frontend", "tflite"},
     "zoo": {"tflite", "train"},            # the architecture names of model.yaml files
-    "deploy": {"tflite", "boards", "frontend", "runtime", "detect", "zoo"},
+    "deploy": {"tflite", "boards", "frontend", "runtime", "detect", "zoo", "link"},
     "project": {"boards", "deploy", "compiler"},
     "device": {"boards", "runners", "link"},
     "run": {"boards", "deploy", "project", "device", "link", "zoo"},
