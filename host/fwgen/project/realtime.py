@@ -3,7 +3,10 @@ measurement on the board's QEMU twin, against the interval.
 
 The twins count instructions (`qemu -icount`, the firmware's STATS); the committed benchmarks
 (benchmarks/twin_pipeline*.txt, written by benchmarks/twin_pipeline.py) hold those counts per
-model (by the sha256 of its .tflite) and twin. One interval of the app is `stride` frontend
+model (by the sha256 of its .tflite) and twin. `fwgen bench` counts the frontend and the invoke
+exactly (benchmarks/bench_models*.txt, written by benchmarks/bench_models.py): its figure is
+shown beside the estimate, and stands in for a model twin_pipeline never measured (frontend and
+inference only: still a lower bound). One interval of the app is `stride` frontend
 frames, one inference and one detector call. A core retires at most one instruction per cycle
 (two on the Cortex-M7, which dual-issues), and flash wait states, memory and interrupts only
 add cycles, so instructions / (clock x that) is a lower bound on the time: a board whose bound
@@ -28,10 +31,15 @@ LOG = logging.getLogger(__name__)
 
 BENCHMARKS = "benchmarks"
 PATTERN = "twin_pipeline*.txt"
+BENCH_PATTERN = "bench_models*.txt"
 # The most instructions a core retires per cycle (a core's fact, from Arm's documentation).
 ISSUE_WIDTH = {"cortex-m7": 2}
 _MODEL = re.compile(r"^model (\S+) \((.*), sha256 ([0-9a-f]{16,64})\)")
 _ROW = re.compile(r"^(\S+)\s+(cortex-\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$")
+# benchmarks/bench_models.txt: "== LABEL: model NAME, sha256 HEX, ..." then per twin
+# "TWIN CORE INFERENCE /MAC xLIMIT PEER RATIO FRONTEND/WINDOW ..." (thousands separated)
+_BENCH_MODEL = re.compile(r"^== \S+: model (\S+), sha256 ([0-9a-f]{16,64}),")
+_BENCH_ROW = re.compile(r"^(\S+)\s+(cortex-\S+)\s+([\d,]+)\s+\S+\s+\S+\s+\S+\s+\S+\s+([\d,]+)\s")
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,32 @@ def _read(folder: Path) -> dict[str, dict[str, TwinCost]]:
     return found
 
 
+@lru_cache(maxsize=4)
+def _read_bench(folder: Path) -> dict[str, dict[str, TwinCost]]:
+    """sha256 prefix -> twin id -> TwinCost (exact frontend and inference, no detector), from
+    fwgen bench's benchmark files in `folder`."""
+    found: dict[str, dict[str, TwinCost]] = {}
+    for path in sorted(folder.glob(BENCH_PATTERN)):
+        sha = None
+        for line in path.read_text().splitlines():
+            if (model := _BENCH_MODEL.match(line)) is not None:
+                sha = model.group(2)
+            elif sha and (row := _BENCH_ROW.match(line)) is not None:
+                twin, _, inference, frontend = row.groups()
+                n = int(inference.replace(",", ""))
+                found.setdefault(sha, {})[twin] = TwinCost(
+                    twin, int(frontend.replace(",", "")), n, n, 0, f"{BENCHMARKS}/{path.name}")
+    return found
+
+
+def bench_measured(model_sha256: str, root: Path | None = None) -> dict[str, TwinCost]:
+    """fwgen bench's exact counts of the model whose .tflite has this sha256 ({} when none)."""
+    for prefix, costs in _read_bench((root or repo_root()) / BENCHMARKS).items():
+        if model_sha256.startswith(prefix):
+            return costs
+    return {}
+
+
 def measured(model_sha256: str, root: Path | None = None) -> dict[str, TwinCost]:
     """The twin measurements of the model whose .tflite has this sha256 ({} when none)."""
     for prefix, costs in _read((root or repo_root()) / BENCHMARKS).items():
@@ -79,6 +113,8 @@ class Feasibility:
     frame_ms: float
     cost: TwinCost | None        # None: this model was not measured on the board's twin
     measure_hint: str = ""
+    exact: TwinCost | None = None    # fwgen bench's exact counts on the twin, where measured
+    model_path: str = ""
 
     @property
     def instructions(self) -> int | None:
@@ -122,11 +158,17 @@ class Feasibility:
                     f"{twin_of(b).id} ({self.measure_hint})"]
         c = self.cost
         ipc = ISSUE_WIDTH.get(b.core, 1)
-        return [f"{head}; at least {self.lower_bound_ms:.1f} ms of work in that time: "
-                f"{self.instructions:,} instructions (inference {c.inference:,} + frontend "
-                f"{c.frontend_per_frame:,} x {self.stride} + detector {c.detector:,}, measured on "
-                f"the {c.twin} twin: {c.source}) at {ipc} instruction{'s' if ipc > 1 else ''} per "
-                f"cycle; a lower bound, not a measurement"]
+        out = [f"{head}; at least {self.lower_bound_ms:.1f} ms of work in that time: "
+               f"{self.instructions:,} instructions (inference {c.inference:,} + frontend "
+               f"{c.frontend_per_frame:,} x {self.stride} + detector {c.detector:,}, measured on "
+               f"the {c.twin} twin: {c.source}) at {ipc} instruction{'s' if ipc > 1 else ''} per "
+               f"cycle; a lower bound, not a measurement"]
+        e = self.exact
+        if e is not None and e is not c:
+            out.append(f"  exact on the {e.twin} twin (fwgen bench, {e.source}): inference "
+                       f"{e.inference:,} instructions, frontend {e.frontend_per_frame:,} per "
+                       f"window; per op: fwgen bench --board {b.id} --model {self.model_path or self.model}")
+        return out
 
     def warning(self) -> str | None:
         """What to say when the board cannot keep up (None when it may, or unknown)."""
@@ -145,8 +187,11 @@ def feasibility(deployment, board: Board, *, root: Path | None = None) -> Feasib
     frame_ms = frontend.window_step * 1000 / frontend.sample_rate
     twin = twin_of(board)
     cost = measured(deployment.source.sha256, root).get(twin.id)
+    exact = bench_measured(deployment.source.sha256, root).get(twin.id)
     hint = (f"measure it: fwgen run --board {twin.id} --model {deployment.source.path} CLIP.wav "
-            f"prints instructions per inference; benchmarks/twin_pipeline.py records them")
+            f"prints instructions per inference; benchmarks/twin_pipeline.py records them; "
+            f"fwgen bench --board {board.id} --model {deployment.source.path} counts them per op")
     return Feasibility(board=board, model=deployment.source.name,
                        interval_ms=deployment.stride * frame_ms, stride=deployment.stride,
-                       frame_ms=frame_ms, cost=cost, measure_hint=hint)
+                       frame_ms=frame_ms, cost=cost if cost is not None else exact,
+                       measure_hint=hint, exact=exact, model_path=str(deployment.source.path))
