@@ -14,6 +14,8 @@ calls whatever the runtime.
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, Sequence
 
 import numpy as np
@@ -50,6 +52,12 @@ class HostInference(Protocol):
     def run(self, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]: ...
 
 
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """What a runtime may need from the user besides the model (deploy.DeployOptions carries it)."""
+    tflm_dir: Path | None = None      # a TFLM tree (--tflm-dir; None: $FWGEN_TFLM_DIR)
+
+
 class Runtime(abc.ABC):
     """One way to run a model's inference on the device (and, bit for bit, on the host)."""
 
@@ -57,6 +65,17 @@ class Runtime(abc.ABC):
     description: ClassVar[str] = ""
     # firmware/ library modules the generated inference calls (copied into every project).
     firmware_modules: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: RuntimeConfig | None = None):
+        self.config = config or RuntimeConfig()
+
+    def check(self) -> None:
+        """FwgenError, before any work, when something the runtime needs is missing."""
+
+    def project_additions(self, compiled: CompiledInference, boards: Sequence[Any]) -> dict[str, Any]:
+        """What a project for `boards` needs besides src/generated/ and the firmware modules:
+        {"files": {project path: bytes}, "options": {env id: [(platformio.ini key, value)]}}."""
+        return {"files": {}, "options": {}}
 
     @abc.abstractmethod
     def compile(self, model: bytes, *, name: str = "model",
