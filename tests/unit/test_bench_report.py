@@ -142,7 +142,7 @@ def test_result_figures_add_up_in_text_and_json():
     text = "\n".join(r.lines())
     assert re.search(r"CONV_2D 3x3 .* 200 +700 +3\.50 +70\.0% +1,500 +0\.47", text), text
     assert re.search(r"inference .* 1,000 +5\.00 100\.0% +2,000 +0\.50", text)
-    assert "10.00 x the limit" in text and "stack high-water 1,000 of 4,096 B" in text
+    assert "10.00 x the limit" in text and "stack high-water 1,000 of 4,096 B (on the twin)" in text
 
 
 def _cli(capsys, *argv) -> tuple[int, str]:

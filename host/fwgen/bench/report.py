@@ -53,8 +53,8 @@ def result_lines(r) -> list[str]:
     out.append(f"  {'':>3}  {f'frontend ({r.frontend_kind}), per {r.window_ms:g} ms window':<40} "
                f"{'':<14} {'':>11} {r.frontend_per_window:>13,} {'':>6} {'':>6}  {peer_cols}".rstrip())
     out.append("")
-    stack = (f"stack high-water {r.stack_used:,} of {r.stack_size:,} B" if r.stack_used is not None
-             else "stack high-water not reported")
+    stack = (f"stack high-water {r.stack_used:,} of {r.stack_size:,} B (on the twin)"
+             if r.stack_used is not None else "stack high-water not reported")
     peer_arena = f" ({PEER_NAME} {peer.arena:,} B, {_ratio(r.arena_bytes, peer.arena)})" if peer else ""
     out.append(f"  memory: arena {r.arena_bytes:,} B{peer_arena}, weights {r.weights_bytes:,} B, {stack}")
     s = r.sizes
