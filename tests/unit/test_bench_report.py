@@ -185,3 +185,17 @@ def test_a_board_without_an_emulator_twin_is_refused_before_any_build(tmp_path):
     with pytest.raises(FwgenError, match="has no emulator twin"):
         bench_model("micro_speech", board, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_qemu_that_refuses_version_1_plugins_is_named(tmp_path, monkeypatch):
+    from fwgen.bench import plugin
+
+    fake = tmp_path / "qemu-system-arm"
+    fake.write_text("#!/bin/sh\necho 'QEMU emulator version 9.2.1 (Debian 1:9.2.1)'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    with pytest.raises(FwgenError, match="QEMU 9.2 refuses plugins of API version 1") as info:
+        plugin.check_qemu()
+    assert info.value.where == str(fake)
+    fake.write_text("#!/bin/sh\necho 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7)'\n")
+    plugin.check_qemu()

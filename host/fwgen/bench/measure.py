@@ -159,7 +159,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     from fwgen.bench import peer as peers
     from fwgen.bench.modules import module_sizes
     from fwgen.bench.ops import op_table, regions
-    from fwgen.bench.plugin import build_plugin, find_marks, plugin_args, read_counts
+    from fwgen.bench.plugin import build_plugin, check_qemu, find_marks, plugin_args, read_counts
     from fwgen.deploy import DeployOptions, prepare
     from fwgen.bench.twin import PluginTwin
     from fwgen.link import Output
@@ -171,6 +171,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     deployment = prepare(source, DeployOptions(runtime=runtime))
     ops = op_table(runtime, deployment)
     samples, clip_text = _clip(deployment, clip, inferences)
+    check_qemu()
     plugin = build_plugin()
 
     say(f"building {source.name} for {board.id} (as shipped, for its sizes) in {out / 'firmware'}")

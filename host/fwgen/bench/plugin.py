@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,12 @@ HOST_CC = "gcc"
 CFLAGS = ("-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-std=gnu11", "-Wall", "-Wextra",
           "-Werror")
 MARKS_SYMBOL = "fwgen_bench_marks"
+QEMU = "qemu-system-arm"
+# The plugin speaks API version 1 (QEMU 4.2 to 8.x; Debian 12 ships 7.2). QEMU 9.0 raised the
+# minimum version it loads to 2, and later versions replaced the inline counters it uses with
+# per-vCPU scoreboards.
+QEMU_API1_BEFORE = (9, 0)
+_QEMU_VERSION = re.compile(r"QEMU emulator version (\d+)\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,22 @@ def build_plugin() -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return out
+
+
+def check_qemu() -> None:
+    """FwgenError unless the installed qemu-system-arm loads API-version-1 plugins."""
+    path = shutil.which(QEMU)
+    if path is None:
+        raise ToolMissingError(QEMU)
+    proc = process.run([path, "--version"], capture_output=True, text=True)
+    found = _QEMU_VERSION.search(proc.stdout or "")
+    if found is None:
+        raise FwgenError(f"cannot tell the version of {path}: {proc.stdout.strip()!r}")
+    version = (int(found.group(1)), int(found.group(2)))
+    if version >= QEMU_API1_BEFORE:
+        raise FwgenError(f"QEMU {version[0]}.{version[1]} refuses plugins of API version 1, the "
+                         f"one fwgen bench's counting plugin speaks", where=path,
+                         hint="run fwgen bench where Debian 12's qemu-system-arm (7.2) is installed")
 
 
 def find_marks(elf: Path) -> Marks:
