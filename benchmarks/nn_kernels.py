@@ -237,9 +237,10 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
                                     {"n": 1, "h": k_h, "w": k_w, "c": out_c}, k_h, k_w,
                                     depthwise=True))
     # one input channel into many (nn_dsp_conv1ch.h): odd widths, channel tails, the filter
-    # buffer's limit (16 channels x 6 rows x 4 pairs), the ring's (32 rows), both filter orders
+    # buffer's limit (16 channels x 5 rows x 4 pairs), the rows' (16), the channels' (32), both
+    # filter orders
     for i, (k_h, k_w, out_c) in enumerate([(3, 3, 32), (10, 8, 8), (5, 7, 6), (1, 9, 10),
-                                           (6, 7, 16), (32, 1, 4), (2, 2, 64), (4, 5, 3)]):
+                                           (5, 7, 16), (16, 1, 4), (2, 2, 32), (4, 5, 3)]):
         if "fwgen_nn_conv2d_s8" in kernels:
             cases.append(_conv_like(rng, f"conv1ch_edge{i}", "fwgen_nn_conv2d_s8", 1, out_c,
                                     {"n": out_c, "h": k_h, "w": k_w, "c": 1}, k_h, k_w,

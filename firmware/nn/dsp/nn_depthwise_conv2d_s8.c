@@ -142,6 +142,26 @@ static void dw_transposed(const dw_call_t *c, const int32_t *wide, int32_t row_w
     }
 }
 
+/* Every pixel by dw_transposed(), the filter transposed and widened first (its own frame, so
+ * that the other paths do not carry its buffers on the stack). */
+static __attribute__((noinline)) void dw_transposed_all(const dw_call_t *c, int32_t row_words)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t taps = p->filter.h * p->filter.w, out_c = p->output.c;
+    const int32_t pixels = p->output.n * p->output.h * p->output.w;
+    int32_t wide[DW_WIDE_MAX];
+    int8_t row[DW_TAPS_MAX];
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        for (int32_t t = 0; t < taps; ++t) {
+            row[t] = c->filter[t * out_c + oc];
+        }
+        fwgen_nn_dsp_widen(row, taps, 0, wide + oc * row_words);
+    }
+    for (int32_t i = 0; i < pixels; ++i) {
+        dw_transposed(c, wide, row_words, p->reverse ? pixels - 1 - i : i);
+    }
+}
+
 /* Depth multiplier 1, windows of up to DW_SMALL_TAPS taps (Yamnet's 3x3): the window's taps
  * inside the input are listed once per pixel, then four channels at a time accumulate over them
  * in registers (SXTB16 splits a word of 4 channels into two int16 pairs, SMLABB/SMLATT
@@ -298,17 +318,7 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
         return FWGEN_OK;
     }
     if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * row_words <= DW_WIDE_MAX) {
-        int32_t wide[DW_WIDE_MAX];
-        int8_t row[DW_TAPS_MAX];
-        for (int32_t oc = 0; oc < out_c; ++oc) {
-            for (int32_t t = 0; t < taps; ++t) {
-                row[t] = filter[t * out_c + oc];
-            }
-            fwgen_nn_dsp_widen(row, taps, 0, wide + oc * row_words);
-        }
-        for (int32_t i = 0; i < pixels; ++i) {
-            dw_transposed(&c, wide, row_words, p->reverse ? pixels - 1 - i : i);
-        }
+        dw_transposed_all(&c, row_words);
         return FWGEN_OK;
     }
     void (*pixel)(const dw_call_t *, int32_t) = dw_generic;

@@ -5,13 +5,13 @@
  *
  * The filter is widened once per call into int16 pairs of neighbouring taps of a row (a zero tap
  * ends an odd row), two output channels side by side, so that one SMLAD multiplies two taps of
- * one channel (the filter's bytes x 2 plus padding, <= 1.5 KB of stack). Input rows are widened
+ * one channel (the filter's bytes x 2 plus padding, <= 1.25 KB of stack). Input rows are widened
  * once into a ring of k_h rows spanning the whole padded width, the input offset added and 0 in
  * the padding (a padding tap then adds 0, as in TFLM), so a pixel's window row is a run of words
  * in the ring: no per-pixel gathering, no border case. Two channels of two neighbouring pixels
  * accumulate in registers (each filter word serves both pixels; with stride 2 each input word
- * both too), the usual rows (2 and 4 pairs at stride 2: 3x3, 8-wide) unrolled with immediate
- * offsets; requantization is inline. Stack: about 3 KB. Output rows go in the portable kernel's
+ * both too), 8-wide rows at stride 2 unrolled with immediate offsets; requantization is inline.
+ * Stack: about 2.8 KB; code about 2.8 KB. Output rows go in the portable kernel's
  * order (`reverse` too) and each reads its input rows before writing, so the output may overlap
  * the input as the memory planner lets it.
  */
@@ -20,10 +20,12 @@
 
 #include "nn/dsp/nn_dsp.h"
 
-#define FWGEN_NN_DSP_1CH_WIDE_MAX 384   /* words of the widened filter (stack) */
-#define FWGEN_NN_DSP_1CH_RING_MAX 640   /* int16 of the row ring and its zero row (stack) */
-#define FWGEN_NN_DSP_1CH_ROWS_MAX 32    /* filter rows */
-#define FWGEN_NN_DSP_1CH_CHANNELS_MAX 64 /* output channels */
+/* Stack buffers, sized for micro_speech's 10x8 x 8 channels (320 words, 506 int16) and 3x3
+ * layers of up to 32 channels; bigger shapes take the other paths. */
+#define FWGEN_NN_DSP_1CH_WIDE_MAX 320    /* words of the widened filter */
+#define FWGEN_NN_DSP_1CH_RING_MAX 512    /* int16 of the row ring and its zero row */
+#define FWGEN_NN_DSP_1CH_ROWS_MAX 16     /* filter rows */
+#define FWGEN_NN_DSP_1CH_CHANNELS_MAX 32 /* output channels */
 
 /** Output channels a pass accumulates in registers (for two pixels), and the passes for out_c. */
 #define FWGEN_NN_DSP_1CH_LANES 2
@@ -47,6 +49,7 @@ static inline int fwgen_nn_dsp_1ch_fits(const fwgen_nn_conv_params_t *p)
 {
     const int32_t out_c = p->output.c, k_h = p->filter.h;
     return p->input.c == 1 && p->dilation_h == 1 && p->dilation_w == 1 && out_c >= 2 &&
+           p->output.w >= 2 &&
            out_c <= FWGEN_NN_DSP_1CH_CHANNELS_MAX &&
            k_h <= FWGEN_NN_DSP_1CH_ROWS_MAX &&
            FWGEN_NN_DSP_1CH_GROUPS(out_c) * FWGEN_NN_DSP_1CH_LANES * k_h * fwgen_nn_dsp_1ch_pairs(p) <=
@@ -113,12 +116,13 @@ static inline void fwgen_nn_dsp_1ch_widen_row(int16_t *dst, const int8_t *src, i
 
 /** Two channels of two pixels A and B: acc[2 * px + c] = bias[c] + sum over the window of x * w,
  *  `rows[ky] + xa0` (`+ xb0`) being pixel A's (B's) window row ky in the ring, `w` the channel
- *  pair's widened filter ([ky][pair][2 channels]). PAIRS and B's distance from A are constants
- *  where the caller specialises on them (1 to 4 pairs unrolled; with the stride 2 of an 8-wide
- *  row B's words are A's shifted by one, loaded once). */
+ *  pair's widened filter ([ky][pair][2 channels]). With UNROLL, PAIRS (4 or 2) and B's distance
+ *  from A are constants of the caller's specialisation, and a row unrolls (at stride 2, B's
+ *  words are A's shifted by one, loaded once); else a loop. */
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int32_t ab,
-                       const int32_t *w, int32_t pairs, const int32_t *bias, int32_t acc[4])
+                       const int32_t *w, int32_t pairs, int unroll, const int32_t *bias,
+                       int32_t acc[4])
 {
     int32_t a0, a1;
     FWGEN_NN_DSP_1CH_LDRD(bias, 0, a0, a1);
@@ -126,17 +130,13 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
     for (int32_t ky = 0; ky < k_h; ++ky, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
         const int16_t *xa = rows[ky] + xa0;
         const int16_t *xb = xa + ab;
-        switch (pairs) {
+        switch (unroll ? pairs : 0) {   /* UNROLL (a constant): PAIRS a constant 4 or 2 */
         case 4:
             FWGEN_NN_DSP_1CH_PAIR(3);
-            /* fall through */
-        case 3:
             FWGEN_NN_DSP_1CH_PAIR(2);
             /* fall through */
         case 2:
             FWGEN_NN_DSP_1CH_PAIR(1);
-            /* fall through */
-        case 1:
             FWGEN_NN_DSP_1CH_PAIR(0);
             break;
         default:
@@ -158,13 +158,13 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
     acc[3] = a3;
 }
 
-/** One output row of all channels, two pixels at a time (the ring holds their inputs, so the
- *  order within the row does not matter to the memory planner); `bias` padded to whole channel
- *  pairs. */
+/** One output row of all channels, two pixels at a time, an odd row's last pair overlapping the
+ *  one before (the ring holds the inputs, so neither the order within the row nor a pixel
+ *  written twice matters to the memory planner); `bias` padded to whole channel pairs. */
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                          const int32_t *bias, const int16_t *const *rows, const int32_t *wide,
-                         int32_t pairs, int32_t stride_w, int8_t *out_row)
+                         int32_t pairs, int32_t stride_w, int unroll, int8_t *out_row)
 {
     const int32_t out_w = p->output.w, out_c = p->output.c, k_h = p->filter.h;
     const int32_t groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
@@ -173,31 +173,21 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
     const int8_t *shift = q->shift;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
     const int rshift = fwgen_nn_dsp_rshift_only(shift, out_c, lo, hi);
-    for (int32_t ox = 0; ox < out_w; ox += 2) {
-        const int32_t two = ox + 1 < out_w;   /* B is pixel ox + 1, or A again at a row's end */
+    for (int32_t i = 0; i < out_w; i += 2) {
+        const int32_t ox = i + 1 < out_w ? i : out_w - 2;   /* an odd row's last pair overlaps */
         int8_t *out_a = out_row + ox * out_c;
         for (int32_t g = 0; g < groups; ++g) {
             const int32_t oc = g * FWGEN_NN_DSP_1CH_LANES;
             int32_t acc[4];
-            if (two) {
-                fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, stride_w, wide + g * group_words,
-                                       pairs, bias + oc, acc);
-            } else {
-                fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, 0, wide + g * group_words,
-                                       pairs, bias + oc, acc);
-            }
+            fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, stride_w, wide + g * group_words,
+                                   pairs, unroll, bias + oc, acc);
             const int32_t m0 = multiplier[oc], s0 = shift[oc];
             out_a[oc] = fwgen_nn_dsp_out(rshift, acc[0], m0, s0, out_off, lo, hi);
-            if (two) {
-                out_a[oc + out_c] = fwgen_nn_dsp_out(rshift, acc[2], m0, s0, out_off, lo, hi);
-            }
+            out_a[oc + out_c] = fwgen_nn_dsp_out(rshift, acc[2], m0, s0, out_off, lo, hi);
             if (oc + 1 < out_c) {
                 const int32_t m1 = multiplier[oc + 1], s1 = shift[oc + 1];
                 out_a[oc + 1] = fwgen_nn_dsp_out(rshift, acc[1], m1, s1, out_off, lo, hi);
-                if (two) {
-                    out_a[oc + 1 + out_c] = fwgen_nn_dsp_out(rshift, acc[3], m1, s1, out_off, lo,
-                                                             hi);
-                }
+                out_a[oc + 1 + out_c] = fwgen_nn_dsp_out(rshift, acc[3], m1, s1, out_off, lo, hi);
             }
         }
     }
@@ -272,12 +262,12 @@ fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
                 rows[ky] = row;
             }
             int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
-            if (pairs == 4 && p->stride_w == 2) {   /* the usual rows unrolled: 8-wide, */
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, out_row);
-            } else if (pairs == 2 && p->stride_w == 2) {   /* 3x3 and 4-wide */
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 2, 2, out_row);
+            /* micro_speech's 8-wide rows at stride 2 unrolled; a 3x3 (2 pairs) unrolled too
+             * saved Yamnet's stem 0.76 M instructions for 1 KB more code: not taken */
+            if (pairs == 4 && p->stride_w == 2) {
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, 1, out_row);
             } else {
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, out_row);
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, 0, out_row);
             }
         }
     }
