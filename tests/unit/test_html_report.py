@@ -17,6 +17,8 @@ import pytest
 from html_report_helpers import (CLASSES, DIFFERENCE, FAILURES, ODD_NAME, PASSING,
                                  audio_for_all_but_silence, fixed_report, parse, synthetic_trace)
 
+from test_hil_cli import SAMPLES, deployment, device  # noqa: F401  (its fixtures, for the verb)
+
 from fwgen.cli import main
 from fwgen.deploy.trace import StreamTrace, decode_array, encode_array, smoothed_scores
 from fwgen.errors import FwgenError
@@ -96,7 +98,7 @@ def test_each_confusion_cell_links_to_exactly_its_clips(page, report):
                  dom.find_all("table", class_="per-class")[0].find_all("tr")[1:]}
     assert [a.attrs["href"] for a in per_class["no"]] == ["#class-3"]
     assert per_class["unknown"] == []        # no clip of that class: nothing to link to
-    assert len(ids["class-3"].find_all("li")) == 2
+    assert len(ids["class-3"].find_all("a")) == 2         # no/no_a.wav and the odd name
 
 
 def test_the_summary_names_the_first_difference_in_red_and_the_floors(page):
@@ -107,7 +109,7 @@ def test_the_summary_names_the_first_difference_in_red_and_the_floors(page):
     assert bad and "stage logits" in bad[0].text and "(5, 3)" in bad[0].text
     assert [a.attrs["href"] for a in cell.find_all("a")] == ["#clip-1"]   # no/no_a.wav
     facts = {tr.find_all("th")[0].text: tr.find_all("td")[0].text
-             for tr in dom.find_all("table", class_="facts")[0].find_all("tr")}
+             for table in dom.find_all("table", class_="facts") for tr in table.find_all("tr")}
     assert facts["model hash"] == "ab" * 8 and facts["runtime"] == "aot"
     assert facts["accuracy"] == "80.0 % (4/5 clips)"
     assert facts["floor --min-accuracy 0.5"].startswith("passed")
@@ -160,7 +162,9 @@ def test_names_and_messages_are_escaped(page):
 
 
 def test_a_report_without_traces_renders_without_pictures():
-    html = render_report(fixed_report(traces=False))
+    report = fixed_report(traces=False)
+    assert all("trace" not in clip for clip in report["clips"])     # the JSON stays small
+    html = render_report(report)
     dom = parse(html)
     assert not dom.find_all("img") and not dom.find_all("audio")
     assert "holds no traces" in dom.ids()["summary"].text
@@ -276,3 +280,60 @@ def test_fwgen_report_refuses_what_is_not_a_report(tmp_path, content, message, c
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out.html").exists()
+
+
+def test_fwgen_test_html_and_fwgen_report_give_the_same_page(tmp_path, device, deployment):
+    """End to end through the verbs, with test_hil_cli's stand-in device (it answers with the
+    host pipeline's stages): --html keeps the traces in the JSON too, and fwgen report renders
+    the saved JSON (audio read back from the dataset) into the very same page."""
+    import shutil
+
+    device()
+    data = tmp_path / "ds"
+    for label, name in (("yes", "yes_0"), ("_background_noise_", "noise_0")):
+        (data / label).mkdir(parents=True)
+        shutil.copy(SAMPLES / f"{name}.wav", data / label / f"{name}.wav")
+    assert main(["test", "--board", "mps2_an505", "--emulate", "--dataset", str(data),
+                 "--no-progress", "--report", str(tmp_path / "r.json"),
+                 "--html", str(tmp_path / "t.html")]) == 0
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert all("trace" in c for c in saved["clips"]) and saved["runtime"] == deployment.runtime
+    page = (tmp_path / "t.html").read_text()
+    dom = parse(page)
+    assert len(dom.find_all("article", class_="clip")) == 2
+    assert len(dom.find_all("img")) == 2 and len(dom.find_all("audio")) == 2
+    assert main(["report", str(tmp_path / "r.json"), "--html", str(tmp_path / "again.html")]) == 0
+    assert (tmp_path / "again.html").read_text() == page
+
+
+def test_a_raised_threshold_is_tried_on_every_clips_logits():
+    """Scores as logits + 128 (minimum_count 0: no averaging): two false accepts on the stream
+    (200, 190); the yes clips peak at 255 and 195. Raising yes to 200 (the highest false accept)
+    removes both (a detection needs more than the threshold) and loses the 195 clip."""
+    from fwgen.hil import ClipOutcome, Hit, compute_metrics, report_dict
+
+    def trace(peaks: dict[int, int], n: int) -> StreamTrace:
+        logits = np.full((n, 4), -128, np.int8)
+        for at, score in peaks.items():
+            logits[at, 2] = score - 128
+        return StreamTrace(features=np.zeros((n + 48, 40), np.uint16), logits=logits,
+                           inference_ms=(np.arange(n) * 20).astype(np.int32), smoothed=None,
+                           thresholds=[185] * 4, can_trigger=[False, False, True, True],
+                           first_frame_ms=-470.0, frame_step_ms=20.0, sample_rate=16000, pad_ms=490)
+
+    specs = [("n.wav", "_background_noise_", True, {10: 200, 40: 190}, 100,
+              [Hit(200, "yes", 200), Hit(800, "yes", 190)]),
+             ("y1.wav", "yes", False, {20: 255}, 50, [Hit(400, "yes", 255)]),
+             ("y2.wav", "yes", False, {20: 195}, 50, [Hit(400, "yes", 195)])]
+    outcomes = [ClipOutcome(name=f, label=label, negative=neg, duration_s=n * 0.02, onset_ms=None,
+                            detections=hits, host_detections=hits,
+                            predicted="" if neg else "yes", host_predicted="" if neg else "yes",
+                            trace=trace(peaks, n))
+                for f, label, neg, peaks, n, hits in specs]
+    meta = {"model": "m", "board": "b", "classes": list(CLASSES),
+            "smoothing": {"minimum_count": 0, "suppression_ms": 0, "detection_threshold": 185}}
+    report = json.loads(json.dumps(report_dict(compute_metrics(outcomes, CLASSES), outcomes, [],
+                                               meta=meta, problems=[], interrupted=False)))
+    table = parse(render_report(report)).find_all("table", class_="whatif")[0]
+    assert [[td.text for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]] == \
+        [["yes", "185 \u2192 200", "2 \u2192 0", "2 \u2192 1 of 2"]]

@@ -147,3 +147,21 @@ def trace_stream(result, timing: Timing) -> StreamTrace:
         first_frame_ms=float(first - timing.pad_ms),
         frame_step_ms=timing.window_step * 1000.0 / timing.sample_rate,
         sample_rate=timing.sample_rate, pad_ms=timing.pad_ms)
+
+
+def detect_again(trace: StreamTrace, classes: Sequence[str], smoothing: dict,
+                 thresholds: Sequence[int]) -> list[tuple[int, str, int]]:
+    """The detections (time_ms relative to the clip, class, score) the device's detector would
+    have made on this trace's logits with `smoothing` (a SmoothingSettings dict) and these
+    per-class thresholds: what-ifs for a threshold, exact because the detector is."""
+    from fwgen.detect import NativeDetector, SmoothingSettings
+
+    settings = SmoothingSettings.from_dict({**smoothing,
+                                            "detection_threshold_list": list(thresholds)})
+    detector = NativeDetector(classes, settings)
+    out = []
+    for row, t in zip(trace.logits, trace.inference_ms):
+        result = detector.process(np.asarray(row, dtype=np.int8), int(t) + trace.pad_ms)
+        if result.is_new:
+            out.append((int(t), classes[result.class_index], result.score))
+    return out

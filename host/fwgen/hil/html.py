@@ -183,7 +183,7 @@ def _clip_view(index: int, clip: dict, classes: Sequence[str], audio: AudioLooku
 
 
 def _confusion_view(metrics: dict, clip_ids: dict[str, str], clips: Sequence[dict]) -> dict:
-    """Rows and cells with their links; a cell's clips listed under `cells`."""
+    """Rows and cells with their links; each cell's clips listed in its true class's group."""
     classes, columns = metrics["classes"], metrics["columns"]
     members: dict[tuple[int, int], list[dict]] = {}
     for clip in clips:
@@ -197,22 +197,21 @@ def _confusion_view(metrics: dict, clip_ids: dict[str, str], clips: Sequence[dic
         rows.append({"name": name, "cells": [
             {"count": n, "href": f"#cell-{i}-{j}" if n else None, "diagonal": i == j}
             for j, n in enumerate(counts)]})
-    cells = [{"id": f"cell-{i}-{j}", "true": classes[i], "predicted": columns[j],
-              "clips": sorted(found, key=lambda c: c["file"])}
-             for (i, j), found in sorted(members.items())]
+    groups = []
+    for i, name in enumerate(classes):
+        cells = [{"id": f"cell-{i}-{j}", "predicted": columns[j],
+                  "clips": sorted(found, key=lambda c: c["file"])}
+                 for (row, j), found in sorted(members.items()) if row == i]
+        if cells:
+            groups.append({"id": f"class-{i}", "name": name, "cells": cells,
+                           "count": sum(len(c["clips"]) for c in cells)})
     per_class = []
     for i, name in enumerate(classes):
         c = metrics["per_class"][name]
         per_class.append({"name": name, "href": f"#class-{i}" if c["support"] else None,
                           "precision": _pct(c["precision"]), "recall": _pct(c["recall"]),
                           "support": c["support"]})
-    by_class = [{"id": f"class-{i}", "name": name,
-                 "clips": sorted(({"file": c["file"], "href": "#" + clip_ids[c["file"]]}
-                                  for c in clips if not c.get("negative") and c.get("label") == name),
-                                 key=lambda c: c["file"])}
-                for i, name in enumerate(classes)]
-    return {"columns": columns, "rows": rows, "cells": cells, "per_class": per_class,
-            "by_class": [b for b in by_class if b["clips"]]}
+    return {"columns": columns, "rows": rows, "groups": groups, "per_class": per_class}
 
 
 def _differences_view(metrics: dict, clip_ids: dict[str, str]) -> dict:
@@ -260,9 +259,9 @@ def _figures(metrics: dict) -> list[dict]:
     cycles = m.get("cycles") or {}
     if cycles.get("inference_per_inference") is not None:
         unit = cycles.get("unit") or "counts"
-        out.append(("device per stage", f"frontend {cycles['frontend_per_frame']} {unit}/frame, "
-                                        f"inference {cycles['inference_per_inference']} {unit}, "
-                                        f"detector {cycles['detect_per_inference']} {unit}"))
+        out.append(("device per stage", f"frontend {cycles['frontend_per_frame']:,} {unit}/frame, "
+                                        f"inference {cycles['inference_per_inference']:,} {unit}, "
+                                        f"detector {cycles['detect_per_inference']:,} {unit}"))
     if m.get("stack"):
         out.append(("stack high-water mark", f"{m['stack']['used']}/{m['stack']['size']} bytes"))
     return [{"name": a, "value": b} for a, b in out]
@@ -324,6 +323,47 @@ def _facts(report: dict, classes: Sequence[str], sha: str) -> list[dict]:
     return [{"name": name, "value": value} for name, value in facts]
 
 
+def _threshold_whatifs(report: dict, classes: Sequence[str]) -> list[dict]:
+    """For each class with false accepts: its threshold raised to the highest false accept's
+    score, every clip's logits run through the detector again (fwgen.deploy.trace.detect_again):
+    false accepts and keyword clips of the class detected, now and then. Needs every clip's
+    trace and the report's smoothing settings."""
+    from fwgen.deploy.trace import StreamTrace, detect_again
+
+    clips = report["clips"]
+    smoothing = report.get("smoothing")
+    if not smoothing or not clips or any("trace" not in c for c in clips):
+        return []
+    traces = [(c, StreamTrace.from_dict(c["trace"], where=f"clip {c['file']}: trace"))
+              for c in clips]
+    base = list(traces[0][1].thresholds)
+
+    def counts(thresholds: list[int], name: str) -> tuple[int, int]:
+        false_accepts = detected = 0
+        for clip, trace in traces:
+            hits = detect_again(trace, classes, smoothing, thresholds)
+            if clip.get("negative"):
+                false_accepts += sum(1 for _, c, _ in hits if c == name)
+            elif clip.get("label") == name:
+                detected += any(c == name for _, c, _ in hits)
+        return false_accepts, detected
+
+    out = []
+    for i, name in enumerate(classes):
+        scores = [h["score"] for c in clips if c.get("negative")
+                  for h in c.get("false_accepts", []) if h["class"] == name]
+        if not scores:
+            continue
+        raised = base.copy()
+        raised[i] = max(scores)
+        (fa_now, hit_now), (fa_then, hit_then) = counts(base, name), counts(raised, name)
+        out.append({"class": name, "threshold": base[i], "raised": raised[i],
+                    "false_accepts": fa_now, "false_accepts_then": fa_then,
+                    "detected": hit_now, "detected_then": hit_then,
+                    "clips": sum(1 for c in clips if not c.get("negative") and c.get("label") == name)})
+    return out
+
+
 def page_view(report: dict, audio: AudioLookup | None = None) -> dict:
     """Everything the template shows, computed."""
     from fwgen import __version__
@@ -350,7 +390,8 @@ def page_view(report: dict, audio: AudioLookup | None = None) -> dict:
         view.update(figures=_figures(metrics), floors=_floors_view(report, metrics),
                     differences=_differences_view(metrics, clip_ids),
                     confusion=_confusion_view(metrics, clip_ids, ordered),
-                    streams=_streams_view(report, classes, clip_ids))
+                    streams=_streams_view(report, classes, clip_ids),
+                    whatifs=_threshold_whatifs(report, classes))
     return view
 
 
