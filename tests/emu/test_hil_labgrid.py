@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -145,3 +146,31 @@ def test_a_place_held_by_someone_else_is_refused_naming_the_holder(farm, shared_
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"cannot acquire place {PLACE}: Place {PLACE} is already acquired by" in proc.stderr
     assert "/alice" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_releases_the_place(farm, shared_data, tmp_path):
+    dataset = tmp_path / "ds"
+    (dataset / "yes").mkdir(parents=True)
+    for i in range(10):
+        shutil.copy(SAMPLES / "yes_0.wav", dataset / "yes" / f"yes_{i}.wav")
+    model = shared_data / "micro_speech" / "micro_speech_quantized.tflite"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fwgen", "test", "--board", "mps2_an505", "--labgrid", PLACE,
+         "--labgrid-coordinator", farm.address, "--model", str(model), "--settings",
+         str(SAMPLES.parent / "model.yaml"), "--dataset", str(dataset), "--no-progress",
+         "--report", str(tmp_path / "r.json")],
+        env=farm.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:                          # stderr is line-buffered
+            if "acquired labgrid place" in line:
+                break
+        assert re.search(r"acquired: \S+/fwgen-ci\b", farm.client("-p", PLACE, "show"))
+        time.sleep(4.0)                                   # a clip or two in
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert json.loads((tmp_path / "r.json").read_text())["interrupted"]
+    assert "acquired: None" in farm.client("-p", PLACE, "show")

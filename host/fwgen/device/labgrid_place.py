@@ -49,6 +49,10 @@ def _text(exc: Exception) -> str:
 
 
 def _import_labgrid():
+    # gRPC's INFO lines ("skipping fork() handlers" whenever fwgen starts a build while the
+    # session is open) would land amid fwgen's output; the user's own settings win.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     try:
         import labgrid  # noqa: F401
         from labgrid.remote import client
