@@ -26,7 +26,9 @@ class FakeDevice:
         self.closed = True
 
 
-def fake_stream_dataset(device, clips, deployment, **kwargs):
+def fake_stream_dataset(device, clips, deployment, *, host_lock=None, **kwargs):
+    assert host_lock is not None                       # one lock shared by every thread
+    SEEN_LOCKS.add(id(host_lock))
     for clip in clips:
         time.sleep(device.delay * (3 if clip.name.endswith("0") else 1))   # uneven clips
         if clip.name == device.fail_on:
@@ -41,23 +43,25 @@ def fake(monkeypatch):
     monkeypatch.setattr(parallel, "stream_dataset", fake_stream_dataset)
 
 
+SEEN_LOCKS: set[int] = set()
 CLIPS = [SimpleNamespace(name=f"clip{i:02d}") for i in range(24)]
 
 
 def test_clips_come_back_once_in_dataset_order_from_all_devices():
     devices = [FakeDevice("a", 0.002), FakeDevice("b", 0.001), FakeDevice("c", 0.003)]
+    SEEN_LOCKS.clear()
     with DeviceGroup(devices) as group:
         outcomes = list(stream_on(group, CLIPS, deployment=None))
         assert group.description == "3 devices: a, b, c"
     assert [o.name for o in outcomes] == [c.name for c in CLIPS]
     assert sorted(n for d in devices for n in d.seen) == [c.name for c in CLIPS]
     assert all(d.seen for d in devices) and all(d.closed for d in devices)
-    assert len({o.thread for o in outcomes}) == 3
+    assert len({o.thread for o in outcomes}) == 3 and len(SEEN_LOCKS) == 1
 
 
 def test_one_device_is_plain_stream_dataset():
     device = FakeDevice("a", 0.0)
-    assert [o.name for o in stream_on(device, CLIPS[:3], deployment=None)] == \
+    assert [o.name for o in stream_on(device, CLIPS[:3], deployment=None, host_lock=1)] == \
         ["clip00", "clip01", "clip02"]
 
 

@@ -1,7 +1,8 @@
 """Scoring one dataset on several devices at once (the connected boards of a hardware map, or
 several twins): each device streams in its own thread, taking the next clip when it is free
 (so a long negative stream on one board does not hold up the others), and outcomes come back
-in dataset order, as from `stream_dataset` on one device.
+in dataset order, as from `stream_dataset` on one device. The host pipeline runs one clip at a
+time (a lock): devices stream in parallel, the host's C library is not shared between threads.
 
     group = DeviceGroup([SerialDevice(board, "/dev/ttyACM0"), SerialDevice(board, "/dev/ttyACM1")])
     with group:
@@ -81,7 +82,7 @@ def stream_on(device, clips: Sequence[LoadedClip], deployment, **kwargs) -> Iter
         todo.put(index)
     done: queue.Queue = queue.Queue()
     stop = threading.Event()
-    kwargs = dict(kwargs, deployment=deployment)
+    kwargs = dict(kwargs, deployment=deployment, host_lock=threading.Lock())
     threads = [threading.Thread(target=_worker, args=(d, clips, todo, done, stop, kwargs),
                                 name=f"fwgen-test-{n}", daemon=True)
                for n, d in enumerate(device.devices)]

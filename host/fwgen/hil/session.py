@@ -2,6 +2,7 @@
 through the host pipeline (fwgen.deploy.run_reference on the same samples), scored at once."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Iterator, Sequence
@@ -35,10 +36,13 @@ def padding(deployment) -> tuple[int, int]:
 
 
 def stream_dataset(device, clips: Sequence[LoadedClip], deployment, *, timeout: float = 60.0,
-                   pad_mode: str | None = None, traces: bool = False) -> Iterator[ClipOutcome]:
+                   pad_mode: str | None = None, traces: bool = False,
+                   host_lock=None) -> Iterator[ClipOutcome]:
     """Yield one ClipOutcome per clip, in order; `traces`: each keeps what the device computed
     (fwgen.deploy.trace: features, logits, smoothed scores) for the HTML report. Stop early by
-    closing the generator (the device stays the caller's to close)."""
+    closing the generator (the device stays the caller's to close). `host_lock` (a
+    threading.Lock shared by threads streaming on other devices) serialises the host pipeline:
+    its C library is not known to be reentrant."""
     from fwgen.deploy import DEFAULT_PAD_MODE, pad_clip, run_reference
     from fwgen.deploy.trace import deployment_timing, trace_stream
 
@@ -52,11 +56,12 @@ def stream_dataset(device, clips: Sequence[LoadedClip], deployment, *, timeout: 
         if not checked:
             check_model(result.hello, deployment, device.description)
             checked = True
-        host = run_reference(samples, deployment)
-        outcome = score_clip(loaded, result, host, deployment.classes, pad_ms=pad_ms,
-                             sample_rate=rate, samples_streamed=int(samples.size))
-        if traces:
-            outcome.trace = trace_stream(result, deployment_timing(deployment, pad_ms))
+        with host_lock or contextlib.nullcontext():
+            host = run_reference(samples, deployment)
+            outcome = score_clip(loaded, result, host, deployment.classes, pad_ms=pad_ms,
+                                 sample_rate=rate, samples_streamed=int(samples.size))
+            if traces:
+                outcome.trace = trace_stream(result, deployment_timing(deployment, pad_ms))
         outcome.wall_s = time.monotonic() - start
         LOG.info("%s: %s -> %s (%d differences)", outcome.name, outcome.label, outcome.predicted,
                  len(outcome.differences))
