@@ -199,3 +199,15 @@ def test_a_qemu_that_refuses_version_1_plugins_is_named(tmp_path, monkeypatch):
     assert info.value.where == str(fake)
     fake.write_text("#!/bin/sh\necho 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7)'\n")
     plugin.check_qemu()
+
+
+def test_a_runtime_without_an_op_table_is_refused_before_any_build(tmp_path, monkeypatch):
+    from fwgen.bench import bench_model
+    from fwgen.bench.ops import OP_TABLES
+    from fwgen.runtime import RUNTIMES
+
+    monkeypatch.setitem(RUNTIMES, "other", RUNTIMES["aot"])
+    assert "other" not in OP_TABLES
+    with pytest.raises(FwgenError, match="cannot count the ops of runtime 'other' yet"):
+        bench_model("micro_speech", get_board("mps2_an505"), runtime="other", out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()

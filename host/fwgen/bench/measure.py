@@ -147,6 +147,9 @@ def bench_model(model: str | Path, board, *, settings: Path | None = None, runti
     if runtime not in RUNTIMES:
         raise FwgenError(f"unknown runtime {runtime!r}", where="--runtime",
                          hint=f"fwgen bench counts the ops of {', '.join(OP_TABLES)}")
+    if runtime not in OP_TABLES:
+        raise FwgenError(f"fwgen bench cannot count the ops of runtime {runtime!r} yet",
+                         where="--runtime", hint=f"one of {', '.join(OP_TABLES)}")
     twin = twin_of(board)
     if out is not None:
         return _bench(model, board, twin, settings, runtime, clip, inferences, out, timeout, progress)
@@ -161,7 +164,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     from fwgen.bench.ops import op_table, regions
     from fwgen.bench.plugin import build_plugin, check_qemu, find_marks, plugin_args, read_counts
     from fwgen.deploy import DeployOptions, prepare
-    from fwgen.bench.twin import PluginTwin
+    from fwgen.device import TwinDevice
     from fwgen.link import Output
     from fwgen.project.build import build_firmware
     from fwgen.zoo import resolve_model
@@ -188,7 +191,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     counts_file = out / "regions.txt"
     counts_file.unlink(missing_ok=True)
     say(f"running it on QEMU {twin.qemu_machine} with the counting plugin: {clip_text}")
-    with PluginTwin(elf, twin, plugin_args(plugin, marks, counts_file)) as device:
+    with TwinDevice(elf, twin, qemu_args=tuple(plugin_args(plugin, marks, counts_file))) as device:
         result = device.stream(samples, outputs=int(Output.DETECTIONS | Output.LOG), timeout=timeout)
     counts = read_counts(counts_file)
     if result.errors:
