@@ -15,8 +15,8 @@ from fwgen.hil.parallel import DeviceGroup, stream_on
 
 
 class FakeDevice:
-    def __init__(self, name: str, delay: float, fail_on: str | None = None):
-        self.name, self.delay, self.fail_on = name, delay, fail_on
+    def __init__(self, name: str, delay: float, fail_after: int | None = None):
+        self.name, self.delay, self.fail_after = name, delay, fail_after
         self.board = SimpleNamespace(id="mps2_an505")
         self.description = name
         self.seen: list[str] = []
@@ -31,7 +31,7 @@ def fake_stream_dataset(device, clips, deployment, *, host_lock=None, **kwargs):
     SEEN_LOCKS.add(id(host_lock))
     for clip in clips:
         time.sleep(device.delay * (3 if clip.name.endswith("0") else 1))   # uneven clips
-        if clip.name == device.fail_on:
+        if len(device.seen) == device.fail_after:
             raise FwgenError(f"{device.name} stopped")
         device.seen.append(clip.name)
         yield SimpleNamespace(name=clip.name, device=device.name,
@@ -66,7 +66,7 @@ def test_one_device_is_plain_stream_dataset():
 
 
 def test_an_error_on_one_device_is_raised_and_stops_the_others():
-    devices = [FakeDevice("a", 0.001, fail_on="clip05"), FakeDevice("b", 0.001)]
+    devices = [FakeDevice("a", 0.001, fail_after=2), FakeDevice("b", 0.001)]
     with pytest.raises(FwgenError, match="a stopped"):
         list(stream_on(DeviceGroup(devices), CLIPS, deployment=None))
     time.sleep(0.05)
