@@ -10,6 +10,10 @@
  *
  *   qemu-system-arm ... -plugin fwgen_regions.so,marks=0xADDR,regions=N,out=FILE
  *
+ * Under -icount QEMU re-executes an instruction that does I/O in the middle of a block, and the
+ * inline add counts it twice; the marked regions (frontend, model) do no I/O, so only region 0
+ * (the link, the cycle counter reads) can see that.
+ *
  * At exit FILE holds "total T" and one "region I INSTRUCTIONS ENTRIES" line per region entered
  * (region 0 is everything outside the marked regions, from reset on). Python computes the rest
  * (fwgen.bench.plugin).
