@@ -10,9 +10,9 @@
  *
  *   qemu-system-arm ... -plugin fwgen_regions.so,marks=0xADDR,regions=N,out=FILE
  *
- * Under -icount QEMU re-executes an instruction that does I/O in the middle of a block, and the
- * inline add counts it twice; the marked regions (frontend, model) do no I/O, so only region 0
- * (the link, the cycle counter reads) can see that.
+ * Under -icount QEMU may end a block at an instruction that does I/O and execute that
+ * instruction again, so the inline add may count it twice; the marked regions (frontend, model)
+ * do no I/O, so only region 0 (the link, the cycle counter reads) can be off by that.
  *
  * At exit FILE holds "total T" and one "region I INSTRUCTIONS ENTRIES" line per region entered
  * (region 0 is everything outside the marked regions, from reset on). Python computes the rest
