@@ -52,6 +52,10 @@ static int config_is_consistent(const fwgen_frontend_config_t *c)
         c->window_step == 0u || c->window_step > c->window_size || c->n_channels == 0u) {
         return 0;
     }
+    /* The FFT skips products by its first twiddle, which must be 1 (32767 + 0j, Q15). */
+    if (c->fft_twiddles != NULL && (c->fft_twiddles[0] != 32767 || c->fft_twiddles[1] != 0)) {
+        return 0;
+    }
     if (c->window == NULL || c->fft_input_order == NULL || c->fft_twiddles == NULL ||
         c->fft_super_twiddles == NULL || c->band_edges == NULL || c->weights == NULL ||
         c->unweights == NULL || (c->log_enable && c->log_lut == NULL) ||
@@ -145,7 +149,7 @@ static void compute_frame(fwgen_frontend_t *fe, uint16_t *frame)
     const fwgen_frontend_config_t *c = fe->config;
     const int shift = fwgen_fe_window_apply(c->window, fe->input, c->window_size, fe->fft_input,
                                             c->fft_length);
-    fwgen_fe_fft_real(c, fe->fft_input, fe->fft_work, fe->fft_output);
+    fwgen_fe_fft_real(c, fe->fft_input, (uint32_t)shift, fe->fft_work, fe->fft_output);
     fwgen_fe_filterbank(c, fe->fft_output, fe->channels, shift);
     if (c->activity_enable) {
         fwgen_fe_activity_update(fe, fe->channels);

@@ -80,7 +80,7 @@ typedef struct {
     uint8_t fft_n_stages;            /* number of entries used in fft_radix */
     uint8_t fft_radix[FWGEN_FRONTEND_MAX_FFT_STAGES]; /* 4 or 2, outermost stage first */
     const uint16_t *fft_input_order; /* [fft_length/2] complex input index for each slot */
-    const int16_t *fft_twiddles;     /* [fft_length/2][2] (re, im), Q15 */
+    const int16_t *fft_twiddles;     /* [fft_length/2][2] (re, im), Q15; [0] is 32767 + 0j */
     const int16_t *fft_super_twiddles; /* [fft_length/4][2] (re, im), Q15 */
 
     /* Mel filterbank. Band b covers FFT bins [band_edges[b], band_edges[b+1]); output channel c
@@ -130,7 +130,7 @@ typedef struct {
 typedef struct fwgen_frontend {
     const fwgen_frontend_config_t *config;
     int16_t *input;                  /* [window_size] samples waiting for the next window */
-    int16_t *fft_input;              /* [fft_length] windowed, scaled samples */
+    int16_t *fft_input;              /* [fft_length] windowed samples (the FFT scales them) */
     int16_t *fft_work;               /* [fft_length/2][2] complex FFT work */
     int16_t *fft_output;             /* [fft_length/2 + 1][2] spectrum */
     uint32_t *channels;              /* [n_channels] filterbank output, then NR/PCAN in place */
