@@ -100,6 +100,9 @@ size_t fwgen_port_host_audio_read(void *dst, size_t max);
 void fwgen_port_host_audio_close(void);
 fwgen_status_t fwgen_port_host_link_open(void);
 void fwgen_port_host_link_write(const uint8_t *data, size_t len);
+/* Sleep until the UART has received a byte (or another interrupt fires): an idle twin then
+ * leaves its host core to the host's side of the work. */
+void fwgen_port_wait_rx(void);
 
 /*
  * Stop: on emulators, exit QEMU with `code` (semihosting SYS_EXIT_EXTENDED); on boards, wait

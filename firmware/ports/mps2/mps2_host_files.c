@@ -5,12 +5,23 @@
  * where the emulated UART would cost a TCP segment per byte). Arm semihosting: SYS_GET_CMDLINE
  * names the files, SYS_OPEN / SYS_FLEN / SYS_READ / SYS_WRITE / SYS_CLOSE use them. Only that
  * audio source calls these (never a board: BKPT 0xAB without a debugger faults), so the linker
- * drops them from every other build.
+ * drops them from every other build. fwgen_port_wait_rx lets QEMU sleep while the host
+ * computes its side of a clip, where the polling loop would take a host core.
  */
 #include <string.h>
 
+#include "fwgen_board.h"
 #include "ports/cortexm/cortexm.h"
 #include "ports/port.h"
+
+#define UART_STATE       FWGEN_REG32(FWGEN_MPS2_UART_BASE + 0x04u)
+#define UART_CTRL        FWGEN_REG32(FWGEN_MPS2_UART_BASE + 0x08u)
+#define UART_INTCLEAR    FWGEN_REG32(FWGEN_MPS2_UART_BASE + 0x0Cu)
+#define UART_STATE_RXFULL (1u << 1)
+#define UART_CTRL_RXINTEN (1u << 3)
+#define UART_INT_RX       (1u << 1)
+#define NVIC_ICER(n)     FWGEN_REG32(0xE000E180u + 4u * (n))
+#define NVIC_ICPR(n)     FWGEN_REG32(0xE000E280u + 4u * (n))
 
 #define SYS_OPEN        0x01
 #define SYS_CLOSE       0x02
@@ -119,4 +130,22 @@ void fwgen_port_host_link_write(const uint8_t *data, size_t len)
     if (s_link_out >= 0 && len > 0u) {
         (void)fwgen_cortexm_semihost(SYS_WRITE, block);   /* blocks while the host is behind */
     }
+}
+
+/* WFI until the UART holds a byte (or SysTick fires). The RX interrupt is enabled in the NVIC
+ * only around the WFI, with PRIMASK set, so it wakes the core and is never taken: the MPS2
+ * port has no vector for it. */
+void fwgen_port_wait_rx(void)
+{
+    const uint32_t bit = 1u << (FWGEN_BOARD_UART_IRQ & 31u);
+    UART_CTRL |= UART_CTRL_RXINTEN;
+    fwgen_irq_disable();
+    NVIC_ISER(FWGEN_BOARD_UART_IRQ >> 5) = bit;
+    if (!(UART_STATE & UART_STATE_RXFULL)) {
+        __asm volatile("wfi" ::: "memory");
+    }
+    NVIC_ICER(FWGEN_BOARD_UART_IRQ >> 5) = bit;
+    UART_INTCLEAR = UART_INT_RX;
+    NVIC_ICPR(FWGEN_BOARD_UART_IRQ >> 5) = bit;
+    fwgen_irq_enable();                 /* a pending SysTick is taken here */
 }
