@@ -13,13 +13,14 @@ from fwgen.runtime import RUNTIMES, get_runtime
 from fwgen.zoo import get_model, resolve_model
 
 
-def test_the_aot_runtime_is_the_default_and_the_only_one_so_far():
-    assert list(RUNTIMES) == ["aot"]
+def test_the_aot_runtime_is_the_default_and_tflm_the_second():
+    assert list(RUNTIMES) == ["aot", "tflm"]
     runtime = get_runtime()
     assert runtime.name == "aot" and runtime.firmware_modules == ("nn",)
-    with pytest.raises(FwgenError, match="unknown runtime 'tflm'") as err:
-        get_runtime("tflm")
-    assert "--runtime" in str(err.value) and "one of aot" in str(err.value)
+    assert get_runtime("tflm").firmware_modules == ()
+    with pytest.raises(FwgenError, match="unknown runtime 'tvm'") as err:
+        get_runtime("tvm")
+    assert "--runtime" in str(err.value) and "one of aot, tflm, auto" in str(err.value)
 
 
 def test_the_runtime_host_inference_is_the_compilers():

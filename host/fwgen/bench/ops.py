@@ -54,7 +54,14 @@ def aot_ops(deployment) -> list[OpInfo]:
     return out
 
 
-OP_TABLES: dict[str, Callable[..., list[OpInfo]]] = {"aot": aot_ops}
+def tflm_ops(deployment) -> list[OpInfo]:
+    """TFLM's nodes in invoke order, as its bench build marks them (each op type's invoke
+    wrapped: templates/tflm/tflm_resolver.h.j2); none when the runtime could not mark them."""
+    return [OpInfo(index=k, opcode=n["opcode"], label=n["label"], shape=n["shape"], macs=n["macs"])
+            for k, n in enumerate(deployment.compiled.nodes)]
+
+
+OP_TABLES: dict[str, Callable[..., list[OpInfo]]] = {"aot": aot_ops, "tflm": tflm_ops}
 
 
 def op_table(runtime: str, deployment) -> list[OpInfo]:

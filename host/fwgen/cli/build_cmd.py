@@ -11,7 +11,7 @@ from pathlib import Path
 from fwgen.boards import get_board
 from fwgen.cli.base import Command
 from fwgen.cli.options import (add_board_option, add_force_option, add_model_options,
-                               parse_smoothing)
+                               add_runtime_options, parse_smoothing)
 from fwgen.errors import FwgenError
 from fwgen.project.ownership import MANIFEST, read_manifest
 from fwgen.project.settings import BuildSettings
@@ -51,6 +51,7 @@ class BuildCommand(Command):
                               "recorded one)")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default build/<model>-<board>)")
+        add_runtime_options(parser)
         parser.add_argument("--audio", choices=["link", "clip", "mic"], default=None,
                             help="audio source at boot (default link: streamed over the UART)")
         parser.add_argument("--clip", type=Path, metavar="WAV",
@@ -77,7 +78,8 @@ class BuildCommand(Command):
             recorded = BuildSettings.load(folder)
             merged = {**recorded.smoothing, **(smoothing or {})}
             return recorded.replace(settings=args.settings, stride=args.stride, smoothing=merged,
-                                    audio=args.audio, clip=args.clip, twin=twin), folder
+                                    audio=args.audio, clip=args.clip, twin=twin,
+                                    runtime=args.runtime, tflm_dir=args.tflm_dir), folder
         if args.model is None or args.board is None:
             missing = "--model" if args.model is None else "--board"
             raise FwgenError("--model and --board are needed together (both left out: rebuild "
@@ -85,7 +87,8 @@ class BuildCommand(Command):
         return BuildSettings(model=args.model, board=get_board(args.board).id,
                              settings=args.settings, stride=args.stride,
                              smoothing=smoothing or {}, audio=args.audio or "link",
-                             clip=args.clip, twin=True if twin is None else twin), args.out
+                             clip=args.clip, twin=True if twin is None else twin,
+                             runtime=args.runtime or "aot", tflm_dir=args.tflm_dir), args.out
 
     def invoke(self, args: argparse.Namespace) -> int:
         from fwgen.deploy import DeployOptions, prepare
@@ -98,13 +101,14 @@ class BuildCommand(Command):
         board = get_board(settings.board)
         options = DeployOptions(stride=settings.stride, smoothing=dict(settings.smoothing),
                                 audio_source=settings.audio, clip=settings.clip,
-                                runtime=settings.runtime)
+                                runtime=settings.runtime, tflm_dir=settings.tflm_dir)
         source = resolve_model(settings.model, settings.settings)
         out = out or Path("build") / f"{source.name}-{board.id}"
         if rebuild:
             print(f"{out}: rebuilding from the settings recorded in {MANIFEST} "
                   f"(model {settings.model}, board {board.id})", file=sys.stderr)
         deployment = prepare(source, options)
+        _say_runtime(deployment)
         uploads = upload_specs(board)
         record = replace(settings, model_sha256=source.sha256).record(out)
         if args.render_only:
@@ -129,6 +133,8 @@ class BuildCommand(Command):
         print(f"project: {firmware.project.path}")
         print(f"model:   {source.name} ({source.path}), {c.macs} MACs, arena {c.arena_bytes} B, "
               f"weights {c.weights_bytes} B; inference every {firmware.stride} frame(s)")
+        for line in getattr(c, "report_lines", lambda: [])():
+            print(line)
         for env, report in firmware.sizes.items():
             print()
             print("\n".join(report.lines()))
@@ -165,6 +171,23 @@ def _realtime_dict(deployment, env: str) -> dict | None:
     return {"interval_ms": f.interval_ms, "instructions": f.instructions,
             "lower_bound_ms": f.lower_bound_ms, "keeps_up": f.keeps_up,
             "min_stride": f.min_stride, "source": f.cost.source if f.cost else None}
+
+
+def _say_runtime(deployment) -> None:
+    """Which runtime runs the model, why (--runtime auto), and where TFLM comes from."""
+    if deployment.runtime_reason:
+        print(f"runtime: {deployment.runtime} (--runtime auto: {deployment.runtime_reason})",
+              file=sys.stderr)
+    elif deployment.runtime != "aot":
+        print(f"runtime: {deployment.runtime}", file=sys.stderr)
+    if deployment.runtime == "tflm":
+        from fwgen.runtime import RuntimeConfig
+        from fwgen.runtime.tflm import find_tree, tree_kernels
+
+        tree = find_tree(RuntimeConfig(tflm_dir=deployment.options.tflm_dir))
+        kernels = "CMSIS-NN" if tree_kernels(tree) == "cmsis_nn" else "TFLM's reference"
+        print(f"TFLM:    the tree at {tree} ({kernels} kernels; given by --tflm-dir or "
+              f"FWGEN_TFLM_DIR: fwgen ships no TFLM sources and downloads none)", file=sys.stderr)
 
 
 def _say_overwritten(project) -> None:

@@ -42,6 +42,19 @@ def add_model_options(parser: argparse.ArgumentParser, *, model_required: bool,
                              "(repeatable; or a JSON object or file)")
 
 
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """--runtime aot|tflm|auto and --tflm-dir DIR (fwgen.runtime)."""
+    from fwgen.runtime import RUNTIME_CHOICES
+
+    parser.add_argument("--runtime", choices=RUNTIME_CHOICES, default=None,
+                        help="the model's inference: aot (fwgen's compiler, the default), tflm "
+                             "(TensorFlow Lite Micro + CMSIS-NN from a TFLM tree) or auto (aot "
+                             "where the compiler takes the model, else tflm)")
+    parser.add_argument("--tflm-dir", type=Path, metavar="DIR", default=None,
+                        help="TFLM tree for --runtime tflm, as TFLM's create_tflm_tree.py "
+                             "exports it (default $FWGEN_TFLM_DIR)")
+
+
 def add_board_option(parser: argparse.ArgumentParser, *, default: str | None = None,
                      help: str | None = None, required: bool | None = None) -> None:
     """--board ID (an id or alias from boards/*.yaml); required unless a default is given

@@ -12,7 +12,7 @@ import numpy as np
 from fwgen.boards import get_board, twin_of
 from fwgen.cli.base import Command
 from fwgen.cli.options import (DEFAULT_MODEL, add_board_option, add_force_option,
-                               add_model_options, parse_smoothing)
+                               add_model_options, add_runtime_options, parse_smoothing)
 from fwgen.deploy.clips import DEFAULT_PAD_MODE, PAD_MODES
 
 LOG = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class RunCommand(Command):
         parser.add_argument("--logits", action="store_true", help="also stream LOGITS back (all values in --json; a summary otherwise)")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="project folder (default: fwgen's cache)")
+        add_runtime_options(parser)
         add_force_option(parser)
         parser.add_argument("--elf", type=Path, metavar="FILE",
                             help="run this firmware ELF (built by hand, or by fwgen build) instead "
@@ -146,6 +147,7 @@ class RunCommand(Command):
         reports = run_clips(model=args.model, settings=args.settings, twin=twin, wavs=args.wavs,
                             stride=args.stride, smoothing=parse_smoothing(args.smoothing),
                             pad_ms=args.pad_ms, pad_mode=args.pad, convert=args.convert,
+                            runtime=args.runtime or "aot", tflm_dir=args.tflm_dir,
                             features=args.features, logits=args.logits,
                             out=args.out, timeout=args.timeout, force=args.force,
                             progress=None if args.json else lambda text: print(text, file=sys.stderr),
@@ -186,6 +188,7 @@ class RunCommand(Command):
         from fwgen.errors import FwgenError
 
         given = {"--model": args.model, "--settings": args.settings, "--stride": args.stride,
+                 "--runtime": args.runtime, "--tflm-dir": args.tflm_dir,
                  "--smoothing": args.smoothing, "--out": args.out, "--force": args.force or None}
         for option, value in given.items():
             if value is not None:
@@ -223,7 +226,8 @@ class RunCommand(Command):
         from fwgen.runners.qemu import QemuRunner
 
         deployment = twin_deployment(model=args.model, settings=args.settings, twin=twin,
-                                     stride=args.stride, smoothing=parse_smoothing(args.smoothing))
+                                     stride=args.stride, smoothing=parse_smoothing(args.smoothing),
+                                     runtime=args.runtime or "aot", tflm_dir=args.tflm_dir)
         elf = twin_firmware(deployment, twin, out=args.out, force=args.force, model=args.model,
                             settings=args.settings)
         runner = QemuRunner(twin, dry_run=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 from fwgen.cli.base import Command
 from fwgen.cli.hil_targets import (add_target_arguments, check_target_arguments, open_hardware_map,
                                    open_labgrid, shard_dataset)
-from fwgen.cli.options import (add_board_option, add_model_options, add_serial_options,
+from fwgen.cli.options import (add_board_option, add_model_options, add_runtime_options,
+                               add_serial_options,
                                check_output_file, parse_smoothing)
 from fwgen.errors import FwgenError
 
@@ -88,6 +89,7 @@ class TestCommand(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_model_options(parser, model_required=False)
+        add_runtime_options(parser)
         add_board_option(parser, help="board id or alias; with --emulate its twin runs")
         parser.add_argument("--emulate", action="store_true",
                             help="run the board's emulator twin (QEMU), firmware built like fwgen run")
@@ -162,14 +164,17 @@ class TestCommand(Command):
             if target is not board:
                 print(f"fwgen test: {board.id} runs on its emulator twin {target.id}", file=sys.stderr)
             deployment = twin_deployment(model=args.model, settings=args.settings, twin=target,
-                                         stride=args.stride, smoothing=smoothing)
+                                         stride=args.stride, smoothing=smoothing,
+                                         runtime=args.runtime or "aot", tflm_dir=args.tflm_dir)
         else:
             from fwgen.deploy import DeployOptions, prepare
             from fwgen.zoo import resolve_model
 
             target = board
             deployment = prepare(resolve_model(args.model, args.settings),
-                                 DeployOptions(stride=args.stride, smoothing=smoothing))
+                                 DeployOptions(stride=args.stride, smoothing=smoothing,
+                                               runtime=args.runtime or "aot",
+                                               tflm_dir=args.tflm_dir))
         clips = read_clips(dataset, deployment.frontend.sample_rate, deployment.classes,
                            strict=args.strict, convert=args.convert)
         for entry in dataset.skipped:

@@ -19,4 +19,5 @@ class DeployOptions:
     audio_source: str = "link"
     clip: Path | None = None                    # WAV compiled in (audio_source "clip")
     audio_window: int = DEFAULT_AUDIO_WINDOW
-    runtime: str = DEFAULT_RUNTIME              # fwgen.runtime name
+    runtime: str = DEFAULT_RUNTIME              # fwgen.runtime name, or "auto"
+    tflm_dir: Path | None = None                # TFLM tree (--tflm-dir; None: $FWGEN_TFLM_DIR)

@@ -10,7 +10,7 @@ Board-independent: the same deployment renders a project for any board (project/
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from fwgen.deploy.clips import clip_files, default_pad
 from fwgen.deploy.options import AUDIO_SOURCES, DeployOptions
 from fwgen.errors import FwgenError
 from fwgen.frontend.spec import FrontendSpec, frontend_spec
-from fwgen.runtime import CompiledInference, get_runtime
+from fwgen.runtime import AUTO, DEFAULT_RUNTIME, CompiledInference, RuntimeConfig, choose_runtime, get_runtime
 
 LOG = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Deployment:
     n_frames: int
     files: dict[str, str | bytes]
     inputs: dict[str, str]       # what made the generated files (their banners)
+    runtime_reason: str = ""     # why --runtime auto chose the runtime ("" when it was given)
 
     @property
     def runtime(self) -> str:
@@ -50,9 +51,29 @@ class Deployment:
         a project for this deployment copies them."""
         return tuple(get_runtime(self.options.runtime).firmware_modules)
 
+    def project_additions(self, boards) -> dict[str, Any]:
+        """What the runtime adds to a project for `boards` (Runtime.project_additions)."""
+        return get_runtime(self.options.runtime, runtime_config(self.options)).project_additions(
+            self.compiled, boards)
+
     @property
     def input_quantization(self) -> tuple[float, int]:
         return float(self.compiled.input.scale), int(self.compiled.input.zero_point)
+
+
+def runtime_config(options: DeployOptions) -> RuntimeConfig:
+    return RuntimeConfig(tflm_dir=options.tflm_dir)
+
+
+def resolve_runtime(source, options: DeployOptions) -> tuple[DeployOptions, str]:
+    """The options with `--runtime auto` resolved (and why), the runtime checked before any work
+    (a TFLM build without a TFLM tree stops here)."""
+    reason = ""
+    if options.runtime == AUTO:
+        name, reason = choose_runtime(source.data, where=str(source.path))
+        options = replace(options, runtime=name)
+    get_runtime(options.runtime, runtime_config(options)).check()
+    return options, reason
 
 
 def _check_options(options: DeployOptions) -> None:
@@ -105,12 +126,14 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
 
     options = options or DeployOptions()
     _check_options(options)
+    options, reason = resolve_runtime(source, options)
     where = str(source.path)
     frontend = frontend_spec(source.metadata.frontend, where=where)
     stride = frontend.default_stride if options.stride is None else options.stride
     if not 1 <= stride <= 65535:
         raise FwgenError(f"stride must be 1..65535 frames, got {stride}", where="--stride")
-    compiled = get_runtime(options.runtime).compile(source.data, name="model", where=where)
+    compiled = get_runtime(options.runtime, runtime_config(options)).compile(
+        source.data, name="model", where=where)
     n_frames = _check_io(compiled, frontend, where)
     classes = tuple(source.metadata.classes)
     n_out = int(np.prod(compiled.output.shape))
@@ -120,6 +143,8 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
     smoothing = detector_settings(dict(source.metadata.smoothing or {}), dict(options.smoothing),
                                   interval_ms)
     inputs = {"model": f"{source.name} sha256 {source.sha256[:16]}", "stride": str(stride)}
+    if options.runtime != DEFAULT_RUNTIME:
+        inputs["runtime"] = options.runtime
     quantization = (float(compiled.input.scale), int(compiled.input.zero_point))
     files: dict[str, str | bytes] = {}
     files.update(frontend.tables(inputs, quantization))
@@ -141,7 +166,7 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
     files["app_config.h"] = render_app_config(config, inputs)
     return Deployment(source=source, options=options, frontend=frontend, compiled=compiled,
                       smoothing=smoothing, classes=classes, stride=stride, n_frames=n_frames,
-                      files=files, inputs=inputs)
+                      files=files, inputs=inputs, runtime_reason=reason)
 
 
 def check_fit(board, deployment: Deployment) -> None:

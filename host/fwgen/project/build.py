@@ -11,7 +11,7 @@ board header and linker script from `fwgen.project.render`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -63,9 +63,13 @@ def project_spec(deployment: Deployment, board: Board, *, include_twin: bool = T
     `settings` to record for rebuilding it (fwgen.project.settings.BuildSettings.record);
     refuses an audio source the board cannot have (`check_audio_source`)."""
     check_audio_source(deployment, board)
-    return ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
+    spec = ProjectSpec(board=board, generated=deployment.files, inputs=deployment.inputs,
                        include_twin=include_twin, inference_modules=deployment.firmware_modules,
                        uploads=dict(uploads or {}), settings=dict(settings or {}))
+    additions = deployment.project_additions(spec.envs())
+    return replace(spec, inference_files=dict(additions["files"]),
+                   inference_options={env: tuple(lines)
+                                      for env, lines in additions["options"].items()})
 
 
 def build_firmware(deployment: Deployment, board: Board, out_dir: Path, *,

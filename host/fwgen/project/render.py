@@ -106,6 +106,10 @@ class ProjectSpec:
     modules: tuple[str, ...] | None = None
     # The modules the model's inference calls: the deployment's runtime's firmware_modules.
     inference_modules: tuple[str, ...] = ()
+    # What the runtime adds besides (Runtime.project_additions): files by project path, and
+    # platformio.ini options by env id, as (key, value) lines.
+    inference_files: Mapping[str, bytes] = field(default_factory=dict)
+    inference_options: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # env id -> how `pio run -t upload` flashes it (boards, not twins; none: no upload command).
     uploads: Mapping[str, Upload] = field(default_factory=dict)
     # What the project was built from, recorded in the manifest for rebuilding it
@@ -310,6 +314,11 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
         if name.startswith("/") or ".." in Path(name).parts:
             raise FwgenError(f"generated file name {name!r} escapes the project")
         files[f"{GENERATED_DIR}/{name}"] = content.encode() if isinstance(content, str) else content
+    for name, content in spec.inference_files.items():
+        if name.startswith("/") or ".." in Path(name).parts or name in files:
+            raise FwgenError(f"the runtime's project file {name!r} escapes the project or "
+                             f"replaces one of fwgen's")
+        files[name] = content
     for board in envs:
         files[f"{PLATFORM_DIR}/boards/{board.platformio_board}.json"] = pio_board_json(board).encode()
         files[f"ld/{board.id}.ld"] = linker_script(board, spec.inputs).encode()
@@ -330,7 +339,8 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
                   + (" (QEMU twin)" if b.is_emulator else ""),
                   "pio_board": b.platformio_board, "port": b.port,
                   "src_excludes": src_excludes[b.id], "baud": b.uart.baud,
-                  "upload": spec.uploads.get(b.id)} for b in envs]
+                  "upload": spec.uploads.get(b.id),
+                  "inference_options": list(spec.inference_options.get(b.id, ()))} for b in envs]
     files["platformio.ini"] = render(
         "platformio.ini.j2",
         banner=banner(f"PlatformIO project for {spec.board.id}", {"board": spec.board.id, **spec.inputs},

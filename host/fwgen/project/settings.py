@@ -43,6 +43,7 @@ class BuildSettings:
     twin: bool = True
     runtime: str = "aot"
     model_sha256: str = ""
+    tflm_dir: Path | None = None      # the TFLM tree of a --runtime tflm build
 
     def record(self, project: Path) -> dict[str, Any]:
         """The manifest's "build" entry (JSON-able, paths relative to `project`)."""
@@ -54,6 +55,8 @@ class BuildSettings:
                                 "settings": rel(self.settings), "clip": rel(self.clip),
                                 "twin": self.twin, "runtime": self.runtime,
                                 "model_sha256": self.model_sha256}
+        if self.tflm_dir is not None:
+            data["tflm_dir"] = rel(self.tflm_dir)
         if is_model_path(self.model):
             data["model_path"] = rel(self.model)
         else:
@@ -85,7 +88,7 @@ class BuildSettings:
                        stride=data.get("stride"), smoothing=dict(data.get("smoothing") or {}),
                        audio=str(data.get("audio", "link")), clip=path("clip"),
                        twin=bool(data.get("twin", True)), runtime=str(data.get("runtime", "aot")),
-                       model_sha256=str(data.get("model_sha256", "")))
+                       model_sha256=str(data.get("model_sha256", "")), tflm_dir=path("tflm_dir"))
         except (KeyError, TypeError) as exc:
             raise FwgenError(f"the recorded build settings are incomplete ({exc})",
                              where=str(project / MANIFEST),

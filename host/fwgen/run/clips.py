@@ -112,7 +112,8 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
               pad_mode: str = DEFAULT_PAD_MODE, convert: bool = False,
               features: bool = False, logits: bool = False, out: Path | None = None,
               timeout: float = 60.0, progress: Callable[[str], None] | None = None,
-              force: bool = False, trace: bool = False) -> list[ClipReport]:
+              force: bool = False, trace: bool = False, runtime: str = "aot",
+              tflm_dir: Path | None = None) -> list[ClipReport]:
     """Build (or reuse) the twin firmware and stream each WAV through it in one QEMU session.
 
     Every WAV is read and checked (mono 16-bit PCM at the model's rate, or converted when
@@ -127,7 +128,7 @@ def run_clips(*, model: str | Path, twin, wavs: Sequence[Path], settings: Path |
 
     say = progress or (lambda text: None)
     deployment = twin_deployment(model=model, twin=twin, settings=settings, stride=stride,
-                                 smoothing=smoothing)
+                                 smoothing=smoothing, runtime=runtime, tflm_dir=tflm_dir)
     rate = deployment.frontend.sample_rate
     pad, pad_ms = _pad_samples(pad_ms, rate, default_pad(deployment.frontend, deployment.n_frames))
     clips = [(Path(wav), pad_clip(_clip(Path(wav), rate, deployment.frontend.window_size,

@@ -20,16 +20,18 @@ def default_project_dir(deployment: Deployment, twin) -> Path:
 
 def twin_deployment(*, model: str | Path, twin, settings: Path | None = None,
                     stride: int | None = None, smoothing: dict | None = None,
-                    audio: str = "link") -> Deployment:
+                    audio: str = "link", runtime: str = "aot",
+                    tflm_dir: Path | None = None) -> Deployment:
     """The deployment `fwgen run` builds for a twin: audio over the link, or with
-    `audio="semihost"` also from a host file (fwgen test's fast path: TwinDevice(audio_file=True))."""
+    `audio="semihost"` also from a host file (fwgen test's fast path: TwinDevice(audio_file=True));
+    `runtime` and `tflm_dir` as fwgen build's --runtime and --tflm-dir."""
     from fwgen.zoo import resolve_model
 
     if not twin.is_emulator:
         raise FwgenError(f"{twin.id} is not an emulator twin", where="--board")
     source = resolve_model(model, settings)
     return prepare(source, DeployOptions(stride=stride, smoothing=dict(smoothing or {}),
-                                         audio_source=audio))
+                                         audio_source=audio, runtime=runtime, tflm_dir=tflm_dir))
 
 
 def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,
@@ -55,7 +57,8 @@ def twin_firmware(deployment: Deployment, twin, *, out: Path | None = None,
                            board=twin.id, settings=settings, stride=options.stride,
                            smoothing=dict(options.smoothing), audio=options.audio_source,
                            clip=options.clip, twin=False, runtime=options.runtime,
-                           model_sha256=deployment.source.sha256).record(project_dir)
+                           model_sha256=deployment.source.sha256,
+                           tflm_dir=options.tflm_dir).record(project_dir)
     firmware = build_firmware(deployment, twin, project_dir, include_twin=False, envs=(twin.id,),
                               settings=record, force=force or out is None)
     if out is None:

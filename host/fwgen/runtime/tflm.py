@@ -162,22 +162,31 @@ def cmsis_nn_scratch_bytes(model) -> int:
     return -(-largest // ARENA_ALIGN) * ARENA_ALIGN + (ARENA_ALIGN if largest else 0)
 
 
+def op_macs(model, op) -> int:
+    """Multiply-accumulates of a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED (one per weight
+    use, as fwgen.zoo.graph_stats counts them); 0 for other ops."""
+    if op.opcode not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") or len(op.inputs) < 2:
+        return 0
+    out = int(np.prod(model.tensors[op.outputs[0]].shape))
+    w = model.tensors[op.inputs[1]].shape
+    if op.opcode == "CONV_2D":
+        return out * int(np.prod(w[1:]))
+    if op.opcode == "DEPTHWISE_CONV_2D":
+        return out * w[1] * w[2]
+    return out * w[-1]
+
+
 def model_macs(model) -> int:
-    """Multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (one per weight
-    use), as fwgen.zoo.graph_stats counts them."""
-    macs = 0
-    for op in model.operators:
-        if op.opcode not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") or len(op.inputs) < 2:
-            continue
-        out = int(np.prod(model.tensors[op.outputs[0]].shape))
-        w = model.tensors[op.inputs[1]].shape
-        if op.opcode == "CONV_2D":
-            macs += out * int(np.prod(w[1:]))
-        elif op.opcode == "DEPTHWISE_CONV_2D":
-            macs += out * w[1] * w[2]
-        else:
-            macs += out * w[-1]
-    return macs
+    return sum(op_macs(model, op) for op in model.operators)
+
+
+def wrappable_registrations(tree: Path) -> dict[str, str]:
+    """Add method -> its default registration, for the methods that take one
+    (`AddConv2D(const TFLMRegistration& registration = Register_CONV_2D())`): the ones a bench
+    build can hand a registration whose invoke marks the node."""
+    text = (tree / "tensorflow/lite/micro/micro_mutable_op_resolver.h").read_text(errors="replace")
+    return dict(re.findall(r"TfLiteStatus (Add\w+)\(\s*const TFLMRegistration&\s*registration\s*=\s*"
+                           r"(?:tflite::)?(Register_\w+)\(\)", text))
 
 
 # ---------------------------------------------------------------- compiled inference
@@ -208,6 +217,9 @@ class TflmInference:
     aot_arena_bytes: int | None = None        # fwgen's own plan, when the compiler takes the model
     aot_refusal: str | None = None            # why it does not, otherwise
     runtime: str = "tflm"
+    # per node in invoke order, what fwgen bench reports (opcode, label, shape, macs); empty
+    # when some op cannot be marked (no tree read, or a method that takes no registration)
+    nodes: list[dict] = field(default_factory=list)
 
     @property
     def input(self) -> TflmTensor:
@@ -271,14 +283,21 @@ def _tensor_view(t: TflmTensor, kind: str, index: int) -> dict:
 
 
 def render_files(model: bytes, inputs: list[TflmTensor], outputs: list[TflmTensor],
-                 ops: list[tuple[str, str]], arena_bytes: int, macs: int) -> dict[str, str]:
+                 ops: list[tuple[str, str]], arena_bytes: int, macs: int,
+                 registrations: dict[str, str] | None = None, bench_nodes: int = 0) -> dict[str, str]:
+    """model.h, model_data.c, tflm_resolver.h, tflm_model.cc. `registrations` (method ->
+    Register_ function) lets a bench build wrap each op's invoke; `bench_nodes` is the number
+    of nodes it marks (0: none, only the whole invoke)."""
+    registrations = registrations or {}
     digest = hashlib.sha256(model).hexdigest()
     meta = {"model sha256": digest[:16], "runtime": "TFLM (MicroInterpreter)"}
     view = {"abi": abi_version(), "arena_bytes": arena_bytes, "arena_align": ARENA_ALIGN,
             "weights_bytes": len(model), "macs": macs, "num_ops": len(ops),
             "inputs": [_tensor_view(t, "INPUT", i) for i, t in enumerate(inputs)],
             "outputs": [_tensor_view(t, "OUTPUT", i) for i, t in enumerate(outputs)],
-            "ops": [{"op": op, "method": m} for op, m in ops], "model_len": len(model)}
+            "ops": [{"op": op, "method": m, "registration": registrations.get(m) if bench_nodes else None}
+                    for op, m in ops],
+            "model_len": len(model), "bench_nodes": bench_nodes}
     return {
         "model.h": render("tflm/model.h.j2", banner=banner("model interface (TFLM runtime)", meta), **view),
         "model_data.c": render("tflm/model_data.c.j2", banner=banner("the model's flatbuffer", meta),
@@ -358,7 +377,8 @@ def registrations(tree: Path) -> dict[str, str]:
 def kernel_sources(tree: Path, methods: Iterable[str], kernels: str) -> list[str] | None:
     """The kernel files the model's registrations live in (the CMSIS-NN ones where the tree has
     them), each with its `<op>_common.cc`, and kernel_util.cc: every kernel object the link can
-    pull from TFLM's kernel library, so the others need not be compiled. None when a
+    pull from TFLM's kernel library, so the others need not be compiled (the image is the same:
+    a static library gives the link only the objects it references). None when a
     registration is found in no file (then every kernel is compiled, as TFLM's make does)."""
     kernel_dir = tree / KERNEL_DIR
     folders = [kernel_dir / "cmsis_nn", kernel_dir] if kernels == KERNELS_CMSIS_NN else [kernel_dir]
@@ -381,12 +401,42 @@ def kernel_sources(tree: Path, methods: Iterable[str], kernels: str) -> list[str
     return sorted(sources)
 
 
+CMSIS_NN_SOURCE = "third_party/cmsis_nn/Source"
+_ARM_CALL = re.compile(r"\b(arm_\w+)\s*\(")
+_ARM_DEFINITION = re.compile(r"^(?:[A-Za-z_][\w \t\*]*[ \t\*])?(arm_\w+)\s*\(", re.M)
+
+
+def cmsis_nn_sources(tree: Path, kernel_files: Iterable[str]) -> list[str]:
+    """The CMSIS-NN C files the kernel files need: those defining an arm_* function they call,
+    and, transitively, the functions those call (a definition starts a line; calls in bodies
+    are indented), without the float ones TFLM's cmsis_nn.inc leaves out."""
+    defined: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for path in sorted((tree / CMSIS_NN_SOURCE).rglob("*.c")):
+        rel = path.relative_to(tree).as_posix()
+        if rel.endswith(("_f16.c", "_f32.c", "arm_nntables_flt.c")):
+            continue
+        texts[rel] = path.read_text(errors="replace")
+        for name in _ARM_DEFINITION.findall(texts[rel]):
+            defined.setdefault(name, rel)
+    todo = [(tree / f).read_text(errors="replace") for f in kernel_files]
+    chosen: set[str] = set()
+    while todo:
+        for name in _ARM_CALL.findall(todo.pop()):
+            rel = defined.get(name)
+            if rel is not None and rel not in chosen:
+                chosen.add(rel)
+                todo.append(texts[rel])
+    return sorted(chosen)
+
+
 @dataclass(frozen=True)
 class TflmBuild:
     """How one environment compiles TFLM: data the project's extra script applies."""
     kernels: str                       # "cmsis_nn" | "reference"
     cpu_define: str                    # CPU_M33=1 ... (cortex_m_generic's -DCPU_$(CORE)=1)
     kernel_files: tuple[str, ...] | None = None   # kernel_sources(); None: all of them
+    cmsis_nn_files: tuple[str, ...] | None = None  # cmsis_nn_sources(); None: all of them
 
     def settings(self) -> dict[str, Any]:
         includes = list(TFLM_INCLUDES) + (list(CMSIS_INCLUDES) if self.kernels == KERNELS_CMSIS_NN else [])
@@ -402,11 +452,11 @@ class TflmBuild:
                         else [f"+<{path}>" for path in self.kernel_files])},
         ]
         if cmsis:
+            every = [f"+<{CMSIS_NN_SOURCE}/>", f"-<{CMSIS_NN_SOURCE}/**/*_f16.c>",
+                     f"-<{CMSIS_NN_SOURCE}/**/*_f32.c>", f"-<{CMSIS_NN_SOURCE}/**/arm_nntables_flt.c>"]
             libraries.append({"name": "cmsis_nn", "opt": KERNEL_OPT,
-                              "filter": ["+<third_party/cmsis_nn/Source/>",
-                                         "-<third_party/cmsis_nn/Source/**/*_f16.c>",
-                                         "-<third_party/cmsis_nn/Source/**/*_f32.c>",
-                                         "-<third_party/cmsis_nn/Source/**/arm_nntables_flt.c>"]})
+                              "filter": every if self.cmsis_nn_files is None
+                              else [f"+<{path}>" for path in self.cmsis_nn_files]})
         return {"kernels": self.kernels, "common_flags": list(TFLM_COMMON_FLAGS),
                 "cxx_flags": list(TFLM_CXX_FLAGS), "c_flags": list(TFLM_C_FLAGS),
                 "defines": defines, "includes": includes, "libraries": libraries}
@@ -437,8 +487,10 @@ def project_additions(tree: Path, boards: Iterable, methods: Iterable[str]) -> d
     for board in boards:
         kernels = env_kernels(board, has)
         files_ = kernel_sources(tree, methods, kernels)
+        cmsis = (tuple(cmsis_nn_sources(tree, files_))
+                 if files_ is not None and kernels == KERNELS_CMSIS_NN else None)
         build = TflmBuild(kernels=kernels, cpu_define=cpu_define(board),
-                          kernel_files=None if files_ is None else tuple(files_))
+                          kernel_files=None if files_ is None else tuple(files_), cmsis_nn_files=cmsis)
         name = f"tflm/{board.id}.json"
         files[name] = (json.dumps(build.settings(), indent=2, sort_keys=True) + "\n").encode()
         options[board.id] = [("extra_scripts", f"post:{EXTRA_SCRIPT}"),
@@ -464,11 +516,15 @@ class TflmRuntime(Runtime):
         from fwgen.tflite import read_model
 
         m = read_model(model, where=where)
-        methods = RESOLVER_METHODS
+        methods, regs = RESOLVER_METHODS, {}
         tree = self.config.tflm_dir or os.environ.get(TFLM_DIR_ENV)
         if tree and Path(tree, "tensorflow/lite/micro/micro_mutable_op_resolver.h").is_file():
-            methods = tree_resolver_methods(Path(tree))
+            methods, regs = tree_resolver_methods(Path(tree)), wrappable_registrations(Path(tree))
         ops = resolver_ops(m, where, methods)
+        markable = bool(ops) and all(method in regs for _, method in ops)
+        nodes = [{"opcode": op.opcode, "label": op.opcode, "macs": op_macs(m, op),
+                  "shape": "x".join(str(d) for d in m.tensors[op.outputs[0]].shape) or "1"}
+                 for op in m.operators] if markable else []
         try:
             interp = TflmModel(model)
         except FwgenError as exc:
@@ -483,11 +539,12 @@ class TflmRuntime(Runtime):
         arena = -(-(used + ARENA_MARGIN_BYTES + scratch) // ARENA_ALIGN) * ARENA_ALIGN
         macs = model_macs(m)
         aot_arena, refusal = _aot_plan(model, where)
-        return TflmInference(files=render_files(model, inputs, outputs, ops, arena, macs),
+        return TflmInference(files=render_files(model, inputs, outputs, ops, arena, macs,
+                                                regs, len(nodes)),
                              arena_bytes=arena, weights_bytes=len(model), macs=macs,
                              inputs=inputs, outputs=outputs, model=model, ops=ops,
                              host_arena_used_bytes=used, scratch_bytes=scratch,
-                             aot_arena_bytes=aot_arena, aot_refusal=refusal)
+                             aot_arena_bytes=aot_arena, aot_refusal=refusal, nodes=nodes)
 
     def host(self, compiled: CompiledInference) -> HostInference:
         return TflmHost(compiled)  # type: ignore[arg-type]  (a TflmInference from compile())
