@@ -10,7 +10,8 @@
  * the padding (a padding tap then adds 0, as in TFLM), so a pixel's window row is a run of words
  * in the ring: no per-pixel gathering, no border case. Two channels of two neighbouring pixels
  * accumulate in registers (each filter word serves both pixels; with stride 2 each input word
- * both too), 8-wide rows at stride 2 unrolled with immediate offsets; requantization is inline.
+ * both too), 8-wide rows at stride 2 unrolled with immediate offsets (with right-shift
+ * requantization, as int8 models have: one instantiation); requantization is inline.
  * Stack: about 2.8 KB; code about 2.8 KB. Output rows go in the portable kernel's
  * order (`reverse` too) and each reads its input rows before writing, so the output may overlap
  * the input as the memory planner lets it.
@@ -127,8 +128,9 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
     int32_t a0, a1;
     FWGEN_NN_DSP_1CH_LDRD(bias, 0, a0, a1);
     int32_t a2 = a0, a3 = a1;
-    for (int32_t ky = 0; ky < k_h; ++ky, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
-        const int16_t *xa = rows[ky] + xa0;
+    const int16_t *const *end = rows + k_h;   /* a pointer walk: one register fewer than ky */
+    for (; rows < end; ++rows, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
+        const int16_t *xa = *rows + xa0;
         const int16_t *xb = xa + ab;
         switch (unroll ? pairs : 0) {   /* UNROLL (a constant): PAIRS a constant 4 or 2 */
         case 4:
@@ -164,7 +166,8 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                          const int32_t *bias, const int16_t *const *rows, const int32_t *wide,
-                         int32_t pairs, int32_t stride_w, int unroll, int8_t *out_row)
+                         int32_t pairs, int32_t stride_w, int unroll, int rshift,
+                         int8_t *out_row)
 {
     const int32_t out_w = p->output.w, out_c = p->output.c, k_h = p->filter.h;
     const int32_t groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
@@ -172,7 +175,6 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
     const int32_t *multiplier = q->multiplier;
     const int8_t *shift = q->shift;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-    const int rshift = fwgen_nn_dsp_rshift_only(shift, out_c, lo, hi);
     for (int32_t i = 0; i < out_w; i += 2) {
         const int32_t ox = i + 1 < out_w ? i : out_w - 2;   /* an odd row's last pair overlaps */
         int8_t *out_a = out_row + ox * out_c;
@@ -216,25 +218,20 @@ fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
     for (int32_t oc = 0; oc < groups * FWGEN_NN_DSP_1CH_LANES; ++oc) {
         bias_pad[oc] = bias != NULL && oc < out_c ? bias[oc] : 0;
     }
-    int32_t *w = wide;
-    for (int32_t g = 0; g < groups; ++g) {
-        for (int32_t ky = 0; ky < k_h; ++ky) {
-            for (int32_t j = 0; j < pairs; ++j) {
-                for (int32_t c = 0; c < FWGEN_NN_DSP_1CH_LANES; ++c, ++w) {
-                    const int32_t oc = g * FWGEN_NN_DSP_1CH_LANES + c;
-                    int32_t pair[2] = {0, 0};
-                    for (int32_t h = 0; h < 2; ++h) {
-                        const int32_t kx = 2 * j + h;
-                        if (oc < out_c && kx < k_w) {
-                            pair[h] = filter[(ky * k_w + kx) * tap_stride + oc * channel_stride];
-                        }
-                    }
-                    *w = (int32_t)(((uint32_t)pair[0] & 0xFFFFu) | ((uint32_t)pair[1] << 16));
-                }
+    /* wide[((g * k_h + ky) * pairs + j) * 2 + c] = taps (2j, 2j + 1) of row ky, channel 2g + c */
+    memset(wide, 0, (size_t)groups * k_h * pairs * FWGEN_NN_DSP_1CH_LANES * sizeof wide[0]);
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        const int8_t *f = filter + oc * channel_stride;
+        int16_t *dst = (int16_t *)(wide + (oc / 2) * k_h * pairs * 2 + oc % 2);
+        for (int32_t ky = 0; ky < k_h; ++ky, dst += pairs * 4) {
+            for (int32_t kx = 0; kx < k_w; ++kx, f += tap_stride) {
+                dst[(kx / 2) * 4 + kx % 2] = *f;   /* int16 lanes: word (kx / 2) of the channel */
             }
         }
     }
     __asm__ volatile("" ::: "memory");   /* the filter is written before FWGEN_NN_DSP_1CH_PAIR */
+    const int rshift = fwgen_nn_dsp_rshift_only(q->shift, out_c, p->act_min, p->act_max);
+    const int fast = pairs == 4 && p->stride_w == 2 && rshift;
     int16_t *zero_row = ring + k_h * len;
     memset(zero_row, 0, (size_t)len * sizeof zero_row[0]);
     for (int32_t bi = 0; bi < p->output.n; ++bi) {
@@ -262,12 +259,14 @@ fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
                 rows[ky] = row;
             }
             int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
-            /* micro_speech's 8-wide rows at stride 2 unrolled; a 3x3 (2 pairs) unrolled too
-             * saved Yamnet's stem 0.76 M instructions for 1 KB more code: not taken */
-            if (pairs == 4 && p->stride_w == 2) {
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, 1, out_row);
+            /* micro_speech's 8-wide rows at stride 2 with right-shift requantization, all
+             * constants; a 3x3 (2 pairs) one too saved Yamnet's stem 0.76 M instructions for
+             * 1 KB more code: not taken */
+            if (fast) {
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, 1, 1, out_row);
             } else {
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, 0, out_row);
+                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, 0,
+                                         rshift, out_row);
             }
         }
     }
