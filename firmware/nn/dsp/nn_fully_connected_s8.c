@@ -14,6 +14,7 @@ static inline void fc_dot2(const int8_t *in, const int8_t *w0, const int8_t *w1,
 {
     int32_t a0 = *acc0, a1 = *acc1;
     int32_t k = 0;
+#pragma GCC unroll 2
     for (; k + 4 <= n; k += 4) {
         const uint32_t x = fwgen_nn_dsp_load4(in + k);
         const uint32_t f0 = fwgen_nn_dsp_load4(w0 + k);
