@@ -7,7 +7,12 @@
  *   clip (1)  a clip compiled into the image runs once at boot as a self-test (its results,
  *             STATS and END go out as for a streamed clip), then the link serves as in (0);
  *   mic  (2)  the board microphone feeds the pipeline continuously (falls back to the link,
- *             with a LOG warning, where the port has no microphone driver).
+ *             with a LOG warning, where the port has no microphone driver);
+ *   semihost (3, twins only) as (0), and a stream that got no AUDIO before its END{n} is read
+ *             from the emulator host's file (fwgen_port_host_audio_*) at MB/s: n samples fed
+ *             hop by hop through the same ring, flow-control counters and CREDITs as link
+ *             audio, then STATS and END as for a streamed clip; when the emulator names a
+ *             link-out file, everything the link sends goes there instead of the UART.
  * The link always answers RESET (-> HELLO), CONFIG, PING and END (-> STATS, END). Corrupt or
  * unexpected frames are counted by the link and skipped; nothing the host sends stops the loop.
  * The board outlives its hosts: RESET restores every boot default (new_stream()), and a CONFIG
@@ -27,21 +32,35 @@
 #include "clip.h"
 #endif
 
-#define AUDIO_WINDOW FWGEN_APP_AUDIO_WINDOW
+/* the audio ring: the link window (a build with no link audio, window 0, keeps one sample) */
+#define AUDIO_WINDOW (FWGEN_APP_AUDIO_WINDOW > 0u ? FWGEN_APP_AUDIO_WINDOW : 1u)
 #define HOP          FWGEN_APP_WINDOW_STEP
 
-static uint8_t s_rx_buf[FWGEN_LINK_RX_BUFFER_SIZE];
-static uint8_t s_tx_buf[FWGEN_LINK_TX_BUFFER_SIZE];
+/* Link buffers and the audio ring, as fwgen.deploy.memory sized them (fwgen_memory.h). */
+static uint8_t s_rx_buf[FWGEN_LINK_FRAME_SIZE(FWGEN_APP_LINK_RX_PAYLOAD)];
+static uint8_t s_tx_buf[FWGEN_LINK_ENCODED_SIZE(FWGEN_APP_LINK_TX_PAYLOAD)];
 static fwgen_link_t s_link;
 static int16_t s_audio[AUDIO_WINDOW];   /* ring of received samples, never over the window */
 static uint32_t s_audio_head, s_audio_count;
 static uint8_t s_source = FWGEN_APP_AUDIO_SOURCE;
 static uint64_t s_clock;                /* 64-bit extension of fwgen_port_cycles() */
 static uint32_t s_clock_last;
+#if FWGEN_APP_AUDIO_SOURCE == 3
+enum { FILE_IDLE, FILE_READING, FILE_DONE };
+static uint8_t s_file_state;            /* the host file of this stream */
+static uint32_t s_file_end;             /* stream position the END asked for */
+static uint8_t s_link_out;              /* device-to-host bytes go to a host file, not the UART */
+#endif
 
 static void uart_write(void *ctx, const uint8_t *data, size_t len)
 {
     (void)ctx;
+#if FWGEN_APP_AUDIO_SOURCE == 3
+    if (s_link_out) {
+        fwgen_port_host_link_write(data, len);
+        return;
+    }
+#endif
     fwgen_port_uart_write(data, len);
 }
 
@@ -61,7 +80,9 @@ static uint32_t uptime_ms(void)
     return (uint32_t)(steps / (per_ms ? per_ms : 1u));
 }
 
-static void send_hello(void)
+/* Not inlined, here and in the two below: their message structs would otherwise sit in main()'s
+ * frame, under the deepest call path (the pipeline), and the stack the build reserves. */
+__attribute__((noinline)) static void send_hello(void)
 {
     static const uint8_t hash[8] = FWGEN_APP_MODEL_HASH;
     static const char names[] = FWGEN_APP_CLASS_NAMES;
@@ -73,7 +94,7 @@ static void send_hello(void)
     h.audio_source = s_source;
     h.abi = FWGEN_ABI;
     h.rx_max_payload = fwgen_link_rx_max_payload(&s_link);
-    h.audio_window = AUDIO_WINDOW;
+    h.audio_window = FWGEN_APP_AUDIO_WINDOW;
     memcpy(h.model_hash, hash, sizeof hash);
     strncpy(h.board, FWGEN_BOARD_ID, sizeof h.board);
     h.sample_rate = FWGEN_APP_SAMPLE_RATE_HZ;
@@ -90,7 +111,7 @@ static void send_hello(void)
     fwgen_link_send_hello(&s_link, &h);
 }
 
-static void send_stats(void)
+__attribute__((noinline)) static void send_stats(void)
 {
     const fwgen_app_counters_t *c = fwgen_app_pipeline_counters();
     fwgen_link_stats_t st;
@@ -131,7 +152,7 @@ static char *put_u32(char *out, uint32_t value)
 }
 
 /* LOG "stack N/M bytes": the main stack's high-water mark against its size. */
-static void log_stack(void)
+__attribute__((noinline)) static void log_stack(void)
 {
     char text[48] = "stack ";
     char *p = put_u32(text + 6, (uint32_t)fwgen_port_stack_used());
@@ -147,6 +168,10 @@ static void new_stream(void)
     fwgen_app_pipeline_reset();
     fwgen_link_audio_reset(&s_link);
     s_audio_head = s_audio_count = 0u;
+#if FWGEN_APP_AUDIO_SOURCE == 3
+    fwgen_port_host_audio_close();
+    s_file_state = FILE_IDLE;
+#endif
 }
 
 /* Feed every buffered sample to the pipeline (contiguous runs of the ring, at most a hop each). */
@@ -185,6 +210,68 @@ static void on_audio(const fwgen_link_frame_t *f)
     }
 }
 
+/* END: the rest of the stream through the pipeline, then STATS and END{samples processed}. */
+static void finish_stream(uint32_t total_samples)
+{
+    drain_audio();
+    fwgen_link_audio_end(&s_link, total_samples);
+    log_stack();
+    send_stats();
+    fwgen_link_end_t done = {fwgen_app_pipeline_counters()->audio_samples};
+    fwgen_link_send_end(&s_link, &done);
+}
+
+#if FWGEN_APP_AUDIO_SOURCE == 3
+/* END{n} of a stream that got no AUDIO: read n samples from the host file instead, finishing
+ * in the main loop (file_step). 1 when the END is answered later, 0 to answer it now (a link
+ * stream, a file already read, or no file: an ERROR says why and the samples count as lost). */
+static int file_start(uint32_t total_samples)
+{
+    if (s_file_state == FILE_READING) {
+        return 1;                              /* a repeated END: answered once, when done */
+    }
+    if (s_file_state == FILE_DONE || s_link.audio_received != 0u || total_samples == 0u) {
+        return 0;
+    }
+    uint32_t bytes = 0;
+    fwgen_status_t st = fwgen_port_host_audio_open(&bytes);
+    if (st != FWGEN_OK) {
+        fwgen_link_report_error(&s_link, st, FWGEN_LINK_END, 0u);
+        s_file_state = FILE_DONE;
+        return 0;
+    }
+    s_file_end = total_samples;
+    s_file_state = FILE_READING;
+    return 1;
+}
+
+/* Up to one hop from the file into the ring, accepted by the link's flow control like an
+ * AUDIO frame; at the file's (or the stream's) end, the stream finishes. */
+static void file_step(void)
+{
+    uint32_t want = s_file_end - s_link.audio_received;
+    uint32_t room = AUDIO_WINDOW - s_audio_count;
+    uint32_t tail = AUDIO_WINDOW - s_audio_head;   /* contiguous room at the head */
+    want = want < HOP ? want : HOP;
+    want = want < room ? want : room;
+    want = want < tail ? want : tail;
+    size_t got = want ? fwgen_port_host_audio_read(&s_audio[s_audio_head], 2u * want) / 2u : 0u;
+    if (got > 0u) {
+        fwgen_link_audio_t a = {s_link.audio_received, (const uint8_t *)&s_audio[s_audio_head],
+                                (uint16_t)(2u * got)};
+        if (fwgen_link_audio_accept(&s_link, &a) == FWGEN_OK) {
+            s_audio_head = (s_audio_head + (uint32_t)got) % AUDIO_WINDOW;
+            s_audio_count += (uint32_t)got;
+        }
+    }
+    if (s_link.audio_received == s_file_end || (want > 0u && got == 0u)) {
+        fwgen_port_host_audio_close();
+        s_file_state = FILE_DONE;
+        finish_stream(s_file_end);            /* a short file: the rest counts as lost */
+    }
+}
+#endif
+
 static void on_frame(const fwgen_link_frame_t *f)
 {
     switch (f->type) {
@@ -215,12 +302,12 @@ static void on_frame(const fwgen_link_frame_t *f)
     case FWGEN_LINK_END: {
         fwgen_link_end_t e;
         if (fwgen_link_end_unpack(f->payload, f->length, &e) == FWGEN_OK) {
-            drain_audio();
-            fwgen_link_audio_end(&s_link, e.total_samples);
-            log_stack();
-            send_stats();
-            fwgen_link_end_t done = {fwgen_app_pipeline_counters()->audio_samples};
-            fwgen_link_send_end(&s_link, &done);
+#if FWGEN_APP_AUDIO_SOURCE == 3
+            if (file_start(e.total_samples)) {
+                break;
+            }
+#endif
+            finish_stream(e.total_samples);
         }
         break;
     }
@@ -229,7 +316,8 @@ static void on_frame(const fwgen_link_frame_t *f)
     }
 }
 
-static void service_link(void)
+/* Returns the number of bytes the UART had. */
+static size_t service_link(void)
 {
     uint8_t chunk[64];
     size_t n = fwgen_port_uart_read(chunk, sizeof chunk);
@@ -245,6 +333,7 @@ static void service_link(void)
             break;
         }
     }
+    return n;
 }
 
 #if FWGEN_APP_HAS_CLIP
@@ -269,12 +358,15 @@ int main(void)
     if (fwgen_port_init(FWGEN_BOARD_UART_BAUD) != FWGEN_OK) {
         fwgen_port_exit(2);
     }
+#if FWGEN_APP_AUDIO_SOURCE == 3
+    s_link_out = fwgen_port_host_link_open() == FWGEN_OK;
+#endif
     s_clock_last = fwgen_port_cycles();
     fwgen_link_params_t params = {
         .accept = FWGEN_LINK_TO_DEVICE,
         .rx_buffer = s_rx_buf, .rx_buffer_size = sizeof s_rx_buf,
         .tx_buffer = s_tx_buf, .tx_buffer_size = sizeof s_tx_buf,
-        .audio_window = AUDIO_WINDOW, .write = uart_write, .write_ctx = NULL,
+        .audio_window = FWGEN_APP_AUDIO_WINDOW, .write = uart_write, .write_ctx = NULL,
     };
     if (fwgen_link_init(&s_link, &params) != FWGEN_OK) {
         fwgen_port_exit(3);
@@ -297,17 +389,34 @@ int main(void)
     }
 #endif
     for (;;) {
-        service_link();
+        size_t received = service_link();
         if (s_source == 2u) {
-            int16_t mic[HOP];
-            size_t n = fwgen_port_mic_read(mic, HOP);
+            int16_t mic[FWGEN_APP_MIC_READ_SAMPLES];
+            size_t n = fwgen_port_mic_read(mic, FWGEN_APP_MIC_READ_SAMPLES);
             if (n > 0u) {
                 fwgen_app_pipeline_feed(mic, n);
             }
         } else {
+#if FWGEN_APP_AUDIO_SOURCE == 3
+            if (s_file_state == FILE_READING) {
+                file_step();
+            }
+#endif
             drain_audio();
         }
+#if FWGEN_APP_AUDIO_SOURCE == 3
+        /* a file drains at every hop: a CREDIT per quarter window tells the host enough */
+        if (s_file_state != FILE_READING ||
+            s_link.audio_consumed - s_link.audio_acked >= AUDIO_WINDOW / 4u)
+#endif
         fwgen_link_audio_service(&s_link);
         clock_now();
+#if FWGEN_APP_AUDIO_SOURCE == 3
+        if (received == 0u && s_file_state != FILE_READING && s_audio_count == 0u) {
+            fwgen_port_wait_rx();          /* nothing to do until the host sends */
+        }
+#else
+        (void)received;
+#endif
     }
 }

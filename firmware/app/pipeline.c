@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app_config.h"
+#include "common/fwgen_bench.h"
 #include "detect/detect.h"
 #include "detect_config.h"
 #include "model.h"
@@ -56,7 +57,18 @@ static uint64_t s_frontend_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
 static uint32_t s_detect_buf[(FWGEN_DETECT_BUFFER_SIZE + 3u) / 4u];
 static uint8_t s_arena[FWGEN_MODEL_ARENA_BYTES]
     __attribute__((aligned(FWGEN_MODEL_ARENA_ALIGN), section(".fwgen_arena")));
+#if FWGEN_APP_WINDOW_IN_ARENA
+/* The window is the model input itself, newest frame last: the memory plan keeps the input's
+ * bytes for the window alone (model.h: FWGEN_MODEL_INPUTS_KEPT), so no copy of it exists. */
+#if !FWGEN_MODEL_INPUTS_KEPT
+#error "app_config.h keeps the feature window in the arena, model.h plans over its input: regenerate"
+#endif
+#if !FWGEN_APP_FRONTEND_LOGMEL && FWGEN_FRONTEND_DYNAMIC_SCALE
+#error "dynamic int8 scaling needs the uint16 window: it cannot live in the model input"
+#endif
+#else
 static feature_t s_window[N_FRAMES][N_CH];  /* ring of the newest frames */
+#endif
 #if !FWGEN_APP_FRONTEND_LOGMEL && FWGEN_FRONTEND_DYNAMIC_SCALE
 static uint16_t s_linear[N_IN];             /* window, oldest first: dynamic scaling spans it all */
 #endif
@@ -107,7 +119,11 @@ void fwgen_app_pipeline_reset(void)
 #endif
     fwgen_detect_reset(&s.detect);
     memset(&s.counters, 0, sizeof s.counters);
+#if FWGEN_APP_WINDOW_IN_ARENA
+    memset(fwgen_model_input(s_arena, 0), 0, N_IN);
+#else
     memset(s_window, 0, sizeof s_window);
+#endif
     s.outputs = FWGEN_APP_OUT_DEFAULT;          /* a host's CONFIG ends with its stream */
     s.stride = FWGEN_APP_STRIDE_FRAMES;
 }
@@ -130,10 +146,15 @@ const fwgen_app_counters_t *fwgen_app_pipeline_counters(void) { return &s.counte
 static void run_inference(uint32_t frame_index)
 {
     fwgen_app_counters_t *c = &s.counters;
+    uint32_t t0 = now();
+#if FWGEN_APP_WINDOW_IN_ARENA
+    fwgen_status_t st = FWGEN_OK;              /* the input holds the window already */
+#else
     uint32_t oldest = (frame_index + 1u) % N_FRAMES;   /* ring slot of the oldest frame */
     int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
-    uint32_t t0 = now();
-#if FWGEN_APP_FRONTEND_LOGMEL
+#endif
+#if FWGEN_APP_WINDOW_IN_ARENA
+#elif FWGEN_APP_FRONTEND_LOGMEL
     /* frames are already int8: copy them into the model input in its layout */
     fwgen_status_t st = FWGEN_OK;
     for (uint32_t i = 0; i < N_FRAMES; i++) {
@@ -200,13 +221,41 @@ static void run_inference(uint32_t frame_index)
     }
 }
 
+#if FWGEN_APP_WINDOW_IN_ARENA
+/* Shift the model input by one frame and put the new one, as int8, at its end. */
+static void append_to_input(const feature_t *frame)
+{
+    int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
+    int8_t row[N_CH];
+#if FWGEN_APP_FRONTEND_LOGMEL
+    memcpy(row, frame, N_CH);
+#else
+    /* value-by-value mapping (no dynamic scaling): each frame converts on its own */
+    (void)fwgen_frontend_to_s8(&fwgen_frontend_config, frame, row, N_CH);
+#endif
+#if FWGEN_APP_CHANNELS_MAJOR
+    for (uint32_t ch = 0; ch < N_CH; ch++) {
+        memmove(&input[ch * N_FRAMES], &input[ch * N_FRAMES + 1u], N_FRAMES - 1u);
+        input[ch * N_FRAMES + N_FRAMES - 1u] = row[ch];
+    }
+#else
+    memmove(input, input + N_CH, (N_FRAMES - 1u) * N_CH);
+    memcpy(&input[(N_FRAMES - 1u) * N_CH], row, N_CH);
+#endif
+}
+#endif
+
 static void on_frame(const feature_t *frame)
 {
     uint32_t frame_index = s.counters.frames++;
+#if FWGEN_APP_WINDOW_IN_ARENA
+    append_to_input(frame);
+#else
     memcpy(s_window[frame_index % N_FRAMES], frame, sizeof s_window[0]);
+#endif
     if (s.outputs & FWGEN_APP_OUT_FEATURES) {
         fwgen_link_features_t m = {frame_index, FWGEN_APP_FEATURE_DTYPE, (const uint8_t *)frame,
-                                   (uint16_t)sizeof s_window[0]};
+                                   (uint16_t)(N_CH * sizeof(feature_t))};
         fwgen_link_send_features(s.link, &m);
     }
     uint32_t have = frame_index + 1u;
@@ -221,6 +270,7 @@ fwgen_status_t fwgen_app_pipeline_feed(const int16_t *samples, size_t n)
     while (n > 0u) {
         size_t used = 0;
         uint32_t t0 = now();
+        FWGEN_BENCH_MARK(FWGEN_BENCH_FRONTEND);
 #if FWGEN_APP_FRONTEND_LOGMEL
         float values[N_CH];
         int8_t frame[N_CH];
@@ -236,6 +286,7 @@ fwgen_status_t fwgen_app_pipeline_feed(const int16_t *samples, size_t n)
         uint16_t frame[N_CH];
         fwgen_status_t st = fwgen_frontend_process(s.frontend, samples, n, &used, frame);
 #endif
+        FWGEN_BENCH_MARK(FWGEN_BENCH_OTHER);
         s.counters.frontend_cycles += (uint64_t)(now() - t0) * s.cycles_scale;
         samples += used;
         n -= used;

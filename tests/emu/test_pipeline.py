@@ -62,7 +62,8 @@ def test_yes_clip_bit_exact(twin_id, twin_elf, clip_stream, reference, deploymen
     assert stats.inference_cycles_max * stats.inferences >= stats.inference_cycles
     assert result.errors == []
     used, size = stack_used(result)
-    assert size == twin.stack_bytes and 0 < used < smallest_board_stack()
+    # the stack the build reserved from the call graph (fwgen.project.stack) holds what ran
+    assert 0 < used < size < twin.stack_bytes
 
 
 def test_other_clips_on_the_m33_twin(twin_elf, clip_stream, reference, deployment):

@@ -18,7 +18,7 @@ BOARD_FILES = sorted((Path(__file__).resolve().parents[2] / "boards").glob("*.ya
 EXPECTED = {
     # id: (core, fpu, MHz, flash, ram, twin, pio board)
     "b_u585i_iot02a": ("cortex-m33", "fpv5-sp-d16", 160, 0x200000, 0xC0000, "mps2_an505", "disco_b_u585i_iot02a"),
-    "b_l475e_iot01a": ("cortex-m4", "fpv4-sp-d16", 80, 0x100000, 0x18000, "mps2_an386", "disco_l475vg_iot01a"),
+    "b_l475e_iot01a": ("cortex-m4", "fpv4-sp-d16", 80, 0x100000, 0x20000, "mps2_an386", "disco_l475vg_iot01a"),
     "nucleo_h743zi": ("cortex-m7", "fpv5-d16", 480, 0x200000, 0x80000, "mps2_an500", "nucleo_h743zi"),
     "xg24_dk2601b": ("cortex-m33", "fpv5-sp-d16", 78, 0x180000, 0x40000, "mps2_an505", "fwgen_xg24_dk2601b"),
     "mps2_an505": ("cortex-m33", "fpv5-sp-d16", 20, 0x400000, 0x400000, None, "fwgen_mps2_an505"),

@@ -106,7 +106,9 @@ def test_src_user_is_created_once_and_never_written_again(capsys, tmp_path, no_b
     assert config.is_file() and (out / "src" / "user" / "README.md").is_file()
     app_config = (out / "src/generated/app_config.h").read_text()
     assert '#include "fwgen_user_config.h"' in app_config
-    assert "#ifndef FWGEN_APP_AUDIO_WINDOW" in app_config
+    assert '#include "fwgen_memory.h"' in app_config
+    assert "#ifndef FWGEN_APP_AUDIO_WINDOW" in (
+        out / "src/generated/boards/b_u585i_iot02a/fwgen_memory.h").read_text()
     ini = (out / "platformio.ini").read_text()
     assert "-I$PROJECT_SRC_DIR/user" in ini and "src/user/" in ini
     manifest = json.loads((out / MANIFEST).read_text())

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ports/cortexm/port_buffers.h"
+
 #define FWGEN_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
 /* System Control Block */
@@ -49,8 +51,8 @@ void fwgen_cortexm_dwt_start(void);
 /* Semihosting call (Arm semihosting v2: BKPT 0xAB in Thumb state). */
 int fwgen_cortexm_semihost(int op, void *arg);
 
-/* Receive ring buffer shared by the interrupt-driven UART drivers. */
-#define FWGEN_RX_RING_BYTES 4096u
+/* Receive ring buffer shared by the interrupt-driven UART drivers, sized by the build. */
+#define FWGEN_RX_RING_BYTES FWGEN_PORT_RX_RING_BYTES
 typedef struct {
     volatile uint32_t head;   /* written by the IRQ handler */
     volatile uint32_t tail;   /* written by the reader */

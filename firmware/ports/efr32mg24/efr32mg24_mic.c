@@ -37,6 +37,7 @@
 #include "ports/cortexm/cortexm.h"
 #include "ports/efr32mg24/efr32mg24.h"
 #include "ports/port.h"
+#if FWGEN_PORT_MIC_RING_SAMPLES > 0   /* the build takes audio from the microphone */
 #include "ports/stm32/stm32_mic_ring.h"   /* the sample ring the STM32 microphone drivers use */
 
 #define MIC               USART0_BASE
@@ -126,3 +127,8 @@ size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
     return stm32_mic_drain(samples, max);
 }
+#else
+#include "ports/cortexm/port_no_mic.h"
+
+void fwgen_efr32_mic_isr(void) {}   /* never enabled: the vector table names it */
+#endif

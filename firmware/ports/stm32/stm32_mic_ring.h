@@ -10,7 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STM32_MIC_RING 2048u   /* samples: 128 ms at 16 kHz */
+#include "ports/cortexm/port_buffers.h"
+
+#define STM32_MIC_RING FWGEN_PORT_MIC_RING_SAMPLES   /* samples, sized by the build */
+#if STM32_MIC_RING == 0
+#error "a port includes the microphone ring with FWGEN_PORT_MIC_RING_SAMPLES 0: guard its driver"
+#endif
 
 static int16_t s_mic[STM32_MIC_RING];
 static volatile uint32_t s_mic_head, s_mic_tail, s_mic_overruns;

@@ -73,6 +73,7 @@ static void fwgen_stm32_uart_clocks(void)
     (void)RCC_APB2ENR;
 }
 
+#if FWGEN_PORT_MIC_RING_SAMPLES > 0   /* the build takes audio from the microphone */
 /* ---- DFSDM1 (RM0351 section 24) -------------------------------------------------------- */
 #define DFSDM_BASE        0x40016000u
 #define DFSDM_CHCFGR1(y)  FWGEN_REG32(DFSDM_BASE + 0x20u * (y))
@@ -110,8 +111,11 @@ static void fwgen_stm32_extra_isr(void)
     stm32_mic_push(value >> MIC_SHIFT);
 }
 
+#endif
+
 #include "ports/stm32/stm32_port_impl.h"
 
+#if FWGEN_PORT_MIC_RING_SAMPLES > 0
 fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
 {
     if (sample_rate_hz != FWGEN_BOARD_CLOCK_HZ / MIC_CKOUT_DIV / MIC_OSR) {
@@ -141,3 +145,6 @@ size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
     return stm32_mic_drain(samples, max);
 }
+#else
+#include "ports/cortexm/port_no_mic.h"
+#endif

@@ -103,6 +103,7 @@ static void fwgen_stm32_uart_clocks(void)
     (void)RCC_APB2ENR;
 }
 
+#if FWGEN_PORT_MIC_RING_SAMPLES > 0   /* the build takes audio from the microphone */
 /* ---- MDF1 (RM0456, MDF chapter) -------------------------------------------------------- */
 #define MDF1_BASE         0x40025000u
 #define MDF_CKGCR         FWGEN_REG32(MDF1_BASE + 0x04u)
@@ -166,8 +167,11 @@ static void fwgen_stm32_extra_isr(void)
     }
 }
 
+#endif
+
 #include "ports/stm32/stm32_port_impl.h"
 
+#if FWGEN_PORT_MIC_RING_SAMPLES > 0
 fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
 {
     if (sample_rate_hz != MIC_RATE_HZ) {
@@ -207,3 +211,6 @@ size_t fwgen_port_mic_read(int16_t *samples, size_t max)
 {
     return stm32_mic_drain(samples, max);
 }
+#else
+#include "ports/cortexm/port_no_mic.h"
+#endif

@@ -45,6 +45,9 @@ class Region:
     name: str
     origin: int
     length: int
+    # physical RAM banks that make up this region, in address order (a region the MCU maps
+    # contiguously over several banks, e.g. the STM32L475's SRAM1 + SRAM2 alias); () for one
+    banks: tuple["Region", ...] = ()
 
     @property
     def end(self) -> int:
@@ -220,7 +223,22 @@ class _Reader:
 def _region(reader: _Reader, name: str) -> Region:
     sub = reader.sub(name)
     assert sub is not None
-    region = Region(name=name, origin=sub.int("origin"), length=sub.int("length", minimum=1))
+    origin, length = sub.int("origin"), sub.int("length", minimum=1)
+    banks_raw = sub.raw("banks", required=False) or []
+    if not isinstance(banks_raw, list):
+        sub.fail("expected a list of banks", "banks")
+    banks = []
+    at = origin
+    for i, item in enumerate(banks_raw):
+        b = _Reader(reader.path, item, f"{sub.prefix}.banks[{i}]")
+        bank = Region(name=b.str("name"), origin=at, length=b.int("length", minimum=1))
+        b.finish()
+        banks.append(bank)
+        at = bank.end
+    if banks and at != origin + length:
+        sub.fail(f"the banks add up to {at - origin} bytes, the region has {length}", "banks",
+                 hint="list every bank of the region, in address order, with its length")
+    region = Region(name=name, origin=origin, length=length, banks=tuple(banks))
     sub.finish()
     return region
 

@@ -56,6 +56,7 @@ class CompiledModel:
     kernels: list[str]
     sha256: str
     plan: dict[str, tuple[int, int]] = field(default_factory=dict)   # buffer -> (offset, size)
+    inputs_kept: bool = False    # the inputs' bytes outlive the invoke (compile_model keep_inputs)
 
     @property
     def input(self) -> TensorSpec:
@@ -73,12 +74,14 @@ class CompiledModel:
 
 
 def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
-                  where: str | None = None) -> CompiledModel:
+                  where: str | None = None, keep_inputs: bool = False) -> CompiledModel:
     """Compile an int8 .tflite model to C. Raises FwgenError for anything unsupported.
 
     `name` prefixes every generated symbol (`fwgen_<name>_invoke`, `FWGEN_<NAME>_ARENA_BYTES`)
     and names the files (`<name>.h`, `<name>.c`). `where` names the model in every error, before
     the op or tensor at fault (default: its path; pass the file's name when giving its bytes).
+    `keep_inputs` plans no other buffer over the inputs, so they hold what the caller wrote
+    after an invoke too (the app keeps its feature window there: it shifts one frame in).
     """
     if not _IDENT.match(name):
         raise FwgenError(f"model name '{name}' is not a lower-case C identifier",
@@ -87,7 +90,7 @@ def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
         where = str(model)
     try:
         m = model if isinstance(model, Model) else read_model(model, where=where)
-        return _compile(m, name)
+        return _compile(m, name, keep_inputs)
     except FwgenError as exc:
         if where is not None:
             locate(exc, where)
@@ -103,15 +106,16 @@ def locate(exc: FwgenError, where: str) -> FwgenError:
     return exc
 
 
-def _compile(m: Model, name: str) -> CompiledModel:
+def _compile(m: Model, name: str, keep_inputs: bool = False) -> CompiledModel:
     validate_graph(m)
     steps = lower_all(m)
-    buffers, rules, tensor_buffer, scratch_keys = _buffers(m, steps)
+    buffers, rules, tensor_buffer, scratch_keys = _buffers(m, steps, keep_inputs)
     arena = planner.plan(buffers, rules, align=BUFFER_ALIGN)
     planner.check(buffers, rules)
     offsets = {b.key: b.offset for b in buffers}
     _choose_directions(m, steps, buffers, rules, tensor_buffer)
     view = _view(m, steps, name, arena, offsets, tensor_buffer, scratch_keys)
+    view["inputs_kept"] = int(keep_inputs)
     files = {f"{name}.h": render.render("model.h.j2", **view),
              f"{name}.c": render.render("model.c.j2", **view)}
     arrays = [a for s in steps for a in s.arrays]
@@ -122,7 +126,7 @@ def _compile(m: Model, name: str) -> CompiledModel:
         inputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.inputs],
         outputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.outputs],
         kernels=sorted({s.kernel for s in steps}), sha256=m.sha256,
-        plan={b.key: (b.offset, b.size) for b in buffers})
+        plan={b.key: (b.offset, b.size) for b in buffers}, inputs_kept=keep_inputs)
 
 
 # ---------------------------------------------------------------- validation
@@ -238,7 +242,7 @@ def lower_all(m: Model) -> list[Step]:
 
 # ---------------------------------------------------------------- planning
 
-def _buffers(m: Model, steps: list[Step]):
+def _buffers(m: Model, steps: list[Step], keep_inputs: bool = False):
     n_ops = len(m.operators)
     parent: dict[int, int] = {}
 
@@ -263,6 +267,8 @@ def _buffers(m: Model, steps: list[Step]):
 
     for i in m.inputs:
         touch(i, -1)
+        if keep_inputs:
+            touch(i, n_ops)          # alive to the end: nothing is planned over it
     for i in m.outputs:
         touch(i, n_ops)
     for k, op in enumerate(m.operators):

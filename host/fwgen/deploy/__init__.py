@@ -1,7 +1,8 @@
 """Deployment: a resolved model plus options -> everything a firmware project is made of
 (frontend tables, the runtime's inference C, detector and app configuration, a compiled-in clip),
 and the host pipeline the device is diffed against. May import tflite, boards, frontend,
-runtime, detect, audio, zoo and render; never project/, device/ or the CLI.
+runtime, detect, audio, zoo, render and link (the message layouts the buffers are sized for);
+never project/, device/ or the CLI.
 
     source = fwgen.zoo.resolve_model("micro_speech")        # or a .tflite path
     deployment = prepare(source, DeployOptions(stride=1))   # board-independent

@@ -25,7 +25,6 @@ class AppConfig:
     stride_frames: int
     audio_source: int
     audio_source_name: str
-    audio_window: int
     has_clip: int
     classes: tuple[str, ...]
 

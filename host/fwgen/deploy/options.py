@@ -7,8 +7,10 @@ from typing import Any, Mapping
 
 from fwgen.runtime import DEFAULT_RUNTIME
 
-AUDIO_SOURCES = {"link": 0, "clip": 1, "mic": 2}   # FWGEN_APP_AUDIO_SOURCE values
-DEFAULT_AUDIO_WINDOW = 4096   # samples the device buffers from the link (8 KiB)
+# FWGEN_APP_AUDIO_SOURCE values; "semihost" (twins only): the link, and a stream with no AUDIO
+# read from a file on the emulator's host (firmware/app/main.c)
+AUDIO_SOURCES = {"link": 0, "clip": 1, "mic": 2, "semihost": 3}
+DEFAULT_AUDIO_WINDOW = None   # the link's flow-control window: sized by fwgen.deploy.memory
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,6 @@ class DeployOptions:
     smoothing: Mapping[str, Any] = field(default_factory=dict)   # overrides of the model's
     audio_source: str = "link"
     clip: Path | None = None                    # WAV compiled in (audio_source "clip")
-    audio_window: int = DEFAULT_AUDIO_WINDOW
+    audio_window: int | None = DEFAULT_AUDIO_WINDOW   # samples (None: fwgen.deploy.memory's)
     runtime: str = DEFAULT_RUNTIME              # fwgen.runtime name, or "auto"
     tflm_dir: Path | None = None                # TFLM tree (--tflm-dir; None: $FWGEN_TFLM_DIR)

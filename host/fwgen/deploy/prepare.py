@@ -18,6 +18,7 @@ import numpy as np
 
 from fwgen.deploy.app_config import AppConfig, render_app_config
 from fwgen.deploy.clips import clip_files, default_pad
+from fwgen.deploy.memory import window_needs_uint16
 from fwgen.deploy.options import AUDIO_SOURCES, DeployOptions
 from fwgen.errors import FwgenError
 from fwgen.frontend.spec import FrontendSpec, frontend_spec
@@ -132,8 +133,11 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
     stride = frontend.default_stride if options.stride is None else options.stride
     if not 1 <= stride <= 65535:
         raise FwgenError(f"stride must be 1..65535 frames, got {stride}", where="--stride")
-    compiled = get_runtime(options.runtime, runtime_config(options)).compile(
-        source.data, name="model", where=where)
+    runtime = get_runtime(options.runtime, runtime_config(options))
+    # the feature window lives in the model input where the runtime can keep it (deploy.memory)
+    keep = {"keep_inputs": True} if (getattr(runtime, "keeps_inputs", False)
+                                     and not window_needs_uint16(frontend)) else {}
+    compiled = runtime.compile(source.data, name="model", where=where, **keep)
     n_frames = _check_io(compiled, frontend, where)
     classes = tuple(source.metadata.classes)
     n_out = int(np.prod(compiled.output.shape))
@@ -162,7 +166,7 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
         n_channels=frontend.n_channels, feature_dtype=frontend.feature_dtype,
         channels_major=int(frontend.channels_major), n_frames=n_frames, stride_frames=stride,
         audio_source=AUDIO_SOURCES[options.audio_source], audio_source_name=options.audio_source,
-        audio_window=options.audio_window, has_clip=int(has_clip), classes=classes)
+        has_clip=int(has_clip), classes=classes)
     files["app_config.h"] = render_app_config(config, inputs)
     return Deployment(source=source, options=options, frontend=frontend, compiled=compiled,
                       smoothing=smoothing, classes=classes, stride=stride, n_frames=n_frames,

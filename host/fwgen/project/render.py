@@ -115,6 +115,9 @@ class ProjectSpec:
     # What the project was built from, recorded in the manifest for rebuilding it
     # (fwgen.project.settings.BuildSettings.record; JSON-able, paths relative to the project).
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # env id -> main stack bytes the linker script reserves (default: the board file's
+    # stack_bytes; fwgen.project.build sets what the call graph needs, fwgen.project.stack)
+    stack_bytes: Mapping[str, int] = field(default_factory=dict)
 
     def library_modules(self, root: Path | None = None) -> tuple[str, ...]:
         """The firmware/ modules the project copies, "common" first; FwgenError for a name
@@ -158,7 +161,8 @@ def _size_text(n: int) -> str:
     return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
 
-def linker_script(board: Board, inputs: dict[str, str] | None = None) -> str:
+def linker_script(board: Board, inputs: dict[str, str] | None = None,
+                  stack_bytes: int | None = None) -> str:
     regions = []
     for region in board.memory.regions:
         attrs = "rx" if region is board.memory.flash else "rwx"
@@ -169,7 +173,7 @@ def linker_script(board: Board, inputs: dict[str, str] | None = None) -> str:
                   banner=banner(f"linker script for {board.id}", {"board": board.id, **(inputs or {})},
                                 comment="ld"),
                   board_id=board.id, mcu=board.mcu, regions=regions,
-                  stack_bytes=f"0x{board.stack_bytes:X}", flash="FLASH", ram="RAM",
+                  stack_bytes=f"0x{stack_bytes or board.stack_bytes:X}", flash="FLASH", ram="RAM",
                   weight_objects=WEIGHT_OBJECTS, table_objects=TABLE_OBJECTS)
 
 
@@ -321,7 +325,8 @@ def render_files(spec: ProjectSpec, root: Path | None = None) -> dict[str, bytes
         files[name] = content
     for board in envs:
         files[f"{PLATFORM_DIR}/boards/{board.platformio_board}.json"] = pio_board_json(board).encode()
-        files[f"ld/{board.id}.ld"] = linker_script(board, spec.inputs).encode()
+        files[f"ld/{board.id}.ld"] = linker_script(board, spec.inputs,
+                                                    spec.stack_bytes.get(board.id)).encode()
         files[f"{GENERATED_DIR}/boards/{board.id}/fwgen_board.h"] = board_header(board, spec.inputs).encode()
     unknown = sorted(set(spec.uploads) - {b.id for b in envs})
     if unknown:

@@ -19,9 +19,11 @@ from fwgen.boards import Board
 CROSS_CC = "arm-none-eabi-gcc"
 
 # Compile: optimise for speed (the kernels are the hot path), one section per function and
-# object so the linker drops what a model does not call, debug info for gdb (not in the image).
+# object so the linker drops what a model does not call, debug info for gdb (not in the image),
+# each function's frame and calls beside its object (.su, .ci: fwgen.project.stack sizes the
+# stack from them).
 C_FLAGS = ("-O2", "-g3", "-std=gnu11", "-ffunction-sections", "-fdata-sections", "-fno-common",
-           "-Wall", "-Wextra")
+           "-Wall", "-Wextra", "-fstack-usage", "-fcallgraph-info=su")
 # Link: fwgen's own startup (firmware/ports/cortexm/startup.c), newlib-nano without syscalls.
 LINK_FLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections")
 LIBS = ("c_nano", "m", "nosys", "gcc")

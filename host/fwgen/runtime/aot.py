@@ -11,12 +11,14 @@ class AotRuntime(Runtime):
     name: ClassVar[str] = "aot"
     description: ClassVar[str] = "fwgen's ahead-of-time compiler (firmware/nn kernels)"
     firmware_modules: ClassVar[tuple[str, ...]] = ("nn",)
+    # compile(keep_inputs=True) plans no buffer over the inputs (the app's feature window)
+    keeps_inputs: ClassVar[bool] = True
 
     def compile(self, model: bytes, *, name: str = "model",
-                where: str | None = None) -> CompiledInference:
+                where: str | None = None, keep_inputs: bool = False) -> CompiledInference:
         from fwgen.compiler import compile_model
 
-        return compile_model(model, name=name, where=where)
+        return compile_model(model, name=name, where=where, keep_inputs=keep_inputs)
 
     def host(self, compiled: CompiledInference) -> HostInference:
         from fwgen.compiler.host import HostModel

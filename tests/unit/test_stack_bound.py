@@ -1,0 +1,69 @@
+"""fwgen.project.stack reads GCC's call graphs (-fcallgraph-info=su) as GCC writes them: static
+functions by file, declarations resolved to their definition, calls through pointers marked,
+frames whose size is dynamic flagged; the build then reserves what the deepest path needs."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from fwgen.project.stack import INDIRECT, StackBound, StackError, read_call_graph
+
+MAIN_CI = '''graph: { title: "src/main.c"
+node: { title: "src/main.c:on_frame" label: "on_frame\\nsrc/main.c:3:13\\n40 bytes (static)" }
+node: { title: "work" label: "work\\nsrc/main.c:1:6" shape : ellipse }
+edge: { sourcename: "src/main.c:on_frame" targetname: "work" label: "src/main.c:4:5" }
+node: { title: "main" label: "main\\nsrc/main.c:6:5\\n376 bytes (static)" }
+edge: { sourcename: "main" targetname: "src/main.c:on_frame" label: "src/main.c:7:5" }
+node: { title: "__indirect_call" label: "Indirect Call Placeholder" shape : ellipse }
+edge: { sourcename: "main" targetname: "__indirect_call" label: "src/main.c:8:5" }
+}
+'''
+WORK_CI = '''graph: { title: "src/work.c"
+node: { title: "src/work.c:on_frame" label: "on_frame\\nsrc/work.c:2:13\\n8 bytes (static)" }
+node: { title: "work" label: "work\\nsrc/work.c:5:6\\n1792 bytes (static)" }
+node: { title: "grow" label: "grow\\nsrc/work.c:9:6\\n16 bytes (dynamic)" }
+node: { title: "bounded" label: "bounded\\nsrc/work.c:12:6\\n24 bytes (dynamic,bounded)" }
+}
+'''
+
+
+def test_the_call_graph_keeps_statics_apart_and_resolves_declarations(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.ci").write_text(MAIN_CI)
+    (tmp_path / "src" / "work.ci").write_text(WORK_CI)
+    fns = read_call_graph(tmp_path)
+    assert fns["src/main.c:on_frame"].frame == 40 and fns["src/work.c:on_frame"].frame == 8
+    assert fns["work"].frame == 1792                     # the definition wins over the declaration
+    assert fns["main"].calls == ("src/main.c:on_frame", INDIRECT)
+    assert fns["grow"].dynamic and not fns["bounded"].dynamic
+
+
+def test_no_call_graph_is_an_error_that_says_how_to_get_one(tmp_path):
+    with pytest.raises(StackError, match="no call graph") as err:
+        read_call_graph(tmp_path)
+    assert "-fcallgraph-info" in (err.value.hint or "")
+
+
+def test_the_bound_adds_interrupts_and_a_margin_aligned_to_8():
+    bound = StackBound(main_path=(("Reset_Handler", 8), ("main", 376), ("work", 1792)),
+                       handlers=(("uart_isr", 108 + 24),), unknown=("memcpy",), exception_frame=108)
+    assert bound.deepest == 8 + 376 + 1792 + 132
+    assert bound.required % 8 == 0 and bound.required >= bound.deepest + 128
+    assert "main 376 > work 1792" in "\n".join(bound.lines())
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+def test_gcc_writes_what_the_reader_reads(tmp_path):
+    src = tmp_path / "t.c"
+    src.write_text("extern void ext(int);\n"
+                   "static void __attribute__((noinline)) leaf(int x) { volatile char b[40]; b[0] = x; ext(b[0]); }\n"
+                   "void (*hook)(int);\n"
+                   "void entry(int x) { char b[100]; b[0] = x; leaf(b[0]); hook(x); }\n")
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-O2", "-c", str(src), "-o",
+                    str(tmp_path / "t.o"), "-fstack-usage", "-fcallgraph-info=su"], check=True)
+    fns = read_call_graph(tmp_path)
+    leaf = next(f for f in fns.values() if f.name == "leaf")
+    assert leaf.frame is not None and leaf.frame >= 40 and ":" in leaf.key
+    assert INDIRECT in fns["entry"].calls and leaf.key in fns["entry"].calls
