@@ -1,8 +1,9 @@
-"""`fwgen test --labgrid PLACE` end to end on loopback: a labgrid coordinator and an exporter on
-127.0.0.1 (free ports), the exporter offering the M33 twin's TCP UART as a NetworkSerialPort, a
-place matching it; fwgen test acquires the place, scores on its serial port with zero
-host/device differences, and releases it; a place held by someone else is refused naming the
-holder. Everything the test starts is stopped by it."""
+"""Board farms on one machine. `fwgen test --labgrid PLACE` end to end on loopback: a labgrid
+coordinator and an exporter on 127.0.0.1 (free ports), the exporter offering the M33 twin's TCP
+UART as a NetworkSerialPort, a place matching it; fwgen test acquires the place, scores on its
+serial port with zero host/device differences, and releases it (also on Ctrl-C); a place held by
+someone else is refused naming the holder. `--hardware-map` with two twins as the map's boards
+shares the clips between them. Everything the tests start is stopped by them."""
 from __future__ import annotations
 
 import json
@@ -174,3 +175,37 @@ def test_ctrl_c_releases_the_place(farm, shared_data, tmp_path):
     assert proc.returncode == 130, out + err
     assert json.loads((tmp_path / "r.json").read_text())["interrupted"]
     assert "acquired: None" in farm.client("-p", PLACE, "show")
+
+
+def test_a_hardware_map_of_two_twins_shares_the_clips(twin_elf, shared_data, tmp_path):
+    """Two connected boards of one platform in a twister-style map (here two twins, their UARTs
+    on TCP ports) score one dataset together, bit-exact like one device."""
+    runner = QemuRunner(get_board("mps2_an505"))
+    twins = [runner.emulate(twin_elf("mps2_an505"), connect=False) for _ in range(2)]
+    try:
+        hw = tmp_path / "map.yaml"
+        hw.write_text("".join(f"- {{id: twin-{i}, platform: mps2_an505, product: QEMU, "
+                              f"serial: 'socket://127.0.0.1:{t.port}', connected: true}}\n"
+                              for i, t in enumerate(twins)))
+        dataset = tmp_path / "ds"
+        for name in ("yes_0", "no_0"):                     # one clip each
+            label = name.split("_")[0]
+            (dataset / label).mkdir(parents=True, exist_ok=True)
+            shutil.copy(SAMPLES / f"{name}.wav", dataset / label / f"{name}.wav")
+        proc = subprocess.run(
+            [sys.executable, "-m", "fwgen", "test", "--board", "mps2_an505", "--hardware-map",
+             str(hw), "--model", str(shared_data / "micro_speech" / "micro_speech_quantized.tflite"),
+             "--settings", str(SAMPLES.parent / "model.yaml"), "--dataset", str(dataset),
+             "--no-progress", "--report", str(tmp_path / "r.json")],
+            capture_output=True, text=True, timeout=600)
+    finally:
+        for twin in twins:
+            twin.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["device"] == "2 devices: " + ", ".join(
+        f"socket://127.0.0.1:{t.port}" for t in twins)
+    m = report["metrics"]
+    assert m["clips"] == 2 and m["clips_with_differences"] == 0
+    assert m["accuracy"] == m["host_accuracy"]
+    assert [c["file"] for c in report["clips"]] == ["no/no_0.wav", "yes/yes_0.wav"]
