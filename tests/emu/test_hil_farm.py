@@ -194,7 +194,8 @@ def test_a_hardware_map_of_two_twins_shares_the_clips(twin_elf, shared_data, tmp
             shutil.copy(SAMPLES / f"{name}.wav", dataset / label / f"{name}.wav")
         proc = subprocess.run(
             [sys.executable, "-m", "fwgen", "test", "--board", "mps2_an505", "--hardware-map",
-             str(hw), "--model", str(shared_data / "micro_speech" / "micro_speech_quantized.tflite"),
+             str(hw), "--model",
+             str(shared_data / "micro_speech" / "micro_speech_quantized.tflite"),
              "--settings", str(SAMPLES.parent / "model.yaml"), "--dataset", str(dataset),
              "--no-progress", "--report", str(tmp_path / "r.json")],
             capture_output=True, text=True, timeout=600)

@@ -6,7 +6,8 @@ scores.
 Both farm targets flash unless --no-flash: a place that has a (Network)USBDebugger through
 labgrid's OpenOCDDriver, every board of a hardware map with its entry's runner (else the board
 file's default) and probe (fwgen flash's runners; twins in a map already run); the image is
---image, else the newest `fwgen build` of the board. The firmware is checked before any clip is scored either way (HELLO's model hash).
+--image, else the newest `fwgen build` of the board. The firmware is checked before any clip
+is scored either way (HELLO's model hash).
 """
 from __future__ import annotations
 

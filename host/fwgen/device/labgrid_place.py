@@ -54,7 +54,6 @@ def _import_labgrid():
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     try:
-        import labgrid  # noqa: F401
         from labgrid.remote import client
     except ImportError as exc:
         raise FwgenError(f"labgrid is not installed ({exc.name or exc})", where="--labgrid",
@@ -126,17 +125,23 @@ class LabgridPlace:
                 place = self.session.get_place(self.name)
             except client.Error as exc:
                 known = ", ".join(sorted(self.session.places)) or "none"
-                raise FwgenError(f"{_text(exc)} at {self.address} (places: {known})", where="--labgrid",
+                raise FwgenError(f"{_text(exc)} at {self.address} (places: {known})",
+                                 where="--labgrid",
                                  hint="labgrid-client create / add-match make a place") from None
             self.name = place.name
             try:
                 self._call(self.session, self.session.acquire())
             except client.Error as exc:
-                raise FwgenError(f"cannot acquire place {self.name}: {_text(exc)}", where="--labgrid",
+                raise FwgenError(f"cannot acquire place {self.name}: {_text(exc)}",
+                                 where="--labgrid",
                                  hint="wait until it is released (labgrid-client who), or "
                                       "choose another place") from None
             self.acquired = True
-            self.target = self._make_target(place)
+            try:
+                self.target = self._make_target(place)
+            except client.Error as exc:       # e.g. an exporter that went away since
+                raise FwgenError(f"place {self.name}: {_text(exc)}", where="--labgrid",
+                                 hint="check its exporter (labgrid-client resources)") from None
         except BaseException:
             self.release()
             if not loop.is_closed():
@@ -173,8 +178,9 @@ class LabgridPlace:
                 try:
                     self._call(session, session.release())
                     LOG.info("released labgrid place %s", self.name)
-                except Exception as exc:      # the coordinator is gone: nothing holds the place
-                    LOG.warning("could not release labgrid place %s: %s", self.name, exc)
+                except Exception as exc:      # the coordinator went away: say how to free it
+                    LOG.warning("could not release labgrid place %s (labgrid-client -p %s "
+                                "release frees it): %s", self.name, self.name, exc)
             with contextlib.suppress(Exception):
                 session.loop.run_until_complete(session.stop())
             with contextlib.suppress(Exception):
@@ -224,8 +230,9 @@ class LabgridPlace:
             driver.load(str(image))
         except Exception as exc:
             raise FwgenError(f"flashing {image} through place {self.name} failed: {exc}",
-                             where="--labgrid", hint="labgrid-client -p PLACE show lists its "
-                                                     "resources; check the exporter's log") from None
+                             where="--labgrid",
+                             hint="labgrid-client -p PLACE show lists its resources; check the "
+                                  "exporter's log") from None
         finally:
             with contextlib.suppress(Exception):
                 self.target.deactivate(driver)

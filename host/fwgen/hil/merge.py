@@ -58,7 +58,8 @@ def _hits(items, where: str) -> list[Hit]:
     try:
         return [Hit(int(h["time_ms"]), str(h["class"]), int(h["score"])) for h in items or ()]
     except (KeyError, TypeError, ValueError) as exc:
-        raise FwgenError(f"a detection without time_ms, class and score ({exc})", where=where) from None
+        raise FwgenError(f"a detection without time_ms, class and score ({exc})",
+                         where=where) from None
 
 
 def outcome_from_dict(clip: dict, where: str) -> ClipOutcome:
@@ -111,7 +112,8 @@ def _check_compatible(reports: Sequence[dict], names: Sequence[str]) -> None:
         raise FwgenError("a whole-dataset report cannot merge with --shard reports", where=plain)
     counts = {s[1] for s in shards if s}
     if len(counts) > 1:
-        raise FwgenError(f"shards of different splits: N is {' and '.join(map(str, sorted(counts)))}",
+        raise FwgenError("shards of different splits: N is "
+                         + " and ".join(map(str, sorted(counts))),
                          where=", ".join(names), hint="merge the shards of one --shard I/N run")
     seen: dict[int, str] = {}
     for shard, name in zip(shards, names):
