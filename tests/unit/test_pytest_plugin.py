@@ -80,7 +80,7 @@ MAP = """\
   product: STLINK-V3
   serial: /dev/ttyACM8
   connected: true
-- id: 0001
+- id: 'E0001'
   platform: stm32l4
   serial: /dev/ttyACM9
   connected: false
