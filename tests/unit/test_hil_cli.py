@@ -310,11 +310,13 @@ def test_a_hardware_map_without_the_board_is_an_error(dataset, tmp_path, capsys)
 def test_labgrid_missing_or_unreachable_is_a_clear_error(dataset, monkeypatch, capsys):
     import sys
 
-    monkeypatch.setitem(sys.modules, "labgrid", None)        # as if not installed
-    assert main(["test", "--board", "mps2_an505", "--labgrid", "p", "--dataset", str(dataset)]) == 2
+    with monkeypatch.context() as absent:                    # as if not installed
+        for name in ("labgrid", "labgrid.remote", "labgrid.remote.client"):
+            absent.setitem(sys.modules, name, None)
+        assert main(["test", "--board", "mps2_an505", "--labgrid", "p", "--dataset",
+                     str(dataset)]) == 2
     err = capsys.readouterr().err
     assert "--labgrid: labgrid is not installed" in err and "fwgen[labgrid]" in err
-    monkeypatch.delitem(sys.modules, "labgrid")
     pytest.importorskip("labgrid")
     assert main(["test", "--board", "mps2_an505", "--labgrid", "p", "--dataset", str(dataset),
                  "--labgrid-coordinator", "127.0.0.1:9"]) == 2
