@@ -6,6 +6,9 @@ board on a serial port. May import boards, runners and link; building firmware i
     with open_device(board, port="/dev/ttyACM0") as device:       # a board (SerialDevice)
         device.link.reset()                                       # HELLO
     find_serial_port(board, serial_number=None) -> str            # by the board's USB VID:PID
+
+`hardware_map.load_hardware_map(path)`: a twister-style list of the boards attached here;
+`labgrid_place.LabgridPlace(name)`: a board in a labgrid farm (labgrid imported lazily).
 """
 from fwgen.device.base import Device
 from fwgen.device.open import open_device

@@ -8,6 +8,10 @@ May import deploy, device, run, project, link, audio, boards and zoo; never cli.
     outcomes = list(stream_dataset(device, clips, deployment))   # device and host, per clip
     metrics = compute_metrics(outcomes, classes); problems = check(metrics, Floors(0.9, 2.0))
     junit_xml(outcomes, dataset.skipped, suite=...), report_dict(...), summary_lines(...)
+
+Beyond one device: `parallel.DeviceGroup` + `parallel.stream_on` (several devices share the
+clips), `shard.shard_clips` (--shard I/N: the same split on every machine) and
+`merge.merge_reports` (the N reports -> one, refusing reports that do not belong together).
 """
 from fwgen.hil.dataset import (BACKGROUND_LABELS, Clip, Dataset, LoadedClip, Skipped, load_dataset,
                                read_clips)
