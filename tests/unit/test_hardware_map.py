@@ -56,6 +56,16 @@ def test_a_twister_map_is_read(tmp_path):
     assert twin.connected and twin.runner is None and twin.serial == "socket://127.0.0.1:5555"
 
 
+@pytest.mark.parametrize("platform, board", [
+    ("b_u585i_iot02a/stm32u585xx", "b_u585i_iot02a"),     # Zephyr board targets
+    ("mps2/an505/cpu0", "mps2_an505"), ("mps2/an505", "mps2_an505"),
+    ("nucleo_h743zi/stm32h743xx", "nucleo_h743zi"), ("STM32U5", "b_u585i_iot02a"),
+])
+def test_zephyr_board_targets_name_fwgen_boards(tmp_path, platform, board):
+    hw = load_hardware_map(write(tmp_path, f"- {{id: a, platform: {platform}}}\n"))
+    assert hw.entries[0].platforms == (board,)
+
+
 def test_boards_are_selected_by_platform_and_connection(tmp_path):
     hw = load_hardware_map(write(tmp_path, MAP))
     u5 = get_board("b_u585i_iot02a")
@@ -74,6 +84,7 @@ def test_boards_are_selected_by_platform_and_connection(tmp_path):
     ("- {id: a, platform: stm32u5, serail: /dev/ttyACM0}\n", "unknown field 'serail'",
      "entry 1 (id a): serail"),
     ("- {id: a, platform: stm32u9}\n", "unknown board 'stm32u9'", "entry 1 (id a): platform"),
+    ("- {id: a, platform: mps2/an521}\n", "unknown board 'mps2/an521'", "entry 1 (id a): platform"),
     ("- {id: a, platform: stm32u5, runner: jlink}\n", "b_u585i_iot02a has no runner 'jlink'",
      "entry 1 (id a): runner"),
     ("- {id: a, platform: stm32u5, connected: yes please}\n", "true or false",

@@ -3,8 +3,9 @@
 ``fwgen test --hardware-map FILE`` and the hardware tier, tests/hw, via FWGEN_HW_MAP)::
 
     - id: 004C00283433510F37363934      # the probe's serial number (twister: the board id)
-      platform: b_u585i_iot02a          # a fwgen board id or alias; a list, or names split
-      product: STLINK-V3                #   by spaces, for one board serving several ids
+      platform: b_u585i_iot02a          # a fwgen board id or alias, or Zephyr's board target
+      product: STLINK-V3                #   (b_u585i_iot02a/stm32u585xx); a list, or names
+                                        #   split by spaces, for one board of several ids
       runner: openocd                   # one of the board's runners (fwgen flash --runner)
       serial: /dev/ttyACM0              # its UART: a device path or pyserial URL
       probe_id: 004C00283433510F37363934  # optional: the probe when it differs from id
@@ -104,13 +105,25 @@ def _text(value: Any, where: str, name: str) -> str:
     return value.strip()
 
 
-def _platforms(value: Any, where: str, boards) -> tuple[str, ...]:
+def _board_named(name: str, boards):
+    """A fwgen board by id or alias, or by a Zephyr board target as twister writes it
+    (``b_u585i_iot02a/stm32u585xx``, ``mps2/an505/cpu0``): qualifiers dropped from the end,
+    the rest joined by "_"."""
     from fwgen.boards import resolve_name
 
+    parts = name.split("/")
+    for keep in range(len(parts), 0, -1):
+        board = resolve_name("_".join(parts[:keep]), boards)
+        if board is not None:
+            return board
+    return None
+
+
+def _platforms(value: Any, where: str, boards) -> tuple[str, ...]:
     names = value if isinstance(value, list) else _text(value, where, "platform").split()
     out = []
     for name in names:
-        board = resolve_name(_text(name, where, "platform"), boards)
+        board = _board_named(_text(name, where, "platform"), boards)
         if board is None:
             raise FwgenError(f"unknown board {name!r}", where=f"{where}: platform",
                              hint="a fwgen board id or alias (fwgen boards)")
