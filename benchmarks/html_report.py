@@ -9,6 +9,7 @@ Run: .venv/bin/python benchmarks/html_report.py > benchmarks/html_report.txt
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import sys
@@ -123,7 +124,8 @@ def main() -> None:
     best = min(loads, key=lambda r: r.load_ms)
     print("# HTML report at scale (benchmarks/html_report.py)")
     print(f"fwgen {__version__}, Python {platform.python_version()}, "
-          f"{headless_page.browser_version()}, {platform.machine()}")
+          f"{headless_page.browser_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} at the end (times scale with it)")
     print(f"{CLIPS} clips of 1 s + {STREAMS} negative streams of {STREAM_S} s, micro_speech, "
           f"accuracy {metrics.accuracy:.3f}, {metrics.false_accepts} false accepts\n")
     print("## Page")

@@ -11,7 +11,8 @@ pictures); templates/report.html.j2 only lays it out. The page holds:
   smoothed score with thresholds and detections (true ones and false ones told apart), the
   expected label and onset, an audio player and each stage's host/device status;
 - long negative streams: their false accepts with scores, thresholds and the time since the
-  previous one, against the suppression time.
+  previous one, against the suppression time; each class's threshold raised to its highest
+  false accept and tried on every clip's logits (what would remain).
 
     html = render_report(report, audio=lambda clip: (samples, rate) or None)
     write_report_html(Path("report.html"), report, audio)
@@ -32,7 +33,7 @@ LOG = logging.getLogger(__name__)
 
 STAGES = ("features", "logits", "detections")
 MAX_AUDIO_S = 30.0          # longer streams get no player (a 10 min stream would be 9.6 MB)
-NON_KEYWORDS = ("silence", "unknown")
+WIDE_CLIP_S = 5.0           # streams longer than this get a wider picture
 
 AudioLookup = Callable[[dict], "tuple[np.ndarray, int] | None"]
 
@@ -111,7 +112,12 @@ def _figure(clip: dict, classes: Sequence[str]) -> tuple[str | None, str]:
 
     if "trace" not in clip:
         return None, ""
-    trace = StreamTrace.from_dict(clip["trace"], where=f"clip {clip.get('file')}: trace")
+    where = f"clip {clip.get('file')}: trace"
+    trace = StreamTrace.from_dict(clip["trace"], where=where)
+    if trace.logits.shape[1] != len(classes):
+        raise FwgenError(f"{trace.logits.shape[1]} scores per inference, but the report names "
+                         f"{len(classes)} classes", where=where,
+                         hint="the report was edited or merged from another model's")
     if trace.smoothed is not None:
         scores, label = trace.smoothed.astype(int), "smoothed score"
         thresholds = [t if ok else None for t, ok in zip(trace.thresholds, trace.can_trigger)]
@@ -120,7 +126,7 @@ def _figure(clip: dict, classes: Sequence[str]) -> tuple[str | None, str]:
         thresholds = [None] * len(classes)
     clip_ms = clip.get("duration_s", 0) * 1000 - 2 * trace.pad_ms
     hits = [(h["time_ms"], h["score"], detection_kind(clip, h)) for h in clip.get("detections", [])]
-    long = clip.get("duration_s", 0) > 5
+    long = clip.get("duration_s", 0) > WIDE_CLIP_S
     png = stream_png(features=trace.features, first_frame_ms=trace.first_frame_ms,
                      frame_step_ms=trace.frame_step_ms, scores=scores, score_ms=trace.inference_ms,
                      classes=classes, thresholds=thresholds, detections=hits, clip_ms=clip_ms,
@@ -173,11 +179,8 @@ def _clip_view(index: int, clip: dict, classes: Sequence[str], audio: AudioLooku
     figure, score_label = _figure(clip, classes)
     audio_uri, audio_note = _audio(clip, audio)
     hits = [{**h, "kind": detection_kind(clip, h)} for h in clip.get("detections", [])]
-    return {"id": f"clip-{index}", "file": clip.get("file", "?"), "label": clip.get("label"),
-            "negative": bool(clip.get("negative")), "predicted": clip.get("predicted"),
-            "host_predicted": clip.get("host_predicted"), "onset_ms": clip.get("onset_ms"),
-            "latency_ms": clip.get("latency_ms"), "duration_s": clip.get("duration_s"),
-            "failure": clip_failure(clip), "facts": _clip_facts(clip), "detections": hits, "stages": _stage_status(clip),
+    return {"id": f"clip-{index}", "file": clip.get("file", "?"), "failure": clip_failure(clip),
+            "facts": _clip_facts(clip), "detections": hits, "stages": _stage_status(clip),
             "figure": figure, "score_label": score_label, "audio": audio_uri,
             "audio_note": audio_note}
 
