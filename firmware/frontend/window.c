@@ -63,8 +63,8 @@ int fwgen_fe_window_apply(const int16_t *window, const int16_t *in, size_t size,
     }
     max_abs = max_magnitude(out, size);
 #endif
-    for (size_t i = size; i < fft_length; ++i) {
-        out[i] = 0;
+    for (size_t pad = size; pad < fft_length; ++pad) {
+        out[pad] = 0;
     }
     return 15 - fwgen_fe_msb32((uint32_t)max_abs);
 }

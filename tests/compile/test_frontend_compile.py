@@ -1,5 +1,5 @@
 """The frontend C and its rendered tables build for Cortex-M with -Wall -Wextra -Werror
-(M4/M33/M55 take the DSP SIMD FFT path of frontend/simd.h, M3/M0+ the plain C one).
+(M4/M33/M55 take the DSP path of frontend/simd.h, M3/M0+ the plain C one).
 
 Also checks the device promises on the object code: no floating point (built with the soft-float
 ABI, any float operation would call an __aeabi_f*/__aeabi_d* helper), no malloc/free, and the
@@ -85,15 +85,32 @@ def test_frontend_builds_for_cortex_m_without_float_or_malloc(repo_root, shared_
         assert _writable_sections(obj) == {}, obj.name
 
 
+# The DSP instructions each stage's C is written to compile to (frontend/simd.h).
+DSP_OPS = {
+    "fft": {"smlabb", "smlatb", "smlsd", "smladx", "pkhtb", "sadd16", "ssub16", "sasx", "ssax",
+            "shadd16", "shsub16"},
+    "window": {"ssub16", "sel", "smulbb", "smultt"},
+    "filterbank": {"smuad", "smlal", "udiv"},
+}
+SIMD_ONLY = {"smlabb", "smlatb", "smlsd", "smladx", "pkhtb", "sadd16", "ssub16", "sasx", "ssax",
+             "shadd16", "shsub16", "sel", "smulbb", "smultt", "smuad"}
+
+
+@pytest.mark.parametrize("stage", sorted(DSP_OPS))
 @pytest.mark.parametrize("cpu,simd", [("cortex-m33", True), ("cortex-m4", True),
                                       ("cortex-m3", False)])
-def test_fft_uses_dsp_simd_where_the_core_has_it(repo_root, tmp_path, cpu, simd):
-    obj = tmp_path / "fft.o"
+def test_frontend_uses_dsp_instructions_where_the_core_has_them(repo_root, tmp_path, cpu, simd,
+                                                                stage):
+    obj = tmp_path / f"{stage}.o"
     subprocess.run(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", "-O2", "-std=c11",
                     f"-I{repo_root / 'firmware'}", "-c",
-                    str(repo_root / "firmware" / "frontend" / "fft.c"), "-o", str(obj)],
+                    str(repo_root / "firmware" / "frontend" / f"{stage}.c"), "-o", str(obj)],
                    check=True)
     text = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)], capture_output=True,
                           text=True, check=True).stdout
-    found = {op for op in ("smusd", "smuadx", "sadd16", "ssub16", "sasx", "ssax") if op in text}
-    assert found == ({"smusd", "smuadx", "sadd16", "ssub16", "sasx", "ssax"} if simd else set())
+    mnemonics = {line.split("\t")[2].split()[0].split(".")[0] for line in text.splitlines()
+                 if line.count("\t") >= 2}
+    want = DSP_OPS[stage] if simd else DSP_OPS[stage] - SIMD_ONLY
+    assert want <= mnemonics, f"{stage}.c on {cpu}: missing {sorted(want - mnemonics)}"
+    if not simd:
+        assert not mnemonics & SIMD_ONLY, f"{stage}.c on {cpu}: {sorted(mnemonics & SIMD_ONLY)}"
