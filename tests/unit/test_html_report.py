@@ -337,3 +337,21 @@ def test_a_raised_threshold_is_tried_on_every_clips_logits():
     table = parse(render_report(report)).find_all("table", class_="whatif")[0]
     assert [[td.text for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]] == \
         [["yes", "185 \u2192 200", "2 \u2192 0", "2 \u2192 1 of 2"]]
+
+
+def test_the_readme_quotes_the_benchmark():
+    """README's HTML report figures are benchmarks/html_report.txt's (rerun it, then the
+    README)."""
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    bench = (root / "benchmarks" / "html_report.txt").read_text()
+    megabytes = re.search(r"^total .*\((\d+\.\d+) MB, bound 10 MB\)", bench, re.M).group(1)
+    per_clip = re.search(r"^per 1 s clip: (\d+\.\d) kB", bench, re.M).group(1)
+    load = re.search(r"^browser load event, best of 3: +(\d+\.\d+) s", bench, re.M).group(1)
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("### The HTML report"):]
+    section = section[:section.index("\n#", 1)]
+    assert f"{megabytes} MB page" in section and f"{per_clip} kB per clip" in section
+    assert f"loads it in {load} s" in section
+    assert "docs/report.png" in section and (root / "docs" / "report.png").is_file()
