@@ -355,3 +355,14 @@ def test_the_readme_quotes_the_benchmark():
     assert f"{megabytes} MB page" in section and f"{per_clip} kB per clip" in section
     assert f"loads it in {load} s" in section
     assert "docs/report.png" in section and (root / "docs" / "report.png").is_file()
+
+
+def test_html_options_are_checked_before_any_work(tmp_path, capsys):
+    wav = SAMPLES / "yes_0.wav"
+    assert main(["run", str(wav), "--html", str(tmp_path / "x.html"), "--dry-run"]) == 2
+    assert "--html: --dry-run runs nothing" in capsys.readouterr().err
+    assert main(["run", str(wav), "--html", str(tmp_path)]) == 2
+    assert "the output path is a folder" in capsys.readouterr().err
+    assert main(["test", "--board", "mps2_an505", "--emulate", "--dataset", str(tmp_path),
+                 "--html", str(tmp_path)]) == 2
+    assert "the output path is a folder" in capsys.readouterr().err
