@@ -54,7 +54,9 @@ def stand_in_tree(root: Path, *, cmsis_nn: bool = True, m_profile: bool = True) 
             path.mkdir() if rel.endswith("m-profile") else path.write_text("")
         for stem in CMSIS_NN_KERNELS:
             reg = next(r for r, s in STAND_IN_OPS.values() if s == stem)
-            (kernels / "cmsis_nn" / f"{stem}.cc").write_text(f"TFLMRegistration {reg}() {{ return {{}}; }}\n")
+            (kernels / "cmsis_nn" / f"{stem}.cc").write_text(
+                f"TFLMRegistration {reg}() {{ return {{}}; }}\n"
+                f"TFLMRegistration {reg}_INT8() {{ return {{}}; }}\n")
     return root
 
 
@@ -213,7 +215,11 @@ def test_bench_build_marks_each_node(tree, micro_speech):
     assert [n["opcode"] for n in compiled.nodes] == [op.opcode for op in m.operators]
     assert sum(n["macs"] for n in compiled.nodes) == compiled.macs
     resolver = compiled.files["tflm_resolver.h"]
-    assert "fwgen_tflm_bench_wrap<0u>(tflite::Register_CONV_2D())" in resolver
+    # CMSIS-NN's int8-only kernels where the tree has them (all of micro_speech is int8)
+    assert "fwgen_tflm_bench_wrap<0u>(tflite::Register_CONV_2D_INT8())" in resolver
+    assert "resolver.AddConv2D(tflite::Register_CONV_2D_INT8())" in resolver
+    assert "fwgen_tflm_bench_wrap<2u>(tflite::Register_RESHAPE())" in resolver
+    assert "resolver.AddReshape()" in resolver
     assert f"fwgen_bench_marks[FWGEN_BENCH_OP0 + {len(m.operators)}u]" in compiled.files["tflm_model.cc"]
 
     class Deployment:
@@ -224,6 +230,24 @@ def test_bench_build_marks_each_node(tree, micro_speech):
     # without a tree nothing is known to be wrappable: the bench build marks the invoke only
     plain = get_runtime("tflm").compile(micro_speech)
     assert plain.nodes == [] and "fwgen_bench_marks[FWGEN_BENCH_OP0 + 0u]" in plain.files["tflm_model.cc"]
+
+
+def test_int8_registrations_only_where_every_node_is_int8(tmp_path, micro_speech):
+    from compiler_helpers import mutate
+
+    cmsis, reference = stand_in_tree(tmp_path / "a"), stand_in_tree(tmp_path / "b", cmsis_nn=False)
+    m = read_model(micro_speech)
+    regs = tflm.wrappable_registrations(cmsis)
+    assert tflm.int8_registrations(cmsis, m, regs) == {
+        "AddConv2D": "Register_CONV_2D_INT8", "AddFullyConnected": "Register_FULLY_CONNECTED_INT8",
+        "AddSoftmax": "Register_SOFTMAX_INT8"}
+    assert tflm.int8_registrations(reference, m, regs) == {}
+
+    def int16_softmax_out(model, schema):
+        op = model.subgraphs[0].operators[3]
+        model.subgraphs[0].tensors[op.outputs[0]].type = schema.TensorType.INT16
+    m16 = read_model(mutate(micro_speech, int16_softmax_out))
+    assert "AddSoftmax" not in tflm.int8_registrations(cmsis, m16, regs)
 
 
 @pytest.mark.parametrize("board, define", [("b_u585i_iot02a", "CPU_M33=1"),

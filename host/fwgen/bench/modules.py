@@ -27,6 +27,11 @@ class ModuleSize:
     ram: int
 
 
+# The TFLM runtime's static libraries (tflm/<name>/ in the build folder) by component.
+TFLM_LIBRARIES = {"tflm_framework": "TFLM framework", "tflm_kernels": "TFLM kernels",
+                  "cmsis_nn": "CMSIS-NN"}
+
+
 def module_of(object_path: str) -> str:
     """'src/fwgen/nn/dsp/nn_conv2d_s8.o' -> 'nn'; 'src/generated/model.o' -> 'generated/model'."""
     parts = PurePosixPath(object_path).parts
@@ -36,6 +41,8 @@ def module_of(object_path: str) -> str:
         return f"generated/{PurePosixPath(object_path).stem}"
     if parts[:2] == ("src", "user"):
         return "user"
+    if parts[:1] == ("tflm",) and len(parts) > 2:   # --runtime tflm's libraries (runtime/tflm.py)
+        return TFLM_LIBRARIES.get(parts[1], parts[1])
     return PurePosixPath(object_path).stem
 
 

@@ -180,6 +180,30 @@ def model_macs(model) -> int:
     return sum(op_macs(model, op) for op in model.operators)
 
 
+WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "SVDF",
+                "BATCH_MATMUL")
+
+
+def int8_registrations(tree: Path, model, regs: dict[str, str]) -> dict[str, str]:
+    """Add method -> CMSIS-NN's int8-only registration (Register_CONV_2D_INT8, ...) for the op
+    types whose every node has int8 input, output and weights, where a CMSIS-NN tree defines
+    one: TFLM's kernels for int8 only, as its own int8 builds register them, so the link leaves
+    out the int4/int16 paths. {} for a reference-kernel tree."""
+    if tree_kernels(tree) != KERNELS_CMSIS_NN:
+        return {}
+    defined = set()
+    for path in sorted((tree / KERNEL_DIR / "cmsis_nn").glob("*.cc")):
+        defined.update(re.findall(r"\b(Register_\w+_INT8)\(\)\s*\{", path.read_text(errors="replace")))
+    int8: dict[str, bool] = {}
+    for op in model.operators:
+        edges = [op.inputs[0], op.outputs[0]] + ([op.inputs[1]] if op.opcode in WEIGHTED_OPS else [])
+        ok = all(i >= 0 and model.tensors[i].dtype == "int8" for i in edges)
+        method = resolver_method(op.opcode)
+        int8[method] = int8.get(method, True) and ok
+    return {method: f"{regs[method]}_INT8" for method, ok in int8.items()
+            if ok and method in regs and f"{regs[method]}_INT8" in defined}
+
+
 def wrappable_registrations(tree: Path) -> dict[str, str]:
     """Add method -> its default registration, for the methods that take one
     (`AddConv2D(const TFLMRegistration& registration = Register_CONV_2D())`): the ones a bench
@@ -284,18 +308,21 @@ def _tensor_view(t: TflmTensor, kind: str, index: int) -> dict:
 
 def render_files(model: bytes, inputs: list[TflmTensor], outputs: list[TflmTensor],
                  ops: list[tuple[str, str]], arena_bytes: int, macs: int,
-                 registrations: dict[str, str] | None = None, bench_nodes: int = 0) -> dict[str, str]:
+                 registrations: dict[str, str] | None = None, bench_nodes: int = 0,
+                 int8: dict[str, str] | None = None) -> dict[str, str]:
     """model.h, model_data.c, tflm_resolver.h, tflm_model.cc. `registrations` (method ->
     Register_ function) lets a bench build wrap each op's invoke; `bench_nodes` is the number
-    of nodes it marks (0: none, only the whole invoke)."""
-    registrations = registrations or {}
+    of nodes it marks (0: none, only the whole invoke); `int8` (method -> int8-only
+    registration, int8_registrations) is registered instead of the default."""
+    registrations, int8 = registrations or {}, int8 or {}
     digest = hashlib.sha256(model).hexdigest()
     meta = {"model sha256": digest[:16], "runtime": "TFLM (MicroInterpreter)"}
     view = {"abi": abi_version(), "arena_bytes": arena_bytes, "arena_align": ARENA_ALIGN,
             "weights_bytes": len(model), "macs": macs, "num_ops": len(ops),
             "inputs": [_tensor_view(t, "INPUT", i) for i, t in enumerate(inputs)],
             "outputs": [_tensor_view(t, "OUTPUT", i) for i, t in enumerate(outputs)],
-            "ops": [{"op": op, "method": m, "registration": registrations.get(m) if bench_nodes else None}
+            "ops": [{"op": op, "method": m, "int8": int8.get(m),
+                     "wrap": (int8.get(m) or registrations.get(m)) if bench_nodes else None}
                     for op, m in ops],
             "model_len": len(model), "bench_nodes": bench_nodes}
     return {
@@ -516,11 +543,13 @@ class TflmRuntime(Runtime):
         from fwgen.tflite import read_model
 
         m = read_model(model, where=where)
-        methods, regs = RESOLVER_METHODS, {}
+        methods, regs, int8 = RESOLVER_METHODS, {}, {}
         tree = self.config.tflm_dir or os.environ.get(TFLM_DIR_ENV)
         if tree and Path(tree, "tensorflow/lite/micro/micro_mutable_op_resolver.h").is_file():
             methods, regs = tree_resolver_methods(Path(tree)), wrappable_registrations(Path(tree))
         ops = resolver_ops(m, where, methods)
+        if regs:
+            int8 = int8_registrations(Path(tree), m, regs)
         markable = bool(ops) and all(method in regs for _, method in ops)
         nodes = [{"opcode": op.opcode, "label": op.opcode, "macs": op_macs(m, op),
                   "shape": "x".join(str(d) for d in m.tensors[op.outputs[0]].shape) or "1"}
@@ -540,7 +569,7 @@ class TflmRuntime(Runtime):
         macs = model_macs(m)
         aot_arena, refusal = _aot_plan(model, where)
         return TflmInference(files=render_files(model, inputs, outputs, ops, arena, macs,
-                                                regs, len(nodes)),
+                                                regs, len(nodes), int8),
                              arena_bytes=arena, weights_bytes=len(model), macs=macs,
                              inputs=inputs, outputs=outputs, model=model, ops=ops,
                              host_arena_used_bytes=used, scratch_bytes=scratch,
