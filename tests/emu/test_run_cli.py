@@ -22,7 +22,7 @@ def test_run_prints_detections_as_json(shared_data, repo_root, tmp_path):
     proc = subprocess.run(
         fwgen("run", "--board", "stm32h7", "--model", str(clips / "micro_speech_quantized.tflite"),
               "--settings", str(repo_root / "models" / "micro_speech" / "model.yaml"),
-              "--out", str(tmp_path / "proj"), "--json",
+              "--out", str(tmp_path / "proj"), "--json", "--html", str(tmp_path / "run.html"),
               str(clips / "yes_1000ms.wav"), str(clips / "no_1000ms.wav")),
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -32,6 +32,10 @@ def test_run_prints_detections_as_json(shared_data, repo_root, tmp_path):
     assert all(r["board"] == "mps2_an500" and r["stats"]["cycle_unit"] == 2 for r in reports)
     assert all(0 <= r["detections"][0]["time_ms"] <= 1000 for r in reports)
     assert not qemu_processes(str(tmp_path))
+    # --html: the page of what the M7 twin computed, every stage of both clips equal to the host's
+    page = (tmp_path / "run.html").read_text()
+    assert page.count('<article class="clip"') == 2 and page.count("<img ") == 2
+    assert page.count("<audio ") == 2 and page.count("bit-exact with the host") == 6
 
 
 def test_ctrl_c_leaves_no_emulator(shared_data, repo_root, tmp_path):
