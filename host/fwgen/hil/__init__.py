@@ -1,6 +1,7 @@
 """`fwgen test` as a library: a labelled audio set streamed through a device (twin or board) and
 through the host pipeline, scored (accuracy, confusion, false accepts, latency, per-stage
-host/device differences) and written as a summary, JSON and JUnit XML.
+host/device differences) and written as a summary, JSON, JUnit XML and a self-contained HTML
+page (`html.write_report_html`; `stream_dataset(..., traces=True)` keeps what its pictures need).
 May import deploy, device, run, project, link, audio, boards and zoo; never cli.
 
     dataset = load_dataset(Path("data/"))        # label folders, a CSV or testing_list.txt
