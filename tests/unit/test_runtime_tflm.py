@@ -156,8 +156,10 @@ def test_no_tree_is_refused_before_any_work(monkeypatch, tmp_path):
 def test_tree_kernels(tmp_path):
     assert tflm.tree_kernels(stand_in_tree(tmp_path / "a")) == "cmsis_nn"
     assert tflm.tree_kernels(stand_in_tree(tmp_path / "b", cmsis_nn=False)) == "reference"
-    with pytest.raises(FwgenError, match="not third_party/cmsis/CMSIS/Core/Include/m-profile"):
+    with pytest.raises(FwgenError, match="not third_party/cmsis/CMSIS/Core/Include/m-profile/") as err:
         tflm.tree_kernels(stand_in_tree(tmp_path / "c", m_profile=False))
+    assert "create_tflm_tree.py does not copy it" in err.value.hint
+    assert "CMSIS/Core/Include/m-profile | tar -x -C" in err.value.hint
 
 
 def test_cmsis_nn_on_dsp_cores_reference_kernels_elsewhere():

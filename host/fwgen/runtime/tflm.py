@@ -51,10 +51,10 @@ TREE_FILES = ("tensorflow/lite/micro/micro_interpreter.h",
               "tensorflow/lite/schema/schema_generated.h",
               "third_party/flatbuffers/include/flatbuffers/flatbuffers.h",
               "third_party/gemmlowp/fixedpoint/fixedpoint.h")
+M_PROFILE = "third_party/cmsis/CMSIS/Core/Include/m-profile"
 CMSIS_NN_FILES = ("tensorflow/lite/micro/kernels/cmsis_nn/conv.cc",
                   "third_party/cmsis_nn/Include/arm_nnfunctions.h",
-                  "third_party/cmsis/CMSIS/Core/Include/cmsis_gcc.h",
-                  "third_party/cmsis/CMSIS/Core/Include/m-profile")
+                  "third_party/cmsis/CMSIS/Core/Include/cmsis_gcc.h", M_PROFILE)
 KERNELS_CMSIS_NN = "cmsis_nn"
 KERNELS_REFERENCE = "reference"
 
@@ -368,6 +368,13 @@ def tree_kernels(tree: Path) -> str:
         return KERNELS_REFERENCE
     if len(present) < len(CMSIS_NN_FILES):
         missing = next(f for f in CMSIS_NN_FILES if f not in present)
+        if missing == M_PROFILE:
+            raise FwgenError(f"the TFLM tree has CMSIS-NN kernels but not {missing}/, which "
+                             f"cmsis_gcc.h includes", where=str(tree),
+                             hint="create_tflm_tree.py does not copy it: add it from the CMSIS_6 "
+                                  "checkout TFLM downloaded (its Makefile pins the commit): git -C "
+                                  "CMSIS_6 archive COMMIT CMSIS/Core/Include/m-profile | tar -x -C "
+                                  f"{tree}/third_party/cmsis/")
         raise FwgenError(f"the TFLM tree has CMSIS-NN kernels but not {missing}", where=str(tree),
                          hint="export the tree again with TFLM's create_tflm_tree.py "
                               "(OPTIMIZED_KERNEL_DIR=cmsis_nn copies CMSIS-NN and CMSIS)")
