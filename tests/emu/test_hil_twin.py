@@ -5,6 +5,7 @@ report and no QEMU."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -107,21 +108,23 @@ def test_a_floor_above_the_accuracy_exits_1(project, tmp_path):
 
 
 def test_ctrl_c_leaves_a_partial_report_and_no_emulator(project, tmp_path):
+    """Two twins in parallel (--jobs 2), interrupted once the first clip is scored: both QEMUs
+    go, and the report holds the clips scored by then."""
     dataset = tmp_path / "ds"
     (dataset / "yes").mkdir(parents=True)
-    for i in range(12):
-        shutil.copy(SAMPLES / "yes_0.wav", dataset / "yes" / f"yes_{i:02}.wav")
+    for i in range(200):
+        shutil.copy(SAMPLES / "yes_0.wav", dataset / "yes" / f"yes_{i:03}.wav")
     proc = subprocess.Popen(
-        fwgen("test", "--board", "mps2_an505", "--emulate", "--dataset", str(dataset),
-              "--out", str(project), "--report", str(tmp_path / "r.json")),
+        fwgen("test", "--board", "mps2_an505", "--emulate", "--jobs", "2", "--dataset",
+              str(dataset), "--out", str(project), "--report", str(tmp_path / "r.json")),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not qemu_processes(str(project)):
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.2)
-        assert qemu_processes(str(project)), "QEMU never started"
-        time.sleep(8.0)                                  # a clip or two in
+        lines = []
+        for line in proc.stderr:                         # progress: one line per clip
+            lines.append(line)
+            if line.startswith("[1/200]"):
+                break
+        assert len(qemu_processes(str(project))) == 2, "".join(lines)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, out + err
@@ -129,9 +132,37 @@ def test_ctrl_c_leaves_a_partial_report_and_no_emulator(project, tmp_path):
         if proc.poll() is None:
             proc.kill()
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["interrupted"] and len(report["clips"]) < 12
+    assert report["interrupted"] and 1 <= len(report["clips"]) < 200
     assert "interrupted" in err
     time.sleep(0.5)
+    assert not qemu_processes(str(project))
+
+
+def test_a_twin_that_dies_stops_the_others_with_a_partial_report(project, tmp_path):
+    """One of two parallel twins killed mid-run: fwgen test names the failure, exits 2 after
+    writing the clips scored so far, and the other QEMU is stopped too."""
+    dataset = tmp_path / "ds"
+    (dataset / "no").mkdir(parents=True)
+    for i in range(200):
+        shutil.copy(SAMPLES / "no_0.wav", dataset / "no" / f"no_{i:03}.wav")
+    proc = subprocess.Popen(
+        fwgen("test", "--board", "mps2_an505", "--emulate", "--jobs", "2", "--dataset",
+              str(dataset), "--out", str(project), "--report", str(tmp_path / "r.json")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if line.startswith("[1/200]"):
+                break
+        victim = qemu_processes(str(project))[0]
+        os.kill(int(victim.split()[0]), signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, out + err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "QEMU exited" in err or "closed" in err, err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["interrupted"] and 1 <= len(report["clips"]) < 200
     assert not qemu_processes(str(project))
 
 

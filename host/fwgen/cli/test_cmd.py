@@ -119,6 +119,13 @@ class TestCommand(Command):
                             help="fail (exit 1) when negative streams give more false accepts per hour")
         parser.add_argument("--out", type=Path, metavar="DIR",
                             help="twin project folder (default: fwgen's cache, as fwgen run)")
+        parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                            help="with --emulate: N twins in parallel, one QEMU each, clips "
+                                 "shared out (default: one per core)")
+        parser.add_argument("--twin-audio", choices=("semihost", "uart"), default="semihost",
+                            help="with --emulate: clips reach the twin through a host file "
+                                 "(semihosting, default: as fast as QEMU runs) or over the "
+                                 "emulated UART (13-28 KiB/s, below real time)")
         parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
                             help="seconds to wait for the device per clip (default 60)")
         parser.add_argument("--no-progress", action="store_true",
@@ -134,6 +141,10 @@ class TestCommand(Command):
         if args.max_false_accepts_per_hour is not None and not args.max_false_accepts_per_hour >= 0:
             raise FwgenError(f"must be >= 0, got {args.max_false_accepts_per_hour:g}",
                              where="--max-false-accepts-per-hour")
+        if args.jobs is not None and (args.jobs < 1 or not args.emulate):
+            raise FwgenError(f"must be 1 or more, got {args.jobs}" if args.jobs < 1 else
+                             "only with --emulate (twins); boards of a --hardware-map score "
+                             "in parallel by themselves", where="--jobs")
         if not args.timeout > 0:
             raise FwgenError(f"must be more than 0 seconds, got {args.timeout:g}", where="--timeout")
         for path, option in ((args.report, "--report"), (args.junit, "--junit"),
@@ -163,8 +174,11 @@ class TestCommand(Command):
             target = twin_of(board)
             if target is not board:
                 print(f"fwgen test: {board.id} runs on its emulator twin {target.id}", file=sys.stderr)
+            from fwgen.hil.twins import twin_audio_source
+
             deployment = twin_deployment(model=args.model, settings=args.settings, twin=target,
                                          stride=args.stride, smoothing=smoothing,
+                                         audio=twin_audio_source(args.twin_audio),
                                          runtime=args.runtime or "aot", tflm_dir=args.tflm_dir)
         else:
             from fwgen.deploy import DeployOptions, prepare
@@ -179,6 +193,10 @@ class TestCommand(Command):
                            strict=args.strict, convert=args.convert)
         for entry in dataset.skipped:
             print(f"fwgen test: skipped {entry.name}: {entry.reason}", file=sys.stderr)
+        if args.emulate:   # one twin per core, never more twins than clips
+            from fwgen.hil.twins import default_jobs
+
+            args.jobs = min(args.jobs or default_jobs(), max(len(clips), 1))
         device = self._open(args, target, deployment)
         outcomes, interrupted = [], None
         pad = padding(deployment)[0]
@@ -208,12 +226,10 @@ class TestCommand(Command):
         if args.hardware_map:
             return open_hardware_map(args, target)
         if args.emulate:
-            from fwgen.device import TwinDevice
-            from fwgen.run import twin_firmware
+            from fwgen.hil.twins import open_twins
 
-            elf = twin_firmware(deployment, target, out=args.out,
-                                progress=lambda text: print(text, file=sys.stderr))
-            return TwinDevice(elf, target)
+            return open_twins(deployment, target, jobs=args.jobs, audio=args.twin_audio,
+                              out=args.out, progress=lambda text: print(text, file=sys.stderr))
         from fwgen.device import SerialDevice, find_serial_port
 
         # A given port is used as is, whatever the board: a twin's TCP UART or a farm's
