@@ -83,6 +83,23 @@ def openocd_load_commands(board) -> list[str]:
     return commands
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the session's loop as asyncio.run() does: gRPC's tasks cancelled and awaited
+    first, so none complains later about a closed loop."""
+    try:
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    except Exception as exc:
+        LOG.debug("closing the labgrid session's loop: %s", exc)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
 class LabgridPlace:
     """A labgrid place held by this process between acquire() and release()."""
 
@@ -145,8 +162,7 @@ class LabgridPlace:
         except BaseException:
             self.release()
             if not loop.is_closed():
-                loop.close()
-                asyncio.set_event_loop(None)
+                _close_loop(loop)
             raise
         LOG.info("acquired labgrid place %s at %s", self.name, self.address)
         return self
@@ -193,8 +209,7 @@ class LabgridPlace:
                 manager.session = manager.loop = None
             manager.resources.clear()
             manager.unmanaged_resources.clear()
-            session.loop.close()
-            asyncio.set_event_loop(None)
+            _close_loop(session.loop)
 
     def __enter__(self) -> "LabgridPlace":
         return self.acquire() if not self.acquired else self
