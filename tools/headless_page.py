@@ -119,15 +119,19 @@ class Browser:
         self._buffer = b""
         self._next_id = 0
         self.session = None
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target,
-                                 flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable")
-        self.call("Network.emulateNetworkConditions", offline=True, latency=0,
-                  downloadThroughput=-1, uploadThroughput=-1)
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
+        try:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target,
+                                     flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.call(f"{domain}.enable")
+            self.call("Network.emulateNetworkConditions", offline=True, latency=0,
+                      downloadThroughput=-1, uploadThroughput=-1)
+            self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)
+        except BaseException:          # no browser left behind when it cannot be set up
+            self.close()
+            raise
 
     def _read(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
@@ -200,8 +204,9 @@ class Browser:
 
     def close(self) -> None:
         try:
+            self.session = None
             self.call("Browser.close")
-        except RuntimeError:
+        except (RuntimeError, OSError):
             pass
         try:
             self.proc.wait(timeout=20)
