@@ -349,11 +349,13 @@ def test_the_readme_quotes_the_benchmark():
     megabytes = re.search(r"^total .*\((\d+\.\d+) MB, bound 10 MB\)", bench, re.M).group(1)
     per_clip = re.search(r"^per 1 s clip: (\d+\.\d) kB", bench, re.M).group(1)
     load = re.search(r"^browser load event, best of 3: +(\d+\.\d+) s", bench, re.M).group(1)
+    draw_ms = int(re.search(r"^render the page .*, (\d+) ms per clip\)", bench, re.M).group(1))
     readme = (root / "README.md").read_text()
     section = readme[readme.index("### The HTML report"):]
     section = section[:section.index("\n#", 1)]
     assert f"{megabytes} MB page" in section and f"{per_clip} kB per clip" in section
     assert f"loads it in {load} s" in section
+    assert f"drawn in {draw_ms / 1000:.1f} s of CPU per clip" in section
     assert "docs/report.png" in section and (root / "docs" / "report.png").is_file()
 
 
