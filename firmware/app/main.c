@@ -319,7 +319,7 @@ static void on_frame(const fwgen_link_frame_t *f)
 /* Returns the number of bytes the UART had. */
 static size_t service_link(void)
 {
-    uint8_t chunk[64];
+    uint8_t chunk[32];   /* on the deepest stack path (main's frame): small */
     size_t n = fwgen_port_uart_read(chunk, sizeof chunk);
     size_t at = 0;
     while (at < n) {
@@ -362,7 +362,7 @@ int main(void)
     s_link_out = fwgen_port_host_link_open() == FWGEN_OK;
 #endif
     s_clock_last = fwgen_port_cycles();
-    fwgen_link_params_t params = {
+    static const fwgen_link_params_t params = {   /* in flash: not on main()'s frame */
         .accept = FWGEN_LINK_TO_DEVICE,
         .rx_buffer = s_rx_buf, .rx_buffer_size = sizeof s_rx_buf,
         .tx_buffer = s_tx_buf, .tx_buffer_size = sizeof s_tx_buf,

@@ -51,6 +51,13 @@ typedef uint16_t feature_t;    /* microfrontend output, converted to int8 per in
 #if FWGEN_APP_FRONTEND_LOGMEL
 static uint64_t s_frontend_mem[(FWGEN_LOGMEL_BUFFER_SIZE + 7u) / 8u];
 static fwgen_logmel_state_t s_logmel;
+#elif FWGEN_APP_FRONTEND_IN_ARENA
+/* What persists between frames; the per-frame scratch is the arena's idle bytes (fwgen_memory.h):
+ * the frontend runs only between invokes, where the model plans nothing over them. */
+#if FWGEN_MODEL_IDLE_BYTES < FWGEN_FRONTEND_SCRATCH_SIZE
+#error "model.h leaves fewer idle arena bytes than the frontend's scratch: regenerate the project"
+#endif
+static uint64_t s_frontend_mem[(FWGEN_FRONTEND_STATE_SIZE - FWGEN_FRONTEND_SCRATCH_SIZE + 7u) / 8u];
 #else
 static uint64_t s_frontend_mem[(FWGEN_FRONTEND_STATE_SIZE + 7u) / 8u];
 #endif
@@ -100,6 +107,11 @@ fwgen_status_t fwgen_app_pipeline_init(fwgen_link_t *link, uint32_t (*cycles)(vo
 #if FWGEN_APP_FRONTEND_LOGMEL
     fwgen_status_t st = fwgen_logmel_init(&fwgen_logmel_config, &s_logmel, s_frontend_mem,
                                           sizeof s_frontend_mem);
+#elif FWGEN_APP_FRONTEND_IN_ARENA
+    fwgen_status_t st = fwgen_frontend_init_split(&fwgen_frontend_config, s_frontend_mem,
+                                                  sizeof s_frontend_mem,
+                                                  s_arena + FWGEN_MODEL_IDLE_OFFSET,
+                                                  FWGEN_MODEL_IDLE_BYTES, &s.frontend);
 #else
     fwgen_status_t st = fwgen_frontend_init(&fwgen_frontend_config, s_frontend_mem,
                                             sizeof s_frontend_mem, &s.frontend);
@@ -142,6 +154,8 @@ fwgen_status_t fwgen_app_pipeline_configure(uint8_t outputs, uint16_t stride_fra
 uint8_t fwgen_app_pipeline_outputs(void) { return s.outputs; }
 uint16_t fwgen_app_pipeline_stride(void) { return s.stride; }
 const fwgen_app_counters_t *fwgen_app_pipeline_counters(void) { return &s.counters; }
+
+static void report_results(uint32_t frame_index, uint32_t inference_index);
 
 static void run_inference(uint32_t frame_index)
 {
@@ -194,6 +208,16 @@ static void run_inference(uint32_t frame_index)
         fwgen_link_report_error(s.link, st, 0u, inference_index);
         return;
     }
+    report_results(frame_index, inference_index);
+}
+
+/* LOGITS, the detector and DETECTION after an inference. Not inlined: its message structs
+ * would otherwise sit in the frame that calls the model, on the deepest stack path. */
+__attribute__((noinline)) static void report_results(uint32_t frame_index, uint32_t inference_index)
+{
+    fwgen_app_counters_t *c = &s.counters;
+    fwgen_status_t st;
+    uint32_t t0;
     const int8_t *out = (const int8_t *)fwgen_model_output(s_arena, 0);
     if (s.outputs & FWGEN_APP_OUT_LOGITS) {
         fwgen_link_logits_t m = {inference_index, frame_index, out, FWGEN_DETECT_N_CLASSES};
@@ -222,8 +246,9 @@ static void run_inference(uint32_t frame_index)
 }
 
 #if FWGEN_APP_WINDOW_IN_ARENA
-/* Shift the model input by one frame and put the new one, as int8, at its end. */
-static void append_to_input(const feature_t *frame)
+/* Shift the model input by one frame and put the new one, as int8, at its end (not inlined:
+ * its row would sit in the frame that calls the model). */
+__attribute__((noinline)) static void append_to_input(const feature_t *frame)
 {
     int8_t *input = (int8_t *)fwgen_model_input(s_arena, 0);
     int8_t row[N_CH];

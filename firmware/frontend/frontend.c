@@ -17,9 +17,11 @@
 #include "frontend/quantize.h"
 #include "frontend/window.h"
 
-/* Byte sizes of the buffers that follow the header, in layout order. */
+/* Byte sizes of the buffers, in layout order: after the header what persists between frames
+ * (input, noise_estimate), then the scratch one frame uses (fft_*, channels), which
+ * fwgen_frontend_init_split() takes from memory of its own. */
 typedef struct {
-    size_t input, fft_input, fft_work, fft_output, channels, noise_estimate;
+    size_t input, noise_estimate, fft_input, fft_work, fft_output, channels;
 } layout_t;
 
 static layout_t layout_of(const fwgen_frontend_config_t *c)
@@ -32,6 +34,11 @@ static layout_t layout_of(const fwgen_frontend_config_t *c)
     l.channels = FWGEN_FRONTEND_ALIGN8((size_t)c->n_channels * sizeof(uint32_t));
     l.noise_estimate = l.channels;
     return l;
+}
+
+static size_t scratch_of(const layout_t *l)
+{
+    return l->fft_input + l->fft_work + l->fft_output + l->channels;
 }
 
 static int config_is_consistent(const fwgen_frontend_config_t *c)
@@ -85,14 +92,38 @@ size_t fwgen_frontend_get_state_size(const fwgen_frontend_config_t *config)
         return 0;
     }
     const layout_t l = layout_of(config);
-    return FWGEN_FRONTEND_STATE_HEADER_SIZE + l.input + l.fft_input + l.fft_work + l.fft_output +
-           l.channels + l.noise_estimate;
+    return FWGEN_FRONTEND_STATE_HEADER_SIZE + l.input + l.noise_estimate + scratch_of(&l);
+}
+
+size_t fwgen_frontend_get_scratch_size(const fwgen_frontend_config_t *config)
+{
+    if (config == NULL) {
+        return 0;
+    }
+    const layout_t l = layout_of(config);
+    return scratch_of(&l);
 }
 
 fwgen_status_t fwgen_frontend_init(const fwgen_frontend_config_t *config, void *memory,
                                    size_t memory_size, fwgen_frontend_t **frontend)
 {
-    if (config == NULL || memory == NULL || frontend == NULL || ((uintptr_t)memory & 7u) != 0u) {
+    if (config == NULL || memory == NULL) {
+        return FWGEN_ERR_ARG;
+    }
+    /* one block: the state, then the scratch (8-byte aligned: every part is a multiple of 8) */
+    const size_t scratch = fwgen_frontend_get_scratch_size(config);
+    const size_t state = fwgen_frontend_get_state_size(config) - scratch;
+    const int fits = memory_size >= state + scratch;   /* else init_split answers FWGEN_ERR_SIZE */
+    return fwgen_frontend_init_split(config, memory, fits ? state : 0u, (uint8_t *)memory + state,
+                                     fits ? scratch : 0u, frontend);
+}
+
+fwgen_status_t fwgen_frontend_init_split(const fwgen_frontend_config_t *config, void *state,
+                                         size_t state_size, void *scratch, size_t scratch_size,
+                                         fwgen_frontend_t **frontend)
+{
+    if (config == NULL || state == NULL || scratch == NULL || frontend == NULL ||
+        ((uintptr_t)state & 7u) != 0u || ((uintptr_t)scratch & 7u) != 0u) {
         return FWGEN_ERR_ARG;
     }
     if (config->abi != FWGEN_ABI) {
@@ -101,17 +132,20 @@ fwgen_status_t fwgen_frontend_init(const fwgen_frontend_config_t *config, void *
     if (!config_is_consistent(config)) {
         return FWGEN_ERR_ARG;
     }
-    if (memory_size < fwgen_frontend_get_state_size(config)) {
+    const layout_t l = layout_of(config);
+    if (state_size < FWGEN_FRONTEND_STATE_HEADER_SIZE + l.input + l.noise_estimate ||
+        scratch_size < scratch_of(&l)) {
         return FWGEN_ERR_SIZE;
     }
-    const layout_t l = layout_of(config);
-    uint8_t *p = (uint8_t *)memory;
+    uint8_t *p = (uint8_t *)state;
     fwgen_frontend_t *fe = (fwgen_frontend_t *)(void *)p;
     memset(fe, 0, sizeof(*fe));
     fe->config = config;
     p += FWGEN_FRONTEND_STATE_HEADER_SIZE;
     fe->input = (int16_t *)(void *)p;
     p += l.input;
+    fe->noise_estimate = (uint32_t *)(void *)p;
+    p = (uint8_t *)scratch;
     fe->fft_input = (int16_t *)(void *)p;
     p += l.fft_input;
     fe->fft_work = (int16_t *)(void *)p;
@@ -119,8 +153,6 @@ fwgen_status_t fwgen_frontend_init(const fwgen_frontend_config_t *config, void *
     fe->fft_output = (int16_t *)(void *)p;
     p += l.fft_output;
     fe->channels = (uint32_t *)(void *)p;
-    p += l.channels;
-    fe->noise_estimate = (uint32_t *)(void *)p;
     fwgen_frontend_reset(fe);
     *frontend = fe;
     return FWGEN_OK;

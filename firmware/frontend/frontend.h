@@ -167,6 +167,25 @@ size_t fwgen_frontend_get_state_size(const fwgen_frontend_config_t *config);
 fwgen_status_t fwgen_frontend_init(const fwgen_frontend_config_t *config, void *memory,
                                    size_t memory_size, fwgen_frontend_t **frontend);
 
+/*
+ * Bytes of the state that is scratch: what one frame's computation uses and no later frame
+ * reads (FFT buffers, channel energies). The generated frontend_config.h defines the same
+ * number as FWGEN_FRONTEND_SCRATCH_SIZE.
+ *   config  [in]  frontend tables; NULL gives 0
+ */
+size_t fwgen_frontend_get_scratch_size(const fwgen_frontend_config_t *config);
+
+/*
+ * fwgen_frontend_init with the scratch apart: `state` keeps what persists between frames
+ * (>= get_state_size - get_scratch_size bytes), `scratch` (>= get_scratch_size bytes) is used
+ * only inside fwgen_frontend_process*() calls, so between them the caller may use it for
+ * anything else (the firmware app lends the model arena's idle bytes, fwgen_memory.h).
+ * Both 8-byte aligned. Returns as fwgen_frontend_init.
+ */
+fwgen_status_t fwgen_frontend_init_split(const fwgen_frontend_config_t *config, void *state,
+                                         size_t state_size, void *scratch, size_t scratch_size,
+                                         fwgen_frontend_t **frontend);
+
 /* Forget all audio seen so far (window contents, filter and noise states, activity flag). */
 void fwgen_frontend_reset(fwgen_frontend_t *frontend);
 

@@ -117,3 +117,64 @@ def test_the_window_stays_apart_only_for_dynamic_scaling():
     assert kept.window_in_arena and kept.window_bytes == 0
     assert not apart.window_in_arena and apart.window_bytes == 2 * 49 * 40 * 2   # ring + linear
     assert ("feature window", apart.window_bytes) in [(w, n) for w, n, _ in apart.rows()]
+
+
+def test_the_frontend_scratch_is_what_c_says_and_runs_apart_bit_exact():
+    """fwgen_frontend_init_split with the scratch elsewhere gives the frames of the one-block
+    init, and the scratch size Python plans with is the C library's."""
+    import ctypes
+
+    import numpy as np
+
+    from fwgen.frontend import FrontendSettings, compute_tables
+    from fwgen.frontend.binding import FWGEN_OK, _lib, build_config
+
+    lib = _lib()
+    tables = compute_tables(FrontendSettings())
+    cfg, _keep = build_config(tables, lib.fwgen_abi_version())
+    lib.fwgen_frontend_get_scratch_size.restype = ctypes.c_size_t
+    lib.fwgen_frontend_get_scratch_size.argtypes = [ctypes.c_void_p]
+    lib.fwgen_frontend_init_split.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                              ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    total = lib.fwgen_frontend_get_state_size(ctypes.byref(cfg))
+    scratch = lib.fwgen_frontend_get_scratch_size(ctypes.byref(cfg))
+    assert scratch == tables.scratch_size() and 0 < scratch < total
+    audio = (np.sin(np.arange(8000) * 0.05) * 9000).astype(np.int16)
+
+    def frames(init) -> np.ndarray:
+        handle = ctypes.c_void_p()
+        assert init(handle) == FWGEN_OK
+        out = np.zeros((64, tables.n_channels), dtype=np.uint16)
+        n, used = ctypes.c_size_t(), ctypes.c_size_t()
+        assert lib.fwgen_frontend_process_frames(handle, audio.ctypes.data, audio.size,
+                                                 out.ctypes.data, 64, ctypes.byref(n),
+                                                 ctypes.byref(used)) == FWGEN_OK
+        return out[:n.value].copy()
+
+    block = np.zeros(total // 8 + 1, dtype=np.uint64)
+    state = np.zeros((total - scratch) // 8 + 1, dtype=np.uint64)
+    apart = np.full(scratch // 8 + 1, 0xA5A5A5A5A5A5A5A5, dtype=np.uint64)   # dirty, like an arena
+    one = frames(lambda h: lib.fwgen_frontend_init(ctypes.byref(cfg), block.ctypes.data, total,
+                                                   ctypes.byref(h)))
+    split = frames(lambda h: lib.fwgen_frontend_init_split(
+        ctypes.byref(cfg), state.ctypes.data, total - scratch, apart.ctypes.data, scratch,
+        ctypes.byref(h)))
+    assert one.shape[0] > 10 and np.array_equal(one, split)
+    short = ctypes.c_void_p()
+    assert lib.fwgen_frontend_init_split(ctypes.byref(cfg), state.ctypes.data, total - scratch,
+                                         apart.ctypes.data, scratch - 1, ctypes.byref(short)) == 2
+
+
+def test_the_plan_keeps_the_input_and_leaves_the_scratch_idle_bytes_apart():
+    from fwgen.compiler import compile_model
+
+    model = ROOT / "models" / "micro_speech" / "micro_speech.tflite"
+    plain = compile_model(model)
+    lean = compile_model(model, keep_inputs=True, idle_scratch=3244)
+    x = lean.input
+    assert lean.inputs_kept and lean.idle_offset % 8 == 0 and lean.idle_bytes == 3244
+    assert lean.idle_offset + 3244 <= lean.arena_bytes
+    assert lean.idle_offset >= x.offset + x.nbytes or lean.idle_offset + 3244 <= x.offset
+    # the window costs less than a copy of it would, and the scratch nothing here
+    assert lean.arena_bytes < plain.arena_bytes + x.nbytes
+    assert "#define FWGEN_MODEL_INPUTS_KEPT   1" in lean.files["model.h"]

@@ -23,6 +23,7 @@ FWGEN_ABI = 1
 ARENA_ALIGN = 8          # the caller's arena alignment (documented in model.h)
 BUFFER_ALIGN = 4         # every planned buffer starts on this boundary
 MAX_TENSOR_BYTES = 64 << 20   # no microcontroller arena comes close; guards corrupted shapes
+IDLE_KEY = "idle"             # the plan's buffer for compile_model(idle_scratch=...)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -57,6 +58,8 @@ class CompiledModel:
     sha256: str
     plan: dict[str, tuple[int, int]] = field(default_factory=dict)   # buffer -> (offset, size)
     inputs_kept: bool = False    # the inputs' bytes outlive the invoke (compile_model keep_inputs)
+    idle_offset: int = 0         # arena bytes free between invokes (compile_model idle_scratch)
+    idle_bytes: int = 0
 
     @property
     def input(self) -> TensorSpec:
@@ -74,7 +77,8 @@ class CompiledModel:
 
 
 def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
-                  where: str | None = None, keep_inputs: bool = False) -> CompiledModel:
+                  where: str | None = None, keep_inputs: bool = False,
+                  idle_scratch: int = 0) -> CompiledModel:
     """Compile an int8 .tflite model to C. Raises FwgenError for anything unsupported.
 
     `name` prefixes every generated symbol (`fwgen_<name>_invoke`, `FWGEN_<NAME>_ARENA_BYTES`)
@@ -82,6 +86,8 @@ def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
     the op or tensor at fault (default: its path; pass the file's name when giving its bytes).
     `keep_inputs` plans no other buffer over the inputs, so they hold what the caller wrote
     after an invoke too (the app keeps its feature window there: it shifts one frame in).
+    `idle_scratch` reserves that many 8-byte aligned bytes which no input overlaps but every
+    activation may: free for the caller between invokes (the app's frontend scratch).
     """
     if not _IDENT.match(name):
         raise FwgenError(f"model name '{name}' is not a lower-case C identifier",
@@ -90,7 +96,7 @@ def compile_model(model: Path | str | bytes | Model, *, name: str = "model",
         where = str(model)
     try:
         m = model if isinstance(model, Model) else read_model(model, where=where)
-        return _compile(m, name, keep_inputs)
+        return _compile(m, name, keep_inputs, idle_scratch)
     except FwgenError as exc:
         if where is not None:
             locate(exc, where)
@@ -106,16 +112,22 @@ def locate(exc: FwgenError, where: str) -> FwgenError:
     return exc
 
 
-def _compile(m: Model, name: str, keep_inputs: bool = False) -> CompiledModel:
+def _compile(m: Model, name: str, keep_inputs: bool = False, idle_scratch: int = 0) -> CompiledModel:
     validate_graph(m)
     steps = lower_all(m)
     buffers, rules, tensor_buffer, scratch_keys = _buffers(m, steps, keep_inputs)
+    if idle_scratch:
+        # alive before the graph runs (-1, with the inputs) and never during it; 4 bytes of
+        # slack let it start on an 8-byte boundary inside a 4-byte aligned place
+        buffers.append(planner.Buffer(IDLE_KEY, idle_scratch + 4, -1, -1))
     arena = planner.plan(buffers, rules, align=BUFFER_ALIGN)
     planner.check(buffers, rules)
     offsets = {b.key: b.offset for b in buffers}
+    idle_offset = (offsets[IDLE_KEY] + 7) // 8 * 8 if idle_scratch else 0
     _choose_directions(m, steps, buffers, rules, tensor_buffer)
     view = _view(m, steps, name, arena, offsets, tensor_buffer, scratch_keys)
     view["inputs_kept"] = int(keep_inputs)
+    view["idle_offset"], view["idle_bytes"] = idle_offset, idle_scratch
     files = {f"{name}.h": render.render("model.h.j2", **view),
              f"{name}.c": render.render("model.c.j2", **view)}
     arrays = [a for s in steps for a in s.arrays]
@@ -126,7 +138,8 @@ def _compile(m: Model, name: str, keep_inputs: bool = False) -> CompiledModel:
         inputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.inputs],
         outputs=[_spec(m.tensors[i], offsets[tensor_buffer[i]], m) for i in m.outputs],
         kernels=sorted({s.kernel for s in steps}), sha256=m.sha256,
-        plan={b.key: (b.offset, b.size) for b in buffers}, inputs_kept=keep_inputs)
+        plan={b.key: (b.offset, b.size) for b in buffers}, inputs_kept=keep_inputs,
+        idle_offset=idle_offset, idle_bytes=idle_scratch)
 
 
 # ---------------------------------------------------------------- validation

@@ -48,8 +48,9 @@ TEXT_ROOM = 80
 # HELLO's class names go out only up to this many bytes (longer lists are sent empty: the host
 # takes the names from the model's metadata).
 CLASS_NAMES_ROOM = 512
-# Samples the main loop reads from the microphone ring per call (a stack array).
-MIC_READ_SAMPLES = 64
+# Samples the main loop reads from the microphone ring per call (a stack array in main()): 1 ms
+# at 16 kHz; both the ring (one read beyond an interval) and the stack grow with it.
+MIC_READ_SAMPLES = 16
 HEADER_SIZE, CRC_SIZE = 6, 4
 
 
@@ -79,6 +80,7 @@ class AppFacts:
     class_names: tuple[str, ...]
     audio_window: int | None = None   # the user's flow-control window, samples (None: ours)
     window_in_arena: bool = False     # the model's inputs are kept (compile_model keep_inputs)
+    frontend_in_arena: bool = False   # the frontend scratch is the arena's idle bytes
 
     @classmethod
     def of(cls, deployment) -> "AppFacts":
@@ -90,13 +92,24 @@ class AppFacts:
                    dynamic_scale=window_needs_uint16(fe), n_classes=len(deployment.classes),
                    class_names=tuple(deployment.classes),
                    audio_window=deployment.options.audio_window,
-                   window_in_arena=bool(getattr(deployment.compiled, "inputs_kept", False)))
+                   window_in_arena=bool(getattr(deployment.compiled, "inputs_kept", False)),
+                   frontend_in_arena=bool(getattr(deployment.compiled, "idle_bytes", 0)))
 
 
 def window_needs_uint16(frontend) -> bool:
     """The microfrontend's dynamic int8 scaling spans the whole uint16 window, so that window is
     kept apart from the model input; every other frontend writes int8 frames straight into it."""
     return frontend.kind != "logmel" and bool(frontend.settings.quantize_dynamic_scale_enable)
+
+
+def frontend_scratch(frontend) -> int:
+    """Bytes of the microfrontend's state that one frame uses and no later frame reads: the app
+    puts them in the model arena's idle bytes (compile_model idle_scratch). 0 for log-mel."""
+    if frontend.kind == "logmel":
+        return 0
+    from fwgen.frontend.tables import compute_tables
+
+    return compute_tables(frontend.settings).scratch_size()
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class MemoryPlan:
     mic_ring: int              # samples (0: no microphone driver compiled in)
     mic_read: int              # samples per microphone read
     window_in_arena: bool      # the feature window is the model input in the arena
+    frontend_in_arena: bool    # the frontend's per-frame scratch is the arena's idle bytes
     window_bytes: int          # a feature window outside the arena (0 when in it)
 
     def defines(self) -> list[tuple[str, str, str]]:
@@ -123,6 +137,8 @@ class MemoryPlan:
             ("FWGEN_APP_MIC_READ_SAMPLES", f"{self.mic_read}u", "samples per microphone read"),
             ("FWGEN_APP_WINDOW_IN_ARENA", str(int(self.window_in_arena)),
              "feature window = the model input, kept by the memory plan"),
+            ("FWGEN_APP_FRONTEND_IN_ARENA", str(int(self.frontend_in_arena)),
+             "frontend scratch = the arena's bytes free between invokes"),
             ("FWGEN_PORT_MIC_RING_SAMPLES", f"{self.mic_ring}u",
              "microphone ring, samples (0: no microphone driver)"),
         ]
@@ -222,4 +238,5 @@ def plan_memory(facts: AppFacts, board, *, uart_rx_ring: bool, mic_driver: bool)
     return MemoryPlan(board=board.id, audio_source=source, audio_window=window, rx_payload=rx,
                       tx_payload=tx_payload(facts), uart_ring=(ring + 3) // 4 * 4,
                       mic_ring=mic_ring, mic_read=MIC_READ_SAMPLES,
-                      window_in_arena=in_arena, window_bytes=window_bytes)
+                      window_in_arena=in_arena, frontend_in_arena=facts.frontend_in_arena,
+                      window_bytes=window_bytes)

@@ -18,7 +18,7 @@ import numpy as np
 
 from fwgen.deploy.app_config import AppConfig, render_app_config
 from fwgen.deploy.clips import clip_files, default_pad
-from fwgen.deploy.memory import window_needs_uint16
+from fwgen.deploy.memory import frontend_scratch, window_needs_uint16
 from fwgen.deploy.options import AUDIO_SOURCES, DeployOptions
 from fwgen.errors import FwgenError
 from fwgen.frontend.spec import FrontendSpec, frontend_spec
@@ -135,8 +135,9 @@ def prepare(source, options: DeployOptions | None = None) -> Deployment:
         raise FwgenError(f"stride must be 1..65535 frames, got {stride}", where="--stride")
     runtime = get_runtime(options.runtime, runtime_config(options))
     # the feature window lives in the model input where the runtime can keep it (deploy.memory)
-    keep = {"keep_inputs": True} if (getattr(runtime, "keeps_inputs", False)
-                                     and not window_needs_uint16(frontend)) else {}
+    # and the frontend's per-frame scratch in the bytes the model leaves free between invokes
+    keep = {"keep_inputs": True, "idle_scratch": frontend_scratch(frontend)} if (
+        getattr(runtime, "keeps_inputs", False) and not window_needs_uint16(frontend)) else {}
     compiled = runtime.compile(source.data, name="model", where=where, **keep)
     n_frames = _check_io(compiled, frontend, where)
     classes = tuple(source.metadata.classes)

@@ -98,6 +98,8 @@ def _view(tables: FrontendTables) -> dict[str, Any]:
          "int8 by MLTK dynamic range scaling"),
         ("FWGEN_FRONTEND_STATE_BUFFERS_SIZE", f"{tables.state_buffers_size()}u",
          "state bytes after the header"),
+        ("FWGEN_FRONTEND_SCRATCH_SIZE", f"{tables.scratch_size()}u",
+         "of which per-frame scratch (fwgen_frontend_init_split)"),
     ]
     width = max(len(d[0]) for d in defines)
     return {

@@ -276,6 +276,15 @@ class FrontendTables:
         return (a8(2 * self.window_size) + a8(2 * self.fft_length) + a8(4 * half)
                 + a8(4 * (half + 1)) + 2 * a8(4 * self.n_channels))
 
+    def scratch_size(self) -> int:
+        """Bytes of those buffers one frame uses and no later one reads (fft_*, channels:
+        fwgen_frontend_get_scratch_size in frontend.c)."""
+        def a8(n: int) -> int:
+            return (n + 7) & ~7
+        half = self.fft_length // 2
+        return (a8(2 * self.fft_length) + a8(4 * half) + a8(4 * (half + 1))
+                + a8(4 * self.n_channels))
+
 
 @lru_cache(maxsize=64)
 def compute_tables(s: FrontendSettings) -> FrontendTables:

@@ -2,12 +2,15 @@
 
 GCC writes, beside every object, its functions' frames and calls (`-fstack-usage
 -fcallgraph-info=su`, fwgen.project.toolchain.C_FLAGS): `<object>.ci`, one VCG graph per
-translation unit. The bound is the deepest path from the reset handler, plus every interrupt
-handler's deepest path on top of it (each with the exception frame the core pushes, as if all
-of them nested), plus a margin:
+translation unit. The bound is the deepest path from the reset handler, plus the deepest
+interrupt handler's path on top of it with the exception frame the core pushes (fwgen's ports
+leave every interrupt at the reset priority, and equal priorities do not preempt each other,
+so one handler runs at a time: HANDLERS_NEST says so, and tests/unit/test_stack_bound.py fails
+when a port sets a priority), plus a margin:
   * a call through a pointer may reach any function whose address the image holds (a word
     equal to its Thumb address anywhere in the loaded sections: tables, literal pools);
-  * a function with no frame information (newlib, libgcc) counts UNKNOWN_CALLEE_BYTES;
+  * a function with no frame information (newlib, libgcc) counts what its prologue pushes
+    where it calls nothing (a leaf: memcpy, memset, strlen), else UNKNOWN_CALLEE_BYTES;
   * recursion, or a frame whose size is dynamic and unbounded, has no bound: StackError.
 
     bound = stack_bound(elf, objects_dir, fpu=True)
@@ -26,8 +29,11 @@ from fwgen.errors import FwgenError
 # may be in use, + 1 word of alignment padding (Armv7-M/Armv8-M ARM, exception entry).
 FRAME_BASIC, FRAME_FP, FRAME_ALIGN = 32, 72, 4
 UNKNOWN_CALLEE_BYTES = 64        # newlib-nano's memcpy/memset family push at most 8 registers
-MARGIN_BYTES = 128               # what the analysis cannot see: startup, compiler helpers
-MARGIN_SHARE = 0.10
+HANDLERS_NEST = False            # every interrupt at one priority: handlers do not preempt
+# The bound is exact for what the call graph shows; the margin is for what it may not: a
+# compiler helper deeper than UNKNOWN_CALLEE_BYTES, code outside the graph (assembly).
+MARGIN_BYTES = 64
+MARGIN_SHARE = 0.05
 RESET = "Reset_Handler"
 INDIRECT = "__indirect_call"
 _NODE = re.compile(r'node: \{ title: "([^"]+)" label: "([^"]*)"')
@@ -61,7 +67,8 @@ class StackBound:
 
     @property
     def handler_bytes(self) -> int:
-        return sum(n for _, n in self.handlers)
+        depths = [n for _, n in self.handlers]
+        return sum(depths) if HANDLERS_NEST else max(depths, default=0)
 
     @property
     def deepest(self) -> int:
@@ -74,8 +81,9 @@ class StackBound:
 
     def lines(self) -> list[str]:
         path = " > ".join(f"{name} {n}" for name, n in self.main_path)
-        out = [f"stack: {self.required} B = deepest path {self.main_bytes} B + interrupts "
-               f"{self.handler_bytes} B (exception frame {self.exception_frame} B each) + margin",
+        out = [f"stack: {self.required} B = deepest path {self.main_bytes} B + deepest interrupt "
+               f"{self.handler_bytes} B (its exception frame {self.exception_frame} B included) "
+               f"+ margin",
                f"  deepest path: {path}"]
         if self.unknown:
             out.append(f"  counted {UNKNOWN_CALLEE_BYTES} B each (no frame information): "
@@ -135,8 +143,62 @@ def address_taken(elf: Path, functions: dict[str, Function]) -> set[str]:
     return {key for key, fn in functions.items() if fn.name in names and fn.frame is not None}
 
 
-def vector_handlers(elf: Path) -> list[str]:
-    """Names of the handlers in the image's vector tables (.isr_vector), reset first."""
+def _thumb_frame(code: bytes) -> int | None:
+    """Bytes a leaf's prologue reserves (PUSH, PUSH.W, SUB SP), or None when the code calls
+    anything (BL/BLX) or starts otherwise than the compiler's prologues."""
+    halves = [int.from_bytes(code[i:i + 2], "little") for i in range(0, len(code) - 1, 2)]
+    i = 0
+    while i < len(halves):                      # any BL/BLX (32-bit, 11110 then 11x1x) or BLX rm
+        h = halves[i]
+        if h >> 11 in (0x1D, 0x1E, 0x1F):
+            if h >> 11 == 0x1E and i + 1 < len(halves) and halves[i + 1] & 0xD000 in (0xD000, 0xC000):
+                return None
+            i += 2
+            continue
+        if h & 0xFF87 == 0x4780:
+            return None
+        i += 1
+    frame, i = 0, 0
+    while i < len(halves):
+        h = halves[i]
+        if h & 0xFE00 == 0xB400:                              # PUSH {regs[, lr]}
+            frame += 4 * (bin(h & 0xFF).count("1") + (h >> 8 & 1))
+        elif h == 0xE92D and i + 1 < len(halves):             # PUSH.W {regs}
+            frame += 4 * bin(halves[i + 1]).count("1")
+            i += 1
+        elif h & 0xFF80 == 0xB080:                            # SUB SP, SP, #imm7 * 4
+            frame += 4 * (h & 0x7F)
+        else:
+            break
+        i += 1
+    return frame
+
+
+def leaf_frames(elf: Path) -> dict[str, int]:
+    """name -> bytes its prologue reserves, for the image's functions that call nothing."""
+    from elftools.elf.elffile import ELFFile
+
+    out: dict[str, int] = {}
+    with open(elf, "rb") as handle:
+        f = ELFFile(handle)
+        symtab = f.get_section_by_name(".symtab")
+        text = f.get_section_by_name(".text")
+        if symtab is None or text is None:
+            return out
+        base, data = int(text["sh_addr"]), text.data()
+        for sym in symtab.iter_symbols():
+            if sym["st_info"]["type"] != "STT_FUNC" or not sym["st_size"]:
+                continue
+            start = (int(sym["st_value"]) & ~1) - base
+            if 0 <= start < len(data):
+                frame = _thumb_frame(data[start:start + int(sym["st_size"])])
+                if frame is not None:
+                    out[sym.name] = frame
+    return out
+
+
+def vector_handlers(elf: Path) -> list[tuple[str, ...]]:
+    """The handlers in the image's vector tables (.isr_vector): all the names at each one's address."""
     from elftools.elf.elffile import ELFFile
 
     with open(elf, "rb") as handle:
@@ -145,10 +207,15 @@ def vector_handlers(elf: Path) -> list[str]:
         symtab = f.get_section_by_name(".symtab")
         if vectors is None or symtab is None:
             raise StackError("the image has no vector table or no symbols", where=str(elf))
-        by_addr = {int(s["st_value"]) | 1: s.name for s in symtab.iter_symbols()
-                   if s["st_info"]["type"] == "STT_FUNC"}
+        by_addr: dict[int, list[str]] = {}
+        for s in symtab.iter_symbols():
+            if s["st_info"]["type"] == "STT_FUNC":
+                by_addr.setdefault(int(s["st_value"]) | 1, []).append(s.name)
         data = vectors.data()
-    names = [by_addr.get(int.from_bytes(data[i:i + 4], "little")) for i in range(4, len(data) - 3, 4)]
+    # a handler and its weak aliases share an address: every name, the caller takes the one
+    # the call graph knows
+    names = [tuple(sorted(by_addr.get(int.from_bytes(data[i:i + 4], "little"), ())))
+             for i in range(4, len(data) - 3, 4)]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -173,6 +240,7 @@ def stack_bound(elf: Path, objects_dir: Path, *, fpu: bool) -> StackBound:
     resolve = _resolver(functions)
     pointed = sorted(address_taken(elf, functions))
     handlers = vector_handlers(elf)
+    leaves = leaf_frames(elf)
     unknown: set[str] = set()
     memo: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {}
     open_: list[str] = []          # the path being explored (recursion shows as a key on it)
@@ -182,6 +250,9 @@ def stack_bound(elf: Path, objects_dir: Path, *, fpu: bool) -> StackBound:
         fn = functions.get(key)
         if fn is None or fn.frame is None:
             name = fn.name if fn is not None else key
+            plain = name[len("__builtin_"):] if name.startswith("__builtin_") else name
+            if plain in leaves:                 # a library leaf: its prologue says its frame
+                return leaves[plain], ((plain, leaves[plain]),)
             unknown.add(name)
             return UNKNOWN_CALLEE_BYTES, ((name, UNKNOWN_CALLEE_BYTES),)
         if key in memo:
@@ -211,12 +282,14 @@ def stack_bound(elf: Path, objects_dir: Path, *, fpu: bool) -> StackBound:
     if RESET not in {functions[k].name for k in functions if functions[k].frame is not None}:
         raise StackError(f"no {RESET} in the call graph", where=str(objects_dir))
     reset_key = next(k for k, f in functions.items() if f.name == RESET and f.frame is not None)
+    handlers = [names for names in handlers if RESET not in names]
     _, main_path = deepest(reset_key)
     frame = FRAME_BASIC + (FRAME_FP if fpu else 0) + FRAME_ALIGN
     handler_rows = []
-    for name in handlers[1:]:
-        key = next((k for k, f in functions.items() if f.name == name and f.frame is not None), None)
-        depth = deepest(key)[0] if key is not None else UNKNOWN_CALLEE_BYTES
+    for names in handlers:
+        key = next((k for k, f in functions.items() if f.name in names and f.frame is not None), None)
+        name = functions[key].name if key is not None else names[0]
+        depth = deepest(key)[0] if key is not None else deepest(names[0])[0]
         handler_rows.append((name, depth + frame))
     return StackBound(main_path=main_path, handlers=tuple(handler_rows),
                       unknown=tuple(sorted(unknown)), exception_frame=frame)
