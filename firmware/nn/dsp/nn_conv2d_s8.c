@@ -134,6 +134,7 @@ static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
     const int32_t *bias = c->bias, *mult = c->multiplier;
     const int8_t *shift = c->shift;
     const int32_t out_off = c->output_offset, lo = c->act_min, hi = c->act_max;
+    const int rs = c->rshift;   /* a local: the byte stores below may alias *c */
     int8_t *out0 = c->output + (size_t)px0 * out_c;
     int8_t *out1 = c->output + (size_t)px1 * out_c;
     for (int32_t g = 0; g < c->groups; ++g) {
@@ -149,10 +150,10 @@ static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
             }
             fwgen_nn_dsp_dot2x2(col, c->filter + (size_t)oc * taps, taps, acc);
             const int32_t m0 = mult[oc], s0 = shift[oc], m1 = mult[oc + 1], s1 = shift[oc + 1];
-            out0[oc] = fwgen_nn_dsp_out(c->rshift, acc[0], m0, s0, out_off, lo, hi);
-            out0[oc + 1] = fwgen_nn_dsp_out(c->rshift, acc[1], m1, s1, out_off, lo, hi);
-            out1[oc] = fwgen_nn_dsp_out(c->rshift, acc[2], m0, s0, out_off, lo, hi);
-            out1[oc + 1] = fwgen_nn_dsp_out(c->rshift, acc[3], m1, s1, out_off, lo, hi);
+            out0[oc] = fwgen_nn_dsp_out(rs, acc[0], m0, s0, out_off, lo, hi);
+            out0[oc + 1] = fwgen_nn_dsp_out(rs, acc[1], m1, s1, out_off, lo, hi);
+            out1[oc] = fwgen_nn_dsp_out(rs, acc[2], m0, s0, out_off, lo, hi);
+            out1[oc + 1] = fwgen_nn_dsp_out(rs, acc[3], m1, s1, out_off, lo, hi);
         }
         if (oc < end) {
             /* the last channel of an odd group: both pixels against one row, scalar */
