@@ -175,6 +175,7 @@ static void dw_small(const dw_call_t *c, int32_t px)
     const int32_t *bias = c->bias, *multiplier = c->multiplier;
     const int8_t *shift = c->shift;
     const int32_t out_off = c->output_offset, lo = c->act_min, hi = c->act_max;
+    const int rs = c->rshift;   /* a local: the byte stores below may alias *c */
     const fwgen_nn_window_t win = pixel_window(p, px);
     const int8_t *in_b = c->input + (size_t)win.b * p->input.h * in_w * ch;
     const int8_t *xs[DW_SMALL_TAPS];
@@ -209,7 +210,6 @@ static void dw_small(const dw_call_t *c, int32_t px)
             a2 = __smlatt(xe, fe, a2);
             a3 = __smlatt(xo, fo, a3);
         }
-        const int rs = c->rshift;
         out_px[k] = fwgen_nn_dsp_out(rs, a0, multiplier[k], shift[k], out_off, lo, hi);
         out_px[k + 1] = fwgen_nn_dsp_out(rs, a1, multiplier[k + 1], shift[k + 1], out_off, lo, hi);
         out_px[k + 2] = fwgen_nn_dsp_out(rs, a2, multiplier[k + 2], shift[k + 2], out_off, lo, hi);
