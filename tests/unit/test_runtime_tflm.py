@@ -321,3 +321,12 @@ def test_build_without_a_tree_writes_nothing(tmp_path, monkeypatch, capsys):
     assert code == 2 and not out.exists()
     err = capsys.readouterr().err
     assert "--tflm-dir" in err and "FWGEN_TFLM_DIR" in err and "Traceback" not in err
+
+
+def test_bench_without_a_tree_is_refused_before_any_build(monkeypatch, capsys):
+    from fwgen.cli import main
+
+    monkeypatch.delenv(tflm.TFLM_DIR_ENV, raising=False)
+    assert main(["bench", "--model", "micro_speech", "--board", "mps2_an505", "--runtime", "tflm"]) == 2
+    err = capsys.readouterr().err
+    assert "--tflm-dir" in err and "building" not in err and "Traceback" not in err

@@ -133,6 +133,7 @@ def _stack(logs) -> tuple[int | None, int | None]:
 
 
 def bench_model(model: str | Path, board, *, settings: Path | None = None, runtime: str = "aot",
+                tflm_dir: Path | None = None,
                 clip: Path | None = None, inferences: int = DEFAULT_INFERENCES,
                 out: Path | None = None, timeout: float = 600.0,
                 progress: Callable[[str], None] | None = None) -> BenchResult:
@@ -152,13 +153,15 @@ def bench_model(model: str | Path, board, *, settings: Path | None = None, runti
                          where="--runtime", hint=f"one of {', '.join(OP_TABLES)}")
     twin = twin_of(board)
     if out is not None:
-        return _bench(model, board, twin, settings, runtime, clip, inferences, out, timeout, progress)
+        return _bench(model, board, twin, settings, runtime, clip, inferences, out, timeout, progress,
+                      tflm_dir=tflm_dir)
     with tempfile.TemporaryDirectory(prefix="fwgen-bench-") as tmp:
         return _bench(model, board, twin, settings, runtime, clip, inferences, Path(tmp), timeout,
-                      progress)
+                      progress, tflm_dir=tflm_dir)
 
 
-def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, timeout, progress):
+def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, timeout, progress,
+           tflm_dir: Path | None = None):
     from fwgen.bench import peer as peers
     from fwgen.bench.modules import module_sizes
     from fwgen.bench.ops import op_table, regions
@@ -171,7 +174,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
 
     say = progress or (lambda text: None)
     source = resolve_model(model, settings)
-    deployment = prepare(source, DeployOptions(runtime=runtime))
+    deployment = prepare(source, DeployOptions(runtime=runtime, tflm_dir=tflm_dir))
     ops = op_table(runtime, deployment)
     samples, clip_text = _clip(deployment, clip, inferences)
     check_qemu()

@@ -34,6 +34,8 @@ class BenchCommand(Command):
         parser.add_argument("--runtime", default="aot", metavar="NAME",
                             help="the inference runtime to measure (default aot, fwgen's "
                                  "ahead-of-time compiler)")
+        parser.add_argument("--tflm-dir", type=Path, metavar="DIR", default=None,
+                            help="TFLM tree for --runtime tflm (default $FWGEN_TFLM_DIR)")
         parser.add_argument("--clip", type=Path, metavar="FILE.wav",
                             help="audio to stream (default: seeded synthetic noise, just long "
                                  "enough for --inferences)")
@@ -60,6 +62,7 @@ class BenchCommand(Command):
             check_output_folder(args.out)
         board = get_board(args.board)
         result = bench_model(args.model, board, settings=args.settings, runtime=args.runtime,
+                             tflm_dir=args.tflm_dir,
                              clip=args.clip, inferences=args.inferences, out=args.out,
                              timeout=args.timeout,
                              progress=None if args.json else lambda t: print(t, file=sys.stderr))
