@@ -35,8 +35,8 @@ def _version(argv: list[str]) -> str:
         return "unknown"
 
 
-def _ratio(ours: int, theirs: int | None) -> str:
-    return f"{ours / theirs:.2f}" if theirs else "-"
+def _ratio(ours: int | None, theirs: int | None) -> str:
+    return f"{ours / theirs:.2f}" if ours is not None and theirs else "-"
 
 
 def _n(value: int | None) -> str:
@@ -59,9 +59,12 @@ def model_section(label: str, results: list) -> list[str]:
         pf = r.peer_frontend[1] if r.peer_frontend else None
         out.append(f"{r.twin.id:<12} {r.twin.core:<11} {r.inference:>12,} "
                    f"{r.inference / r.macs:>6.2f} {r.inference / r.arithmetic_limit:>8.2f} "
-                   f"{_n(peer):>12} {_ratio(r.inference, peer):>6} {r.frontend_per_window:>13,} "
+                   f"{_n(peer):>12} {_ratio(r.inference, peer):>6} {_n(r.frontend_per_window):>13} "
                    f"{_n(pf):>8} {_ratio(r.frontend_per_window, pf):>6} "
                    f"{_n(r.stack_used):>6} {r.sizes.flash_used:>8,} {r.sizes.ram_used:>8,}")
+    notes = {note: [r.twin.id for r in results if note in r.notes]
+             for r in results for note in r.notes}
+    out += [f"   note ({', '.join(twins)}): {note}" for note, twins in notes.items()]
     if first.peer:
         p = first.peer
         out.append(f"   peer: {PEER_NAME} on the M33 twin: arena {p.arena:,} B (fwgen "

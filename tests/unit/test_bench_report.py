@@ -112,7 +112,7 @@ class _Sizes:
         return {"flash": {"used": 100}, "ram": {"used": 40}}
 
 
-def _result(peer="default", notes=()) -> BenchResult:
+def _result(peer="default", notes=(), frontend_total=600) -> BenchResult:
     board = get_board("mps2_an505")
     if peer == "default":
         peer = peers.PeerFigures(model="m", core="cortex-m33", instructions=2000, arena=800,
@@ -124,7 +124,7 @@ def _result(peer="default", notes=()) -> BenchResult:
     return BenchResult(model="m", sha256="ab" * 32, runtime="aot", board=board, twin=board,
                        clip="clip", macs=200, arena_bytes=400, weights_bytes=50, inferences=2,
                        frames=10, ops=ops, invoke_overhead=10, frontend_kind="microfrontend",
-                       window_ms=30.0, frontend_total=600, stack_used=1000, stack_size=4096,
+                       window_ms=30.0, frontend_total=frontend_total, stack_used=1000, stack_size=4096,
                        sizes=_Sizes(), modules=[ModuleSize("nn", 100, 0)], peer=peer,
                        peer_frontend=("fe", 120) if peer else None, notes=list(notes))
 
@@ -143,6 +143,35 @@ def test_result_figures_add_up_in_text_and_json():
     assert re.search(r"CONV_2D 3x3 .* 200 +700 +3\.50 +70\.0% +1,500 +0\.47", text), text
     assert re.search(r"inference .* 1,000 +5\.00 100\.0% +2,000 +0\.50", text)
     assert "10.00 x the limit" in text and "stack high-water 1,000 of 4,096 B (on the twin)" in text
+
+
+def _bench_models_script():
+    import importlib.util
+
+    path = repo_root() / "benchmarks" / "bench_models.py"
+    spec = importlib.util.spec_from_file_location("bench_models_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_frontend_never_marked_is_not_measured_as_0():
+    # A bench build whose app lost its frontend markers once printed "0" and a ratio of 0.00 to
+    # TFLM's frontend in benchmarks/bench_models.txt, as if measured.
+    note = "the firmware's app marks no frontend region"
+    r = _result(frontend_total=None, notes=[note])
+    assert r.frontend_per_window is None
+    d = r.as_dict()
+    assert d["frontend"]["instructions_per_window"] is None and d["frontend"]["ratio_to_peer"] is None
+    row = next(line for line in r.lines() if "frontend (microfrontend)" in line)
+    assert row.split()[-3:] == ["-", "120", "-"], row
+    section = _bench_models_script().model_section("m", [r])
+    twin_row = next(line for line in section if line.startswith("mps2_an505 "))
+    assert twin_row.split()[7:10] == ["-", "120", "-"], twin_row
+    assert f"   note (mps2_an505): {note}" in section
+    measured = _bench_models_script().model_section("m", [_result()])
+    assert next(line for line in measured if line.startswith("mps2_an505 ")).split()[7:10] == \
+        ["60", "120", "0.50"]
 
 
 def _cli(capsys, *argv) -> tuple[int, str]:

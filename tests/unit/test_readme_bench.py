@@ -41,3 +41,29 @@ def test_readme_bench_row_is_the_benchmark(label):
     assert cells[5].split()[0] == frontend
     if peer_fe != "-":
         assert f"TFLM {peer_fe}" in cells[5]
+
+
+def test_every_twin_row_measured_the_frontend():
+    # bench_models.txt's frontend column is a count the plugin made on every twin: "-" (the
+    # bench build marked no frontend region) or 0 must not be committed, nor quoted as measured.
+    text = (ROOT / "benchmarks" / "bench_models.txt").read_text()
+    rows = [line.split() for line in text.splitlines() if re.match(r"^mps2_an\d+ +cortex-", line)]
+    assert len(rows) >= 3 * len(README_ROWS), "bench_models.txt lacks twin rows"
+    for row in rows:
+        assert re.fullmatch(r"[\d,]+", row[7]) and int(row[7].replace(",", "")) > 0, row
+
+
+def test_the_app_marks_the_frontend_call_for_the_bench_build():
+    # fwgen bench counts the frontend between these two marks (firmware/common/fwgen_bench.h);
+    # an app without them measures no frontend (8ebe87a's did, and bench_models.py printed 0).
+    source = (ROOT / "firmware" / "app" / "pipeline.c").read_text()
+    calls = [m.start() for m in re.finditer(r"\bfwgen_(?:frontend|logmel)_process\(", source)]
+    assert calls, "pipeline.c calls no frontend"
+    for at in calls:
+        before, after = source[:at], source[at:]
+        assert before.rfind("FWGEN_BENCH_MARK(FWGEN_BENCH_FRONTEND)") > \
+            before.rfind("FWGEN_BENCH_MARK(FWGEN_BENCH_OTHER)"), "a frontend call outside the region"
+        closed = after.find("FWGEN_BENCH_MARK(FWGEN_BENCH_OTHER)")
+        reopened = after.find("FWGEN_BENCH_MARK(FWGEN_BENCH_FRONTEND)")
+        assert closed >= 0 and (reopened < 0 or closed < reopened), \
+            "the frontend region is not closed after the call"

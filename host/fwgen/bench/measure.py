@@ -57,7 +57,7 @@ class BenchResult:
     invoke_overhead: int          # per inference: the invoke's own instructions between ops
     frontend_kind: str
     window_ms: float
-    frontend_total: int           # instructions of every frontend call
+    frontend_total: int | None    # instructions of every frontend call; None: never marked
     stack_used: int | None
     stack_size: int | None
     sizes: Any                    # fwgen.project.size.SizeReport of the shipped firmware
@@ -72,8 +72,11 @@ class BenchResult:
         return sum(op.instructions for op in self.ops) + self.invoke_overhead
 
     @property
-    def frontend_per_window(self) -> int:
-        return round(self.frontend_total / self.frames) if self.frames else 0
+    def frontend_per_window(self) -> int | None:
+        """None when the bench build never entered the frontend region: not measured, not 0."""
+        if self.frontend_total is None or not self.frames:
+            return None
+        return round(self.frontend_total / self.frames)
 
     @property
     def arithmetic_limit(self) -> float:
@@ -218,9 +221,11 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     frontend = deployment.frontend
     stack_used, stack_size = _stack(result.logs)
     notes = []
-    if counts.entered(r["FRONTEND"]) == 0:
-        notes.append("the firmware's app marks no frontend region (an app older than the "
-                     "bench markers): frontend instructions are not counted")
+    frontend_total = counts.of(r["FRONTEND"]) if counts.entered(r["FRONTEND"]) else None
+    if frontend_total is None:
+        notes.append("the firmware's app marks no frontend region (FWGEN_BENCH_MARK around the "
+                     "frontend call in firmware/app/pipeline.c): frontend instructions are not "
+                     "counted")
     if not peers.available():
         notes.append(peers.peer_note())
     elif peer is None:
@@ -232,7 +237,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
         weights_bytes=deployment.compiled.weights_bytes, inferences=stats.inferences,
         frames=stats.frames, ops=op_counts, invoke_overhead=per_inference(r["INVOKE"]),
         frontend_kind=frontend.kind, window_ms=frontend.window_size * 1000 / frontend.sample_rate,
-        frontend_total=counts.of(r["FRONTEND"]), stack_used=stack_used, stack_size=stack_size,
+        frontend_total=frontend_total, stack_used=stack_used, stack_size=stack_size,
         sizes=shipped.sizes[board.id],
         modules=module_sizes(shipped.elf(board.id), shipped.elf(board.id).parent),
         peer=peer, peer_frontend=peers.peer_frontend(frontend.kind, twin.core), notes=notes)

@@ -51,7 +51,7 @@ def result_lines(r) -> list[str]:
     pf = r.peer_frontend
     peer_cols = f"{_n(pf[1]):>15} {_ratio(r.frontend_per_window, pf[1]):>6}" if peer and pf else ""
     out.append(f"  {'':>3}  {f'frontend ({r.frontend_kind}), per {r.window_ms:g} ms window':<40} "
-               f"{'':<14} {'':>11} {r.frontend_per_window:>13,} {'':>6} {'':>6}  {peer_cols}".rstrip())
+               f"{'':<14} {'':>11} {_n(r.frontend_per_window):>13} {'':>6} {'':>6}  {peer_cols}".rstrip())
     out.append("")
     stack = (f"stack high-water {r.stack_used:,} of {r.stack_size:,} B (on the twin)"
              if r.stack_used is not None else "stack high-water not reported")
