@@ -38,7 +38,7 @@ def device_footprint(settings) -> tuple[int, int, int] | None:
     """(.text bytes, .rodata bytes of the tables, state bytes) for Cortex-M33, -O2."""
     if shutil.which("arm-none-eabi-gcc") is None:
         return None
-    from fwgen.frontend import Frontend, render_tables
+    from fwgen.frontend import render_tables
     with tempfile.TemporaryDirectory() as tmp:
         gen = Path(tmp)
         for name, text in render_tables(settings).items():

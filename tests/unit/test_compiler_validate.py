@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -167,7 +168,6 @@ def _python(code: str, *args: str, tmp_path) -> "subprocess.CompletedProcess[str
     """Run `code` in a fresh interpreter (a crash there cannot take the test run with it), with a
     private TMPDIR so leftovers show."""
     import os
-    import subprocess
     import sys
 
     tmp = tmp_path / "tmpdir"
