@@ -330,3 +330,10 @@ def test_bench_without_a_tree_is_refused_before_any_build(monkeypatch, capsys):
     assert main(["bench", "--model", "micro_speech", "--board", "mps2_an505", "--runtime", "tflm"]) == 2
     err = capsys.readouterr().err
     assert "--tflm-dir" in err and "building" not in err and "Traceback" not in err
+
+
+def test_reference_tree_needs_no_cmsis_nn_scratch(tmp_path, micro_speech):
+    reference = stand_in_tree(tmp_path / "ref", cmsis_nn=False)
+    compiled = get_runtime("tflm", RuntimeConfig(tflm_dir=reference)).compile(micro_speech)
+    assert compiled.scratch_bytes == 0
+    assert compiled.arena_bytes == -(-(compiled.host_arena_used_bytes + tflm.ARENA_MARGIN_BYTES) // 16) * 16

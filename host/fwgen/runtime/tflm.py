@@ -571,7 +571,9 @@ class TflmRuntime(Runtime):
         used = interp.arena_used_bytes()
         if used is None:
             raise FwgenError("the TFLM interpreter did not report its arena", where=where)
-        scratch = cmsis_nn_scratch_bytes(m)
+        # without a tree the kernels are not known yet: size for CMSIS-NN, the larger need
+        reference = bool(regs) and tree_kernels(Path(tree)) == KERNELS_REFERENCE
+        scratch = 0 if reference else cmsis_nn_scratch_bytes(m)
         arena = -(-(used + ARENA_MARGIN_BYTES + scratch) // ARENA_ALIGN) * ARENA_ALIGN
         macs = model_macs(m)
         aot_arena, refusal = _aot_plan(model, where)
