@@ -11,7 +11,11 @@ when a port sets a priority), plus a margin:
     equal to its Thumb address anywhere in the loaded sections: tables, literal pools);
   * a function with no frame information (newlib, libgcc) counts what its prologue pushes
     where it calls nothing (a leaf: memcpy, memset, strlen), else UNKNOWN_CALLEE_BYTES;
-  * recursion, or a frame whose size is dynamic and unbounded, has no bound: StackError.
+  * recursion, or a frame whose size is dynamic and unbounded, has no bound: StackError;
+  * so has a C++ function without frame information (a library compiled by flags of its own,
+    such as the TFLM runtime's framework and kernels, which it calls through vtables and
+    registration tables): counting 64 B for MicroInterpreter::Invoke would be a guess, and
+    the build keeps the board file's stack instead.
 
     bound = stack_bound(elf, objects_dir, fpu=True)
     bound.required        # bytes to reserve: deepest paths + MARGIN, 8-byte aligned
@@ -291,5 +295,18 @@ def stack_bound(elf: Path, objects_dir: Path, *, fpu: bool) -> StackBound:
         name = functions[key].name if key is not None else names[0]
         depth = deepest(key)[0] if key is not None else deepest(names[0])[0]
         handler_rows.append((name, depth + frame))
+    opaque = opaque_callees(unknown)
+    if opaque:
+        raise StackError(
+            f"no call-graph information for {len(opaque)} C++ function(s) the firmware calls "
+            f"({', '.join(opaque[:3])}{', ...' if len(opaque) > 3 else ''}): a library compiled "
+            f"without -fcallgraph-info, so the call graph gives no bound", where=str(elf),
+            hint="the build keeps the board file's stack (stack_bytes)")
     return StackBound(main_path=main_path, handlers=tuple(handler_rows),
                       unknown=tuple(sorted(unknown)), exception_frame=frame)
+
+
+def opaque_callees(unknown: set[str] | tuple[str, ...]) -> list[str]:
+    """The callees without frame information that are C++ (demangled names: `ns::f(args)`):
+    whole libraries, not the C library's or libgcc's helpers that UNKNOWN_CALLEE_BYTES covers."""
+    return sorted(n for n in unknown if "::" in n or "(" in n)
