@@ -138,3 +138,15 @@ def test_the_shipped_micro_speech_is_measured(repo_root):
     u5 = feasibility(deployment, get_board("stm32u5"))
     assert u5.cost.source == "benchmarks/twin_pipeline_micro_speech.txt"
     assert u5.cost.inference == rows["mps2_an505"][1]
+
+
+def test_another_runtime_gets_no_figure_of_fwgens_kernels(tflm):
+    # The committed counts are the AOT kernels'; TFLM + CMSIS-NN costs several times more, so a
+    # --runtime tflm build must not be told it keeps up on their strength.
+    from dataclasses import replace
+
+    other = replace(tflm, options=replace(tflm.options, runtime="tflm"))
+    assert feasibility(tflm, get_board("stm32u5")).cost is not None
+    f = feasibility(other, get_board("stm32u5"))
+    assert f.cost is None and f.exact is None and f.keeps_up is None
+    assert "--runtime tflm" in " ".join(f.lines())

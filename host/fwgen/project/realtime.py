@@ -186,11 +186,16 @@ def feasibility(deployment, board: Board, *, root: Path | None = None) -> Feasib
     frontend = deployment.frontend
     frame_ms = frontend.window_step * 1000 / frontend.sample_rate
     twin = twin_of(board)
-    cost = measured(deployment.source.sha256, root).get(twin.id)
-    exact = bench_measured(deployment.source.sha256, root).get(twin.id)
-    hint = (f"measure it: fwgen run --board {twin.id} --model {deployment.source.path} CLIP.wav "
-            f"prints instructions per inference; benchmarks/twin_pipeline.py records them; "
-            f"fwgen bench --board {board.id} --model {deployment.source.path} counts them per op")
+    # The committed measurements are of fwgen's own kernels: another runtime's (TFLM's) cost
+    # differs several-fold, so it gets no figure rather than the AOT one.
+    aot = getattr(deployment, "runtime", "aot") == "aot"
+    cost = measured(deployment.source.sha256, root).get(twin.id) if aot else None
+    exact = bench_measured(deployment.source.sha256, root).get(twin.id) if aot else None
+    runtime = "" if aot else f" --runtime {deployment.runtime}"
+    hint = (f"measure it: fwgen run --board {twin.id} --model {deployment.source.path}{runtime} "
+            f"CLIP.wav prints instructions per inference; benchmarks/twin_pipeline.py records "
+            f"them; fwgen bench --board {board.id} --model {deployment.source.path}{runtime} "
+            f"counts them per op")
     return Feasibility(board=board, model=deployment.source.name,
                        interval_ms=deployment.stride * frame_ms, stride=deployment.stride,
                        frame_ms=frame_ms, cost=cost if cost is not None else exact,
