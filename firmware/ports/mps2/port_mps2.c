@@ -99,18 +99,8 @@ uint32_t fwgen_port_cycles_per_tick(void) { return 1000000000u / FWGEN_BOARD_CLO
 
 int fwgen_port_is_emulator(void) { return 1; }
 
-fwgen_status_t fwgen_port_mic_start(uint32_t sample_rate_hz)
-{
-    (void)sample_rate_hz;
-    return FWGEN_ERR_UNSUPPORTED;
-}
-
-size_t fwgen_port_mic_read(int16_t *samples, size_t max)
-{
-    (void)samples;
-    (void)max;
-    return 0;
-}
+/* The MPS2 twins have no microphone. */
+#include "ports/cortexm/port_no_mic.h"
 
 void fwgen_port_exit(int code)
 {
