@@ -1,4 +1,4 @@
-"""--runtime tflm on the QEMU twins: the zoo micro_speech (three twins), yamnet_256 and a model
+"""--runtime tflm on the three QEMU twins: the zoo micro_speech, yamnet_256 and a model
 fwgen's compiler refuses (TANH, built here with TF's converter; `--runtime auto` picks TFLM for
 it) built with TensorFlow Lite Micro + CMSIS-NN from the TFLM tree in FWGEN_TFLM_DIR; features,
 logits and detections equal the host pipeline, whose inference is TFLM's own interpreter.
@@ -94,13 +94,15 @@ def test_micro_speech_on_each_twin(twin_id, tflm_firmware):
     assert [deployment.classes[d.class_index] for d in result.detections] == ["yes"]
 
 
-def test_yamnet_256_on_the_m33_twin(tflm_firmware):
-    deployment, elf = tflm_firmware("yamnet_256", "mps2_an505")
+@pytest.mark.parametrize("twin_id", TWINS)
+def test_yamnet_256_on_each_twin(twin_id, tflm_firmware):
+    deployment, elf = tflm_firmware("yamnet_256", twin_id)
     wav = sorted((ROOT / "models" / "yamnet_256" / "samples").glob("*.wav"))[0]
-    stream_and_compare(deployment, elf, "mps2_an505", wav)
+    stream_and_compare(deployment, elf, twin_id, wav)
 
 
-def test_a_model_the_compiler_refuses(tflm_firmware, tanh_model):
+@pytest.mark.parametrize("twin_id", TWINS)
+def test_a_model_the_compiler_refuses(twin_id, tflm_firmware, tanh_model):
     """--runtime auto takes TFLM for a TANH model, says why, and the twin matches TFLM."""
     from fwgen.zoo import resolve_model
 
@@ -108,7 +110,7 @@ def test_a_model_the_compiler_refuses(tflm_firmware, tanh_model):
     auto = prepare(resolve_model(tanh_model, settings), DeployOptions(runtime="auto"))
     assert auto.runtime == "tflm" and "TANH is not supported" in auto.runtime_reason
     assert "TANH" in [op for op, _ in auto.compiled.ops]
-    deployment, elf = tflm_firmware(tanh_model, "mps2_an505", settings=settings)
+    deployment, elf = tflm_firmware(tanh_model, twin_id, settings=settings)
     for name in ("yes_0.wav", "no_0.wav"):
-        stream_and_compare(deployment, elf, "mps2_an505",
+        stream_and_compare(deployment, elf, twin_id,
                            ROOT / "models" / "micro_speech" / "samples" / name)
