@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uart-copies", type=int, default=1, help="copies of each sample (before)")
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
-    print(f"# fwgen test on the twins: micro_speech, every stage compared (features, logits, "
-          f"detections)")
+    print("# fwgen test on the twins: micro_speech, every stage compared (features, logits, "
+          "detections)")
     print(f"# {version(['qemu-system-arm', '--version'])}; "
           f"{version(['arm-none-eabi-gcc', '--version'])}; python {platform.python_version()}; "
           f"{cores} cores ({platform.processor() or platform.machine()}), load average "
