@@ -110,6 +110,17 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
                                   const int8_t *input, const int8_t *filter, const int32_t *bias,
                                   int8_t *output);
 
+/* The arguments fwgen_nn_conv2d_s8 accepts, one definition for the portable kernel and its
+ * DSP variant (firmware/nn/dsp/). */
+static inline int fwgen_nn_conv2d_args_ok(const fwgen_nn_conv_params_t *p,
+                                          const fwgen_nn_per_channel_t *q, const int8_t *input,
+                                          const int8_t *filter, const int8_t *output)
+{
+    return p != NULL && q != NULL && input != NULL && filter != NULL && output != NULL &&
+           p->filter.c > 0 && p->input.c % p->filter.c == 0 && p->output.c == p->filter.n &&
+           p->output.c % (p->input.c / p->filter.c) == 0;
+}
+
 /* ---------------------------------------------------------------- DEPTHWISE_CONV_2D */
 
 /**
@@ -122,6 +133,18 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
                                             const fwgen_nn_per_channel_t *q, const int8_t *input,
                                             const int8_t *filter, const int32_t *bias,
                                             int8_t *output);
+
+/* The arguments fwgen_nn_depthwise_conv2d_s8 accepts (portable kernel and DSP variant). */
+static inline int fwgen_nn_depthwise_args_ok(const fwgen_nn_conv_params_t *p,
+                                             int32_t depth_multiplier,
+                                             const fwgen_nn_per_channel_t *q,
+                                             const int8_t *input, const int8_t *filter,
+                                             const int8_t *output)
+{
+    return p != NULL && q != NULL && input != NULL && filter != NULL && output != NULL &&
+           depth_multiplier > 0 && p->output.c == p->input.c * depth_multiplier &&
+           p->filter.c == p->output.c;
+}
 
 /* ---------------------------------------------------------------- FULLY_CONNECTED */
 

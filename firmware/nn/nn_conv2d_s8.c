@@ -7,9 +7,7 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
                                   const int8_t *input, const int8_t *filter, const int32_t *bias,
                                   int8_t *output)
 {
-    if (p == NULL || q == NULL || input == NULL || filter == NULL || output == NULL ||
-        p->filter.c <= 0 || p->input.c % p->filter.c != 0 || p->output.c != p->filter.n ||
-        p->output.c % (p->input.c / p->filter.c) != 0) {
+    if (!fwgen_nn_conv2d_args_ok(p, q, input, filter, output)) {
         return FWGEN_ERR_ARG;
     }
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;

@@ -8,9 +8,7 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
                                             const int8_t *filter, const int32_t *bias,
                                             int8_t *output)
 {
-    if (p == NULL || q == NULL || input == NULL || filter == NULL || output == NULL ||
-        depth_multiplier <= 0 || p->output.c != p->input.c * depth_multiplier ||
-        p->filter.c != p->output.c) {
+    if (!fwgen_nn_depthwise_args_ok(p, depth_multiplier, q, input, filter, output)) {
         return FWGEN_ERR_ARG;
     }
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
