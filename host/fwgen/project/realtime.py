@@ -53,55 +53,61 @@ class TwinCost:
     source: str                  # the benchmark file, relative to the fwgen tree
 
 
+def _read_table(folder: Path, pattern: str, model_line: re.Pattern, sha_group: int,
+                row_cost) -> dict[str, dict[str, TwinCost]]:
+    """sha256 prefix -> twin id -> TwinCost from the benchmark files `pattern` in `folder`: a
+    model line (its sha256 in `sha_group`) then that model's twin rows (`row_cost(line, source)`:
+    a TwinCost, or None for any other line)."""
+    found: dict[str, dict[str, TwinCost]] = {}
+    for path in sorted(folder.glob(pattern)):
+        sha = None
+        source = f"{BENCHMARKS}/{path.name}"
+        for line in path.read_text().splitlines():
+            if (model := model_line.match(line)) is not None:
+                sha = model.group(sha_group)
+            elif sha and (cost := row_cost(line, source)) is not None:
+                found.setdefault(sha, {})[cost.twin] = cost
+    return found
+
+
+def _pipeline_cost(line: str, source: str) -> TwinCost | None:
+    if (row := _ROW.match(line)) is None:
+        return None
+    twin, _, frontend, inference, inference_max, detector = row.groups()
+    return TwinCost(twin, int(frontend), int(inference), int(inference_max), int(detector), source)
+
+
+def _bench_cost(line: str, source: str) -> TwinCost | None:
+    """fwgen bench's exact frontend and inference (no detector)."""
+    if (row := _BENCH_ROW.match(line)) is None:
+        return None
+    twin, _, inference, frontend = row.groups()
+    n = int(inference.replace(",", ""))
+    return TwinCost(twin, int(frontend.replace(",", "")), n, n, 0, source)
+
+
 @lru_cache(maxsize=4)
 def _read(folder: Path) -> dict[str, dict[str, TwinCost]]:
-    """sha256 prefix -> twin id -> TwinCost, from every benchmark file in `folder`."""
-    found: dict[str, dict[str, TwinCost]] = {}
-    for path in sorted(folder.glob(PATTERN)):
-        sha = None
-        for line in path.read_text().splitlines():
-            if (model := _MODEL.match(line)) is not None:
-                sha = model.group(3)
-            elif sha and (row := _ROW.match(line)) is not None:
-                twin, _, frontend, inference, inference_max, detector = row.groups()
-                found.setdefault(sha, {})[twin] = TwinCost(
-                    twin, int(frontend), int(inference), int(inference_max), int(detector),
-                    f"{BENCHMARKS}/{path.name}")
-    return found
+    return _read_table(folder, PATTERN, _MODEL, 3, _pipeline_cost)
 
 
 @lru_cache(maxsize=4)
 def _read_bench(folder: Path) -> dict[str, dict[str, TwinCost]]:
-    """sha256 prefix -> twin id -> TwinCost (exact frontend and inference, no detector), from
-    fwgen bench's benchmark files in `folder`."""
-    found: dict[str, dict[str, TwinCost]] = {}
-    for path in sorted(folder.glob(BENCH_PATTERN)):
-        sha = None
-        for line in path.read_text().splitlines():
-            if (model := _BENCH_MODEL.match(line)) is not None:
-                sha = model.group(2)
-            elif sha and (row := _BENCH_ROW.match(line)) is not None:
-                twin, _, inference, frontend = row.groups()
-                n = int(inference.replace(",", ""))
-                found.setdefault(sha, {})[twin] = TwinCost(
-                    twin, int(frontend.replace(",", "")), n, n, 0, f"{BENCHMARKS}/{path.name}")
-    return found
+    return _read_table(folder, BENCH_PATTERN, _BENCH_MODEL, 2, _bench_cost)
+
+
+def _of_model(table: dict[str, dict[str, TwinCost]], model_sha256: str) -> dict[str, TwinCost]:
+    return next((costs for prefix, costs in table.items() if model_sha256.startswith(prefix)), {})
 
 
 def bench_measured(model_sha256: str, root: Path | None = None) -> dict[str, TwinCost]:
     """fwgen bench's exact counts of the model whose .tflite has this sha256 ({} when none)."""
-    for prefix, costs in _read_bench((root or repo_root()) / BENCHMARKS).items():
-        if model_sha256.startswith(prefix):
-            return costs
-    return {}
+    return _of_model(_read_bench((root or repo_root()) / BENCHMARKS), model_sha256)
 
 
 def measured(model_sha256: str, root: Path | None = None) -> dict[str, TwinCost]:
     """The twin measurements of the model whose .tflite has this sha256 ({} when none)."""
-    for prefix, costs in _read((root or repo_root()) / BENCHMARKS).items():
-        if model_sha256.startswith(prefix):
-            return costs
-    return {}
+    return _of_model(_read((root or repo_root()) / BENCHMARKS), model_sha256)
 
 
 @dataclass(frozen=True)
