@@ -66,10 +66,11 @@ def available() -> bool:
 
 
 def _key_names(key: str) -> set[str]:
-    """The names a peer model key answers to: its first word, with and without '.tflite',
-    '-' and '_' alike, lower case ('Yamnet-256 64x96 (...)' -> {'yamnet_256'})."""
-    first = key.split()[0].lower().replace("-", "_")
-    return {first, first.removesuffix(".tflite")}
+    """The names a peer model key answers to: each word before its '(', with and without
+    '.tflite', '-' and '_' alike, lower case ('Yamnet-256 64x96 (...)' -> {'yamnet_256', '64x96'};
+    'MLTK keyword_spotting_on_off_v3 (...)' -> {'mltk', 'keyword_spotting_on_off_v3'})."""
+    words = [w.lower().replace("-", "_") for w in key.split("(")[0].split()]
+    return {name for w in words for name in (w, w.removesuffix(".tflite"))}
 
 
 def _match_model(models: dict, names: tuple[str, ...]) -> tuple[str, dict] | None:
