@@ -133,7 +133,8 @@ def _metadata_info(path: Path, settings: Path | None, n_outputs: int) -> dict[st
     notes = []
     defaults = SmoothingSettings().to_dict()
     absent = [k for k in ("average_window_duration_ms", "detection_threshold", "suppression_ms",
-                          "minimum_count") if k not in meta.smoothing]
+                          "minimum_count") if k not in meta.smoothing
+              and not (k == "detection_threshold" and "detection_threshold_list" in meta.smoothing)]
     if absent:
         info["missing"].append("smoothing")
         notes.append("smoothing " + ", ".join(absent) + " not given: the detector uses "
