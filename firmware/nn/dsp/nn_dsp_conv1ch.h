@@ -12,7 +12,7 @@
  * accumulate in registers (each filter word serves both pixels; with stride 2 each input word
  * both too), 8-wide rows at stride 2 unrolled with immediate offsets (with right-shift
  * requantization, as int8 models have: one instantiation); requantization is inline.
- * Stack: about 2.8 KB; code about 2.8 KB. Output rows go in the portable kernel's
+ * Stack: about 2.8 KB; code about 2.4 KB (the 3x3 path below 1 KB more). Output rows go in the portable kernel's
  * order (`reverse` too) and each reads its input rows before writing, so the output may overlap
  * the input as the memory planner lets it.
  */
@@ -195,16 +195,11 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
     }
 }
 
-/**
- * The whole call (fwgen_nn_dsp_1ch_fits(p) must hold). Filter tap (ky, kx) of output channel oc
- * is filter[(ky * k_w + kx) * tap_stride + oc * channel_stride]: tap_stride = out_c, channel
- * stride 1 for a depthwise filter [1][kh][kw][C]; tap_stride 1, channel_stride kh * kw for a
- * conv filter [C][kh][kw][1].
- */
+/** Any window shape (the ring of widened rows; see the top of this file). */
 static __attribute__((noinline)) void
-fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
-                     const int8_t *input, const int8_t *filter, int32_t tap_stride,
-                     int32_t channel_stride, const int32_t *bias, int8_t *output)
+fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                      const int8_t *input, const int8_t *filter, int32_t tap_stride,
+                      int32_t channel_stride, const int32_t *bias, int8_t *output)
 {
     const int32_t in_h = p->input.h, in_w = p->input.w;
     const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
@@ -270,6 +265,193 @@ fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
             }
         }
     }
+}
+
+/* ---------------------------------------------------------------- 3x3 windows
+ * Yamnet's stem (3x3/2, 1 -> 32): a window of 9 taps in 5 SMLADs instead of the ring's 6, and
+ * requantization in 5 instructions. Per output row, the 3 input rows are widened and combined
+ * into one buffer of two words per padded column k: I(k) = (row 0, row 1) at column k and
+ * P(k) = row 2 at columns (k, k + 1), so that a pixel's window is the 6 words from I(x0) on
+ * (I(x0), P(x0), I(x0 + 1), -, I(x0 + 2), P(x0 + 2)), one LDM. Each channel's table row holds
+ * 2 x bias, its filter as the matching 5 words (taps doubled, the unpaired one beside a 0),
+ * multiplier, rounding constant and right shift: two LDMs per output. Taps doubled make the
+ * accumulator 2 x acc, and SMMULR (2 x acc, m) is TFLM's rounding doubling high multiply when
+ * |acc| < 2^30 (the bias bound below); the rounding right shift by e >= 1 with the output
+ * offset is (high + 2^(e-1) + (high < 0 ? -1 : 0) + offset * 2^e) >> e, the same integer (no
+ * overflow for e <= 22), then SSAT. Calls outside these bounds take the ring. A build whose
+ * model has no such layer may define FWGEN_NN_1CH_USES_3X3 0 (about 1 KB of code less).
+ * Stack: about 2.6 KB (the table 1.1 KB, the rows 1.4 KB).
+ */
+#ifndef FWGEN_NN_1CH_USES_3X3
+#define FWGEN_NN_1CH_USES_3X3 1
+#endif
+
+#if FWGEN_NN_1CH_USES_3X3
+#define FWGEN_NN_DSP_1CH_3X3_COLS_MAX 96       /* padded input columns of a row (stack) */
+#define FWGEN_NN_DSP_1CH_3X3_ROW 9             /* table words per output channel */
+#define FWGEN_NN_DSP_1CH_3X3_SHIFT_MAX 22      /* right shifts the offset folds into */
+#define FWGEN_NN_DSP_1CH_3X3_BIAS_MAX (1 << 29) /* |bias|: |acc| < 2^30 with 9 taps of 255 x 128 */
+
+/** Padded input columns the pixels of a row read: the last pixel's 3 (its P(x0 + 2) reads one
+ *  more, widened as 0 or input). */
+static inline int32_t fwgen_nn_dsp_1ch_3x3_cols(const fwgen_nn_conv_params_t *p)
+{
+    return (p->output.w - 1) * p->stride_w + 3;
+}
+
+/** Whether a call (fwgen_nn_dsp_1ch_fits() holding) takes the 3x3 path: a 3x3 filter, the
+ *  whole int8 clamp, right shifts of 1 to 22, |bias| < 2^29, rows within the buffer. */
+static inline int fwgen_nn_dsp_1ch_3x3_fits(const fwgen_nn_conv_params_t *p,
+                                            const fwgen_nn_per_channel_t *q, const int32_t *bias)
+{
+    if (p->filter.h != 3 || p->filter.w != 3 || p->act_min != -128 || p->act_max != 127 ||
+        fwgen_nn_dsp_1ch_3x3_cols(p) > FWGEN_NN_DSP_1CH_3X3_COLS_MAX) {
+        return 0;
+    }
+    for (int32_t oc = 0; oc < p->output.c; ++oc) {
+        const int32_t e = -q->shift[oc];
+        if (e < 1 || e > FWGEN_NN_DSP_1CH_3X3_SHIFT_MAX ||
+            (bias != NULL && (bias[oc] >= FWGEN_NN_DSP_1CH_3X3_BIAS_MAX ||
+                              bias[oc] <= -FWGEN_NN_DSP_1CH_3X3_BIAS_MAX))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/** Two int16 lanes: lo, hi. */
+static inline int32_t fwgen_nn_dsp_1ch_pack(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+
+/* One output channel: its table row's two LDMs, 5 SMLADs, the requantization, the byte. */
+#define FWGEN_NN_DSP_1CH_3X3_CHANNEL                                                               \
+    "ldm    r1!, {r0, r7, r10, r11, r12, lr}\n\t" /* 2 x bias, the filter */                     \
+    "smlad  r0, r4, r7, r0\n\t"                                                                   \
+    "smlad  r0, r6, r10, r0\n\t"                                                                  \
+    "smlad  r0, r8, r11, r0\n\t"                                                                  \
+    "smlad  r0, r5, r12, r0\n\t"                                                                  \
+    "smlad  r0, r9, lr, r0\n\t"                                                                   \
+    "ldm    r1!, {r7, r10, r11}\n\t" /* multiplier, rounding + offset, right shift */             \
+    "smmulr r0, r0, r7\n\t"                                                                       \
+    "add    r10, r10, r0, asr #31\n\t"                                                            \
+    "add    r0, r0, r10\n\t"                                                                      \
+    "asr    r0, r0, r11\n\t"                                                                      \
+    "ssat   r0, #8, r0\n\t"                                                                       \
+    "strb   r0, [r2], #1\n\t"
+
+/** All channels of one pixel: `win` its 6 buffer words, `table` the channels' rows, outputs to
+ *  out .. end - 1. Two channels a loop (an odd count enters at the second): 14 instructions per
+ *  output, every register in use (hence naked asm): r4-r9 the window (r7 the unused P(x0 + 1),
+ *  then free), r0 the accumulator. Its push (36 B) is not in -fstack-usage's figure (0 for a
+ *  naked function): with the 3x3 path's frame it stays below the ring path's, its caller's
+ *  other callee. */
+static __attribute__((naked, noinline)) void
+fwgen_nn_dsp_1ch_3x3_pixel(const int32_t *win, const int32_t *table, int8_t *out,
+                           const int8_t *end)
+{
+    (void)win, (void)table, (void)out, (void)end;
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldm    r0, {r4-r9}\n\t"
+                     "sub    r12, r3, r2\n\t"
+                     "lsls   r12, r12, #31\n\t"   /* an odd count: Z clear */
+                     "bne    2f\n"
+                     "1:\n\t"
+                     FWGEN_NN_DSP_1CH_3X3_CHANNEL
+                     "2:\n\t"
+                     FWGEN_NN_DSP_1CH_3X3_CHANNEL
+                     "cmp    r2, r3\n\t"
+                     "bne    1b\n\t"
+                     "pop    {r4-r11, pc}");
+}
+
+/** The whole call on the 3x3 path (fwgen_nn_dsp_1ch_3x3_fits() holding); arguments as
+ *  fwgen_nn_dsp_conv1ch(). */
+static __attribute__((noinline)) void
+fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                     const int8_t *input, const int8_t *filter, int32_t tap_stride,
+                     int32_t channel_stride, const int32_t *bias, int8_t *output)
+{
+    const int32_t in_h = p->input.h, in_w = p->input.w;
+    const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
+    const int32_t cols = fwgen_nn_dsp_1ch_3x3_cols(p);
+    const int32_t len = (cols + 3) & ~1;   /* int16 per widened row: up to column cols + 1 */
+    int32_t table[FWGEN_NN_DSP_1CH_CHANNELS_MAX * FWGEN_NN_DSP_1CH_3X3_ROW]
+        __attribute__((aligned(8)));
+    int32_t buf[2 * FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 2] __attribute__((aligned(8)));
+    int16_t rows[3][FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 2] __attribute__((aligned(4)));
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        const int8_t *f = filter + oc * channel_stride;
+        int32_t t[9];
+        for (int32_t k = 0; k < 9; ++k) {
+            t[k] = 2 * f[k * tap_stride];
+        }
+        const int32_t e = -q->shift[oc];
+        int32_t *w = table + oc * FWGEN_NN_DSP_1CH_3X3_ROW;
+        w[0] = bias != NULL ? 2 * bias[oc] : 0;
+        w[1] = fwgen_nn_dsp_1ch_pack(t[0], t[3]);   /* I(x0): rows 0 and 1 of column 0 */
+        w[2] = fwgen_nn_dsp_1ch_pack(t[1], t[4]);
+        w[3] = fwgen_nn_dsp_1ch_pack(t[2], t[5]);
+        w[4] = fwgen_nn_dsp_1ch_pack(t[6], t[7]);   /* P(x0): row 2, columns 0 and 1 */
+        w[5] = fwgen_nn_dsp_1ch_pack(t[8], 0);      /* P(x0 + 2): column 2 and the next pixel's */
+        w[6] = q->multiplier[oc];
+        w[7] = (1 << (e - 1)) + p->output_offset * (1 << e);
+        w[8] = e;
+    }
+    for (int32_t bi = 0; bi < p->output.n; ++bi) {
+        const int32_t b = p->reverse ? p->output.n - 1 - bi : bi;
+        const int8_t *in_b = input + (size_t)b * in_h * in_w;
+        for (int32_t yi = 0; yi < out_h; ++yi) {
+            const int32_t oy = p->reverse ? out_h - 1 - yi : yi;
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            for (int32_t r = 0; r < 3; ++r) {
+                if (y0 + r < 0 || y0 + r >= in_h) {
+                    memset(rows[r], 0, (size_t)len * sizeof rows[r][0]);
+                } else {
+                    fwgen_nn_dsp_1ch_widen_row(rows[r], in_b + (size_t)(y0 + r) * in_w,
+                                               p->pad_left, in_w, len, p->input_offset);
+                }
+            }
+            for (int32_t k = 0; k < cols; k += 2) {   /* I(k), P(k), I(k + 1), P(k + 1) */
+                uint32_t a, c, d, e;
+                memcpy(&a, rows[0] + k, sizeof a);
+                memcpy(&c, rows[1] + k, sizeof c);
+                memcpy(&d, rows[2] + k, sizeof d);
+                memcpy(&e, rows[2] + k + 1, sizeof e);
+                buf[2 * k] = (int32_t)((a & 0xFFFFu) | (c << 16));
+                buf[2 * k + 1] = (int32_t)d;
+                buf[2 * k + 2] = (int32_t)((a >> 16) | (c & 0xFFFF0000u));
+                buf[2 * k + 3] = (int32_t)e;
+            }
+            int8_t *out = output + ((size_t)b * out_h + oy) * out_w * out_c;
+            for (int32_t ox = 0; ox < out_w; ++ox, out += out_c) {
+                fwgen_nn_dsp_1ch_3x3_pixel(buf + 2 * ox * p->stride_w, table, out, out + out_c);
+            }
+        }
+    }
+}
+#endif /* FWGEN_NN_1CH_USES_3X3 */
+
+/**
+ * The whole call (fwgen_nn_dsp_1ch_fits(p) must hold). Filter tap (ky, kx) of output channel oc
+ * is filter[(ky * k_w + kx) * tap_stride + oc * channel_stride]: tap_stride = out_c, channel
+ * stride 1 for a depthwise filter [1][kh][kw][C]; tap_stride 1, channel_stride kh * kw for a
+ * conv filter [C][kh][kw][1].
+ */
+static inline void fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p,
+                                        const fwgen_nn_per_channel_t *q, const int8_t *input,
+                                        const int8_t *filter, int32_t tap_stride,
+                                        int32_t channel_stride, const int32_t *bias,
+                                        int8_t *output)
+{
+#if FWGEN_NN_1CH_USES_3X3
+    if (fwgen_nn_dsp_1ch_3x3_fits(p, q, bias)) {
+        fwgen_nn_dsp_1ch_3x3(p, q, input, filter, tap_stride, channel_stride, bias, output);
+        return;
+    }
+#endif
+    fwgen_nn_dsp_1ch_rows(p, q, input, filter, tap_stride, channel_stride, bias, output);
 }
 
 #endif /* FWGEN_NN_DSP_CONV1CH_H */
