@@ -91,3 +91,61 @@ def test_a_cpp_library_without_frames_has_no_bound_but_c_helpers_do():
     assert opaque_callees(unknown) == ["TfLiteStatus tflite::MicroInterpreter::Invoke()",
                                        "tflite::MicroInterpreter::~MicroInterpreter()"]
     assert opaque_callees({"memcpy", "__aeabi_ldivmod", "strlen"}) == []
+
+
+CALLBACK_C = """
+#define NOINLINE __attribute__((noinline))
+typedef void (*write_fn)(const char *data, int len);
+static void uart_write(const char *data, int len) { volatile char c = data[len - 1]; (void)c; }
+write_fn volatile s_write = uart_write;
+NOINLINE void send(const char *data, int len) { s_write(data, len); }
+NOINLINE void feed(int x) { volatile char b[64]; b[0] = (char)x; send((const char *)b, 1); }
+NOINLINE void drain(void) { feed(1); }
+extern const int bias[4];
+NOINLINE int main(void) { send("hello", 5); drain(); return bias[1]; }
+void Reset_Handler(void) { main(); for (;;) { } }
+__attribute__((section(".isr_vector"), used)) void (*const vectors[])(void) = {
+    (void (*)(void))0x20001000, Reset_Handler };
+"""
+# drain() pinned at 0x2000 and a weight equal to its Thumb address, as on the M7 twin (flash at
+# 0): drain_audio at 0x2c8, and 713 = 0x2c9 a bias of yamnet_256's op 9
+CALLBACK_LD = """SECTIONS {
+  .isr_vector 0x0 : { KEEP(*(.isr_vector)) }
+  .drain 0x2000 : { *(.text.drain) }
+  .text 0x100 : { *(.text*) }
+  .rodata : { *(.rodata*) }
+  .data : { *(.data*) }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+def test_a_weight_equal_to_a_function_address_is_no_call_through_a_pointer(tmp_path):
+    from elftools.elf.elffile import ELFFile
+
+    from fwgen.project.stack import address_taken, stack_bound
+
+    (tmp_path / "app.c").write_text(CALLBACK_C)
+    (tmp_path / "weights.c").write_text("const int bias[4] = {3, 0x2001, 7, 9};\n")
+    (tmp_path / "link.ld").write_text(CALLBACK_LD)
+    flags = ["-mcpu=cortex-m7", "-mthumb", "-O2", "-ffunction-sections", "-fdata-sections",
+             "-fstack-usage", "-fcallgraph-info=su"]
+    for name in ("app", "weights"):
+        subprocess.run(["arm-none-eabi-gcc", *flags, "-c", f"{name}.c", "-o", f"{name}.o"],
+                       cwd=tmp_path, check=True)
+    elf = tmp_path / "firmware.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-nostdlib", "-T", "link.ld",
+                    "app.o", "weights.o", "-o", str(elf)], cwd=tmp_path, check=True)
+    with open(elf, "rb") as handle:
+        image = ELFFile(handle)
+        drain = next(s for s in image.get_section_by_name(".symtab").iter_symbols() if s.name == "drain")
+        rodata = image.get_section_by_name(".rodata").data()
+    assert drain["st_value"] == 0x2001 and (0x2001).to_bytes(4, "little") in rodata  # the case
+    functions = read_call_graph(tmp_path)
+    assert address_taken(elf, tmp_path, functions) == {"app.c:uart_write"}
+    # main > send > (pointer) drain > feed > send would be a cycle: no bound
+    bound = stack_bound(elf, tmp_path, fpu=True)
+    assert [name for name, _ in bound.main_path] == ["Reset_Handler", "main", "drain", "feed",
+                                                     "send", "uart_write"]
+    assert bound.main_bytes == sum(functions[k].frame for k in
+                                   ("Reset_Handler", "main", "drain", "feed", "send", "app.c:uart_write"))

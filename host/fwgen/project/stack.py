@@ -7,8 +7,12 @@ interrupt handler's path on top of it with the exception frame the core pushes (
 leave every interrupt at the reset priority, and equal priorities do not preempt each other,
 so one handler runs at a time: HANDLERS_NEST says so, and tests/unit/test_stack_bound.py fails
 when a port sets a priority), plus a margin:
-  * a call through a pointer may reach any function whose address the image holds (a word
-    equal to its Thumb address anywhere in the loaded sections: tables, literal pools);
+  * a call through a pointer may reach any function whose address the program takes: a
+    relocation against it that is not a call or branch, in a loaded section of any object
+    (tables, literal pools, MOVW/MOVT). Not any word of the image that equals a function's
+    address: on the M7 twin (flash at 0) a bias of 713 in yamnet_256's weights is drain_audio's
+    0x2c9, which made a cycle fwgen_link_send > drain_audio > fwgen_app_pipeline_feed > ... >
+    fwgen_link_send that the program has not;
   * a function with no frame information (newlib, libgcc) counts what its prologue pushes
     where it calls nothing (a leaf: memcpy, memset, strlen), else UNKNOWN_CALLEE_BYTES;
   * recursion, or a frame whose size is dynamic and unbounded, has no bound: StackError;
@@ -43,6 +47,7 @@ INDIRECT = "__indirect_call"
 _NODE = re.compile(r'node: \{ title: "([^"]+)" label: "([^"]*)"')
 _EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
 _BYTES = re.compile(r"\\n(\d+) bytes \(([a-z,]+)\)")
+_TITLE = re.compile(r'graph: \{ title: "([^"]+)"')
 
 
 class StackError(FwgenError):
@@ -124,27 +129,69 @@ def read_call_graph(objects_dir: Path) -> dict[str, Function]:
             for key, (name, frame, dynamic) in nodes.items() if key != INDIRECT}
 
 
-def address_taken(elf: Path, functions: dict[str, Function]) -> set[str]:
-    """Keys of the functions whose Thumb address appears as a word in the image."""
+# Relocations that take no address: calls and branches (the call graph has those), unwind
+# tables' PREL31 (every function has one), none (ELF for the Arm Architecture, relocation codes).
+_NOT_ADDRESS = {0, 1, 10, 28, 29, 30, 40, 42, 51, 52, 102, 103}
+R_ARM_ABS32 = 2
+_SHT_ARM_EXIDX = "SHT_ARM_EXIDX"
+
+
+def address_taken(elf: Path, objects_dir: Path, functions: dict[str, Function]) -> set[str]:
+    """Keys of the functions whose address some object under `objects_dir` takes (a relocation
+    against them, other than a call, in a loaded section other than the vector table: the core
+    calls those), with frame information and linked into `elf` (not dropped by --gc-sections)."""
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.relocation import RelocationSection
 
     with open(elf, "rb") as handle:
-        f = ELFFile(handle)
-        symtab = f.get_section_by_name(".symtab")
-        addr_of: dict[int, set[str]] = {}
-        for sym in symtab.iter_symbols() if symtab is not None else ():
-            if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"]:
-                addr_of.setdefault(int(sym["st_value"]) | 1, set()).add(sym.name)
-        words: set[int] = set()
-        for section in f.iter_sections():
-            # the vector table's entries are called by the core, not through pointers
-            if (section["sh_type"] == "SHT_PROGBITS" and section["sh_flags"] & 2   # SHF_ALLOC
-                    and section.name != ".isr_vector"):
-                data = section.data()
-                words.update(int.from_bytes(data[i:i + 4], "little")
-                             for i in range(0, len(data) - 3, 2))
-    names = {name for addr, found in addr_of.items() if addr in words for name in found}
-    return {key for key, fn in functions.items() if fn.name in names and fn.frame is not None}
+        symtab = ELFFile(handle).get_section_by_name(".symtab")
+        linked = {s.name for s in symtab.iter_symbols() if s["st_info"]["type"] == "STT_FUNC"} \
+            if symtab is not None else set()
+    keys: set[str] = set()
+    for obj in sorted(objects_dir.rglob("*.o")):
+        ci = obj.with_suffix(".ci")
+        title = _TITLE.search(ci.read_text(errors="replace")) if ci.exists() else None
+        with open(obj, "rb") as handle:
+            f = ELFFile(handle)
+            for rel in f.iter_sections():
+                if not isinstance(rel, RelocationSection) or not rel["sh_info"]:
+                    continue
+                target = f.get_section(rel["sh_info"])
+                if (not target["sh_flags"] & 2 or target["sh_type"] == _SHT_ARM_EXIDX   # SHF_ALLOC
+                        or target.name.startswith((".isr_vector", ".ARM.extab"))):
+                    continue
+                for r in rel.iter_relocations():
+                    if r["r_info_type"] in _NOT_ADDRESS:
+                        continue
+                    for name, local in _functions_at(f, rel, r):
+                        keys.add(f"{title.group(1)}:{name}" if local and title else name)
+    return {key for key in keys
+            if key in functions and functions[key].frame is not None and functions[key].name in linked}
+
+
+def _functions_at(f, rel, r) -> list[tuple[str, bool]]:
+    """(name, is it local) of the function(s) relocation `r` of section `rel` takes the address
+    of: the function named, an undefined name (another object's function, or data the caller
+    then drops), or, against a code section's symbol, the function starting at the addend (not
+    a jump table's case label inside one; where the addend is not a plain word, all of them)."""
+    symtab = f.get_section(rel["sh_link"])
+    sym = symtab.get_symbol(r["r_info_sym"])
+    kind, where = sym["st_info"]["type"], sym["st_shndx"]
+    if where == "SHN_UNDEF":
+        return [(sym.name, False)] if sym.name else []
+    if kind == "STT_FUNC":
+        return [(sym.name, sym["st_info"]["bind"] == "STB_LOCAL")]
+    if kind != "STT_SECTION" or not isinstance(where, int) or not f.get_section(where)["sh_flags"] & 4:
+        return []                                                   # data, not code (SHF_EXECINSTR)
+    start = None
+    if rel.is_RELA():
+        start = r["r_addend"] & ~1
+    elif r["r_info_type"] == R_ARM_ABS32:
+        data = f.get_section(rel["sh_info"]).data()
+        start = int.from_bytes(data[r["r_offset"]:r["r_offset"] + 4], "little") & ~1
+    return [(s.name, s["st_info"]["bind"] == "STB_LOCAL") for s in symtab.iter_symbols()
+            if s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] == where
+            and (start is None or int(s["st_value"]) & ~1 == start)]
 
 
 def _thumb_frame(code: bytes) -> int | None:
@@ -242,7 +289,7 @@ def _resolver(functions: dict[str, Function]):
 def stack_bound(elf: Path, objects_dir: Path, *, fpu: bool) -> StackBound:
     functions = read_call_graph(objects_dir)
     resolve = _resolver(functions)
-    pointed = sorted(address_taken(elf, functions))
+    pointed = sorted(address_taken(elf, objects_dir, functions))
     handlers = vector_handlers(elf)
     leaves = leaf_frames(elf)
     unknown: set[str] = set()
