@@ -93,7 +93,18 @@ typedef struct {
     int32_t output_offset;      /**< output zero point, [-128, 127] */
     int32_t act_min, act_max;   /**< output clamp, within [-128, 127] */
     int32_t reverse;            /**< 0: pixels in increasing order; 1: last pixel first */
+    int32_t path;               /**< CONV_2D: the kernel variant's code path (FWGEN_NN_CONV_PATH_*),
+                                     chosen by the compiler; the portable kernels ignore it */
 } fwgen_nn_conv_params_t;
+
+/* Code paths of the CONV_2D DSP variant (firmware/nn/dsp/nn_conv2d_s8.c), one per layer, chosen
+ * by fwgen.compiler.ops.conv2d.conv2d_path(); the variant refuses a path its build left out or
+ * whose shape limits the layer exceeds (FWGEN_ERR_ARG). */
+#define FWGEN_NN_CONV_PATH_NONE 0    /**< none chosen (DEPTHWISE_CONV_2D, the portable kernels) */
+#define FWGEN_NN_CONV_PATH_1CH 1     /**< one input channel into many (nn/dsp/nn_dsp_conv1ch.h) */
+#define FWGEN_NN_CONV_PATH_PAIR 2    /**< two pixels per filter word, windows <= 256 taps */
+#define FWGEN_NN_CONV_PATH_PIXEL 3   /**< one pixel, windows <= 512 taps */
+#define FWGEN_NN_CONV_PATH_GENERIC 4 /**< the portable loop, any window */
 
 /**
  * CONV_2D, int8 activations and weights, int32 bias, per-channel requantization
