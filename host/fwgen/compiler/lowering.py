@@ -77,6 +77,9 @@ class Step:
     alias: tuple[int, int] | None = None          # (input, output): same bytes, no code
     macs: int = 0
     comment: str = ""
+    # macros of the generated fwgen_nn_paths.h this call needs: the kernel variants compile only
+    # the code paths a model's layers take (FWGEN_NN_CONV2D_USES_PAIR, ...)
+    defines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
