@@ -25,6 +25,7 @@ BUFFER_ALIGN = 4         # every planned buffer starts on this boundary
 MAX_TENSOR_BYTES = 64 << 20   # no microcontroller arena comes close; guards corrupted shapes
 IDLE_KEY = "idle"             # the plan's buffer for compile_model(idle_scratch=...)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+PATHS_HEADER = "fwgen_nn_paths.h"   # a fixed name: the kernel variants include it
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,12 @@ def _compile(m: Model, name: str, keep_inputs: bool = False, idle_scratch: int =
     view["idle_offset"], view["idle_bytes"] = idle_offset, idle_scratch
     files = {f"{name}.h": render.render("model.h.j2", **view),
              f"{name}.c": render.render("model.c.j2", **view)}
+    defines = sorted({d for s in steps for d in s.defines})
+    if defines:   # the kernel variants' code paths the layers take (fwgen_nn_paths.h.j2)
+        files[PATHS_HEADER] = render.render("fwgen_nn_paths.h.j2", defines=defines,
+                                            banner=render.banner(
+                                                f"{PATHS_HEADER}, the kernel code paths of {name}.c",
+                                                {"model sha256": m.sha256}))
     arrays = [a for s in steps for a in s.arrays]
     return CompiledModel(
         name=name, files=files, arena_bytes=arena,
