@@ -2,22 +2,55 @@
  * CONV_2D int8, per-channel: the DSP-extension variant of firmware/nn/nn_conv2d_s8.c, bit-exact
  * with it (and TFLM's ConvPerChannel).
  *
- * One input channel into many (micro_speech's and Yamnet's first layers) takes
- * nn/dsp/nn_dsp_conv1ch.h. Otherwise each output pixel's window (per group) is widened once into an int16 column with the input
- * offset added (nn/dsp/nn_dsp.h): a 1x1 convolution takes the input pixel's channels as they lie,
- * any other gathers the window first, padding taps getting the input zero point so that they add
- * 0. SMLAD dot products of the column with the filter rows ([out_c][kh][kw][in_c], the column's
- * order) then give two output channels of two pixels at a time (one filter word serves four
- * products), or of one pixel for windows of more than CONV_PAIR_TAPS_MAX taps; requantization
- * is inline. Windows of more than CONV_TAPS_MAX taps take the portable loop (inline
- * requantization). Pixels go in the portable kernel's order (`reverse` too); a pair reads both
- * windows before it writes either output, and no pixel reads more than its own window, so the
- * output may overlap the input as the memory planner lets it.
+ * The compiler chooses each layer's path (params.path, fwgen.compiler.ops.conv2d.conv2d_path)
+ * and lists the paths a model takes in the generated fwgen_nn_paths.h: only those are compiled,
+ * and a path left out, or a layer beyond its path's limits, is refused (FWGEN_ERR_ARG).
+ *
+ * 1CH: one input channel into many (micro_speech's and Yamnet's first layers),
+ * nn/dsp/nn_dsp_conv1ch.h. Otherwise each output pixel's window (per group) is widened once into
+ * an int16 column with the input offset added (nn/dsp/nn_dsp.h): a 1x1 convolution takes the
+ * input pixel's channels as they lie, any other gathers the window first, padding taps getting
+ * the input zero point so that they add 0. SMLAD dot products of the column with the filter rows
+ * ([out_c][kh][kw][in_c], the column's order) then give two output channels of two pixels at a
+ * time (PAIR: one filter word serves four products; an odd count's last pixel is computed as a
+ * pair with itself), or of one pixel (PIXEL, windows of more than CONV_PAIR_TAPS_MAX taps);
+ * requantization is inline. Windows of more than CONV_TAPS_MAX taps take the portable loop
+ * (GENERIC, inline requantization). Pixels go in the portable kernel's order (`reverse` too); a
+ * pair reads both windows before it writes either output, and no pixel reads more than its own
+ * window, so the output may overlap the input as the memory planner lets it.
  */
 #include "nn/nn.h"
 #include "nn/nn_window.h"
 #include "nn/dsp/nn_dsp.h"
+
+/* The paths this build compiles: those the generated fwgen_nn_paths.h lists (the model's layers'
+ * choices), or every one where there is none (the kernel tests' images). */
+#if defined(__has_include)
+#if __has_include("fwgen_nn_paths.h")
+#include "fwgen_nn_paths.h"
+#endif
+#endif
+#ifndef FWGEN_NN_PATHS_LISTED
+#define FWGEN_NN_CONV2D_USES_1CH 1
+#define FWGEN_NN_CONV2D_USES_PAIR 1
+#define FWGEN_NN_CONV2D_USES_PIXEL 1
+#define FWGEN_NN_CONV2D_USES_GENERIC 1
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_1CH
+#define FWGEN_NN_CONV2D_USES_1CH 0
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_PAIR
+#define FWGEN_NN_CONV2D_USES_PAIR 0
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_PIXEL
+#define FWGEN_NN_CONV2D_USES_PIXEL 0
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_GENERIC
+#define FWGEN_NN_CONV2D_USES_GENERIC 0
+#endif
+#if FWGEN_NN_CONV2D_USES_1CH
 #include "nn/dsp/nn_dsp_conv1ch.h"
+#endif
 
 #define CONV_TAPS_MAX 512        /* taps of one window (int8 gather + int16 column, stack) */
 #define CONV_PAIR_TAPS_MAX 256   /* taps of the windows of the two-pixel path */
@@ -35,12 +68,16 @@ typedef struct {
     int32_t rshift;             /* fwgen_nn_dsp_rshift_only() of the call */
 } conv_call_t;
 
+#if FWGEN_NN_CONV2D_USES_PIXEL || FWGEN_NN_CONV2D_USES_GENERIC
 static inline int8_t conv_out(const conv_call_t *c, int32_t oc, int32_t acc)
 {
     return fwgen_nn_dsp_output(acc, c->multiplier[oc], c->shift[oc], c->output_offset,
                                c->act_min, c->act_max);
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL
 /* The int8 taps of pixel `px`, group `g`, in filter order: the input itself for a 1x1
  * convolution, else gathered into `window`. */
 static const int8_t *conv_taps(const conv_call_t *c, const fwgen_nn_window_t *win, int32_t g,
@@ -76,6 +113,9 @@ static const int8_t *conv_taps(const conv_call_t *c, const fwgen_nn_window_t *wi
     return window;
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_PIXEL
 /* The window of pixel `px`, group `g`, in the column layout. */
 static void conv_column(const conv_call_t *c, const fwgen_nn_window_t *win, int32_t g,
                         int8_t *window, int32_t *col)
@@ -83,6 +123,9 @@ static void conv_column(const conv_call_t *c, const fwgen_nn_window_t *win, int3
     fwgen_nn_dsp_widen(conv_taps(c, win, g, window), c->taps, c->p->input_offset, col);
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL || FWGEN_NN_CONV2D_USES_GENERIC
 static fwgen_nn_window_t conv_window(const conv_call_t *c, int32_t px)
 {
     const fwgen_nn_conv_params_t *p = c->p;
@@ -90,6 +133,9 @@ static fwgen_nn_window_t conv_window(const conv_call_t *c, int32_t px)
                            p->stride_w, p->dilation_h, p->dilation_w, p->pad_top, p->pad_left);
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_PIXEL
 /* Output channels of group `g` from one column. */
 static void conv_outputs(const conv_call_t *c, const int32_t *col, int32_t g, int8_t *out_px)
 {
@@ -111,7 +157,7 @@ static void conv_outputs(const conv_call_t *c, const int32_t *col, int32_t g, in
 }
 
 /* One pixel, window up to CONV_TAPS_MAX taps. */
-static void conv_pixel(const conv_call_t *c, int32_t px)
+static __attribute__((noinline)) void conv_pixel(const conv_call_t *c, int32_t px)
 {
     const fwgen_nn_window_t win = conv_window(c, px);
     int8_t window[CONV_TAPS_MAX];
@@ -123,9 +169,13 @@ static void conv_pixel(const conv_call_t *c, int32_t px)
     }
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_PAIR
 /* Two pixels, windows up to CONV_PAIR_TAPS_MAX taps: both windows are read before either
  * output is written, and each filter word serves both. */
-static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
+static __attribute__((noinline)) void conv_pixel_pair(const conv_call_t *c, int32_t px0,
+                                                      int32_t px1)
 {
     const fwgen_nn_window_t win0 = conv_window(c, px0), win1 = conv_window(c, px1);
     int8_t window0[CONV_PAIR_TAPS_MAX], window1[CONV_PAIR_TAPS_MAX];
@@ -177,8 +227,11 @@ static void conv_pixel_pair(const conv_call_t *c, int32_t px0, int32_t px1)
     }
 }
 
+#endif
+
+#if FWGEN_NN_CONV2D_USES_GENERIC
 /* Windows too big for the stack column: the portable loop, requantization inline. */
-static void conv_generic(const conv_call_t *c, int32_t px)
+static __attribute__((noinline)) void conv_generic(const conv_call_t *c, int32_t px)
 {
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t in_w = p->input.w, in_c = p->input.c;
@@ -205,6 +258,8 @@ static void conv_generic(const conv_call_t *c, int32_t px)
     }
 }
 
+#endif
+
 fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                                   const int8_t *input, const int8_t *filter, const int32_t *bias,
                                   int8_t *output)
@@ -212,10 +267,15 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
     if (!fwgen_nn_conv2d_args_ok(p, q, input, filter, output)) {
         return FWGEN_ERR_ARG;
     }
-    if (p->filter.c == 1 && fwgen_nn_dsp_1ch_fits(p)) {   /* 1 -> C: nn_dsp_conv1ch.h */
+#if FWGEN_NN_CONV2D_USES_1CH
+    if (p->path == FWGEN_NN_CONV_PATH_1CH) {   /* 1 -> C: nn_dsp_conv1ch.h */
+        if (p->filter.c != 1 || !fwgen_nn_dsp_1ch_fits(p)) {
+            return FWGEN_ERR_ARG;
+        }
         fwgen_nn_dsp_conv1ch(p, q, input, filter, 1, p->filter.h * p->filter.w, bias, output);
         return FWGEN_OK;
     }
+#endif
     const int32_t groups = p->input.c / p->filter.c;
     const conv_call_t c = {p, input, filter, bias, output, q->multiplier, q->shift,
                            p->output_offset, p->act_min, p->act_max, groups,
@@ -223,19 +283,42 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
                            fwgen_nn_dsp_rshift_only(q->shift, p->output.c, p->act_min,
                                                     p->act_max)};
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
-    int32_t i = 0;
-    if (c.taps <= CONV_PAIR_TAPS_MAX) {
-        for (; i + 2 <= pixels; i += 2) {
+    switch (p->path) {
+#if FWGEN_NN_CONV2D_USES_PAIR
+    case FWGEN_NN_CONV_PATH_PAIR:
+        if (c.taps > CONV_PAIR_TAPS_MAX) {
+            return FWGEN_ERR_ARG;
+        }
+        for (int32_t i = 0; i < pixels; i += 2) {
+            const int32_t j = i + 1 < pixels ? i + 1 : i;   /* an odd count's last pixel twice */
             if (p->reverse) {
-                conv_pixel_pair(&c, pixels - 1 - i, pixels - 2 - i);
+                conv_pixel_pair(&c, pixels - 1 - i, pixels - 1 - j);
             } else {
-                conv_pixel_pair(&c, i, i + 1);
+                conv_pixel_pair(&c, i, j);
             }
         }
+        return FWGEN_OK;
+#endif
+#if FWGEN_NN_CONV2D_USES_PIXEL
+    case FWGEN_NN_CONV_PATH_PIXEL:
+        if (c.taps > CONV_TAPS_MAX) {
+            return FWGEN_ERR_ARG;
+        }
+        for (int32_t i = 0; i < pixels; ++i) {
+            conv_pixel(&c, p->reverse ? pixels - 1 - i : i);
+        }
+        return FWGEN_OK;
+#endif
+#if FWGEN_NN_CONV2D_USES_GENERIC
+    case FWGEN_NN_CONV_PATH_GENERIC:
+        for (int32_t i = 0; i < pixels; ++i) {
+            conv_generic(&c, p->reverse ? pixels - 1 - i : i);
+        }
+        return FWGEN_OK;
+#endif
+    default:   /* no path chosen, or one this build left out */
+        (void)c;
+        (void)pixels;
+        return FWGEN_ERR_ARG;
     }
-    void (*pixel)(const conv_call_t *, int32_t) = c.taps <= CONV_TAPS_MAX ? conv_pixel : conv_generic;
-    for (; i < pixels; ++i) {
-        pixel(&c, p->reverse ? pixels - 1 - i : i);
-    }
-    return FWGEN_OK;
 }

@@ -3,6 +3,7 @@ input offset folded into the bias, and the parameter structs (not an op itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -52,12 +53,14 @@ class ConvParts:
     decls: list[str]
     bias_ref: str
     overlaps: list[Overlap]
+    path: str = "NONE"   # the kernel variant's code path (FWGEN_NN_CONV_PATH_<path>)
 
 
 def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeometry, out_c: int,
-               filter_sums: np.ndarray) -> ConvParts:
+               filter_sums: np.ndarray, path: Callable[[dict], str] | None = None) -> ConvParts:
     """Constants and structs of a (depthwise) convolution. `filter_sums[c]` is the sum of output
-    channel c's filter taps, used when the input offset can be folded into the bias."""
+    channel c's filter taps, used when the input offset can be folded into the bias. `path`
+    chooses the kernel variant's code path from the parameters (params.path; none: 0)."""
     assert w.quant is not None
     _, in_h, in_w, _ = x.shape
     geometry = (in_h, in_w, g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w)
@@ -88,10 +91,13 @@ def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeomet
         "input_offset": input_offset, "output_offset": y.zero_point,
         "act_min": lo, "act_max": hi, "reverse": "@reverse@",
     }
+    chosen = path(params) if path is not None else "NONE"
+    if path is not None:
+        params["path"] = f"FWGEN_NN_CONV_PATH_{chosen}"
     quant = {"multiplier": ctx.name("multiplier"), "shift": ctx.name("shift")}
     decls = [decl("fwgen_nn_conv_params_t", ctx.name("params"), params),
              decl("fwgen_nn_per_channel_t", ctx.name("quant"), quant)]
     dist = windowed_distance(x.shape, y.shape, g.win, g.stride_h, g.stride_w, g.k_h, g.k_w,
                              g.dilation_h, g.dilation_w)
     overlaps = [Overlap(x.index, y.index, dist[0], dist[1])] if dist is not None else []
-    return ConvParts(arrays, decls, bias_ref, overlaps)
+    return ConvParts(arrays, decls, bias_ref, overlaps, chosen)

@@ -7,6 +7,46 @@ from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step,
 from fwgen.compiler.ops._common import require_bias_type_option, require_per_tensor, require_weights
 from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 
+# Limits of the DSP variant's paths (firmware/nn/dsp/nn_conv2d_s8.c, nn_dsp_conv1ch.h: the same
+# numbers; tests/unit/test_conv2d_paths.py checks that they agree)
+PAIR_TAPS_MAX = 256          # CONV_PAIR_TAPS_MAX
+PIXEL_TAPS_MAX = 512         # CONV_TAPS_MAX
+ONE_CH_WIDE_MAX = 320        # FWGEN_NN_DSP_1CH_WIDE_MAX
+ONE_CH_RING_MAX = 512        # FWGEN_NN_DSP_1CH_RING_MAX
+ONE_CH_ROWS_MAX = 16         # FWGEN_NN_DSP_1CH_ROWS_MAX
+ONE_CH_CHANNELS_MAX = 32     # FWGEN_NN_DSP_1CH_CHANNELS_MAX
+PATHS = ("1CH", "PAIR", "PIXEL", "GENERIC")   # FWGEN_NN_CONV_PATH_<name> in nn.h
+
+
+def _one_channel_fits(p: dict) -> bool:
+    """fwgen_nn_dsp_1ch_fits(): one input channel, dilations 1, the stack buffers big enough."""
+    out_c, k_h, k_w, out_w = p["output"]["c"], p["filter"]["h"], p["filter"]["w"], p["output"]["w"]
+    pairs = (k_w + 1) // 2
+    row_len = ((out_w - 1) * p["stride_w"] + 2 * pairs + 1) & ~1
+    return (p["input"]["c"] == 1 and p["dilation_h"] == 1 and p["dilation_w"] == 1
+            and 2 <= out_c <= ONE_CH_CHANNELS_MAX and out_w >= 2 and k_h <= ONE_CH_ROWS_MAX
+            and (out_c + 1) // 2 * 2 * k_h * pairs <= ONE_CH_WIDE_MAX
+            and (k_h + 1) * row_len <= ONE_CH_RING_MAX)
+
+
+def conv2d_path(p: dict) -> str:
+    """The DSP variant's code path for a layer with parameters `p` (fwgen_nn_conv_params_t's
+    fields, as conv_parts() writes them): one of PATHS. The only place the choice is made; the
+    build compiles only the paths its layers take (fwgen_nn_paths.h)."""
+    taps = p["filter"]["h"] * p["filter"]["w"] * p["filter"]["c"]
+    if p["filter"]["c"] == 1 and _one_channel_fits(p):
+        return "1CH"
+    if taps <= PAIR_TAPS_MAX:
+        return "PAIR"
+    if taps <= PIXEL_TAPS_MAX:
+        return "PIXEL"
+    return "GENERIC"
+
+
+def path_define(path: str) -> str:
+    """The fwgen_nn_paths.h macro that compiles `path` into the DSP variant."""
+    return f"FWGEN_NN_CONV2D_USES_{path}"
+
 
 @register
 class Conv2D(OpLowering):
@@ -32,9 +72,10 @@ class Conv2D(OpLowering):
                     "filter quantized along an axis other than the output channels",
                     "per-tensor or per-output-channel filter scales")
         sums = np.asarray(w.data, np.int64).reshape(out_c, -1).sum(axis=1)
-        parts = conv_parts(ctx, x, w, y, g, out_c, sums)
+        parts = conv_parts(ctx, x, w, y, g, out_c, sums, path=conv2d_path)
         call = (f"fwgen_nn_conv2d_s8(&{ctx.name('params')}, &{ctx.name('quant')}, {ctx.ref(x.index)}, "
                 f"{ctx.name('filter')}, {parts.bias_ref}, {ctx.ref(y.index)})")
         return Step(op=ctx.op, kernel="fwgen_nn_conv2d_s8", call=call, decls=parts.decls,
                     arrays=parts.arrays, overlaps=parts.overlaps, macs=y.size * k_h * k_w * k_c,
-                    comment=f"{k_h}x{k_w}/{g.stride_h} {g.padding} {in_c}->{out_c}")
+                    comment=f"{k_h}x{k_w}/{g.stride_h} {g.padding} {in_c}->{out_c}",
+                    defines=(path_define(parts.path),))

@@ -1,0 +1,90 @@
+"""The compiler's choice of the CONV_2D DSP variant's code path per layer
+(fwgen.compiler.ops.conv2d.conv2d_path): what the zoo models' layers take, the generated
+fwgen_nn_paths.h that lists them, and the limits it shares with the C (the same numbers)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fwgen.compiler import compile_model
+from fwgen.compiler.compile import PATHS_HEADER
+from fwgen.compiler.ops import conv2d
+from fwgen.zoo import get_model
+
+
+def _layer_paths(compiled) -> list[str]:
+    c = compiled.files["model.c"]
+    return re.findall(r"fwgen_nn_conv_params_t \w+ = \{[^;]*\.path = FWGEN_NN_CONV_PATH_(\w+)\}", c)
+
+
+def _listed(compiled) -> set[str]:
+    return set(re.findall(r"#define FWGEN_NN_CONV2D_USES_(\w+) 1", compiled.files[PATHS_HEADER]))
+
+
+@pytest.fixture(scope="module")
+def zoo():
+    return {name: compile_model(get_model(name).require_weights()) for name in ("micro_speech", "yamnet_256")}
+
+
+def test_micro_speech_takes_the_one_channel_path_only(zoo):
+    assert _layer_paths(zoo["micro_speech"]) == ["1CH"]
+    assert _listed(zoo["micro_speech"]) == {"1CH"}
+
+
+def test_yamnet_paths_per_layer(zoo):
+    # the 1 -> 32 stem, then five 1x1 convolutions of 32..256 taps
+    assert _layer_paths(zoo["yamnet_256"]) == ["1CH"] + ["PAIR"] * 5
+    assert _listed(zoo["yamnet_256"]) == {"1CH", "PAIR"}
+
+
+def test_no_header_without_conv2d(shared_data):
+    model = shared_data / "micro_speech" / "micro_speech_quantized.tflite"
+    if not model.is_file():
+        pytest.skip(f"needs {model}")
+    assert PATHS_HEADER not in compile_model(model).files   # depthwise + dense only
+
+
+def _params(in_c, k_h, k_w, k_c, out_c, out_w=8, stride=1, dilation=1):
+    return {"input": {"n": 1, "h": 8, "w": 8, "c": in_c}, "filter": {"n": out_c, "h": k_h, "w": k_w, "c": k_c},
+            "output": {"n": 1, "h": 8, "w": out_w, "c": out_c}, "stride_h": stride, "stride_w": stride,
+            "dilation_h": dilation, "dilation_w": dilation}
+
+
+@pytest.mark.parametrize("args, path", [
+    ((1, 3, 3, 1, 32), "1CH"),
+    ((1, 3, 3, 1, 33), "PAIR"),                        # more channels than the 1-channel buffers
+    ((1, 3, 3, 1, 8, 8, 1, 2), "PAIR"),                # dilated
+    ((1, 17, 1, 1, 4), "PAIR"),                        # more rows than the ring
+    ((2, 3, 3, 1, 4), "PAIR"),                         # grouped, one channel per group
+    ((256, 1, 1, 256, 8), "PAIR"),
+    ((257, 1, 1, 257, 8), "PIXEL"),
+    ((56, 3, 3, 56, 3), "PIXEL"),
+    ((57, 3, 3, 57, 3), "GENERIC"),
+    ((513, 1, 1, 513, 2), "GENERIC"),
+])
+def test_path_by_shape(args, path):
+    assert conv2d.conv2d_path(_params(*args)) == path
+
+
+def _c_define(text: str, name: str) -> int:
+    match = re.search(rf"#define {name} (\d+)", text)
+    assert match, name
+    return int(match.group(1))
+
+
+def test_limits_agree_with_the_c(repo_root):
+    dsp = repo_root / "firmware" / "nn" / "dsp"
+    conv = (dsp / "nn_conv2d_s8.c").read_text()
+    one = (dsp / "nn_dsp_conv1ch.h").read_text()
+    assert _c_define(conv, "CONV_PAIR_TAPS_MAX") == conv2d.PAIR_TAPS_MAX
+    assert _c_define(conv, "CONV_TAPS_MAX") == conv2d.PIXEL_TAPS_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_WIDE_MAX") == conv2d.ONE_CH_WIDE_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_RING_MAX") == conv2d.ONE_CH_RING_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_ROWS_MAX") == conv2d.ONE_CH_ROWS_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_CHANNELS_MAX") == conv2d.ONE_CH_CHANNELS_MAX
+    nn_h = (repo_root / "firmware" / "nn" / "nn.h").read_text()
+    for path in conv2d.PATHS:   # each path has its nn.h value and a case in the variant
+        assert re.search(rf"#define FWGEN_NN_CONV_PATH_{path} \d+", nn_h), path
+        assert f"case FWGEN_NN_CONV_PATH_{path}:" in conv or f"p->path == FWGEN_NN_CONV_PATH_{path}" in conv
+        assert f"#if {conv2d.path_define(path)}" in conv
