@@ -3,6 +3,7 @@ the --log records, the PlatformIO filter and port/URL choice. No port is opened 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -11,8 +12,9 @@ from fwgen.errors import FwgenError
 from fwgen.link import (Credit, Detection, End, ErrorReport, FeatureDtype, Features, Hello, Log,
                         Logits, Pong, Stats, encode_message, to_dict)
 from fwgen.monitor import (Connected, DetectionView, Dropped, FrameReader, HelloView, HumanView,
-                           JsonView, LinkTextFilter, LogView, LogWriter, Note, PortLost, PortView,
-                           Received, Reconnected, StatsView, check_port_name, choose_port)
+                           JsonView, LastHello, LinkTextFilter, LogView, LogWriter, Note, PortLost,
+                           PortView, Received, Reconnected, StatsView, check_port_name,
+                           choose_port)
 from fwgen.monitor.views import OtherView
 
 HELLO = Hello(0, 3, 1, 0, 7, 1024, 4096, bytes.fromhex("0011223344556677"), "mps2_an505", 16000,
@@ -41,11 +43,13 @@ def test_hello_view_names_board_model_abi_and_firmware():
     assert HelloView().rx(rx(Log(1, "x"))) is None
 
 
-def test_detection_view_takes_class_names_from_the_hello():
-    view = DetectionView()
+def test_detection_view_takes_class_names_from_the_last_hello():
+    last = LastHello()
+    view = DetectionView(last)
     det = Detection(inference_index=57, frame_index=60, time_ms=1230, class_index=2, score=211)
     assert view.rx(rx(det)) == "    1.230 s  class 2      score 211  (inference 57)"
-    assert view.rx(rx(HELLO)) is None
+    assert view.rx(rx(HELLO)) is None and last.hello is None    # the view keeps no HELLO
+    assert last.rx(rx(HELLO)) is None and last.hello == HELLO
     assert view.rx(rx(det)) == "    1.230 s  yes          score 211  (inference 57)"
     assert view.rx(rx(Detection(1, 2, 3, 9, 4))) == \
         "    0.003 s  class 9      score   4  (inference 1)"
@@ -102,6 +106,10 @@ def test_human_view_runs_every_view_and_hides_flow_control():
     assert view.rx(rx(HELLO)).startswith("HELLO board mps2_an505")
     assert view.rx(rx(Detection(1, 2, 1000, 3, 200))) == \
         "    1.000 s  no           score 200  (inference 1)"
+    # one HELLO for every view: a device that restarts with other classes renames at once
+    assert [v.last for v in view.views if hasattr(v, "last")] == [view.last]
+    view.rx(rx(replace(HELLO, n_classes=4, class_names="a\nb\nc\nd")))
+    assert view.rx(rx(Detection(1, 2, 1000, 3, 200))).split()[2] == "d"
     assert view.rx(rx(Credit(1, 2, 0))) is None and view.rx(rx(Pong(7))) is None
     assert view.rx(rx(Log(0, "stack 10/20 bytes"))) == "LOG debug: stack 10/20 bytes"
     assert "stack 10/20 bytes (50 %)" in view.rx(rx(stats()))

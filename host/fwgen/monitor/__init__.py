@@ -21,12 +21,12 @@ from fwgen.monitor.pio_filter import LinkTextFilter
 from fwgen.monitor.play import Clip, load_clip
 from fwgen.monitor.session import MonitorSession
 from fwgen.monitor.target import PortTarget, check_port_name, choose_port
-from fwgen.monitor.views import (DetectionView, HelloView, HumanView, JsonView, LogView, PortView,
-                                 StatsView)
+from fwgen.monitor.views import (DetectionView, HelloView, HumanView, JsonView, LastHello, LogView,
+                                 PortView, StatsView)
 
 __all__ = [
     "Clip", "Connected", "DetectionView", "Dropped", "Event", "FrameReader", "HelloView",
-    "HumanView", "JsonView", "LinkTextFilter", "LogView", "LogWriter", "MonitorSession", "Note",
-    "PortLost", "PortTarget", "PortView", "Progress", "Received", "Reconnected", "StatsView",
-    "TapPort", "check_port_name", "choose_port", "load_clip",
+    "HumanView", "JsonView", "LastHello", "LinkTextFilter", "LogView", "LogWriter",
+    "MonitorSession", "Note", "PortLost", "PortTarget", "PortView", "Progress", "Received",
+    "Reconnected", "StatsView", "TapPort", "check_port_name", "choose_port", "load_clip",
 ]

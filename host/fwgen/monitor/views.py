@@ -1,6 +1,7 @@
 """Views: small named filters from events to text (PlatformIO's monitor filters: `NAME` and
-`rx(...)`). Each is a pure function of the events it has seen (a view keeps the HELLO it needs
-for class names), so every view is tested on constructed messages, without a port.
+`rx(...)`). Each is a pure function of the events it has seen, so every view is tested on
+constructed messages, without a port. The device's latest HELLO (its class names) has one owner,
+`LastHello`, which `HumanView` feeds every event first and hands to the views that need it.
 
 Human views, combined by `HumanView` in this order: `PortView` (connection, gaps, notes,
 dropped frames), `HelloView`, `DetectionView`, `StatsView`, `LogView`, `OtherView`.
@@ -44,6 +45,19 @@ def class_names(hello: Hello | None) -> list[str]:
     return hello.class_names.split("\n") if hello and hello.class_names else []
 
 
+class LastHello:
+    """The device's latest HELLO in the stream (None before the first): the one record of it
+    that views share. It shows nothing itself."""
+    NAME = "last_hello"
+
+    def __init__(self) -> None:
+        self.hello: Hello | None = None
+
+    def rx(self, event: Event) -> None:
+        if isinstance(event, Received) and isinstance(event.message, Hello):
+            self.hello = event.message
+
+
 class PortView:
     """Which port, why, when it vanished and came back; notes; frames that were dropped."""
     NAME = "port"
@@ -81,21 +95,17 @@ class HelloView:
 
 
 class DetectionView:
-    """One line per detection: stream time, class name (from the HELLO), score, inference."""
+    """One line per detection: stream time, class name (from `last`'s HELLO), score, inference."""
     NAME = "detections"
 
-    def __init__(self) -> None:
-        self.hello: Hello | None = None
+    def __init__(self, last: LastHello) -> None:
+        self.last = last
 
     def rx(self, event: Event) -> str | None:
-        if not isinstance(event, Received):
+        if not isinstance(event, Received) or not isinstance(event.message, Detection):
             return None
         msg = event.message
-        if isinstance(msg, Hello):
-            self.hello = msg
-        if not isinstance(msg, Detection):
-            return None
-        names = class_names(self.hello)
+        names = class_names(self.last.hello)
         name = names[msg.class_index] if msg.class_index < len(names) else \
             f"class {msg.class_index}"
         return (f"{msg.time_ms / 1000:9.3f} s  {name:<12} score {msg.score:>3}  "
@@ -151,35 +161,32 @@ class LogView:
 
 
 class OtherView:
-    """Anything else a device sends (END, FEATURES, LOGITS...), as `describe` words it."""
+    """Anything else a device sends (END, FEATURES, LOGITS...), as `describe` words it (none
+    of these names a class: DETECTION is DetectionView's)."""
     NAME = "other"
     SHOWN_ELSEWHERE = (Hello, Detection, Stats, Log, ErrorReport) + FLOW_CONTROL
 
-    def __init__(self) -> None:
-        self.hello: Hello | None = None
-
     def rx(self, event: Event) -> str | None:
-        if not isinstance(event, Received):
+        if not isinstance(event, Received) or isinstance(event.message, self.SHOWN_ELSEWHERE):
             return None
         msg = event.message
-        if isinstance(msg, Hello):
-            self.hello = msg
-        if isinstance(msg, self.SHOWN_ELSEWHERE):
-            return None
         if isinstance(msg, End):
             return f"END after {msg.total_samples} samples"
-        return describe(msg, self.hello)
+        return describe(msg)
 
 
 class HumanView:
-    """The human monitor: every view above, in order; one event may give several lines."""
+    """The human monitor: every view above, in order; one event may give several lines.
+    `last` (the HELLO the views share) sees each event before they do."""
     NAME = "human"
 
-    def __init__(self, views: list[View] | None = None):
+    def __init__(self, views: list[View] | None = None, last: LastHello | None = None):
+        self.last = last if last is not None else LastHello()
         self.views: list[View] = views if views is not None else [
-            PortView(), HelloView(), DetectionView(), StatsView(), LogView(), OtherView()]
+            PortView(), HelloView(), DetectionView(self.last), StatsView(), LogView(), OtherView()]
 
     def rx(self, event: Event) -> str | None:
+        self.last.rx(event)
         lines = [text for view in self.views if (text := view.rx(event)) is not None]
         return "\n".join(lines) if lines else None
 
