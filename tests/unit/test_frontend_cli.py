@@ -287,3 +287,22 @@ def test_a_failed_rename_keeps_neither_output(tmp_path, monkeypatch):
         features_cmd._commit(outputs)
     assert str(err.value).startswith(f"{tmp_path / 'f.png'}: cannot write: Permission denied")
     assert not (tmp_path / "f.npy").exists()
+
+
+def test_host_frontend_is_the_model_spec_made_strict():
+    """fwgen features asks fwgen.frontend.spec for its frontend: the same kinds as a model's
+    spec, but a settings file's fe.fft_length must agree with the window (a model's metadata
+    only records it), and an output type the kind has not is refused first."""
+    from fwgen.errors import FwgenError
+    from fwgen.frontend.spec import LOGMEL, frontend_spec, host_frontend
+
+    wrong_fft = {"fe.window_size_ms": 30, "fe.fft_length": 1024}
+    assert frontend_spec(wrong_fft).window_size == 480
+    with pytest.raises(FwgenError, match="fe.fft_length = 1024 does not match the window"):
+        host_frontend(wrong_fft)
+    spec, frontend = host_frontend({"fe.window_size_ms": 30, "fe.fft_length": 512}, output="int8")
+    assert spec.kind == "microfrontend" and frontend.settings.output_dtype == "int8"
+    assert host_frontend({})[1].settings.output_dtype == "uint16"
+    with pytest.raises(FwgenError, match="log-mel settings give float32 features"):
+        host_frontend({"fe.frontend": LOGMEL, "fe.filterbank_upper_band_limit": 9e3}, output="int8")
+    assert host_frontend({"fe.frontend": LOGMEL})[0].kind == LOGMEL

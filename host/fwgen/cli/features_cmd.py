@@ -4,7 +4,8 @@
                    [--plot OUT.png] [--convert]
 
 SETTINGS holds MLTK `fe.*` keys (fwgen.frontend.settings lists them; `fe.frontend = logmel`
-selects fwgen.frontend.logmel: `fwgen.frontend.spec.frontend_kind` decides, as for every verb).
+selects fwgen.frontend.logmel): `fwgen.frontend.spec.host_frontend` decides the kind, as for
+every verb, and builds its host frontend.
 The WAV must be 16-bit mono at fe.sample_rate_hz, or `--convert` converts it as fwgen.audio
 documents. OUT.npy is (frames, channels): uint16, int8 with --dtype int8, float32 for log-mel
 settings. Outputs are checked before any work and written to temporary files that are renamed
@@ -17,13 +18,12 @@ import argparse
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 
 from fwgen.cli.base import Command
 from fwgen.errors import FwgenError
-from fwgen.frontend.spec import LOGMEL, MICROFRONTEND, frontend_kind
+from fwgen.frontend.spec import host_frontend
 
 LOG = logging.getLogger(__name__)
 
@@ -145,35 +145,6 @@ def _description() -> str:
     ])
 
 
-# The frontend kind is `fwgen.frontend.spec`'s decision; what follows is only how this verb
-# builds each kind's host frontend: validated strictly against the file (fe.fft_length
-# included) and with --dtype, which only the microfrontend has.
-HostFrontend = tuple[Any, int, float, int]   # frontend, sample rate, step (ms), window (samples)
-
-
-def _microfrontend(raw: dict, where: str, args: argparse.Namespace) -> HostFrontend:
-    """TFLM's fixed-point microfrontend: uint16 features, or int8 with --dtype int8."""
-    from fwgen.frontend import Frontend, FrontendSettings
-    settings = FrontendSettings.from_dict(raw, where=where, output_dtype=args.dtype)
-    return Frontend(settings), settings.sample_rate_hz, settings.window_step_ms, \
-        settings.window_size
-
-
-def _logmel(raw: dict, where: str, args: argparse.Namespace) -> HostFrontend:
-    """The float log-mel frontend (fe.frontend = logmel): float32 features, no --dtype."""
-    if args.dtype != "uint16":
-        raise FwgenError(f"--dtype {args.dtype} applies to the fixed-point microfrontend; "
-                         "log-mel settings give float32 features", where=str(args.settings))
-    from fwgen.frontend.logmel import LogMelFrontend, LogMelSettings
-    frontend = LogMelFrontend(LogMelSettings.from_dict(raw, where=where))
-    s = frontend.settings
-    return frontend, s.sample_rate_hz, s.window_step_ms, s.window_size
-
-
-_HOST_FRONTENDS: dict[str, Callable[[dict, str, argparse.Namespace], HostFrontend]] = {
-    MICROFRONTEND: _microfrontend, LOGMEL: _logmel}
-
-
 class FeaturesCommand(Command):
     name = "features"
     help = "compute frontend features of a WAV file with the bit-exact C frontend"
@@ -186,9 +157,11 @@ class FeaturesCommand(Command):
                                  "model with metadata)")
         parser.add_argument("--entry", metavar="NAME",
                             help="named entry in SETTINGS when it holds several")
-        parser.add_argument("--dtype", choices=("uint16", "int8"), default="uint16",
-                            help="feature type (int8: TFLM mapping, or MLTK dynamic scaling "
-                                 "when fe.quantize_dynamic_scale_enable is set)")
+        parser.add_argument("--dtype", choices=("uint16", "int8"),
+                            help="microfrontend feature type (default uint16; int8: TFLM "
+                                 "mapping, or MLTK dynamic scaling when "
+                                 "fe.quantize_dynamic_scale_enable is set); log-mel settings "
+                                 "give float32 and take none")
         parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.npy",
                             help="where to write the features (.npy)")
         parser.add_argument("--plot", type=Path, metavar="OUT.png",
@@ -205,13 +178,13 @@ class FeaturesCommand(Command):
         if args.plot:
             _check_output(args.plot, PLOT_SUFFIXES, "--plot")
         raw, where = load_settings_dict(args.settings, name=args.entry)
-        kind = frontend_kind(raw, where)
-        frontend, rate, step_ms, window = _HOST_FRONTENDS[kind](raw, where, args)
-        audio = read_wav(args.input, expect_rate=rate, convert=args.convert)
+        spec, frontend = host_frontend(raw, where, output=args.dtype)
+        audio = read_wav(args.input, expect_rate=spec.sample_rate, convert=args.convert)
         features = frontend.process(audio)
         if features.shape[0] == 0:
             raise FwgenError(f"the audio is {len(audio)} samples long, shorter than one "
-                             f"{window}-sample window: no features", where=str(args.input))
+                             f"{spec.window_size}-sample window: no features",
+                             where=str(args.input))
         # Everything goes to temporary files first, then is renamed: an error at any point
         # leaves neither a partial .npy nor a plot without its features.
         outputs = {args.output: _temp_path(args.output)}
@@ -226,8 +199,8 @@ class FeaturesCommand(Command):
                 try:
                     plot_features(features, outputs[args.plot],
                                   f"{args.input.name}: {features.shape[0]} frames x "
-                                  f"{features.shape[1]} channels ({features.dtype}, {kind})",
-                                  step_ms)
+                                  f"{features.shape[1]} channels ({features.dtype}, "
+                                  f"{spec.kind})", 1000.0 * spec.window_step / spec.sample_rate)
                 except OSError as exc:
                     raise _write_error(args.plot, exc) from None
             _commit(outputs)

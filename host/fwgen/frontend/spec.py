@@ -7,20 +7,22 @@ reference and training share (rate, window, step, channels, what FEATURES carry 
 plus the kind-specific work behind one interface (tables for the project, the host frontend,
 features as the device sends them, the int8 model input of a window). Every other module asks
 the spec instead of looking at ``fe.frontend``. Adding a frontend kind is one `FrontendSpec`
-subclass and one entry in `_KINDS`.
+subclass and one entry in `_KINDS`. `host_frontend(settings)` is the same for a settings file a
+person wrote (`fwgen features`): the spec, validated strictly, and its host frontend.
 
     spec = frontend_spec(metadata.frontend, where="model.tflite")
     spec.kind, spec.sample_rate, spec.window_samples(49)
     spec.tables(inputs, input_quantization=(scale, zero_point))   # generated C files
     spec.link_features(pcm, input_quantization)                    # what FEATURES carry
     spec.model_input(window, input_quantization)                   # int8 model input
+    spec, frontend = host_frontend(raw, where, output="int8")       # features of a WAV file
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -62,6 +64,24 @@ class FrontendSpec:
     feature_dtype: int         # FEATURES on the link: 0 uint16 (microfrontend), 1 int8 (logmel)
     default_stride: int
     channels_major: bool = False   # model input [channel][frame] (log-mel "channels_frames")
+    #: The feature types its host frontend gives, the default first; and its name for a person.
+    OUTPUTS: ClassVar[tuple[str, ...]] = ()
+    LABEL: ClassVar[str] = ""
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], where: str,
+                      strict: bool = False) -> "FrontendSpec":
+        """The spec `settings` describe (validated; `strict`: a settings file a person wrote,
+        where keys a model's metadata only records must agree too)."""
+        raise NotImplementedError
+
+    @classmethod
+    def check_output(cls, output: str | None, where: str) -> None:
+        """FwgenError unless the host frontend gives `output` features (None: the default)."""
+        if output is not None and output not in cls.OUTPUTS:
+            raise FwgenError(f"{output} features are not the {cls.LABEL} frontend's: {cls.LABEL} "
+                             f"settings give {' or '.join(cls.OUTPUTS)} features", where=where,
+                             hint=f"ask for {cls.OUTPUTS[0]} features (the default)")
 
     def window_samples(self, n_frames: int) -> int:
         return (n_frames - 1) * self.window_step + self.window_size
@@ -73,8 +93,9 @@ class FrontendSpec:
         """The frontend's generated C for a project (tables as `static const`)."""
         raise NotImplementedError
 
-    def host(self) -> Any:
-        """The same C frontend built for this machine (fresh state)."""
+    def host(self, output: str | None = None) -> Any:
+        """The same C frontend built for this machine (fresh state), giving `output` features
+        (one of OUTPUTS; None: the first)."""
         raise NotImplementedError
 
     def link_features(self, pcm: np.ndarray, input_quantization: Quantization) -> np.ndarray:
@@ -89,13 +110,17 @@ class FrontendSpec:
 @dataclass(frozen=True)
 class MicroFrontendSpec(FrontendSpec):
     """TFLM's fixed-point microfrontend as MLTK runs it: uint16 frames, int8 per window."""
+    OUTPUTS = ("uint16", "int8")
+    LABEL = "fixed-point microfrontend"
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], where: str) -> "MicroFrontendSpec":
+    def from_settings(cls, settings: Mapping[str, Any], where: str,
+                      strict: bool = False) -> "MicroFrontendSpec":
         from fwgen.frontend.settings import FrontendSettings
 
         fe = without_kind(settings)
-        fe.pop("fe.fft_length", None)      # derived from the window; MLTK files carry it
+        if not strict:
+            fe.pop("fe.fft_length", None)  # derived from the window; MLTK files carry it
         s = FrontendSettings.from_dict(fe, where=f"{where}: frontend settings",
                                        output_dtype="int8")
         return cls(kind=MICROFRONTEND, settings=s, sample_rate=s.sample_rate,
@@ -107,10 +132,10 @@ class MicroFrontendSpec(FrontendSpec):
 
         return render_tables(self.settings)
 
-    def host(self) -> Any:
+    def host(self, output: str | None = None) -> Any:
         from fwgen.frontend.binding import Frontend
 
-        return Frontend(self.settings, output="uint16")
+        return Frontend(self.settings, output=output or self.OUTPUTS[0])
 
     def link_features(self, pcm: np.ndarray, input_quantization: Quantization) -> np.ndarray:
         return self.host().process(pcm)
@@ -127,9 +152,12 @@ class MicroFrontendSpec(FrontendSpec):
 @dataclass(frozen=True)
 class LogMelSpec(FrontendSpec):
     """The float log-mel frontend (YAMNet / ST model zoo): int8 features at the model's scale."""
+    OUTPUTS = ("float32",)
+    LABEL = "log-mel"
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], where: str) -> "LogMelSpec":
+    def from_settings(cls, settings: Mapping[str, Any], where: str,
+                      strict: bool = False) -> "LogMelSpec":
         from fwgen.frontend.logmel import LogMelSettings
 
         s = LogMelSettings.from_dict(dict(settings), where=where)
@@ -150,9 +178,10 @@ class LogMelSpec(FrontendSpec):
         return render_logmel_tables(self.settings, dict(inputs),
                                     input_quantization=input_quantization)
 
-    def host(self) -> Any:
+    def host(self, output: str | None = None) -> Any:
         from fwgen.frontend.logmel import LogMelFrontend
 
+        self.check_output(output, where="log-mel frontend")
         return LogMelFrontend(self.settings)
 
     def link_features(self, pcm: np.ndarray, input_quantization: Quantization) -> np.ndarray:
@@ -164,14 +193,26 @@ class LogMelSpec(FrontendSpec):
         return window.T if self.channels_major else window
 
 
-# The one dispatch: frontend kind -> how its spec is made from ``fe.*`` settings.
-_KINDS: dict[str, Callable[[Mapping[str, Any], str], FrontendSpec]] = {
-    MICROFRONTEND: MicroFrontendSpec.from_settings,
-    LOGMEL: LogMelSpec.from_settings,
+# The one dispatch: frontend kind -> its spec (made from ``fe.*`` settings by from_settings).
+_KINDS: dict[str, type[FrontendSpec]] = {
+    MICROFRONTEND: MicroFrontendSpec,
+    LOGMEL: LogMelSpec,
 }
 FRONTENDS = tuple(_KINDS)
 
 
 def frontend_spec(settings: Mapping[str, Any], where: str = "model settings") -> FrontendSpec:
     """The validated frontend that ``fe.*`` settings (a model's metadata.frontend) describe."""
-    return _KINDS[frontend_kind(settings, where)](settings, where)
+    return _KINDS[frontend_kind(settings, where)].from_settings(settings, where)
+
+
+def host_frontend(settings: Mapping[str, Any], where: str = "frontend settings", *,
+                  output: str | None = None) -> tuple[FrontendSpec, Any]:
+    """The spec of a settings file a person wrote (strict: fe.fft_length, which a model's
+    metadata records beside the window, must agree with it) and its host frontend giving
+    `output` features (None: the kind's default). An output the kind has not is refused
+    before the settings are validated."""
+    kind = _KINDS[frontend_kind(settings, where)]
+    kind.check_output(output, where)
+    spec = kind.from_settings(settings, where, strict=True)
+    return spec, spec.host(output)
