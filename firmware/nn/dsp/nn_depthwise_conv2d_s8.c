@@ -9,7 +9,14 @@
  *     (<= 2 KB of stack); each pixel's window of one input channel is widened once (rows inside
  *     the input where they lie, others gathered with the input zero point in the padding taps, so
  *     they add 0), then SMLAD dot products give two output channels at a time;
- *   - depth multiplier 1 with up to 25 taps (Yamnet's 3x3 layers): four channels at a time in
+ *   - depth multiplier 1, right shifts only and the whole int8 clamp (int8 models' layers:
+ *     Yamnet's 3x3, TENet's 9x1), <= 256 channels, <= 25 taps, dilation any: "tabled", a table
+ *     of the call's filter (widened, doubled), accumulator starts (input offset folded in) and
+ *     requantization words built once per call on the stack (<= 8.5 KB), then four channels at
+ *     a time in registers (SXTB16 on a word of 4 input channels, SMLABB/SMLATT), requantized
+ *     inline in 5 instructions each (SMMLAR, ASR, SSAT); 9 taps with channels a multiple of 4
+ *     in one asm loop over a row's pixels whose windows lie inside the input;
+ *   - other depth multiplier 1 calls with up to 25 taps: four channels at a time in
  *     registers over the pixel's listed taps, SXTB16 splitting a word of 4 channels into two
  *     int16 pairs and SMLABB/SMLATT accumulating each channel; with more taps and up to 256
  *     channels, tap by tap into an accumulator per channel on the stack;
@@ -272,6 +279,307 @@ static void dw_channels(const dw_call_t *c, int32_t px)
     }
 }
 
+/* ---------------------------------------------------------------- depth multiplier 1, tabled
+ *
+ * Where a call allows it (dw_table_build), every pixel takes one table built on the stack once
+ * per call, group of 4 channels after group: the 4 accumulator starts, each tap's filter
+ * widened to two int16-pair words (SXTB16 lanes: channels k, k+2 and k+1, k+3), then the 4
+ * channels' requantization words (M, c, r). The arithmetic, exact in int32 under the checked
+ * bounds:
+ *   - the accumulator is doubled (the filter taps are 2w): 2 acc;
+ *   - the input offset is folded into the start, 2 (bias + off * sum_t w_t), the taps read the
+ *     input bytes as they are, and a tap outside the input reads the input zero point (-off)
+ *     from a vector of it, so that it adds -off * w and the fold's +off * w cancel;
+ *   - TFLM's doubling high multiply rounded at 2^31 is SMMLAR of the doubled accumulator:
+ *     (2 acc * M + 2^31) >> 32 = (acc * M + 2^30) >> 31, with the rounding term c added;
+ *   - its rounding right shift by r >= 1 (half away from zero) is (high + 2^(r-1) - [high < 0])
+ *     >> r; [acc < 0] may stand for [high < 0] (they differ only where high = 0, and there
+ *     (2^(r-1) - 1) >> r = 0 too); the output offset o is added before the shift as o << r:
+ *     c = 2^(r-1) + (o << r), so out = SSAT8((SMMLAR(2acc, M, c) + (2acc >> 31)) >> r).
+ * The last group's last r word carries DW_TAB_LAST (bit 8: ASR reads a register's low byte), so
+ * that the asm loop needs no end pointer.
+ */
+#define DW_TAB_CH_MAX 256    /* channels of the tabled path (its zero-point vector) */
+#define DW_TAB_TAPS_MAX 25   /* window taps of the tabled path */
+#define DW_TAB_WORDS 2176    /* table words on the stack: 256 channels of a 3x3 filter */
+#define DW_TAB_BIAS_MAX (1 << 28)  /* |bias| bound of the tabled path's arithmetic */
+#define DW_TAB_C_MAX (1 << 30)     /* |c| bound */
+#define DW_TAB_LAST 0x100
+
+/* Table words of one group of 4 channels: starts, 2 per tap, 3 per channel. */
+static inline int32_t dw_tab_group_words(int32_t taps)
+{
+    return 4 + 2 * taps + 12;
+}
+
+/* (SMMLAR: acc + (a * b + 2^31) >> 32, the high word rounded.) */
+static inline int32_t dw_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* One output byte from a doubled accumulator and its channel's words (M, c, r). */
+static inline int8_t dw_tab_out(int32_t acc2, const int32_t *rq)
+{
+    const int32_t v = dw_smmlar(acc2, rq[0], rq[1]) + (acc2 >> 31);
+    return (int8_t)__ssat(v >> (rq[2] & 0xFF), 8);
+}
+
+/* Build the table of a depth-multiplier-1 call into `tab`; 0 where the call does not fit the
+ * tabled path's arithmetic or sizes (then the other paths run). */
+static int dw_table_build(const dw_call_t *c, int32_t *tab)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w;
+    const int32_t groups = ch / 4, off = p->input_offset, words = dw_tab_group_words(taps);
+    if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX ||
+        groups * words > DW_TAB_WORDS) {
+        return 0;
+    }
+    for (int32_t g = 0; g < groups; ++g, tab += words) {
+        /* the filter words doubled, and each channel's sum of taps (int16 lanes: <= 25 * 128) */
+        int32_t *f = tab + 4;
+        int32_t sum_e = 0, sum_o = 0;
+        const int8_t *w = c->filter + 4 * g;
+        for (int32_t t = 0; t < taps; ++t, w += ch, f += 2) {
+            const uint32_t wv = fwgen_nn_dsp_load4(w);
+            const int32_t we = __sxtb16((int32_t)wv), wo = fwgen_nn_dsp_sxtb16_ror8(wv);
+            sum_e = __sadd16(sum_e, we);
+            sum_o = __sadd16(sum_o, wo);
+            f[0] = __sadd16(we, we);
+            f[1] = __sadd16(wo, wo);
+        }
+        const int32_t sums[4] = {(int16_t)sum_e, (int16_t)sum_o, sum_e >> 16, sum_o >> 16};
+        for (int32_t j = 0; j < 4; ++j, f += 3) {
+            const int32_t k = 4 * g + j;
+            const int32_t b = c->bias != NULL ? c->bias[k] : 0;
+            const int32_t r = -c->shift[k], m = c->multiplier[k];
+            /* |acc| <= |b| + 255 * 128 * 25 < 2^29 */
+            if (b <= -DW_TAB_BIAS_MAX || b >= DW_TAB_BIAS_MAX || r < 1 || m < 0) {
+                return 0;
+            }
+            const int64_t round = ((int64_t)1 << (r - 1)) + (int64_t)c->output_offset * ((int64_t)1 << r);
+            if (round >= DW_TAB_C_MAX || round <= -DW_TAB_C_MAX) {
+                return 0;
+            }
+            tab[j] = 2 * (b + off * sums[j]);
+            f[0] = m;
+            f[1] = (int32_t)round;
+            f[2] = r;
+        }
+    }
+    tab[-1] |= DW_TAB_LAST;
+    return 1;
+}
+
+/* Every group of one pixel, any number of taps: the channels' doubled accumulators over
+ * x = base + ofs[t], requantized. */
+static __attribute__((noinline)) void dw_tab_groups(const int32_t *tab, const int32_t *ofs,
+                                                    int32_t taps, const int8_t *base,
+                                                    int8_t *out, int32_t groups)
+{
+    const int32_t words = dw_tab_group_words(taps);
+    for (int32_t g = 0; g < groups; ++g, tab += words, base += 4, out += 4) {
+        int32_t a0 = tab[0], a1 = tab[1], a2 = tab[2], a3 = tab[3];
+        const int32_t *f = tab + 4;
+        for (int32_t t = 0; t < taps; ++t, f += 2) {
+            const uint32_t xv = fwgen_nn_dsp_load4(base + ofs[t]);
+            const int32_t xe = __sxtb16((int32_t)xv);
+            const int32_t xo = fwgen_nn_dsp_sxtb16_ror8(xv);
+            a0 = __smlabb(xe, f[0], a0);
+            a2 = __smlatt(xe, f[0], a2);
+            a1 = __smlabb(xo, f[1], a1);
+            a3 = __smlatt(xo, f[1], a3);
+        }
+        out[0] = dw_tab_out(a0, f);
+        out[1] = dw_tab_out(a1, f + 3);
+        out[2] = dw_tab_out(a2, f + 6);
+        out[3] = dw_tab_out(a3, f + 9);
+    }
+}
+
+/* One tap of the 9-tap loop: the 4 channels' input word at base + ofs[t] split into its
+ * SXTB16 lanes (r4: k, k+2; r5: k+1, k+3), the tap's filter words (r6, r8), 4 MACs. */
+#define DW_TAP9(t)                                   \
+    "ldr    r5, [%[ofs], #" #t "*4]\n\t"              \
+    "ldr    r5, [%[base], r5]\n\t"                    \
+    "sxtb16 r4, r5\n\t"                               \
+    "sxtb16 r5, r5, ror #8\n\t"                       \
+    "ldrd   r6, r8, [%[tab]], #8\n\t"                 \
+    "smlabb %[a0], r4, r6, %[a0]\n\t"                 \
+    "smlatt %[a2], r4, r6, %[a2]\n\t"                 \
+    "smlabb %[a1], r5, r8, %[a1]\n\t"                 \
+    "smlatt %[a3], r5, r8, %[a3]\n\t"
+/* One channel's requantization (dw_tab_out) and store. */
+#define DW_OUT9(a)                                   \
+    "ldmia  %[tab]!, {r4, r5, r6}\n\t"                \
+    "smmlar r4, " a ", r4, r5\n\t"                    \
+    "add    r4, r4, " a ", asr #31\n\t"               \
+    "asr    r4, r4, r6\n\t"                           \
+    "ssat   r4, #8, r4\n\t"                           \
+    "strb   r4, [%[out]], #1\n\t"
+
+/* A run of pixels of 9 taps (3x3, 9x1) whose windows share the tap offsets `ofs`, channels a
+ * multiple of 4: one asm loop of 109 instructions per group of 4 channels (36 MACs; GCC's took
+ * about 135, reloading filter words it had spilled) and 9 per pixel. Pixel i's window starts at
+ * base + i * (run[0] + 4 * groups) and its output at out + i * (run[1] + 4 * groups);
+ * run[2] is the number of pixels, run[3] the table. */
+static __attribute__((noinline)) void dw_tab_run9(const int32_t *ofs, const int8_t *base,
+                                                  int8_t *out, int32_t run[4])
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r1");
+    register int32_t a2 __asm__("r2");
+    register int32_t a3 __asm__("r3");
+    const int32_t *tab;
+    __asm__ volatile("0:\n\t"
+                     "ldr    %[tab], [%[run], #12]\n\t"
+                     "1:\n\t"
+                     "ldmia  %[tab]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+                     DW_TAP9(0) DW_TAP9(1) DW_TAP9(2) DW_TAP9(3) DW_TAP9(4) DW_TAP9(5)
+                     DW_TAP9(6) DW_TAP9(7) DW_TAP9(8)
+                     DW_OUT9("%[a0]") DW_OUT9("%[a1]") DW_OUT9("%[a2]") DW_OUT9("%[a3]")
+                     "add    %[base], %[base], #4\n\t"
+                     "tst    r6, #256\n\t"
+                     "beq    1b\n\t"
+                     "ldmia  %[run], {r4, r5, r6}\n\t"
+                     "add    %[base], %[base], r4\n\t"
+                     "add    %[out], %[out], r5\n\t"
+                     "subs   r6, r6, #1\n\t"
+                     "str    r6, [%[run], #8]\n\t"
+                     "bne    0b"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+                       [tab] "=&r"(tab), [base] "+r"(base), [out] "+r"(out)
+                     : [ofs] "r"(ofs), [run] "r"(run)
+                     : "r4", "r5", "r6", "r8", "cc", "memory");
+}
+
+typedef struct {
+    const dw_call_t *c;
+    const int32_t *tab;
+    const int32_t *inner;       /* tap offsets of a window inside the input */
+    const int8_t *zero_point;   /* ch bytes of the input zero point */
+    int32_t taps, groups;
+} dw_tab_t;
+
+/* The byte offset from the input of tap (0, 0) at channel 0 of the window at input row y0,
+ * column x0 of batch b (negative, or past a row, where the window starts in the padding). */
+static inline int32_t dw_tab_offset(const fwgen_nn_conv_params_t *p, int32_t b, int32_t y0,
+                                    int32_t x0)
+{
+    return ((b * p->input.h + y0) * p->input.w + x0) * p->input.c;
+}
+
+/* One pixel (b, oy, ox) by the table, a border pixel's taps in the padding at the zero point. */
+static void dw_tab_pixel(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox)
+{
+    const dw_call_t *c = t->c;
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, k_h = p->filter.h, k_w = p->filter.w;
+    const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
+    const int8_t *origin = (const int8_t *)((uintptr_t)c->input +
+                                            (uintptr_t)dw_tab_offset(p, b, y0, x0));
+    const int32_t pad = (int32_t)((uintptr_t)t->zero_point - (uintptr_t)origin);
+    int32_t ofs[DW_TAB_TAPS_MAX];
+    for (int32_t ky = 0, k = 0; ky < k_h; ++ky) {
+        const int32_t y = y0 + ky * p->dilation_h;
+        for (int32_t kx = 0; kx < k_w; ++kx, ++k) {
+            const int32_t x = x0 + kx * p->dilation_w;
+            ofs[k] = y >= 0 && y < p->input.h && x >= 0 && x < p->input.w ? t->inner[k] : pad;
+        }
+    }
+    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch;
+    if (t->taps == 9 && ch % 4 == 0) {
+        int32_t run[4] = {0, 0, 1, (int32_t)(uintptr_t)t->tab};
+        dw_tab_run9(ofs, origin, out_px, run);
+        return;
+    }
+    dw_tab_groups(t->tab, ofs, t->taps, origin, out_px, t->groups);
+    for (int32_t k = t->groups * 4; k < ch; ++k) {   /* the channel tail, one at a time */
+        int32_t acc = c->bias != NULL ? c->bias[k] : 0;
+        for (int32_t i = 0; i < t->taps; ++i) {
+            acc += (origin[ofs[i] + k] + p->input_offset) * c->filter[i * ch + k];
+        }
+        out_px[k] = dw_out(c, k, acc);
+    }
+}
+
+/* Pixels ox0, ox0 + step, ... (n of them) of row oy, all inside the input, 9 taps, channels a
+ * multiple of 4: one asm run. */
+static void dw_tab_row_run(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox0, int32_t n,
+                           int32_t step)
+{
+    const dw_call_t *c = t->c;
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c;
+    const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox0 * p->stride_w - p->pad_left;
+    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox0) * ch;
+    /* after a pixel's groups its window and output pointers stand ch bytes further on */
+    int32_t run[4] = {step * p->stride_w * ch - ch, step * ch - ch, n, (int32_t)(uintptr_t)t->tab};
+    dw_tab_run9(t->inner, c->input + dw_tab_offset(p, b, y0, x0), out_px, run);
+}
+
+/* Every pixel by the table (built first; 0 where the call does not fit it), in the portable
+ * kernel's order: the pixels of a row whose windows lie inside the input in one asm run (9 taps,
+ * channels a multiple of 4), the others one at a time. */
+static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, in_h = p->input.h, in_w = p->input.w;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w, d_h = p->dilation_h, d_w = p->dilation_w;
+    const int32_t out_h = p->output.h, out_w = p->output.w, s_w = p->stride_w;
+    int32_t tab[DW_TAB_WORDS];
+    if (!dw_table_build(c, tab)) {
+        return 0;
+    }
+    int8_t zero_point[DW_TAB_CH_MAX];
+    fwgen_nn_dsp_fill(zero_point, (int8_t)(-p->input_offset), ch);
+    int32_t inner[DW_TAB_TAPS_MAX];
+    for (int32_t ky = 0; ky < k_h; ++ky) {
+        for (int32_t kx = 0; kx < k_w; ++kx) {
+            inner[ky * k_w + kx] = (ky * d_h * in_w + kx * d_w) * ch;
+        }
+    }
+    const dw_tab_t t = {c, tab, inner, zero_point, k_h * k_w, ch / 4};
+    /* columns [ox_lo, ox_hi) have their windows' columns inside the input */
+    const int32_t span_h = (k_h - 1) * d_h, last_x = in_w - 1 - (k_w - 1) * d_w + p->pad_left;
+    const int32_t ox_lo = (p->pad_left + s_w - 1) / s_w;
+    int32_t ox_hi = last_x < 0 ? 0 : last_x / s_w + 1;
+    ox_hi = ox_hi > out_w ? out_w : ox_hi < ox_lo ? ox_lo : ox_hi;
+    const int runs = t.taps == 9 && ch % 4 == 0 && ox_hi > ox_lo;
+    const int32_t rows = p->output.n * out_h;
+    for (int32_t i = 0; i < rows; ++i) {
+        const int32_t row = p->reverse ? rows - 1 - i : i, b = row / out_h, oy = row % out_h;
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        if (!runs || y0 < 0 || y0 + span_h >= in_h) {
+            for (int32_t j = 0; j < out_w; ++j) {
+                dw_tab_pixel(&t, b, oy, p->reverse ? out_w - 1 - j : j);
+            }
+            continue;
+        }
+        if (!p->reverse) {
+            for (int32_t ox = 0; ox < ox_lo; ++ox) {
+                dw_tab_pixel(&t, b, oy, ox);
+            }
+            dw_tab_row_run(&t, b, oy, ox_lo, ox_hi - ox_lo, 1);
+            for (int32_t ox = ox_hi; ox < out_w; ++ox) {
+                dw_tab_pixel(&t, b, oy, ox);
+            }
+        } else {
+            for (int32_t ox = out_w - 1; ox >= ox_hi; --ox) {
+                dw_tab_pixel(&t, b, oy, ox);
+            }
+            dw_tab_row_run(&t, b, oy, ox_hi - 1, ox_hi - ox_lo, -1);
+            for (int32_t ox = ox_lo - 1; ox >= 0; --ox) {
+                dw_tab_pixel(&t, b, oy, ox);
+            }
+        }
+    }
+    return 1;
+}
+
 /* Any shape: the portable loop, requantization inline. */
 static void dw_generic(const dw_call_t *c, int32_t px)
 {
@@ -317,6 +625,9 @@ fwgen_status_t fwgen_nn_depthwise_conv2d_s8(const fwgen_nn_conv_params_t *p, int
     }
     if (depth_multiplier > 1 && taps <= DW_TAPS_MAX && out_c * row_words <= DW_WIDE_MAX) {
         dw_transposed_all(&c, row_words);
+        return FWGEN_OK;
+    }
+    if (depth_multiplier == 1 && dw_tabled_all(&c)) {
         return FWGEN_OK;
     }
     void (*pixel)(const dw_call_t *, int32_t) = dw_generic;
