@@ -30,12 +30,14 @@ def zoo():
 def test_micro_speech_takes_the_one_channel_path_only(zoo):
     assert _layer_paths(zoo["micro_speech"]) == ["1CH"]
     assert _listed(zoo["micro_speech"]) == {"1CH"}
+    assert "FWGEN_NN_1CH_USES_3X3" not in zoo["micro_speech"].files[PATHS_HEADER]   # its 10x8
 
 
 def test_yamnet_paths_per_layer(zoo):
     # the 1 -> 32 stem, then five 1x1 convolutions of 32..256 taps
     assert _layer_paths(zoo["yamnet_256"]) == ["1CH"] + ["PAIR"] * 5
     assert _listed(zoo["yamnet_256"]) == {"1CH", "PAIR"}
+    assert "#define FWGEN_NN_1CH_USES_3X3 1" in zoo["yamnet_256"].files[PATHS_HEADER]   # its stem
 
 
 def test_no_header_without_conv2d(shared_data):

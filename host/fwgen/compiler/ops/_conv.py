@@ -54,13 +54,16 @@ class ConvParts:
     bias_ref: str
     overlaps: list[Overlap]
     path: str = "NONE"   # the kernel variant's code path (FWGEN_NN_CONV_PATH_<path>)
+    defines: tuple[str, ...] = ()   # the fwgen_nn_paths.h macros it needs (Step.defines)
 
 
 def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeometry, out_c: int,
-               filter_sums: np.ndarray, path: Callable[[dict], str] | None = None) -> ConvParts:
+               filter_sums: np.ndarray, path: Callable[[dict], str] | None = None,
+               defines: Callable[[dict, str], tuple[str, ...]] | None = None) -> ConvParts:
     """Constants and structs of a (depthwise) convolution. `filter_sums[c]` is the sum of output
     channel c's filter taps, used when the input offset can be folded into the bias. `path`
-    chooses the kernel variant's code path from the parameters (params.path; none: 0)."""
+    chooses the kernel variant's code path from the parameters (params.path; none: 0), `defines`
+    the fwgen_nn_paths.h macros of that choice."""
     assert w.quant is not None
     _, in_h, in_w, _ = x.shape
     geometry = (in_h, in_w, g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w)
@@ -100,4 +103,5 @@ def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeomet
     dist = windowed_distance(x.shape, y.shape, g.win, g.stride_h, g.stride_w, g.k_h, g.k_w,
                              g.dilation_h, g.dilation_w)
     overlaps = [Overlap(x.index, y.index, dist[0], dist[1])] if dist is not None else []
-    return ConvParts(arrays, decls, bias_ref, overlaps, chosen)
+    macros = defines(params, chosen) if defines is not None else ()
+    return ConvParts(arrays, decls, bias_ref, overlaps, chosen, macros)

@@ -48,6 +48,14 @@ def path_define(path: str) -> str:
     return f"FWGEN_NN_CONV2D_USES_{path}"
 
 
+def path_defines(p: dict, path: str) -> tuple[str, ...]:
+    """Every fwgen_nn_paths.h macro a layer on `path` needs: the path's, and for a 3x3 filter on
+    the 1CH path nn_dsp_conv1ch.h's 3x3 code (which takes such a layer where its own runtime
+    checks allow; without the macro the layer takes the ring of rows, bit-exact too)."""
+    three = path == "1CH" and p["filter"]["h"] == 3 and p["filter"]["w"] == 3
+    return (path_define(path),) + (("FWGEN_NN_1CH_USES_3X3",) if three else ())
+
+
 @register
 class Conv2D(OpLowering):
     opcode = "CONV_2D"
@@ -72,10 +80,10 @@ class Conv2D(OpLowering):
                     "filter quantized along an axis other than the output channels",
                     "per-tensor or per-output-channel filter scales")
         sums = np.asarray(w.data, np.int64).reshape(out_c, -1).sum(axis=1)
-        parts = conv_parts(ctx, x, w, y, g, out_c, sums, path=conv2d_path)
+        parts = conv_parts(ctx, x, w, y, g, out_c, sums, path=conv2d_path, defines=path_defines)
         call = (f"fwgen_nn_conv2d_s8(&{ctx.name('params')}, &{ctx.name('quant')}, {ctx.ref(x.index)}, "
                 f"{ctx.name('filter')}, {parts.bias_ref}, {ctx.ref(y.index)})")
         return Step(op=ctx.op, kernel="fwgen_nn_conv2d_s8", call=call, decls=parts.decls,
                     arrays=parts.arrays, overlaps=parts.overlaps, macs=y.size * k_h * k_w * k_c,
                     comment=f"{k_h}x{k_w}/{g.stride_h} {g.padding} {in_c}->{out_c}",
-                    defines=(path_define(parts.path),))
+                    defines=parts.defines)
