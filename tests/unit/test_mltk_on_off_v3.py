@@ -7,6 +7,7 @@ exports FWGEN_MLTK_ON_OFF_V3; without it these tests skip.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from fwgen.audio import read_wav
+from fwgen.cli import main
 from fwgen.compiler.reference import TflmModel
 from fwgen.detect import SmoothingSettings
 from fwgen.frontend import Frontend, FrontendSettings
@@ -84,3 +86,11 @@ def test_generated_c_equals_tflm_on_the_models_own_features(model, shared_data):
     tflm = TflmModel(model)
     tflm.run(windows[0])
     assert compiled.arena_bytes < 0.2 * tflm.arena_used_bytes()   # 16,040 of 102,160 B
+
+
+def test_fwgen_validate_on_the_wheels_file(capsys):
+    path = on_off_v3_path()
+    assert main(["validate", str(path), "--random", "3", "--seed", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["differing_elements"] == 0 and report["total_elements"] == 9
+    assert report["macs"] > 6_000_000 and report["arena_bytes"] < 0.2 * report["tflm_arena_bytes"]
