@@ -85,6 +85,9 @@ def zoo_cases(kernels: list[str], seed: int = 1) -> list[Case]:
             call = step.call.replace(f"@t{x.index}@", "@in@").replace(f"@t{y.index}@", "@out@")
             arrays = [rename(c_array(a.ctype, a.name, a.values.reshape(-1))) for a in step.arrays]
             decls = [rename(d.replace("@reverse@", "0")) for d in step.decls]
+            for j, nbytes in enumerate(step.scratch):   # MEAN's accumulators
+                decls.append(f"static int32_t {prefix}scratch{j}[{(nbytes + 3) // 4}];")
+                call = call.replace(f"@s{j}@", f"{prefix}scratch{j}")
             cases.append(Case(step.kernel, f"{model_name} op{step.op.index} {step.op.opcode} "
                               f"{step.comment}".strip(), decls, rename(call),
                               rng.integers(-128, 128, int(np.prod(x.shape)), dtype=np.int8),
@@ -94,12 +97,13 @@ def zoo_cases(kernels: list[str], seed: int = 1) -> list[Case]:
 
 # ---------------------------------------------------------------- random cases
 
-def _quant(rng, count: int, name: str) -> tuple[list[str], str]:
-    """Per-channel multiplier/shift arrays (reals 2^-14 .. 2^2, so both shift signs occur)."""
+def _quant(rng, count: int, name: str, log2_range=(-14, 2)) -> tuple[list[str], str]:
+    """Per-channel multiplier/shift arrays (reals 2^-14 .. 2^2 by default, so both shift signs
+    occur)."""
     from fwgen.compiler.quant import quantize_multiplier
     from fwgen.testing.harness import c_array
 
-    pairs = [quantize_multiplier(float(2.0 ** rng.uniform(-14, 2))) for _ in range(count)]
+    pairs = [quantize_multiplier(float(2.0 ** rng.uniform(*log2_range))) for _ in range(count)]
     arrays = [c_array("int32_t", f"{name}_mult", [p[0] for p in pairs]),
               c_array("int8_t", f"{name}_shift", [p[1] for p in pairs])]
     return arrays, (f"static const fwgen_nn_per_channel_t {name}_quant = "
@@ -114,19 +118,23 @@ def _act(rng) -> tuple[int, int]:
 
 
 def _conv_like(rng, name: str, kernel: str, in_c: int, out_c: int, filter_dims: dict,
-               k_h: int, k_w: int, depthwise: bool) -> Case:
+               k_h: int, k_w: int, depthwise: bool, rshift: tuple | None = None,
+               in_w: int | None = None) -> Case:
+    """A random (depthwise) convolution; `rshift`: reals 2^lo .. 2^hi (right shifts only), the
+    whole int8 clamp and dilations 1, as int8 models have; `in_w`: the input width."""
     from fwgen.compiler.geometry import window
     from fwgen.compiler.lowering import decl
     from fwgen.testing.harness import c_array
 
     s_h, s_w = (int(v) for v in rng.integers(1, 4, 2))
     d_h, d_w = (int(v) for v in (rng.integers(1, 3, 2) if rng.random() < 0.3 else (1, 1)))
+    d_h, d_w = (1, 1) if rshift else (d_h, d_w)
     padding = "SAME" if rng.random() < 0.6 else "VALID"
     in_h = int(rng.integers((k_h - 1) * d_h + 1, (k_h - 1) * d_h + 12))
-    in_w = int(rng.integers((k_w - 1) * d_w + 1, (k_w - 1) * d_w + 12))
+    in_w = in_w or int(rng.integers((k_w - 1) * d_w + 1, (k_w - 1) * d_w + 12))
     win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w, d_h, d_w)
-    lo, hi = _act(rng)
-    arrays, quant = _quant(rng, out_c, name)
+    lo, hi = _act(rng) if rshift is None else (-128, 127)
+    arrays, quant = _quant(rng, out_c, name, *([rshift] if rshift else []))
     arrays.append(c_array("int8_t", f"{name}_filter",
                           rng.integers(-128, 128, filter_dims["n"] * k_h * k_w * filter_dims["c"])))
     bias = "NULL"
@@ -140,6 +148,9 @@ def _conv_like(rng, name: str, kernel: str, in_c: int, out_c: int, filter_dims: 
               "input_offset": int(rng.integers(-127, 129)) if rng.random() < 0.8 else 0,
               "output_offset": int(rng.integers(-128, 128)), "act_min": lo, "act_max": hi,
               "reverse": int(rng.random() < 0.3)}
+    if not depthwise:   # the compiler's choice of the DSP variant's path, as for a model layer
+        from fwgen.compiler.ops.conv2d import conv2d_path
+        params["path"] = f"FWGEN_NN_CONV_PATH_{conv2d_path(params)}"
     decls = [decl("fwgen_nn_conv_params_t", f"{name}_params", params), quant]
     pixels = win.out_h * win.out_w
     if depthwise:
@@ -185,7 +196,69 @@ def random_case(rng, kernel: str, index: int) -> Case:
         return case
     if kernel == "fwgen_nn_fully_connected_s8":
         return _fully_connected(rng, name, kernel)
+    if kernel == "fwgen_nn_mean_s8":
+        return _mean(rng, name, kernel, index)
+    if kernel in ("fwgen_nn_avg_pool2d_s8", "fwgen_nn_max_pool2d_s8"):
+        return _pool(rng, name, kernel)
     raise ValueError(f"no random cases for {kernel}")
+
+
+def _mean(rng, name: str, kernel: str, index: int, shape=None, axes=None) -> Case:
+    """MEAN over random axes of a random shape (every other case over H and W of NHWC, the
+    global average pooling the variant sums by columns); fields as fwgen.compiler.ops.mean."""
+    from fwgen.compiler.lowering import decl
+    from fwgen.compiler.ops.mean import mean_multiplier
+
+    if shape is None and index % 2 == 0:
+        shape = [int(rng.integers(1, 3)), int(rng.integers(1, 13)), int(rng.integers(1, 13)),
+                 int(rng.integers(1, 41))]
+        axes = [1, 2] if rng.random() < 0.7 else [0, 1, 2]
+    elif shape is None:
+        rank = int(rng.integers(1, 5))
+        shape = [int(v) for v in rng.integers(1, 9, rank)]
+        axes = sorted(int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False))
+    rank = len(shape)
+    strides, acc = [0] * rank, 1
+    for i in reversed(range(rank)):
+        if i not in axes:
+            strides[i] = acc
+            acc *= shape[i]
+    num = int(np.prod([shape[a] for a in axes]))
+    mult, shift = mean_multiplier(2.0 ** rng.uniform(-3, 1), 2.0 ** rng.uniform(-3, 1), num)
+    params = {"rank": rank, "dims": shape + [1] * (4 - rank), "out_strides": strides + [0] * (4 - rank),
+              "num_outputs": acc, "num_reduced": num, "input_zero_point": int(rng.integers(-128, 128)),
+              "output_zero_point": int(rng.integers(-128, 128)), "multiplier": mult, "shift": shift}
+    decls = [decl("fwgen_nn_mean_params_t", f"{name}_params", params),
+             f"static int32_t {name}_scratch[{acc}];"]
+    size = int(np.prod(shape))
+    return Case(kernel, f"random {'x'.join(map(str, shape))} axes {axes}", decls,
+                f"{kernel}(&{name}_params, @in@, @out@, {name}_scratch)",
+                rng.integers(-128, 128, size, dtype=np.int8), acc, size)
+
+
+def _pool(rng, name: str, kernel: str, shape=None, filt=None, stride=None) -> Case:
+    """AVERAGE_POOL_2D / MAX_POOL_2D of a random shape, window, stride and padding."""
+    from fwgen.compiler.geometry import window
+    from fwgen.compiler.lowering import decl
+
+    n, in_h, in_w, ch = shape or (int(rng.integers(1, 3)), int(rng.integers(1, 10)),
+                                  int(rng.integers(1, 10)), int(rng.integers(1, 23)))
+    k_h, k_w = filt or (int(rng.integers(1, min(in_h, 4) + 1)), int(rng.integers(1, min(in_w, 4) + 1)))
+    s_h, s_w = stride or (int(v) for v in rng.integers(1, 4, 2))
+    padding = "SAME" if rng.random() < 0.5 else "VALID"
+    win = window(padding, in_h, in_w, k_h, k_w, s_h, s_w)
+    lo, hi = _act(rng)
+    params = {"input": {"n": n, "h": in_h, "w": in_w, "c": ch},
+              "output": {"n": n, "h": win.out_h, "w": win.out_w, "c": ch},
+              "filter_h": k_h, "filter_w": k_w, "stride_h": s_h, "stride_w": s_w,
+              "pad_top": win.pad_top, "pad_left": win.pad_left, "act_min": lo, "act_max": hi,
+              "reverse": int(rng.random() < 0.3)}
+    out = n * win.out_h * win.out_w * ch
+    return Case(kernel, f"random {n}x{in_h}x{in_w}x{ch} {k_h}x{k_w}/{s_h}x{s_w} {padding}"
+                + (" rev" if params["reverse"] else ""),
+                [decl("fwgen_nn_pool_params_t", f"{name}_params", params)],
+                f"{kernel}(&{name}_params, @in@, @out@)",
+                rng.integers(-128, 128, n * in_h * in_w * ch, dtype=np.int8), out, out * k_h * k_w)
 
 
 def _fully_connected(rng, name: str, kernel: str) -> Case:
@@ -249,10 +322,86 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
             cases.append(_conv_like(rng, f"dw1ch_edge{i}", "fwgen_nn_depthwise_conv2d_s8", 1,
                                     out_c, {"n": 1, "h": k_h, "w": k_w, "c": out_c}, k_h, k_w,
                                     depthwise=True))
+    # its 3x3 path (right shifts of 1 to 22 only): strides, borders, channel counts, a row at
+    # the buffer's 96 columns, shifts beyond 22 (the ring then)
+    for i, (out_c, log2, width) in enumerate([(32, (-20, -1.05), None), (2, (-20, -1.05), None),
+                                              (17, (-12, -1.05), None), (31, (-20, -1.05), 94),
+                                              (5, (-23.5, -21.5), None), (32, (-8, -1.05), 5)]):
+        for kernel, dims, dw in (("fwgen_nn_conv2d_s8", {"n": out_c, "h": 3, "w": 3, "c": 1}, False),
+                                 ("fwgen_nn_depthwise_conv2d_s8", {"n": 1, "h": 3, "w": 3, "c": out_c},
+                                  True)):
+            if kernel in kernels:
+                cases.append(_conv_like(rng, f"{kernel[9:13]}3x3_edge{i}", kernel, 1, out_c, dims,
+                                        3, 3, depthwise=dw, rshift=log2, in_w=width))
+                cases[-1].label += " rshift"
+    # MEAN's column sums: more rows than an int16 lane holds (chunks), kept batches, tails;
+    # pooling: windows of 256 and 257 taps (the int16 lanes' limit), MLTK on_off_v3's 2x1 over 40
+    if "fwgen_nn_mean_s8" in kernels:
+        for i, (shape, axes) in enumerate([([1, 12, 8, 256], [1, 2]), ([1, 20, 15, 13], [1, 2]),
+                                           ([3, 17, 16, 9], [0, 1, 2]), ([2, 5, 3, 7], [1, 2]),
+                                           ([4, 300, 12], [0, 1]), ([6, 5, 24], [2])]):
+            cases.append(_mean(rng, f"mean_edge{i}", "fwgen_nn_mean_s8", i, shape, axes))
+    for kernel in ("fwgen_nn_avg_pool2d_s8", "fwgen_nn_max_pool2d_s8"):
+        if kernel in kernels:
+            for i, (shape, filt, stride) in enumerate([((1, 2, 1, 40), (2, 1), (2, 1)),
+                                                       ((1, 16, 16, 9), (16, 16), (1, 1)),
+                                                       ((1, 17, 16, 6), (17, 16), (1, 1)),
+                                                       ((2, 12, 8, 36), (3, 3), (2, 2))]):
+                cases.append(_pool(rng, f"{kernel[9:12]}pool_edge{i}", kernel, shape, filt, stride))
     for c in cases:
         c.label = c.label.replace("random", "edge", 1)
-    return cases
+    return cases + depthwise_m1_cases(kernels)
 
+
+def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
+    """Depth multiplier 1 as int8 models have it (right shifts only, the whole int8 clamp), for
+    the DSP variant's tabled path: Yamnet's 3x3 strides 1 and 2 SAME, odd widths, borders,
+    channel tails, the table's 256-channel limit and past it, TENet's 9x1 over 98 and 49 rows
+    of 1 column, other window sizes, a shift of 0 (which the path leaves to the others)."""
+    from fwgen.compiler.geometry import window
+    from fwgen.compiler.lowering import decl
+    from fwgen.compiler.quant import quantize_multiplier
+    from fwgen.testing.harness import c_array
+
+    kernel = "fwgen_nn_depthwise_conv2d_s8"
+    if kernel not in kernels:
+        return []
+    rng = np.random.default_rng(seed)
+    cases = []
+    # in_h, in_w, channels, k_h, k_w, stride, dilation, padding, reverse, log2 of the scales
+    for i, (in_h, in_w, ch, k_h, k_w, s, d, padding, rev, log2) in enumerate([
+            (9, 7, 32, 3, 3, 1, 1, "SAME", 0, (-9, -5)), (11, 9, 64, 3, 3, 2, 1, "SAME", 1, (-9, -5)),
+            (10, 6, 64, 3, 3, 2, 1, "SAME", 0, (-9, -5)), (5, 5, 256, 3, 3, 1, 1, "SAME", 1, (-9, -5)),
+            (4, 3, 260, 3, 3, 1, 1, "SAME", 0, (-9, -5)), (7, 5, 18, 3, 3, 1, 1, "SAME", 0, (-20, -1.05)),
+            (6, 4, 3, 3, 3, 1, 1, "VALID", 1, (-9, -5)), (98, 1, 120, 9, 1, 1, 1, "SAME", 0, (-9, -5)),
+            (49, 1, 120, 9, 1, 2, 1, "SAME", 1, (-9, -5)), (8, 9, 20, 5, 5, 1, 1, "SAME", 0, (-12, -2)),
+            (7, 8, 8, 2, 3, 2, 1, "VALID", 1, (-12, -2)), (6, 7, 12, 3, 3, 1, 1, "SAME", 0, (-3, -0.2)),
+            (9, 10, 16, 3, 3, 1, 2, "SAME", 0, (-9, -5)), (12, 5, 24, 3, 2, 2, 3, "SAME", 1, (-9, -5))]):
+        name = f"dwm1_edge{i}"
+        win = window(padding, in_h, in_w, k_h, k_w, s, s, d, d)
+        pairs = [quantize_multiplier(float(2.0 ** rng.uniform(*log2))) for _ in range(ch)]
+        arrays = [c_array("int32_t", f"{name}_mult", [p[0] for p in pairs]),
+                  c_array("int8_t", f"{name}_shift", [p[1] for p in pairs]),
+                  c_array("int8_t", f"{name}_filter", rng.integers(-128, 128, k_h * k_w * ch)),
+                  c_array("int32_t", f"{name}_bias", rng.integers(-2**15, 2**15, ch))]
+        params = {"input": {"n": 1, "h": in_h, "w": in_w, "c": ch},
+                  "filter": {"n": 1, "h": k_h, "w": k_w, "c": ch},
+                  "output": {"n": 1, "h": win.out_h, "w": win.out_w, "c": ch},
+                  "stride_h": s, "stride_w": s, "dilation_h": d, "dilation_w": d,
+                  "pad_top": win.pad_top, "pad_left": win.pad_left,
+                  "input_offset": int(rng.integers(-127, 129)),
+                  "output_offset": int(rng.integers(-128, 128)), "act_min": -128, "act_max": 127,
+                  "reverse": rev}
+        decls = [decl("fwgen_nn_conv_params_t", f"{name}_params", params),
+                 f"static const fwgen_nn_per_channel_t {name}_quant = "
+                 f"{{.multiplier = {name}_mult, .shift = {name}_shift}};"]
+        call = f"{kernel}(&{name}_params, 1, &{name}_quant, @in@, {name}_filter, {name}_bias, @out@)"
+        pixels = win.out_h * win.out_w
+        cases.append(Case(kernel, f"edge {in_h}x{in_w}x{ch} {k_h}x{k_w}/{s}x{s} d{d}x{d} {padding} -> {ch} x1"
+                          + (" rev" if rev else "") + " rshift", decls, call,
+                          rng.integers(-128, 128, in_h * in_w * ch, dtype=np.int8), pixels * ch,
+                          pixels * ch * k_h * k_w, arrays=arrays))
+    return cases
 
 # ---------------------------------------------------------------- the image
 
@@ -302,7 +451,9 @@ def portable_wrapper(kernel: str) -> str:
     """A C file that compiles firmware/nn/<kernel file> with its function renamed."""
     source = NN_DIR / f"{kernel.removeprefix('fwgen_')}.c"
     return (f"/* the portable kernel under another name, beside the board's variant */\n"
-            f"#define {kernel} {kernel}_portable\n#include \"{source}\"\n")
+            f"#define {kernel} {kernel}_portable\n"
+            f"#define {kernel}_get_buffer_size {kernel}_get_buffer_size_portable\n"
+            f"#include \"{source}\"\n")
 
 
 def image_files(cases: list[Case]) -> dict[str, str]:
