@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 README_ROWS = {"micro_speech": "zoo micro_speech", "tflm_micro_speech": "TFLM's micro_speech",
-               "yamnet_256": "yamnet_256"}
+               "yamnet_256": "yamnet_256", "on_off_v3": "MLTK keyword_spotting_on_off_v3"}
 
 
 def _m33_rows() -> dict[str, list[str]]:
@@ -21,6 +21,13 @@ def _m33_rows() -> dict[str, list[str]]:
         elif label and line.startswith("mps2_an505 "):
             rows[label] = line.split()
     return rows
+
+
+def _section(label: str) -> list[str]:
+    lines = (ROOT / "benchmarks" / "bench_models.txt").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"== {label}: model "))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("== ")), len(lines))
+    return lines[start:end]
 
 
 def _readme_row(name: str) -> list[str]:
@@ -41,6 +48,24 @@ def test_readme_bench_row_is_the_benchmark(label):
     assert cells[5].split()[0] == frontend
     if peer_fe != "-":
         assert f"TFLM {peer_fe}" in cells[5]
+
+
+def test_readme_measured_rows_of_on_off_v3_are_the_benchmark():
+    # issue 11's MLTK TENet row: inference and ratio, arena, firmware flash and RAM, the peer's
+    section = _section("on_off_v3")
+    header = re.search(r"arena ([\d,]+) B", section[0]).group(1)
+    row = next(line.split() for line in section if line.startswith("mps2_an505 "))
+    inference, peer, ratio, flash, ram = row[2], row[5], row[6], row[-2], row[-1]
+    peer_line = next(line for line in section if line.strip().startswith("peer: "))
+    arena, harness, peer_ram = re.search(
+        r"arena ([\d,]+) B .* bare-harness flash ([\d,]+) B, RAM ([\d,]+) B", peer_line).groups()
+    text = (ROOT / "README.md").read_text()
+    measured = text[text.index("## Measured"):]
+    measured = measured[:measured.index("\n## ", 1)]
+    assert f"| {inference} ({ratio} of the peer; issue 11's target 10 M) | TFLM + CMSIS-NN {peer} |" \
+        in measured
+    assert (f"| arena {header} B; firmware {flash} B flash, {ram} B RAM | TFLM + CMSIS-NN arena "
+            f"{arena} B; bare harness {harness} B flash, {peer_ram} B RAM |") in measured
 
 
 def test_every_twin_row_measured_the_frontend():
