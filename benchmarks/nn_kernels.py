@@ -24,6 +24,7 @@ import re
 import struct
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,6 +201,8 @@ def random_case(rng, kernel: str, index: int) -> Case:
         return _mean(rng, name, kernel, index)
     if kernel in ("fwgen_nn_avg_pool2d_s8", "fwgen_nn_max_pool2d_s8"):
         return _pool(rng, name, kernel)
+    if kernel == "fwgen_nn_add_s8":
+        return _add(rng, name, kernel)
     raise ValueError(f"no random cases for {kernel}")
 
 
@@ -261,6 +264,72 @@ def _pool(rng, name: str, kernel: str, shape=None, filt=None, stride=None) -> Ca
                 rng.integers(-128, 128, n * in_h * in_w * ch, dtype=np.int8), out, out * k_h * k_w)
 
 
+def _add(rng, name: str, kernel: str, shapes=None, log2_scales=None, act=None) -> Case:
+    """ADD as the compiler lowers it (fwgen.compiler.ops: collapsed broadcast, TFLM's
+    multipliers) of two [1, h, w, c] inputs, either broadcast over any axes (random by default);
+    `log2_scales`: input 1, input 2 and output scales; `act`: the clamp."""
+    from fwgen.compiler.lowering import decl
+    from fwgen.compiler.ops._binary import collapse
+    from fwgen.compiler.ops.add import add_multipliers
+    from fwgen.testing.harness import c_array
+
+    if shapes is None:
+        out = [1] + [int(v) for v in rng.integers(1, 9, 3)]
+        kinds = ["full", "full", "channel", "pixel", "scalar", "row"]
+        shapes = []
+        for kind in (rng.choice(kinds), "full" if rng.random() < 0.5 else rng.choice(kinds)):
+            keep = {"full": (1, 2, 3), "channel": (3,), "pixel": (1, 2), "scalar": (),
+                    "row": (1, 3)}[str(kind)]
+            shapes.append([d if i in keep or i == 0 else 1 for i, d in enumerate(out)])
+        shapes = shapes[::-1] if rng.random() < 0.5 else shapes
+    out = [max(a, b) for a, b in zip(*shapes)]
+    if log2_scales is None:
+        s1 = float(rng.uniform(-10, 0))
+        s2 = s1 if rng.random() < 0.2 else float(rng.uniform(-10, 0))
+        log2_scales = (s1, s2, max(s1, s2) + float(rng.uniform(-1.5, 2)))
+    q = add_multipliers(*(2.0 ** v for v in log2_scales))
+    lo, hi = act if act is not None else _act(rng)
+    dims, st1, st2 = collapse(out, *shapes)
+    params = {"out_dims": dims, "in1_strides": st1, "in2_strides": st2,
+              "input1_offset": int(rng.integers(-127, 129)), "input2_offset": int(rng.integers(-127, 129)),
+              "output_offset": int(rng.integers(-128, 128)), **q, "act_min": lo, "act_max": hi}
+    n1, n2, n = (int(np.prod(s)) for s in (*shapes, out))
+    arrays = [c_array("int8_t", f"{name}_in2", rng.integers(-128, 128, n2))]
+    call = f"{kernel}(&{name}_params, @in@, {name}_in2, @out@)"
+    label = (f"random {'x'.join(map(str, shapes[0][1:]))} + {'x'.join(map(str, shapes[1][1:]))} "
+             f"sh {q['input1_shift']},{q['input2_shift']},{q['output_shift']} [{lo},{hi}]")
+    return Case(kernel, label, [decl("fwgen_nn_binary_params_t", f"{name}_params", params)], call,
+                rng.integers(-128, 128, n1, dtype=np.int8), n, n, arrays=arrays)
+
+
+def add_edge_cases(kernels: list[str], seed: int = 9) -> list[Case]:
+    """ADD: MLTK on_off_v3's residual shapes (49x1x40, 2x1x40; the larger input's multiplier
+    1/2 either side, ReLU into zero point -128, so the whole int8 clamp), equal scales, the
+    ReLU and ReLU6 clamps, the fast loop's limits (output shifts -21 and -22, input shift -31)
+    and what lies past them (a left shift on the output), a channel vector and a scalar
+    broadcast."""
+    kernel = "fwgen_nn_add_s8"
+    if kernel not in kernels:
+        return []
+    rng = np.random.default_rng(seed)
+    full = (-128, 127)
+    specs = [  # shapes, log2 of the scales (input 1, input 2, output), clamp
+        ([1, 49, 1, 40], None, (-3.1, -5.3, -2.9), full), ([1, 49, 1, 40], None, (-6.2, -4.0, -3.7), full),
+        ([1, 2, 1, 40], None, (-2.0, -2.6, -1.5), full), ([1, 25, 1, 40], None, (-4.0, -4.0, -3.0), full),
+        ([1, 7, 3, 16], None, (-4.5, -3.2, -3.0), (-21, 127)), ([1, 7, 3, 16], None, (-3.2, -4.5, -3.0), (-40, 60)),
+        ([1, 5, 4, 9], None, (-3.0, -3.0, -2.0), (5, 127)), ([1, 9, 1, 13], None, (-2.0, -2.1, -2.0 + 2.6), full),
+        ([1, 9, 1, 13], None, (-2.0, -2.1, -2.0 + 3.5), full), ([1, 9, 1, 13], None, (-2.0, -2.1, -2.0 - 21.5), full),
+        ([1, 3, 3, 11], None, (-2.0, -32.6, -1.0), full), ([1, 6, 2, 8], None, (-4.0, -5.0, -1.5), (-128, -100)),
+        ([1, 1, 1, 3], None, (-3.0, -2.0, -2.5), full),
+        ([1, 6, 5, 24], [1, 1, 1, 24], (-3.0, -4.0, -2.5), full),
+        ([1, 1, 1, 1], [1, 4, 3, 10], (-3.0, -4.0, -2.5), (-100, 127))]
+    cases = [_add(rng, f"add_edge{i}", kernel, [a, b or a], scales, act)
+             for i, (a, b, scales, act) in enumerate(specs)]
+    for c in cases:
+        c.label = c.label.replace("random", "edge", 1)
+    return cases
+
+
 def _fully_connected(rng, name: str, kernel: str) -> Case:
     from fwgen.compiler.lowering import decl
     from fwgen.testing.harness import c_array
@@ -284,8 +353,13 @@ def _fully_connected(rng, name: str, kernel: str) -> Case:
 
 
 def random_cases(kernels: list[str], count: int, seed: int) -> list[Case]:
-    rng = np.random.default_rng(seed)
-    return [random_case(rng, k, i) for k in kernels for i in range(count)]
+    """`count` random cases per kernel, each kernel's from its own stream (the seed and the
+    kernel's name): a new variant leaves the other kernels' cases as they were."""
+    cases = []
+    for k in kernels:
+        rng = np.random.default_rng([seed, zlib.crc32(k.encode())])
+        cases += [random_case(rng, k, i) for i in range(count)]
+    return cases
 
 
 def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
@@ -350,7 +424,7 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
                 cases.append(_pool(rng, f"{kernel[9:12]}pool_edge{i}", kernel, shape, filt, stride))
     for c in cases:
         c.label = c.label.replace("random", "edge", 1)
-    return cases + depthwise_m1_cases(kernels)
+    return cases + depthwise_m1_cases(kernels) + add_edge_cases(kernels)
 
 
 def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
@@ -376,7 +450,10 @@ def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
             (6, 4, 3, 3, 3, 1, 1, "VALID", 1, (-9, -5)), (98, 1, 120, 9, 1, 1, 1, "SAME", 0, (-9, -5)),
             (49, 1, 120, 9, 1, 2, 1, "SAME", 1, (-9, -5)), (8, 9, 20, 5, 5, 1, 1, "SAME", 0, (-12, -2)),
             (7, 8, 8, 2, 3, 2, 1, "VALID", 1, (-12, -2)), (6, 7, 12, 3, 3, 1, 1, "SAME", 0, (-3, -0.2)),
-            (9, 10, 16, 3, 3, 1, 2, "SAME", 0, (-9, -5)), (12, 5, 24, 3, 2, 2, 3, "SAME", 1, (-9, -5))]):
+            (9, 10, 16, 3, 3, 1, 2, "SAME", 0, (-9, -5)), (12, 5, 24, 3, 2, 2, 3, "SAME", 1, (-9, -5)),
+            (5, 12, 8, 1, 9, 1, 1, "SAME", 1, (-9, -5)), (14, 3, 16, 9, 1, 1, 1, "SAME", 0, (-9, -5)),
+            (12, 3, 12, 3, 3, 1, 1, "VALID", 1, (-9, -5)), (30, 1, 40, 9, 1, 2, 1, "VALID", 0, (-9, -5)),
+            (20, 2, 8, 9, 1, 1, 2, "SAME", 1, (-9, -5))]):
         name = f"dwm1_edge{i}"
         win = window(padding, in_h, in_w, k_h, k_w, s, s, d, d)
         pairs = [quantize_multiplier(float(2.0 ** rng.uniform(*log2))) for _ in range(ch)]
