@@ -94,3 +94,41 @@ def test_fwgen_validate_on_the_wheels_file(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["differing_elements"] == 0 and report["total_elements"] == 9
     assert report["macs"] > 6_000_000 and report["arena_bytes"] < 0.2 * report["tflm_arena_bytes"]
+
+
+def _mltk_feature_generator():
+    """MLTK's own AudioFeatureGenerator (the wheel's compiled wrapper, FWGEN_MLTK_WRAPPER)."""
+    import importlib.util  # noqa: PLC0415
+
+    module = "_audio_feature_generator_wrapper"
+    folder = Path(os.environ.get("FWGEN_MLTK_WRAPPER") or DEFAULT.parent)
+    found = sorted(folder.glob(f"{module}*.so")) if folder.is_dir() else []
+    if not found:
+        pytest.skip(f"MLTK's {module} not found in {folder} (tools/test.sh extracts it)")
+    spec = importlib.util.spec_from_file_location(module, found[0])
+    wrapper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wrapper)
+    return wrapper.AudioFeatureGeneratorWrapper
+
+
+def test_deployed_pipeline_is_mltk_frontend_then_tflm(model, shared_data):
+    """What fwgen deploys (host pipeline of the firmware: frontend, dynamic int8 scaling,
+    generated C) gives, on a 1 s clip, MLTK's own feature generator's output fed to TFLM."""
+    from fwgen.deploy import DeployOptions, prepare, run_reference  # noqa: PLC0415
+    from fwgen.zoo import resolve_model  # noqa: PLC0415
+
+    generator = _mltk_feature_generator()
+    deployment = prepare(resolve_model(on_off_v3_path()), DeployOptions())
+    params = dict(read_model_metadata(model).frontend)
+    tflm = TflmModel(model)
+    for clip in ("noise", "yes"):
+        audio = read_wav(shared_data / "micro_speech" / f"{clip}_1000ms.wav")
+        ours = run_reference(audio, deployment)
+        theirs = {}
+        for dtype in (np.uint16, np.int8):
+            generated = np.zeros((98, 104), dtype=dtype)
+            generator({**params, "fe.sample_length_ms": 1000}).process_sample(audio, generated)
+            theirs[dtype] = generated
+        np.testing.assert_array_equal(ours.features, theirs[np.uint16])
+        expected = tflm.run(theirs[np.int8].reshape(1, 98, 1, 104))[0].reshape(1, 3)
+        np.testing.assert_array_equal(ours.logits, expected)
