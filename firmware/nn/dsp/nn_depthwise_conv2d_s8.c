@@ -506,34 +506,112 @@ static void dw_tab_pixel(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox)
     }
 }
 
-/* Pixels ox0, ox0 + step, ... (n of them) of row oy, all inside the input, 9 taps, channels a
- * multiple of 4: one asm run. */
-static void dw_tab_row_run(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox0, int32_t n,
-                           int32_t step)
+/* One tap of a row of 3 in dw_tab_rows9: the input word at [p + off] (r5), split, the tap's
+ * filter words at [tab + fofs] (r6, r8), 4 MACs. */
+#define DW_ROW_TAP(load, fload)                      \
+    load                                              \
+    "sxtb16 r4, r5\n\t"                               \
+    "sxtb16 r5, r5, ror #8\n\t"                       \
+    fload                                             \
+    "smlabb r0, r4, r6, r0\n\t"                       \
+    "smlatt r2, r4, r6, r2\n\t"                       \
+    "smlabb r1, r5, r8, r1\n\t"                       \
+    "smlatt r3, r5, r8, r3\n\t"
+/* A row of 3 taps at p, p + col, p + 2 col (col in r12); p and the table advance. */
+#define DW_ROW(p)                                                                       \
+    DW_ROW_TAP("ldr    r5, [" p ", r12]\n\t", "ldrd   r6, r8, [lr, #8]\n\t")             \
+    DW_ROW_TAP("ldr    r5, [" p ", r12, lsl #1]\n\t", "ldrd   r6, r8, [lr, #16]\n\t")    \
+    DW_ROW_TAP("ldr    r5, [" p "], #4\n\t", "ldrd   r6, r8, [lr], #24\n\t")
+/* One channel's requantization (dw_tab_out) of accumulator `a`, stored at [r7], r7 advanced. */
+#define DW_ROW_OUT(a)                                \
+    "ldmia  lr!, {r4, r5, r6}\n\t"                    \
+    "smmlar r4, " a ", r4, r5\n\t"                    \
+    "add    r4, r4, " a ", asr #31\n\t"               \
+    "asr    r4, r4, r6\n\t"                           \
+    "ssat   r4, #8, r4\n\t"                           \
+    "strb   r4, [r7], #1\n\t"
+
+/* A run of pixels of 9 taps whose windows lie inside the input, as 3 rows of 3 taps (3x3, 9x1,
+ * 1x9) with uniform steps, channels a multiple of 4, in one asm loop of 99 instructions per
+ * group of 4 channels (36 MACs): the rows' pointers and the column step in registers instead
+ * of dw_tab_run9's tap offsets, which takes all 14 registers (r7 too: the firmware is built
+ * -O2, without a frame pointer). `block`: the first pixel's 3 row pointers, the column step,
+ * the table, the output; the table's 4 words past its last group: the row pointers' and the
+ * output's steps from one pixel's end to the next's start, the pixels, the table again. */
+static __attribute__((noinline)) void dw_tab_rows9(const int32_t block[6])
+{
+    register const int32_t *r0 __asm__("r0") = block;
+    __asm__ volatile("ldr    r7, [r0, #20]\n\t"
+                     "ldmia  r0, {r9, r10, r11, r12, lr}\n\t"
+                     "1:\n\t"
+                     "ldmia  lr!, {r0, r1, r2, r3}\n\t"
+                     DW_ROW("r9") DW_ROW("r10") DW_ROW("r11")
+                     DW_ROW_OUT("r0") DW_ROW_OUT("r1") DW_ROW_OUT("r2") DW_ROW_OUT("r3")
+                     "tst    r6, #256\n\t"
+                     "beq    1b\n\t"
+                     "ldmia  lr, {r4, r5, r6, r8}\n\t"
+                     "add    r9, r9, r4\n\t"
+                     "add    r10, r10, r4\n\t"
+                     "add    r11, r11, r4\n\t"
+                     "add    r7, r7, r5\n\t"
+                     "subs   r6, r6, #1\n\t"
+                     "str    r6, [lr, #8]\n\t"
+                     "mov    lr, r8\n\t"
+                     "bne    1b"
+                     : "+r"(r0)
+                     :
+                     : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+                       "lr", "cc", "memory");
+}
+
+/* n pixels inside the input from (b, oy, ox) on, each `step` pixels after the last (a row's,
+ * or a column's where the output is one column wide), 9 taps, channels a multiple of 4: one asm
+ * run. `run` is the table's 4 words past its last group. */
+static void dw_tab_run(const dw_tab_t *t, int32_t *run, int32_t b, int32_t oy, int32_t ox,
+                       int32_t n, int32_t step)
 {
     const dw_call_t *c = t->c;
     const fwgen_nn_conv_params_t *p = c->p;
-    const int32_t ch = p->input.c;
-    const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox0 * p->stride_w - p->pad_left;
-    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox0) * ch;
-    /* after a pixel's groups its window and output pointers stand ch bytes further on */
-    int32_t run[4] = {step * p->stride_w * ch - ch, step * ch - ch, n, (int32_t)(uintptr_t)t->tab};
-    dw_tab_run9(t->inner, c->input + dw_tab_offset(p, b, y0, x0), out_px, run);
+    const int32_t ch = p->input.c, row_bytes = p->input.w * ch;
+    const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
+    const int8_t *base = c->input + dw_tab_offset(p, b, y0, x0);
+    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch;
+    /* the window's steps: one pixel on (along the row, or down the column), tap to tap in a
+     * row of 3, row of 3 to row */
+    const int32_t along = p->output.w == 1 ? p->stride_h * row_bytes : p->stride_w * ch;
+    int32_t col = p->dilation_w * ch, row = p->dilation_h * row_bytes;
+    if (p->filter.w == 1) {
+        col = row;
+        row = 3 * col;
+    } else if (p->filter.h == 1) {
+        row = 3 * col;
+    }
+    /* after a pixel's groups its row pointers and its output stand ch bytes further on */
+    run[0] = step * along - ch;
+    run[1] = step * ch - ch;
+    run[2] = n;
+    run[3] = (int32_t)(uintptr_t)t->tab;
+    const int32_t block[6] = {(int32_t)(uintptr_t)base, (int32_t)(uintptr_t)(base + row),
+                              (int32_t)(uintptr_t)(base + 2 * row), col,
+                              (int32_t)(uintptr_t)t->tab, (int32_t)(uintptr_t)out_px};
+    dw_tab_rows9(block);
 }
 
 /* Every pixel by the table (built first; 0 where the call does not fit it), in the portable
- * kernel's order: the pixels of a row whose windows lie inside the input in one asm run (9 taps,
- * channels a multiple of 4), the others one at a time. */
+ * kernel's order: the pixels of a row whose windows lie inside the input (or of the column,
+ * where the output is one column wide) in one asm run (9 taps, channels a multiple of 4), the
+ * others one at a time. */
 static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
 {
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t ch = p->input.c, in_h = p->input.h, in_w = p->input.w;
     const int32_t k_h = p->filter.h, k_w = p->filter.w, d_h = p->dilation_h, d_w = p->dilation_w;
-    const int32_t out_h = p->output.h, out_w = p->output.w, s_w = p->stride_w;
-    int32_t tab[DW_TAB_WORDS];
+    const int32_t out_h = p->output.h, out_w = p->output.w, s_h = p->stride_h, s_w = p->stride_w;
+    int32_t tab[DW_TAB_WORDS + 4];
     if (!dw_table_build(c, tab)) {
         return 0;
     }
+    int32_t *run = tab + ch / 4 * dw_tab_group_words(k_h * k_w);
     int8_t zero_point[DW_TAB_CH_MAX];
     fwgen_nn_dsp_fill(zero_point, (int8_t)(-p->input_offset), ch);
     int32_t inner[DW_TAB_TAPS_MAX];
@@ -543,27 +621,52 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
         }
     }
     const dw_tab_t t = {c, tab, inner, zero_point, k_h * k_w, ch / 4};
-    /* columns [ox_lo, ox_hi) have their windows' columns inside the input */
-    const int32_t span_h = (k_h - 1) * d_h, last_x = in_w - 1 - (k_w - 1) * d_w + p->pad_left;
-    const int32_t ox_lo = (p->pad_left + s_w - 1) / s_w;
-    int32_t ox_hi = last_x < 0 ? 0 : last_x / s_w + 1;
+    /* columns [ox_lo, ox_hi) and rows [oy_lo, oy_hi) have their windows inside the input */
+    const int32_t last_x = in_w - 1 - (k_w - 1) * d_w + p->pad_left;
+    const int32_t last_y = in_h - 1 - (k_h - 1) * d_h + p->pad_top;
+    const int32_t ox_lo = (p->pad_left + s_w - 1) / s_w, oy_lo = (p->pad_top + s_h - 1) / s_h;
+    int32_t ox_hi = last_x < 0 ? 0 : last_x / s_w + 1, oy_hi = last_y < 0 ? 0 : last_y / s_h + 1;
     ox_hi = ox_hi > out_w ? out_w : ox_hi < ox_lo ? ox_lo : ox_hi;
-    const int runs = t.taps == 9 && ch % 4 == 0 && ox_hi > ox_lo;
+    oy_hi = oy_hi > out_h ? out_h : oy_hi < oy_lo ? oy_lo : oy_hi;
+    const int runs = t.taps == 9 && ch % 4 == 0 && ox_hi > ox_lo && oy_hi > oy_lo;
+    const int32_t rev = p->reverse;
+    if (runs && out_w == 1) {   /* one column: runs down it */
+        for (int32_t i = 0; i < p->output.n; ++i) {
+            const int32_t b = rev ? p->output.n - 1 - i : i;
+            if (!rev) {
+                for (int32_t oy = 0; oy < oy_lo; ++oy) {
+                    dw_tab_pixel(&t, b, oy, 0);
+                }
+                dw_tab_run(&t, run, b, oy_lo, 0, oy_hi - oy_lo, 1);
+                for (int32_t oy = oy_hi; oy < out_h; ++oy) {
+                    dw_tab_pixel(&t, b, oy, 0);
+                }
+            } else {
+                for (int32_t oy = out_h - 1; oy >= oy_hi; --oy) {
+                    dw_tab_pixel(&t, b, oy, 0);
+                }
+                dw_tab_run(&t, run, b, oy_hi - 1, 0, oy_hi - oy_lo, -1);
+                for (int32_t oy = oy_lo - 1; oy >= 0; --oy) {
+                    dw_tab_pixel(&t, b, oy, 0);
+                }
+            }
+        }
+        return 1;
+    }
     const int32_t rows = p->output.n * out_h;
     for (int32_t i = 0; i < rows; ++i) {
-        const int32_t row = p->reverse ? rows - 1 - i : i, b = row / out_h, oy = row % out_h;
-        const int32_t y0 = oy * p->stride_h - p->pad_top;
-        if (!runs || y0 < 0 || y0 + span_h >= in_h) {
+        const int32_t r = rev ? rows - 1 - i : i, b = r / out_h, oy = r % out_h;
+        if (!runs || oy < oy_lo || oy >= oy_hi) {
             for (int32_t j = 0; j < out_w; ++j) {
-                dw_tab_pixel(&t, b, oy, p->reverse ? out_w - 1 - j : j);
+                dw_tab_pixel(&t, b, oy, rev ? out_w - 1 - j : j);
             }
             continue;
         }
-        if (!p->reverse) {
+        if (!rev) {
             for (int32_t ox = 0; ox < ox_lo; ++ox) {
                 dw_tab_pixel(&t, b, oy, ox);
             }
-            dw_tab_row_run(&t, b, oy, ox_lo, ox_hi - ox_lo, 1);
+            dw_tab_run(&t, run, b, oy, ox_lo, ox_hi - ox_lo, 1);
             for (int32_t ox = ox_hi; ox < out_w; ++ox) {
                 dw_tab_pixel(&t, b, oy, ox);
             }
@@ -571,7 +674,7 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
             for (int32_t ox = out_w - 1; ox >= ox_hi; --ox) {
                 dw_tab_pixel(&t, b, oy, ox);
             }
-            dw_tab_row_run(&t, b, oy, ox_hi - 1, ox_hi - ox_lo, -1);
+            dw_tab_run(&t, run, b, oy, ox_hi - 1, ox_hi - ox_lo, -1);
             for (int32_t ox = ox_lo - 1; ox >= 0; --ox) {
                 dw_tab_pixel(&t, b, oy, ox);
             }
