@@ -18,14 +18,33 @@ def broadcast(ctx: LowerContext) -> tuple[list[int], list[int], list[int]]:
         ctx.require(ok, f"broadcast of {list(a.shape)} with {list(b.shape)} to {list(y.shape)}",
                     "numpy-style broadcasting")
 
-    def strides(shape: list[int]) -> list[int]:
+    return collapse(so, sa, sb)
+
+
+def collapse(so: list[int], sa: list[int], sb: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """The output's dims and each input's element strides (0 = broadcast) after merging neighbour
+    axes that both inputs broadcast alike: equal shapes become one row of all elements, a channel
+    vector over pixels rows of channels (the kernels' inner loop runs over whole rows)."""
+    axes: list[list[int]] = []     # [size, input 1 full, input 2 full], outermost first
+    for o, a, b in zip(so, sa, sb):
+        if o == 1:
+            continue
+        full = [a == o, b == o]
+        if axes and axes[-1][1:] == full:
+            axes[-1][0] *= o
+        else:
+            axes.append([o, *full])
+    axes = [[1, True, True]] * (4 - len(axes)) + axes
+
+    def strides(which: int) -> list[int]:
         out, acc = [0] * 4, 1
         for i in reversed(range(4)):
-            out[i] = 0 if shape[i] == 1 else acc
-            acc *= shape[i]
+            size, *full = axes[i]
+            out[i] = acc if full[which] and size > 1 else 0
+            acc *= size if full[which] else 1
         return out
 
-    return so, strides(sa), strides(sb)
+    return [size for size, *_ in axes], strides(0), strides(1)
 
 
 def binary_step(ctx: LowerContext, kernel: str,
