@@ -178,16 +178,17 @@ def declare(lib: ctypes.CDLL, signatures: dict[str, tuple[object, list[object]]]
 
 def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = (),
                    defines: dict[str, str] | None = None,
-                   flags: Iterable[str] = ("-O2",)) -> Path:
+                   flags: Iterable[str] = ("-O2",), *, std: str = "c11") -> Path:
     """Compile generated C (plus fwgen's firmware sources it needs) into a cached shared library.
 
-    Used for per-model or per-settings code such as generated model.c files. The cache key
-    covers the content of every source and header directory, so a change rebuilds.
+    Used for per-model or per-settings code such as generated model.c files, and for the QEMU
+    plugin of fwgen bench (`std` gnu11: QEMU's plugin header is GNU C). The cache key covers
+    the content of every source and header directory and the flags, so a change rebuilds.
     """
     compiler = os.environ.get("CC", "cc")
     defines = defines or {}
     headers = [h for d in include_dirs for h in Path(d).rglob("*.h")]
-    argv_extra = [f"-D{k}={v}" for k, v in sorted(defines.items())] + list(flags)
+    argv_extra = [f"-std={std}", *(f"-D{k}={v}" for k, v in sorted(defines.items())), *flags]
     # include folders count by relative names: a generated model written to a new temporary
     # folder each time (fwgen.compiler.host) must not rebuild the library every time
     key = _hash_files([Path(s) for s in sources] + headers, extra=" ".join(argv_extra),
@@ -199,7 +200,7 @@ def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = ()
     with _locked(out.with_suffix(".lock")):
         if not out.exists():
             tmp = out.with_suffix(f".{os.getpid()}.tmp")
-            argv = [compiler, "-shared", "-fPIC", "-std=c11", "-Wall", "-Wextra", "-Werror",
+            argv = [compiler, "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror",
                     *argv_extra, *[f"-I{d}" for d in include_dirs],
                     *[str(s) for s in sources], "-o", str(tmp), "-lm"]
             try:

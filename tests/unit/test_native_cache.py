@@ -117,3 +117,16 @@ def test_a_lock_serialises_its_holders_and_is_gone_after_the_last(tmp_path):
         thread.join(10)
     assert len(events) == 4 and all(event.endswith("(1 inside)") for event in events)
     assert not lock.exists()
+
+
+def test_the_c_standard_is_a_flag_of_the_build_and_of_its_key(cache, tmp_path):
+    # GNU C (typeof, as QEMU's plugin header uses it) builds as gnu11 and fails as c11
+    src = tmp_path / "gnu.c"
+    src.write_text("int fwgen_gnu(int x) { typeof(x) y = x; return y; }\n")
+    gnu = native.compile_shared("gnu_test", [src], std="gnu11")
+    assert gnu.is_file()
+    with pytest.raises(native.FwgenError, match="host build failed"):
+        native.compile_shared("gnu_test", [src])
+    plain = _source(tmp_path, 3)
+    assert native.compile_shared("cache_test", [plain]) != \
+        native.compile_shared("cache_test", [plain], std="gnu11")
