@@ -264,10 +264,13 @@ def _pool(rng, name: str, kernel: str, shape=None, filt=None, stride=None) -> Ca
                 rng.integers(-128, 128, n * in_h * in_w * ch, dtype=np.int8), out, out * k_h * k_w)
 
 
-def _add(rng, name: str, kernel: str, shapes=None, log2_scales=None, act=None) -> Case:
+def _add(rng, name: str, kernel: str, shapes=None, log2_scales=None, act=None, values=None,
+         quant=None) -> Case:
     """ADD as the compiler lowers it (fwgen.compiler.ops: collapsed broadcast, TFLM's
     multipliers) of two [1, h, w, c] inputs, either broadcast over any axes (random by default);
-    `log2_scales`: input 1, input 2 and output scales; `act`: the clamp."""
+    `log2_scales`: input 1, input 2 and output scales; `act`: the clamp; `values`: both inputs'
+    (random by default); `quant`: multipliers, shifts or offsets to put in place of the ones
+    drawn."""
     from fwgen.compiler.lowering import decl
     from fwgen.compiler.ops._binary import collapse
     from fwgen.compiler.ops.add import add_multipliers
@@ -287,19 +290,21 @@ def _add(rng, name: str, kernel: str, shapes=None, log2_scales=None, act=None) -
         s1 = float(rng.uniform(-10, 0))
         s2 = s1 if rng.random() < 0.2 else float(rng.uniform(-10, 0))
         log2_scales = (s1, s2, max(s1, s2) + float(rng.uniform(-1.5, 2)))
-    q = add_multipliers(*(2.0 ** v for v in log2_scales))
+    q = {**add_multipliers(*(2.0 ** v for v in log2_scales)), **(quant or {})}
     lo, hi = act if act is not None else _act(rng)
     dims, st1, st2 = collapse(out, *shapes)
     params = {"out_dims": dims, "in1_strides": st1, "in2_strides": st2,
               "input1_offset": int(rng.integers(-127, 129)), "input2_offset": int(rng.integers(-127, 129)),
               "output_offset": int(rng.integers(-128, 128)), **q, "act_min": lo, "act_max": hi}
     n1, n2, n = (int(np.prod(s)) for s in (*shapes, out))
-    arrays = [c_array("int8_t", f"{name}_in2", rng.integers(-128, 128, n2))]
+    in1, in2 = values if values is not None else (rng.integers(-128, 128, n1, dtype=np.int8),
+                                                  rng.integers(-128, 128, n2))
+    arrays = [c_array("int8_t", f"{name}_in2", in2)]
     call = f"{kernel}(&{name}_params, @in@, {name}_in2, @out@)"
     label = (f"random {'x'.join(map(str, shapes[0][1:]))} + {'x'.join(map(str, shapes[1][1:]))} "
              f"sh {q['input1_shift']},{q['input2_shift']},{q['output_shift']} [{lo},{hi}]")
     return Case(kernel, label, [decl("fwgen_nn_binary_params_t", f"{name}_params", params)], call,
-                rng.integers(-128, 128, n1, dtype=np.int8), n, n, arrays=arrays)
+                np.asarray(in1, dtype=np.int8), n, n, arrays=arrays)
 
 
 def add_edge_cases(kernels: list[str], seed: int = 9) -> list[Case]:
@@ -325,6 +330,17 @@ def add_edge_cases(kernels: list[str], seed: int = 9) -> list[Case]:
         ([1, 1, 1, 1], [1, 4, 3, 10], (-3.0, -4.0, -2.5), (-100, 127))]
     cases = [_add(rng, f"add_edge{i}", kernel, [a, b or a], scales, act)
              for i, (a, b, scales, act) in enumerate(specs)]
+    # every pair of input values: the larger input's multiplier 1/2 on either side, on both
+    # (equal scales), on neither (multipliers TFLM's ADD does not give, which the loop takes)
+    pairs = (np.tile(np.arange(-128, 128), 256), np.repeat(np.arange(-128, 128), 256))
+    for i, (scales, act, quant) in enumerate([
+            ((-3.1, -5.3, -2.9), full, {"input1_offset": 128, "input2_offset": -127, "output_offset": -128}),
+            ((-4.6, -3.3, -3.0), (-100, 60), {"input1_offset": -127, "input2_offset": 128, "output_offset": 127}),
+            ((-4.0, -4.0, -3.2), (5, 127), None),
+            ((-2.5, -3.7, -1.2), (-128, 90), {"input1_multiplier": 1589352229, "input1_shift": -1})]):
+        cases.append(_add(rng, f"add_pairs{i}", kernel, [[1, 1, 256, 256]] * 2, scales, act,
+                          pairs, quant))
+        cases[-1].label += " all pairs"
     for c in cases:
         c.label = c.label.replace("random", "edge", 1)
     return cases

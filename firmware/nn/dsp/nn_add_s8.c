@@ -1,0 +1,188 @@
+/*
+ * ADD int8: the DSP-extension variant of firmware/nn/nn_add_s8.c, bit-exact with it (and TFLM's
+ * reference_integer_ops::Add: each input (x + offset) << 20 through a doubling high multiply and
+ * a rounding right shift, their sum through the output's, the output offset and the clamp).
+ *
+ * Rows whose inputs are both contiguous (equal shapes, which the compiler collapses into one row,
+ * or a channel vector broadcast over pixels) take a loop of about 15 instructions per element
+ * where the call's parameters are those of an int8 model (checked once per call, add_fast_ok):
+ * - an input with multiplier 2^30 and shift 0 (the input of the larger scale always has them:
+ *   its real multiplier is 1/2) is scaled exactly to (x + offset) << 19: one add;
+ * - an input with a right shift r >= 1: its doubling high multiply of v = (x + offset) << 20 is
+ *   SMMULR(v << 1, m) (round half up at 2^31, as TFLM's; v << 1 fits in 31 bits), and the
+ *   rounding right shift (half away from zero) is (h + 2^(r - 1) - (h < 0)) >> r, where h < 0
+ *   only if v < 0 and h = 0 is never a tie: SMMLAR adds 2^(r - 1), v's sign bit is one add;
+ * - the output likewise on twice the sum (|sum| < 2^29), with the output offset << r folded
+ *   into the rounding constant (r <= 21), then SSAT to int8 and the clamp where it is narrower.
+ * Every other call or row (scalar broadcast, other parameters) is the portable loop.
+ */
+#include "nn/nn.h"
+#include "nn/dsp/nn_dsp.h"
+
+/* The multiplier and shift TFLM's ADD gives the input of the larger scale (a real 1/2). */
+#define ADD_HALF_MULTIPLIER (1L << 30)
+
+/* a + ((x * y + 2^31) >> 32): SMMLAR (not in GCC 12's arm_acle.h). */
+static inline int32_t add_smmlar(int32_t x, int32_t y, int32_t a)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(a));
+    return r;
+}
+
+/* One input's constants for the fast loop. */
+typedef struct {
+    int32_t off;    /* offset << 20 (half) or << 21 (scaled) */
+    int32_t mult;
+    int32_t round;  /* 2^(shift - 1) */
+    int32_t shift;  /* the right shift, >= 1 (scaled) */
+} add_input_t;
+
+/* Twice the input's scaled value (TFLM's scaled_inputN_val). */
+static inline __attribute__((always_inline)) int32_t add_scaled2(int half, int32_t x,
+                                                                 add_input_t c)
+{
+    if (half) {
+        return c.off + (int32_t)((uint32_t)x << 20);
+    }
+    const int32_t v = c.off + (int32_t)((uint32_t)x << 21);
+    const int32_t h = add_smmlar(v, c.mult, c.round) + (v >> 31);
+    return (int32_t)((uint32_t)(h >> c.shift) << 1);
+}
+
+/* One contiguous row of `n` outputs; `half1`, `half2`, `clamp` are constants in each caller, so
+ * each combination compiles to its own loop. */
+static inline __attribute__((always_inline)) void add_row(int half1, int half2, int clamp,
+                                                          const int8_t *a, const int8_t *b,
+                                                          int8_t *out, int32_t n, add_input_t c1,
+                                                          add_input_t c2, add_input_t co,
+                                                          int32_t lo, int32_t hi)
+{
+    const int8_t *end = out + n;
+    while (out != end) {
+        const int32_t t2 = add_scaled2(half1, *a++, c1) + add_scaled2(half2, *b++, c2);
+        int32_t o = add_smmlar(t2, co.mult, co.round) + (t2 >> 31);
+        o = __ssat(o >> co.shift, 8);
+        if (clamp) {
+            o = o > hi ? hi : o;
+            o = o < lo ? lo : o;
+        }
+        *out++ = (int8_t)o;
+    }
+}
+
+static int add_input_kind_ok(int32_t offset, int32_t mult, int32_t shift)
+{
+    const int half = mult == ADD_HALF_MULTIPLIER && shift == 0;
+    return offset >= -128 && offset <= 128 && (half || (mult >= 0 && shift <= -1 && shift >= -31));
+}
+
+/* Whether the call's parameters are those the fast loop computes exactly (see the top). */
+static int add_fast_ok(const fwgen_nn_binary_params_t *p)
+{
+    return p->left_shift == 20 &&
+           add_input_kind_ok(p->input1_offset, p->input1_multiplier, p->input1_shift) &&
+           add_input_kind_ok(p->input2_offset, p->input2_multiplier, p->input2_shift) &&
+           p->output_multiplier >= 0 && p->output_shift <= -1 && p->output_shift >= -21 &&
+           p->output_offset >= -128 && p->output_offset <= 128 &&
+           p->act_min >= -128 && p->act_max <= 127 && p->act_min <= p->act_max;
+}
+
+static add_input_t add_input(int32_t offset, int32_t mult, int32_t shift)
+{
+    add_input_t c = {0, mult, 0, -shift};
+    if (mult == ADD_HALF_MULTIPLIER && shift == 0) {
+        c.off = (int32_t)((uint32_t)offset << 20);
+    } else {
+        c.off = (int32_t)((uint32_t)offset << 21);
+        c.round = (int32_t)(1u << (-shift - 1));
+    }
+    return c;
+}
+
+typedef struct {
+    int half1, half2, clamp;
+    add_input_t c1, c2, co;
+    int32_t lo, hi;
+} add_fast_t;
+
+/* The fast loop for a contiguous row: the input kinds in order (1 = half), the clamp. */
+static __attribute__((noinline)) void add_fast_row(const add_fast_t *f, const int8_t *a, const int8_t *b, int8_t *out,
+                         int32_t n)
+{
+    if (f->half1 && f->half2) {
+        if (f->clamp) {
+            add_row(1, 1, 1, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+        } else {
+            add_row(1, 1, 0, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+        }
+    } else if (f->half1 || f->half2) {   /* the half input first: the sum is symmetric */
+        const int8_t *h = f->half1 ? a : b, *s = f->half1 ? b : a;
+        const add_input_t ch = f->half1 ? f->c1 : f->c2, cs = f->half1 ? f->c2 : f->c1;
+        if (f->clamp) {
+            add_row(1, 0, 1, h, s, out, n, ch, cs, f->co, f->lo, f->hi);
+        } else {
+            add_row(1, 0, 0, h, s, out, n, ch, cs, f->co, f->lo, f->hi);
+        }
+    } else {
+        if (f->clamp) {
+            add_row(0, 0, 1, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+        } else {
+            add_row(0, 0, 0, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+        }
+    }
+}
+
+/* The portable kernel's arithmetic for one output. */
+static int8_t add_exact(const fwgen_nn_binary_params_t *p, int32_t x1, int32_t x2)
+{
+    const int32_t v1 = (int32_t)((uint32_t)(p->input1_offset + x1) << p->left_shift);
+    const int32_t v2 = (int32_t)((uint32_t)(p->input2_offset + x2) << p->left_shift);
+    const int32_t s1 = fwgen_nn_requantize(v1, p->input1_multiplier, p->input1_shift);
+    const int32_t s2 = fwgen_nn_requantize(v2, p->input2_multiplier, p->input2_shift);
+    int32_t out = fwgen_nn_requantize(s1 + s2, p->output_multiplier, p->output_shift) + p->output_offset;
+    out = out < p->act_min ? p->act_min : (out > p->act_max ? p->act_max : out);
+    return (int8_t)out;
+}
+
+fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *input1,
+                               const int8_t *input2, int8_t *output)
+{
+    if (p == NULL || input1 == NULL || input2 == NULL || output == NULL) {
+        return FWGEN_ERR_ARG;
+    }
+    add_fast_t f = {0};
+    const int fast = add_fast_ok(p) && p->in1_strides[3] == 1 && p->in2_strides[3] == 1;
+    if (fast) {
+        f.half1 = p->input1_multiplier == ADD_HALF_MULTIPLIER && p->input1_shift == 0;
+        f.half2 = p->input2_multiplier == ADD_HALF_MULTIPLIER && p->input2_shift == 0;
+        f.clamp = p->act_min > -128 || p->act_max < 127;
+        f.c1 = add_input(p->input1_offset, p->input1_multiplier, p->input1_shift);
+        f.c2 = add_input(p->input2_offset, p->input2_multiplier, p->input2_shift);
+        /* the output: the offset rides in the rounding constant */
+        const int32_t r = -p->output_shift;
+        f.co = (add_input_t){0, p->output_multiplier,
+                             (int32_t)((1u << (r - 1)) + ((uint32_t)p->output_offset << r)), r};
+        f.lo = p->act_min;
+        f.hi = p->act_max;
+    }
+    const int32_t n = p->out_dims[3];
+    int8_t *out = output;
+    for (int32_t a = 0; a < p->out_dims[0]; ++a) {
+        for (int32_t b = 0; b < p->out_dims[1]; ++b) {
+            for (int32_t c = 0; c < p->out_dims[2]; ++c) {
+                const int8_t *x1 = input1 + a * p->in1_strides[0] + b * p->in1_strides[1] + c * p->in1_strides[2];
+                const int8_t *x2 = input2 + a * p->in2_strides[0] + b * p->in2_strides[1] + c * p->in2_strides[2];
+                if (fast) {
+                    add_fast_row(&f, x1, x2, out, n);
+                } else {
+                    for (int32_t d = 0; d < n; ++d) {
+                        out[d] = add_exact(p, x1[d * p->in1_strides[3]], x2[d * p->in2_strides[3]]);
+                    }
+                }
+                out += n;
+            }
+        }
+    }
+    return FWGEN_OK;
+}
