@@ -105,6 +105,7 @@ typedef struct {
 #define FWGEN_NN_CONV_PATH_PAIR 2    /**< two pixels per filter word, windows <= 256 taps */
 #define FWGEN_NN_CONV_PATH_PIXEL 3   /**< one pixel, windows <= 512 taps */
 #define FWGEN_NN_CONV_PATH_GENERIC 4 /**< the portable loop, any window */
+#define FWGEN_NN_CONV_PATH_1X1 5     /**< 1x1 without groups, four pixels per filter word, <= 256 taps */
 
 /**
  * CONV_2D, int8 activations and weights, int32 bias, per-channel requantization
@@ -180,6 +181,13 @@ typedef struct {
 fwgen_status_t fwgen_nn_fully_connected_s8(const fwgen_nn_fc_params_t *p, const fwgen_nn_per_channel_t *q,
                                            const int8_t *input, const int8_t *filter,
                                            const int32_t *folded_bias, int8_t *output);
+
+/* The arguments fwgen_nn_fully_connected_s8 accepts (portable kernel and DSP variant). A macro,
+ * not a static inline as for CONV_2D: GCC 12 allocates the FC kernels' registers differently
+ * around an inlined call (a few instructions more or less per call); this keeps their code. */
+#define FWGEN_NN_FC_ARGS_OK(p, q, input, filter, folded_bias, output)                           \
+    ((p) != NULL && (q) != NULL && (input) != NULL && (filter) != NULL &&                       \
+     (folded_bias) != NULL && (output) != NULL)
 
 /* ---------------------------------------------------------------- pooling */
 
