@@ -15,6 +15,7 @@ from fwgen.zoo import get_model
 # each path's own functions: nn_conv2d_s8.c's (noinline there), nn_dsp_conv1ch.h's by prefix
 PATH_SYMBOLS = {"1CH": ("fwgen_nn_dsp_conv1ch", "fwgen_nn_dsp_1ch_rows"), "PAIR": ("conv_pixel_pair",),
                 "PIXEL": ("conv_pixel",), "GENERIC": ("conv_generic",),
+                "1X1": ("conv_1x1_fast4", "conv_1x1_any"),
                 "1CH 3x3": ("fwgen_nn_dsp_1ch_3x3",)}
 
 pytestmark = pytest.mark.skipif(shutil.which(CROSS_CC) is None or shutil.which("arm-none-eabi-nm") is None,
@@ -46,7 +47,7 @@ def test_without_the_header_every_path_is_compiled(repo_root, tmp_path):
 
 
 @pytest.mark.parametrize("model, paths", [("micro_speech", {"1CH"}),
-                                          ("yamnet_256", {"1CH", "1CH 3x3", "PAIR"})])
+                                          ("yamnet_256", {"1CH", "1CH 3x3", "1X1"})])
 def test_a_model_build_compiles_only_its_paths(repo_root, tmp_path, model, paths):
     compiled = compile_model(get_model(model).require_weights())
     symbols = _symbols(repo_root, tmp_path, compiled.files)

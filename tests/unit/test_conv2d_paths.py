@@ -35,8 +35,8 @@ def test_micro_speech_takes_the_one_channel_path_only(zoo):
 
 def test_yamnet_paths_per_layer(zoo):
     # the 1 -> 32 stem, then five 1x1 convolutions of 32..256 taps
-    assert _layer_paths(zoo["yamnet_256"]) == ["1CH"] + ["PAIR"] * 5
-    assert _listed(zoo["yamnet_256"]) == {"1CH", "PAIR"}
+    assert _layer_paths(zoo["yamnet_256"]) == ["1CH"] + ["1X1"] * 5
+    assert _listed(zoo["yamnet_256"]) == {"1CH", "1X1"}
     assert "#define FWGEN_NN_1CH_USES_3X3 1" in zoo["yamnet_256"].files[PATHS_HEADER]   # its stem
 
 
@@ -59,7 +59,10 @@ def _params(in_c, k_h, k_w, k_c, out_c, out_w=8, stride=1, dilation=1):
     ((1, 3, 3, 1, 8, 8, 1, 2), "PAIR"),                # dilated
     ((1, 17, 1, 1, 4), "PAIR"),                        # more rows than the ring
     ((2, 3, 3, 1, 4), "PAIR"),                         # grouped, one channel per group
-    ((256, 1, 1, 256, 8), "PAIR"),
+    ((256, 1, 1, 256, 8), "1X1"),
+    ((40, 1, 1, 40, 120), "1X1"),                      # TENet's
+    ((80, 1, 1, 40, 8), "PAIR"),                       # 1x1, grouped
+    ((8, 1, 2, 8, 8), "PAIR"),
     ((257, 1, 1, 257, 8), "PIXEL"),
     ((56, 3, 3, 56, 3), "PIXEL"),
     ((57, 3, 3, 57, 3), "GENERIC"),
@@ -79,6 +82,7 @@ def test_limits_agree_with_the_c(repo_root):
     dsp = repo_root / "firmware" / "nn" / "dsp"
     conv = (dsp / "nn_conv2d_s8.c").read_text()
     one = (dsp / "nn_dsp_conv1ch.h").read_text()
+    assert _c_define(conv, "CONV_1X1_TAPS_MAX") == conv2d.ONE_BY_ONE_TAPS_MAX
     assert _c_define(conv, "CONV_PAIR_TAPS_MAX") == conv2d.PAIR_TAPS_MAX
     assert _c_define(conv, "CONV_TAPS_MAX") == conv2d.PIXEL_TAPS_MAX
     assert _c_define(one, "FWGEN_NN_DSP_1CH_WIDE_MAX") == conv2d.ONE_CH_WIDE_MAX

@@ -35,6 +35,7 @@
 #define FWGEN_NN_CONV2D_USES_PAIR 1
 #define FWGEN_NN_CONV2D_USES_PIXEL 1
 #define FWGEN_NN_CONV2D_USES_GENERIC 1
+#define FWGEN_NN_CONV2D_USES_1X1 1
 #endif
 #ifndef FWGEN_NN_CONV2D_USES_1CH
 #define FWGEN_NN_CONV2D_USES_1CH 0
@@ -47,6 +48,9 @@
 #endif
 #ifndef FWGEN_NN_CONV2D_USES_GENERIC
 #define FWGEN_NN_CONV2D_USES_GENERIC 0
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_1X1
+#define FWGEN_NN_CONV2D_USES_1X1 0
 #endif
 #if defined(FWGEN_NN_PATHS_LISTED) && !defined(FWGEN_NN_1CH_USES_3X3)
 #define FWGEN_NN_1CH_USES_3X3 0   /* no 3x3 layer on the 1CH path */
@@ -263,6 +267,267 @@ static __attribute__((noinline)) void conv_generic(const conv_call_t *c, int32_t
 
 #endif
 
+#if FWGEN_NN_CONV2D_USES_1X1
+/* ---------------------------------------------------------------- 1X1
+ * A 1x1 convolution without groups: four pixels' channels are widened once into one column
+ * (conv_widen4), then each output channel's filter row meets all four in one asm loop (each
+ * filter word loaded and split once for the four pixels, the column's words in LDMs of four):
+ * 13 instructions per 16 MACs, 2 more per two groups of 4 taps. Where the call allows it
+ * (conv_1x1_fast) four consecutive pixels take conv_1x1_fast4: the column doubled, so that the
+ * accumulator is twice TFLM's, and 6 instructions an output (SMMULR, two adds, a shift, SSAT,
+ * the store); a block of fewer pixels, or a call that does not allow it, takes conv_1x1_any
+ * (fwgen_nn_dsp_output). */
+#define CONV_1X1_TAPS_MAX 256
+#define CONV_1X1_COL_WORDS (CONV_1X1_TAPS_MAX * 2 + 12)   /* 8 words per 4 taps, 4 a tail tap */
+#define CONV_1X1_BIAS_MAX (1 << 29)   /* |acc| < 2^29 + 256 * 255 * 128 < 2^30: 2 * acc fits */
+#define CONV_1X1_SHIFT_MAX 22         /* output offset << shift fits beside the rounding */
+#define CONV_1X1_OUT_MAX 256          /* output channels of the fast blocks' table (4 KB, stack) */
+
+/* The channels of the pixels at src[0..3], `offset` added (and doubled: `twice`), in the
+ * column: for each group of 4 taps, pixel q's words (t0, t2), (t1, t3) at 2q and 2q + 1 of the
+ * group's 8; then one word per pixel for each tail tap. */
+static inline void conv_widen4(const int8_t *const src[4], int32_t n, int32_t offset, int twice,
+                               int32_t *col)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4, col += 8) {
+        for (int32_t q = 0; q < 4; ++q) {
+            const uint32_t x = fwgen_nn_dsp_load4(src[q] + k);
+            const int32_t e = __sxtab16(off2, (int32_t)x), o = fwgen_nn_dsp_sxtab16_ror8(off2, x);
+            col[2 * q] = twice ? __sadd16(e, e) : e;       /* |lanes| <= 510: no overflow */
+            col[2 * q + 1] = twice ? __sadd16(o, o) : o;
+        }
+    }
+    for (; k < n; ++k, col += 4) {
+        for (int32_t q = 0; q < 4; ++q) {
+            col[q] = (src[q][k] + offset) << (twice ? 1 : 0);
+        }
+    }
+}
+
+/* One group of 4 taps of the filter row at `w` against the four pixels' column at `col`
+ * (both advanced past it). */
+#define CONV_1X1_GROUP                                                                             \
+    "ldr    %[fo], [%[w]], #4\n\t"                                                                 \
+    "sxtb16 %[fe], %[fo]\n\t"                                                                      \
+    "sxtb16 %[fo], %[fo], ror #8\n\t"                                                              \
+    "ldmia  %[col]!, {r8, r9, r10, r11}\n\t"                                                       \
+    "smlad  %[a0], r8, %[fe], %[a0]\n\t"                                                           \
+    "smlad  %[a0], r9, %[fo], %[a0]\n\t"                                                           \
+    "smlad  %[a1], r10, %[fe], %[a1]\n\t"                                                          \
+    "smlad  %[a1], r11, %[fo], %[a1]\n\t"                                                          \
+    "ldmia  %[col]!, {r8, r9, r10, r11}\n\t"                                                       \
+    "smlad  %[a2], r8, %[fe], %[a2]\n\t"                                                           \
+    "smlad  %[a2], r9, %[fo], %[a2]\n\t"                                                           \
+    "smlad  %[a3], r10, %[fe], %[a3]\n\t"                                                          \
+    "smlad  %[a3], r11, %[fo], %[a3]\n\t"
+
+/* a[q] += pixel q's column . the filter row at *w over `n` taps; *w advanced past the row. */
+static inline __attribute__((always_inline)) void
+conv_dot1x4(const int32_t *col, const int8_t **w, int32_t n, int32_t *a0, int32_t *a1,
+            int32_t *a2, int32_t *a3)
+{
+    int32_t fe, fo, pairs = n >> 3;
+    const int8_t *wp = *w;
+    __asm__ volatile("tst    %[n], #4\n\t"            /* an odd group first */
+                     "beq    2f\n\t"
+                     CONV_1X1_GROUP
+                     "2:\n\t"
+                     "cmp    %[pairs], #0\n\t"
+                     "beq    3f\n\t"
+                     "1:\n\t"
+                     CONV_1X1_GROUP
+                     CONV_1X1_GROUP
+                     "subs   %[pairs], %[pairs], #1\n\t"
+                     "bne    1b\n\t"
+                     "3:"
+                     : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3),
+                       [fe] "=&r"(fe), [fo] "=&r"(fo), [w] "+r"(wp), [col] "+r"(col),
+                       [pairs] "+r"(pairs)
+                     : [n] "r"(n)
+                     : "r8", "r9", "r10", "r11", "cc", "memory");
+    for (int32_t k = 0; k < (n & 3); ++k, col += 4) {
+        *a0 += col[0] * wp[k];
+        *a1 += col[1] * wp[k];
+        *a2 += col[2] * wp[k];
+        *a3 += col[3] * wp[k];
+    }
+    *w = wp + (n & 3);
+}
+
+/* Whether the call's blocks of four consecutive pixels can take conv_1x1_fast4(): right shifts
+ * of 1 to CONV_1X1_SHIFT_MAX and the whole int8 clamp (fwgen_nn_dsp_rshift_only), biases small
+ * enough that twice the accumulator fits in 32 bits. Checked once per call. */
+static int conv_1x1_fast(const conv_call_t *c)
+{
+    if (!c->rshift || c->taps % 8 != 0 || c->p->output.c > CONV_1X1_OUT_MAX) {
+        return 0;
+    }
+    for (int32_t oc = 0; oc < c->p->output.c; ++oc) {
+        if (c->shift[oc] == 0 || c->shift[oc] < -CONV_1X1_SHIFT_MAX ||
+            (c->bias != NULL &&
+             (c->bias[oc] >= CONV_1X1_BIAS_MAX || c->bias[oc] <= -CONV_1X1_BIAS_MAX))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The input pixel of output pixel `i` (a 1x1 window, no padding). */
+static inline const int8_t *conv_1x1_src(const conv_call_t *c, int32_t i)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t plane = p->output.h * p->output.w, yx = i % plane;
+    const int32_t y = yx / p->output.w * p->stride_h, x = yx % p->output.w * p->stride_w;
+    return c->input + (((size_t)(i / plane) * p->input.h + y) * p->input.w + x) * p->input.c;
+}
+
+/* The per-channel constants of conv_1x1_fast4, per output channel: TFLM's multiplier, the right
+ * shift e, the rounding constant 2^(e-1) + output offset * 2^e, twice the bias. */
+typedef struct {
+    int32_t multiplier, shift, nudge, bias2;
+} conv_1x1_quant_t;
+
+/* What conv_1x1_fast4's loop keeps in memory (it needs every register), by word offset. */
+typedef struct {
+    const int32_t *col;               /* 0: the block's column */
+    int32_t pairs;                    /* 4: pairs of 4-tap groups in a row (taps / 8) */
+    const conv_1x1_quant_t *quant;    /* 8: the next channel's constants */
+    int8_t *out;                      /* 12: its output in pixel 0 (pixel q's out_c * q further) */
+    int32_t out_c;                    /* 16 */
+    int32_t count;                    /* 20: channels left */
+    const int8_t *w;                  /* 24: its filter row */
+} conv_1x1_loop_t;
+
+/* Pixels px .. px + 3 (conv_1x1_fast() holding), every output channel from its constants in
+ * `quant`. Each output channel: its row against the four
+ * pixels' doubled column (the accumulators twice TFLM's, from twice the bias), then per pixel
+ * TFLM's high multiply as SMMULR (round half up at 2^31), its rounding right shift (half away
+ * from zero) with the output offset as (high + nudge - (high < 0)) >> e, and SSAT: 6
+ * instructions an output. All four pixels are read before any output is written, so the output
+ * may overlap the input as for one pixel at a time. */
+static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32_t px,
+                                                     const conv_1x1_quant_t *quant)
+{
+    int32_t col[CONV_1X1_COL_WORDS] __attribute__((aligned(8)));
+    const int8_t *const src[4] = {conv_1x1_src(c, px), conv_1x1_src(c, px + 1),
+                                  conv_1x1_src(c, px + 2), conv_1x1_src(c, px + 3)};
+    const int32_t out_c = c->p->output.c, taps = c->taps;
+    conv_widen4(src, taps, c->p->input_offset, 1, col);
+    conv_1x1_loop_t loop = {col, taps >> 3, quant, c->output + (size_t)px * out_c, out_c, out_c,
+                            c->filter};
+    conv_1x1_loop_t *ctx = &loop;
+    __asm__ volatile(
+        "ldr    r6, [%[ctx], #24]\n\t"
+        "0:\n\t"
+        "ldr    r7, [%[ctx], #8]\n\t"
+        "ldr    r0, [r7, #12]\n\t"               /* 2 * bias */
+        "mov    r1, r0\n\t"
+        "mov    r2, r0\n\t"
+        "mov    r3, r0\n\t"
+        "ldrd   r7, lr, [%[ctx]]\n\t"            /* col, pairs */
+        "1:\n\t"
+#define G(fe, fo)                                                                                  \
+        "ldr    " fo ", [r6], #4\n\t"                                                               \
+        "sxtb16 " fe ", " fo "\n\t"                                                                 \
+        "sxtb16 " fo ", " fo ", ror #8\n\t"                                                         \
+        "ldmia  r7!, {r8, r9, r10, r11}\n\t"                                                       \
+        "smlad  r0, r8, " fe ", r0\n\t"                                                             \
+        "smlad  r0, r9, " fo ", r0\n\t"                                                             \
+        "smlad  r1, r10, " fe ", r1\n\t"                                                            \
+        "smlad  r1, r11, " fo ", r1\n\t"                                                            \
+        "ldmia  r7!, {r8, r9, r10, r11}\n\t"                                                       \
+        "smlad  r2, r8, " fe ", r2\n\t"                                                             \
+        "smlad  r2, r9, " fo ", r2\n\t"                                                             \
+        "smlad  r3, r10, " fe ", r3\n\t"                                                            \
+        "smlad  r3, r11, " fo ", r3\n\t"
+        G("r4", "r5") G("r4", "r5")
+#undef G
+        "subs   lr, lr, #1\n\t"
+        "bne    1b\n\t"
+        "ldr    r7, [%[ctx], #8]\n\t"
+        "ldmia  r7!, {r8, r9, r10, r11}\n\t"     /* multiplier, e, nudge, (2 * bias) */
+        "str    r7, [%[ctx], #8]\n\t"
+        "smmulr r0, r0, r8\n\t"
+        "smmulr r1, r1, r8\n\t"
+        "smmulr r2, r2, r8\n\t"
+        "smmulr r3, r3, r8\n\t"
+        "add    r4, r0, r10\n\t"
+        "add    r4, r4, r0, asr #31\n\t"
+        "asr    r4, r4, r9\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "add    r5, r1, r10\n\t"
+        "add    r5, r5, r1, asr #31\n\t"
+        "asr    r5, r5, r9\n\t"
+        "ssat   r5, #8, r5\n\t"
+        "add    r11, r2, r10\n\t"
+        "add    r11, r11, r2, asr #31\n\t"
+        "asr    r11, r11, r9\n\t"
+        "ssat   r11, #8, r11\n\t"
+        "add    r8, r3, r10\n\t"
+        "add    r8, r8, r3, asr #31\n\t"
+        "asr    r8, r8, r9\n\t"
+        "ssat   r8, #8, r8\n\t"
+        "ldrd   r7, lr, [%[ctx], #12]\n\t"       /* out, out_c */
+        "strb   r4, [r7]\n\t"
+        "strb   r5, [r7, lr]\n\t"
+        "add    r2, r7, lr, lsl #1\n\t"
+        "strb   r11, [r2]\n\t"
+        "strb   r8, [r2, lr]\n\t"
+        "add    r7, r7, #1\n\t"
+        "str    r7, [%[ctx], #12]\n\t"
+        "ldr    r7, [%[ctx], #20]\n\t"
+        "subs   r7, r7, #1\n\t"
+        "str    r7, [%[ctx], #20]\n\t"
+        "bne    0b"
+        :
+        : [ctx] "r"(ctx)
+        : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "lr", "cc",
+          "memory");
+}
+
+/* The constants of every output channel for conv_1x1_fast4 (conv_1x1_fast() holding: shifts
+ * -1 .. -22, so the offset term fits). */
+static void conv_1x1_table(const conv_call_t *c, conv_1x1_quant_t *t)
+{
+    for (int32_t k = 0; k < c->p->output.c; ++k) {
+        const int32_t oc = k, e = -c->shift[oc];
+        t[k].multiplier = c->multiplier[oc];
+        t[k].shift = e;
+        t[k].nudge = (1 << (e - 1)) + (int32_t)((uint32_t)c->output_offset << e);
+        t[k].bias2 = c->bias != NULL ? c->bias[oc] * 2 : 0;
+    }
+}
+
+/* Pixels px .. px + count - 1 (count <= 4; the last one repeated to fill the block), any call:
+ * fwgen_nn_dsp_output(); read before written as in conv_1x1_fast4. */
+static __attribute__((noinline)) void conv_1x1_any(const conv_call_t *c, int32_t px,
+                                                   int32_t count)
+{
+    int32_t col[CONV_1X1_COL_WORDS] __attribute__((aligned(8)));
+    const int8_t *src[4];
+    int8_t *out[4];
+    const int32_t out_c = c->p->output.c, taps = c->taps;
+    for (int32_t q = 0; q < 4; ++q) {
+        const int32_t i = px + (q < count ? q : count - 1);
+        src[q] = conv_1x1_src(c, i);
+        out[q] = c->output + (size_t)i * out_c;
+    }
+    conv_widen4(src, taps, c->p->input_offset, 0, col);
+    const int8_t *w = c->filter;
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        int32_t a[4];
+        a[0] = a[1] = a[2] = a[3] = c->bias != NULL ? c->bias[oc] : 0;
+        conv_dot1x4(col, &w, taps, &a[0], &a[1], &a[2], &a[3]);
+        for (int32_t q = 0; q < 4; ++q) {
+            out[q][oc] = fwgen_nn_dsp_output(a[q], c->multiplier[oc], c->shift[oc],
+                                             c->output_offset, c->act_min, c->act_max);
+        }
+    }
+}
+#endif
+
 fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                                   const int8_t *input, const int8_t *filter, const int32_t *bias,
                                   int8_t *output)
@@ -318,6 +583,29 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
             conv_generic(&c, p->reverse ? pixels - 1 - i : i);
         }
         return FWGEN_OK;
+#endif
+#if FWGEN_NN_CONV2D_USES_1X1
+    case FWGEN_NN_CONV_PATH_1X1: {
+        if (p->filter.h != 1 || p->filter.w != 1 || groups != 1 || c.taps > CONV_1X1_TAPS_MAX ||
+            p->pad_top != 0 || p->pad_left != 0) {
+            return FWGEN_ERR_ARG;
+        }
+        /* blocks of 4 pixels in the kernel's order, the fast ones first (any last) */
+        const int fast = conv_1x1_fast(&c);
+        const int32_t blocks = fast ? pixels / 4 : 0;
+        if (blocks > 0) {
+            conv_1x1_quant_t table[CONV_1X1_OUT_MAX];
+            conv_1x1_table(&c, table);
+            for (int32_t b = 0; b < blocks; ++b) {
+                conv_1x1_fast4(&c, p->reverse ? pixels - 4 * (b + 1) : 4 * b, table);
+            }
+        }
+        for (int32_t i = 4 * blocks; i < pixels; i += 4) {
+            const int32_t count = pixels - i < 4 ? pixels - i : 4;
+            conv_1x1_any(&c, p->reverse ? pixels - i - count : i, count);
+        }
+        return FWGEN_OK;
+    }
 #endif
     default:   /* no path chosen, or one this build left out */
         (void)c;
