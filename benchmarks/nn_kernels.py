@@ -424,6 +424,18 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
                 cases.append(_conv_like(rng, f"{kernel[9:13]}3x3_edge{i}", kernel, 1, out_c, dims,
                                         3, 3, depthwise=dw, rshift=log2, in_w=width))
                 cases[-1].label += " rshift"
+    # CONV_2D's 1X1 path with right shifts only (its fast blocks): TENet's 40 -> 120 and
+    # 120 -> 40, group counts odd and even, taps not a multiple of 8 (the other blocks), the
+    # taps' and channels' limits, shifts beyond 22 and exactly 1 (the other blocks)
+    if "fwgen_nn_conv2d_s8" in kernels:
+        for i, (k_c, out_c, log2) in enumerate([(40, 120, (-20, -1.05)), (120, 40, (-20, -1.05)),
+                                                (12, 7, (-16, -1.05)), (8, 1, (-16, -1.05)),
+                                                (256, 256, (-20, -1.05)), (44, 9, (-12, -1.05)),
+                                                (16, 5, (-23.5, -21.5)), (24, 6, (-0.999, -0.98))]):
+            cases.append(_conv_like(rng, f"conv1x1_edge{i}", "fwgen_nn_conv2d_s8", k_c, out_c,
+                                    {"n": out_c, "h": 1, "w": 1, "c": k_c}, 1, 1, depthwise=False,
+                                    rshift=log2))
+            cases[-1].label += " rshift"
     # MEAN's column sums: more rows than an int16 lane holds (chunks), kept batches, tails;
     # pooling: windows of 256 and 257 taps (the int16 lanes' limit), MLTK on_off_v3's 2x1 over 40
     if "fwgen_nn_mean_s8" in kernels:
