@@ -37,8 +37,7 @@ fwgen_status_t fwgen_nn_fully_connected_s8(const fwgen_nn_fc_params_t *p, const 
                                            const int8_t *input, const int8_t *filter,
                                            const int32_t *folded_bias, int8_t *output)
 {
-    if (p == NULL || q == NULL || input == NULL || filter == NULL || folded_bias == NULL ||
-        output == NULL) {
+    if (!FWGEN_NN_FC_ARGS_OK(p, q, input, filter, folded_bias, output)) {
         return FWGEN_ERR_ARG;
     }
     const int32_t depth = p->accum_depth, out_depth = p->out_depth, per_channel = p->per_channel;
