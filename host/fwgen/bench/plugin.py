@@ -3,7 +3,7 @@
 Built with the host's gcc on first use into fwgen's cache, named by a hash of its sources (as
 fwgen.native builds the host library), and loaded with ``qemu-system-arm -plugin``:
 
-    so = build_plugin()
+    so = build_plugin()                              # for the plugin API of qemu_program()
     argv += plugin_args(so, marks, out)              # marks: the ELF's fwgen_bench_marks
     counts = read_counts(out)                        # after QEMU exited
 """
@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fwgen import process
+from fwgen.bench import qemu_api
 from fwgen.errors import FwgenError, ToolMissingError
 from fwgen.native import cache_dir
+from fwgen.runners.qemu import qemu_version
 
 LOG = logging.getLogger(__name__)
 
@@ -29,12 +30,6 @@ HOST_CC = "gcc"
 CFLAGS = ("-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-std=gnu11", "-Wall", "-Wextra",
           "-Werror")
 MARKS_SYMBOL = "fwgen_bench_marks"
-QEMU = "qemu-system-arm"
-# The plugin speaks API version 1 (QEMU 4.2 to 8.x; Debian 12 ships 7.2). QEMU 9.0 raised the
-# minimum version it loads to 2, and later versions replaced the inline counters it uses with
-# per-vCPU scoreboards.
-QEMU_API1_BEFORE = (9, 0)
-_QEMU_VERSION = re.compile(r"QEMU emulator version (\d+)\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -58,12 +53,14 @@ class RegionCounts:
         return self.entries.get(region, 0)
 
 
-def build_plugin() -> Path:
-    """The plugin's shared object, compiled once per source hash (FwgenError when gcc fails)."""
+def build_plugin(api: int | None = None) -> Path:
+    """The plugin's shared object for plugin API version `api` (default: the one the QEMU in use
+    loads, `check_qemu`), compiled once per source hash (FwgenError when gcc fails)."""
+    flags = (*CFLAGS, qemu_api.define(check_qemu() if api is None else api))
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update(name.encode() + b"\0" + (SOURCE_DIR / name).read_bytes())
-    digest.update(" ".join(CFLAGS).encode())
+    digest.update(" ".join(flags).encode())
     out = cache_dir() / "qemu-plugin" / f"fwgen_regions-{digest.hexdigest()[:16]}.so"
     if out.is_file():
         return out
@@ -71,7 +68,7 @@ def build_plugin() -> Path:
         raise ToolMissingError(HOST_CC)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    argv = [HOST_CC, *CFLAGS, "-o", str(partial), str(SOURCE_DIR / SOURCES[0])]
+    argv = [HOST_CC, *flags, "-o", str(partial), str(SOURCE_DIR / SOURCES[0])]
     LOG.info("building the QEMU plugin: %s", " ".join(argv))
     try:
         proc = process.run(argv, capture_output=True, text=True)
@@ -84,20 +81,10 @@ def build_plugin() -> Path:
     return out
 
 
-def check_qemu() -> None:
-    """FwgenError unless the installed qemu-system-arm loads API-version-1 plugins."""
-    path = shutil.which(QEMU)
-    if path is None:
-        raise ToolMissingError(QEMU)
-    proc = process.run([path, "--version"], capture_output=True, text=True)
-    found = _QEMU_VERSION.search(proc.stdout or "")
-    if found is None:
-        raise FwgenError(f"cannot tell the version of {path}: {proc.stdout.strip()!r}")
-    version = (int(found.group(1)), int(found.group(2)))
-    if version >= QEMU_API1_BEFORE:
-        raise FwgenError(f"QEMU {version[0]}.{version[1]} refuses plugins of API version 1, the "
-                         f"one fwgen bench's counting plugin speaks", where=path,
-                         hint="run fwgen bench where Debian 12's qemu-system-arm (7.2) is installed")
+def check_qemu() -> int:
+    """The plugin API version the QEMU in use loads (fwgen.bench.qemu_api); FwgenError naming
+    that QEMU when it is missing, does not say its version, or has no plugins."""
+    return qemu_api.plugin_api(qemu_version())
 
 
 def find_marks(elf: Path) -> Marks:

@@ -14,11 +14,16 @@ group, and fwgen.process ends it when fwgen dies any other way (SIGKILL), so no 
 outlives fwgen. QEMU's output goes to an unnamed temporary file (`tempfile.TemporaryFile`:
 O_TMPFILE, or removed as soon as it is made), so nothing is left in the temporary folder
 whatever ends fwgen. (The twin `fwgen flash` starts is detached on purpose: fwgen.flash.twin.)
+
+Every twin runs `qemu_program()`: the qemu-system-arm on PATH, or the one $FWGEN_QEMU_SYSTEM_ARM
+names (another QEMU release, e.g. one unpacked beside the system's); `qemu_version()` is what
+its ``--version`` says.
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,12 +36,52 @@ from typing import IO, Any
 import serial
 
 from fwgen import process
-from fwgen.errors import FwgenError
-from fwgen.runners.core import Runner, RunnerCaps
+from fwgen.errors import FwgenError, ToolMissingError
+from fwgen.runners.core import Runner, RunnerCaps, program_path
 
 LOG = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+PROGRAM = "qemu-system-arm"
+PROGRAM_ENV = "FWGEN_QEMU_SYSTEM_ARM"      # a path, or a name on PATH
+INSTALL_HINT = "install Debian's qemu-system-arm (tools/bootstrap.sh does)"
+_VERSION = re.compile(r"QEMU emulator version (\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def qemu_program() -> str:
+    """The qemu-system-arm every twin runs: $FWGEN_QEMU_SYSTEM_ARM when set, else PATH's."""
+    return os.environ.get(PROGRAM_ENV) or PROGRAM
+
+
+def program_hint() -> str:
+    """What to do when `qemu_program()` is not there."""
+    if os.environ.get(PROGRAM_ENV):
+        return (f"{PROGRAM_ENV}={os.environ[PROGRAM_ENV]} names no executable: point it at a "
+                f"qemu-system-arm, or unset it to use the one on PATH")
+    return INSTALL_HINT
+
+
+def parse_qemu_version(text: str) -> tuple[int, int, int] | None:
+    """(major, minor, micro) from what ``qemu-system-arm --version`` prints, None if it says none."""
+    found = _VERSION.search(text)
+    if found is None:
+        return None
+    return int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
+
+
+def qemu_version(program: str | None = None) -> tuple[int, int, int]:
+    """The version of `program` (default `qemu_program()`); FwgenError naming it when it is
+    missing or does not say."""
+    program = program or qemu_program()
+    path = program_path(program)
+    if path is None:
+        raise ToolMissingError(program, hint=program_hint())
+    proc = process.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    version = parse_qemu_version(proc.stdout or "")
+    if version is None:
+        raise FwgenError(f"cannot tell the version of {path}: {(proc.stdout or proc.stderr).strip()!r}",
+                         where=path, hint=f"is it a qemu-system-arm? ({PROGRAM_ENV} names another)")
+    return version
 
 
 def free_tcp_port() -> int:
@@ -145,8 +190,8 @@ class QemuArgs:
 class QemuRunner(Runner):
     name = "qemu"
     caps = RunnerCaps(emulate=True, serial=True, exit_status=True)
-    programs = ("qemu-system-arm",)
-    install_hint = "install Debian's qemu-system-arm (tools/bootstrap.sh does)"
+    programs = (PROGRAM,)
+    install_hint = INSTALL_HINT
     Args = QemuArgs
 
     def argv(self, elf: Path, port: int, *, icount: bool = True,
@@ -158,8 +203,8 @@ class QemuRunner(Runner):
             if "," in arg or " " in arg:   # QEMU's option syntax and the firmware's parser
                 raise FwgenError(f"a semihosting argument may hold no comma or space: {arg!r}")
         config = ",".join(["enable=on,target=native", *(f"arg={a}" for a in semihost_args)])
-        argv = [self.require("qemu-system-arm"), "-M", args.machine, "-display", "none",
-                "-monitor", "none", "-no-reboot", "-semihosting-config", config]
+        argv = [self.require(qemu_program(), hint=program_hint()), "-M", args.machine,
+                "-display", "none", "-monitor", "none", "-no-reboot", "-semihosting-config", config]
         if icount:
             argv += ["-icount", "shift=0"]
         argv += ["-kernel", str(elf),

@@ -8,6 +8,11 @@
  * QEMU emits before the instruction); a store into the array closes the current region at that
  * counter, so the storing instruction is the last one of the region it ends.
  *
+ * Built for plugin API version 1 (QEMU 4.2 to 8.2) or 2 (QEMU 9.0 on) by
+ * -DFWGEN_QEMU_PLUGIN_API (qemu_plugin_api.h): the two differ only in where the counter lives
+ * (a plain variable, or the vCPU's entry of a scoreboard), so both count the same instructions.
+ * The twins have one vCPU; the regions follow that one.
+ *
  *   qemu-system-arm ... -plugin fwgen_regions.so,marks=0xADDR,regions=N,out=FILE
  *
  * Under -icount QEMU may end a block at an instruction that does I/O and execute that
@@ -27,25 +32,56 @@
 
 #define MAX_REGIONS 4096u
 
-FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_version = FWGEN_QEMU_PLUGIN_API_VERSION;
+FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_version = FWGEN_QEMU_PLUGIN_API;
 
-static uint64_t s_executed;           /* instructions executed so far (inline add, exact) */
+/* Instructions executed so far (an inline add before each, exact): count_insn instruments one
+ * instruction, executed() reads the counter of a vCPU, executed_total() that of all. */
+#if FWGEN_QEMU_PLUGIN_API == 1
+static uint64_t s_executed;
+
+static int counter_open(void) { return 0; }
+static void counter_close(void) {}
+static void count_insn(struct qemu_plugin_insn *insn)
+{
+    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &s_executed, 1);
+}
+static uint64_t executed(unsigned int vcpu) { (void)vcpu; return s_executed; }
+static uint64_t executed_total(void) { return s_executed; }
+#else
+static qemu_plugin_u64 s_executed;    /* one uint64_t per vCPU, at offset 0 of its entry */
+
+static int counter_open(void)
+{
+    s_executed.score = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+    s_executed.offset = 0;
+    return s_executed.score != NULL ? 0 : -1;
+}
+static void counter_close(void) { qemu_plugin_scoreboard_free(s_executed.score); }
+static void count_insn(struct qemu_plugin_insn *insn)
+{
+    qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                        s_executed, 1);
+}
+static uint64_t executed(unsigned int vcpu) { return qemu_plugin_u64_get(s_executed, vcpu); }
+static uint64_t executed_total(void) { return qemu_plugin_u64_sum(s_executed); }
+#endif
+
 static uint64_t s_marks, s_marks_end; /* the marker array [s_marks, s_marks_end) */
 static uint64_t s_count[MAX_REGIONS], s_entries[MAX_REGIONS];
 static unsigned s_current;            /* the region executing now */
-static uint64_t s_since;              /* s_executed when it started */
+static uint64_t s_since;              /* the counter when it started */
 static const char *s_out;
 
 static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *ud)
 {
-    (void)vcpu;
     (void)info;
     (void)ud;
     if (vaddr < s_marks || vaddr >= s_marks_end) {
         return;
     }
-    s_count[s_current] += s_executed - s_since;
-    s_since = s_executed;
+    uint64_t now = executed(vcpu);
+    s_count[s_current] += now - s_since;
+    s_since = now;
     s_current = (unsigned)((vaddr - s_marks) / 4u);
     s_entries[s_current]++;
 }
@@ -56,7 +92,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &s_executed, 1);
+        count_insn(insn);
         qemu_plugin_register_vcpu_mem_cb(insn, on_store, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
                                          NULL);
     }
@@ -66,14 +102,16 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *ud)
 {
     (void)id;
     (void)ud;
-    s_count[s_current] += s_executed - s_since;
-    s_since = s_executed;
+    uint64_t total = executed_total();
+    s_count[s_current] += total - s_since;
+    s_since = total;
+    counter_close();
     FILE *f = fopen(s_out, "w");
     if (f == NULL) {
         qemu_plugin_outs("fwgen_regions: cannot write the output file\n");
         return;
     }
-    fprintf(f, "total %" PRIu64 "\n", s_executed);
+    fprintf(f, "total %" PRIu64 "\n", total);
     for (unsigned i = 0; i < MAX_REGIONS; i++) {
         if (s_count[i] != 0u || s_entries[i] != 0u) {
             fprintf(f, "region %u %" PRIu64 " %" PRIu64 "\n", i, s_count[i], s_entries[i]);
@@ -116,6 +154,10 @@ FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu
         return -1;
     }
     s_marks_end = s_marks + 4u * regions;
+    if (counter_open() != 0) {
+        fprintf(stderr, "fwgen_regions: QEMU gave no scoreboard for the instruction counter\n");
+        return -1;
+    }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
     return 0;
