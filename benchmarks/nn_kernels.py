@@ -2,6 +2,7 @@
 MAC, on the QEMU twins (mps2-an505 Cortex-M33, mps2-an386 M4F, mps2-an500 M7).
 
     .venv/bin/python benchmarks/nn_kernels.py [--boards mps2_an505 ...] [--random 24] > benchmarks/nn_kernels.txt
+    .venv/bin/python benchmarks/nn_kernels.py --match depthwise    # one kernel's (or case's) rows
 
 For every kernel with a variant in firmware/nn/dsp/ it builds one test image per twin
 (fwgen.testing.harness: built like shipped firmware, so the image links the board's variant) that
@@ -634,16 +635,25 @@ def main() -> int:
     parser.add_argument("--boards", nargs="+", default=list(TWIN_BOARDS), metavar="BOARD")
     parser.add_argument("--random", type=int, default=24, help="random cases per kernel")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--match", metavar="REGEX",
+                        help="only the cases whose kernel and label (as printed) match REGEX")
     args = parser.parse_args()
     if tools_missing():
         print(f"needs {', '.join(tools_missing())}", file=sys.stderr)
         return 1
     kernels = variant_kernels()
     cases = zoo_cases(kernels) + edge_cases(kernels) + random_cases(kernels, args.random, args.seed)
+    if args.match:
+        cases = [c for c in cases
+                 if re.search(args.match, f"{c.kernel.removeprefix('fwgen_nn_')} {c.label}")]
+        if not cases:
+            print(f"no case matches --match {args.match!r}", file=sys.stderr)
+            return 1
     print("# firmware/nn/dsp/ variants vs the portable kernels on the QEMU twins, arm-none-eabi-gcc "
           "-O2; instructions per call (SysTick under -icount shift=0; 1 tick = 1e9 / clock_hz "
           "instructions)")
-    print(f"# kernels with a variant: {', '.join(kernels)}; random seed {args.seed}")
+    print(f"# kernels with a variant: {', '.join(kernels)}; random seed {args.seed}"
+          + (f"; only the cases matching --match {args.match!r}" if args.match else ""))
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for board_id in args.boards:
