@@ -3,7 +3,7 @@
  * reference_integer_ops::Add: each input (x + offset) << 20 through a doubling high multiply and
  * a rounding right shift, their sum through the output's, the output offset and the clamp).
  *
- * Rows whose inputs are both contiguous (equal shapes, which the compiler collapses into one row,
+ * Rows whose inputs are contiguous (equal shapes, which the compiler collapses into one row,
  * or a channel vector broadcast over pixels) take a loop of about 15 instructions per element
  * where the call's parameters are those of an int8 model (checked once per call, add_fast_ok):
  * - an input with multiplier 2^30 and shift 0 (the input of the larger scale always has them:
@@ -14,10 +14,15 @@
  *   only if v < 0 and h = 0 is never a tie: SMMLAR adds 2^(r - 1), v's sign bit is one add;
  * - the output likewise on twice the sum (|sum| < 2^29), with the output offset << r folded
  *   into the rounding constant (r <= 21), then SSAT to int8 and the clamp where it is narrower.
- * Every other call or row (scalar broadcast, other parameters) is the portable loop.
+ * An input broadcast along the row (a scalar, or one value per pixel) is read from a buffer of
+ * its value repeated, in chunks of ADD_FILL. Other calls (other parameters, strides the compiler
+ * does not give) are the portable arithmetic.
  */
 #include "nn/nn.h"
 #include "nn/dsp/nn_dsp.h"
+
+/* Copies of a value broadcast along a row the fast loop reads at a time (bytes of stack, each). */
+#define ADD_FILL 64
 
 /* The multiplier and shift TFLM's ADD gives the input of the larger scale (a real 1/2). */
 #define ADD_HALF_MULTIPLIER (1L << 30)
@@ -152,7 +157,9 @@ fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *
         return FWGEN_ERR_ARG;
     }
     add_fast_t f = {0};
-    const int fast = add_fast_ok(p) && p->in1_strides[3] == 1 && p->in2_strides[3] == 1;
+    const int32_t s1 = p->in1_strides[3], s2 = p->in2_strides[3];
+    const int fast = add_fast_ok(p) && (s1 == 0 || s1 == 1) && (s2 == 0 || s2 == 1);
+    int8_t fill1[ADD_FILL], fill2[ADD_FILL];   /* a broadcast value, repeated */
     if (fast) {
         f.half1 = p->input1_multiplier == ADD_HALF_MULTIPLIER && p->input1_shift == 0;
         f.half2 = p->input2_multiplier == ADD_HALF_MULTIPLIER && p->input2_shift == 0;
@@ -167,6 +174,9 @@ fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *
         f.hi = p->act_max;
     }
     const int32_t n = p->out_dims[3];
+    if (n <= 0) {
+        return FWGEN_OK;   /* no elements (and none to read for a broadcast buffer) */
+    }
     int8_t *out = output;
     for (int32_t a = 0; a < p->out_dims[0]; ++a) {
         for (int32_t b = 0; b < p->out_dims[1]; ++b) {
@@ -174,7 +184,18 @@ fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *
                 const int8_t *x1 = input1 + a * p->in1_strides[0] + b * p->in1_strides[1] + c * p->in1_strides[2];
                 const int8_t *x2 = input2 + a * p->in2_strides[0] + b * p->in2_strides[1] + c * p->in2_strides[2];
                 if (fast) {
-                    add_fast_row(&f, x1, x2, out, n);
+                    /* an input broadcast along the row: its value from a buffer of copies */
+                    const int32_t chunk = (s1 && s2) ? n : (n < ADD_FILL ? n : ADD_FILL);
+                    if (s1 == 0) {
+                        memset(fill1, *x1, (size_t)chunk);
+                    }
+                    if (s2 == 0) {
+                        memset(fill2, *x2, (size_t)chunk);
+                    }
+                    for (int32_t d = 0; d < n; d += chunk) {
+                        const int32_t k = n - d < chunk ? n - d : chunk;
+                        add_fast_row(&f, s1 ? x1 + d : fill1, s2 ? x2 + d : fill2, out + d, k);
+                    }
                 } else {
                     for (int32_t d = 0; d < n; ++d) {
                         out[d] = add_exact(p, x1[d * p->in1_strides[3]], x2[d * p->in2_strides[3]]);
