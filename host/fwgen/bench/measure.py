@@ -168,11 +168,13 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     from fwgen.bench import peer as peers
     from fwgen.bench.modules import module_sizes
     from fwgen.bench.ops import op_table, regions
+    from fwgen.bench import qemu_api
     from fwgen.bench.plugin import build_plugin, check_qemu, find_marks, plugin_args, read_counts
     from fwgen.deploy import DeployOptions, prepare
     from fwgen.device import TwinDevice
     from fwgen.link import Output
     from fwgen.project.build import build_firmware
+    from fwgen.runners.qemu import qemu_version
     from fwgen.zoo import resolve_model
 
     say = progress or (lambda text: None)
@@ -180,8 +182,8 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     deployment = prepare(source, DeployOptions(runtime=runtime, tflm_dir=tflm_dir))
     ops = op_table(runtime, deployment)
     samples, clip_text = _clip(deployment, clip, inferences)
-    check_qemu()
-    plugin = build_plugin()
+    api = check_qemu()
+    plugin = build_plugin(api)
 
     say(f"building {source.name} for {board.id} (as shipped, for its sizes) in {out / 'firmware'}")
     shipped = build_firmware(deployment, board, out / "firmware", include_twin=False, envs=(board.id,))
@@ -197,8 +199,15 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     counts_file = out / "regions.txt"
     counts_file.unlink(missing_ok=True)
     say(f"running it on QEMU {twin.qemu_machine} with the counting plugin: {clip_text}")
-    with TwinDevice(elf, twin, qemu_args=tuple(plugin_args(plugin, marks, counts_file))) as device:
-        result = device.stream(samples, outputs=int(Output.DETECTIONS | Output.LOG), timeout=timeout)
+    try:
+        with TwinDevice(elf, twin, qemu_args=tuple(plugin_args(plugin, marks, counts_file))) as device:
+            result = device.stream(samples, outputs=int(Output.DETECTIONS | Output.LOG),
+                                   timeout=timeout)
+    except FwgenError as exc:     # QEMU refusing the plugin: say which QEMU, which API
+        refused = qemu_api.refusal(exc.message, qemu_version(), api)
+        if refused is None:
+            raise
+        raise refused from None
     counts = read_counts(counts_file)
     if result.errors:
         raise FwgenError(f"the firmware reported an error during the bench run: {result.errors[0]}")
