@@ -9,12 +9,14 @@
  * once into a ring of k_h rows spanning the whole padded width, the input offset added and 0 in
  * the padding (a padding tap then adds 0, as in TFLM), so a pixel's window row is a run of words
  * in the ring: no per-pixel gathering, no border case. Two channels of two neighbouring pixels
- * accumulate in registers (each filter word serves both pixels; with stride 2 each input word
- * both too), 8-wide rows at stride 2 unrolled with immediate offsets (with right-shift
- * requantization, as int8 models have: one instantiation); requantization is inline.
- * Stack: about 2.8 KB; code about 2.4 KB (the 3x3 path below 1 KB more). Output rows go in the portable kernel's
- * order (`reverse` too) and each reads its input rows before writing, so the output may overlap
- * the input as the memory planner lets it.
+ * accumulate in registers (each filter word serves both pixels); requantization is inline.
+ * Two table paths below take the shapes of the zoo models where their requantization bounds
+ * hold (right shifts of 1 to 22 into the whole int8 range): 3x3 windows (Yamnet's stem) and
+ * rows of 7 or 8 taps at stride 2 (micro_speech's 10x8/2), naked asm loops over LDMs of a
+ * per-channel table. Stack: about 2.8 KB (the ring path; the 8-wide 3 KB, the 3x3 2.6 KB);
+ * code about 1.8 KB, 1.4 KB and 1.3 KB. Output rows go in the portable kernel's order
+ * (`reverse` too) and each reads its input rows before writing, so the output may overlap the
+ * input as the memory planner lets it.
  */
 #ifndef FWGEN_NN_DSP_CONV1CH_H
 #define FWGEN_NN_DSP_CONV1CH_H
@@ -95,35 +97,12 @@ static inline void fwgen_nn_dsp_1ch_widen_row(int16_t *dst, const int8_t *src, i
             : "=r"(lo), "=r"(hi)                                                              \
             : "r"(p), "i"(off), "m"(*(const int32_t(*)[2])((const char *)(p) + (off))))
 
-/* Pair J of a window row: input words xa (pixel A's two taps) and xb (pixel B's) times the two
- * channels' filter words (one LDRD with an immediate offset). Volatile, without memory
- * operands: it reads the widened filter, which a memory barrier after it is written keeps the
- * block behind. */
-#define FWGEN_NN_DSP_1CH_PAIR(J)                                                                 \
-    do {                                                                                      \
-        uint32_t xa_, xb_;                                                                    \
-        int32_t t1_, t2_;                                                                     \
-        memcpy(&xa_, xa + 2 * (J), sizeof xa_);                                               \
-        memcpy(&xb_, xb + 2 * (J), sizeof xb_);                                               \
-        __asm__ volatile("ldrd  %[t1], %[t2], [%[w], #" #J "*8]\n\t"                           \
-                         "smlad %[a0], %[xa], %[t1], %[a0]\n\t"                                \
-                         "smlad %[a1], %[xa], %[t2], %[a1]\n\t"                                \
-                         "smlad %[a2], %[xb], %[t1], %[a2]\n\t"                                \
-                         "smlad %[a3], %[xb], %[t2], %[a3]"                                      \
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),         \
-                           [t1] "=&r"(t1_), [t2] "=&r"(t2_)                                    \
-                         : [xa] "r"(xa_), [xb] "r"(xb_), [w] "r"(w));                          \
-    } while (0)
-
 /** Two channels of two pixels A and B: acc[2 * px + c] = bias[c] + sum over the window of x * w,
  *  `rows[ky] + xa0` (`+ xb0`) being pixel A's (B's) window row ky in the ring, `w` the channel
- *  pair's widened filter ([ky][pair][2 channels]). With UNROLL, PAIRS (4 or 2) and B's distance
- *  from A are constants of the caller's specialisation, and a row unrolls (at stride 2, B's
- *  words are A's shifted by one, loaded once); else a loop. */
+ *  pair's widened filter ([ky][pair][2 channels]). */
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int32_t ab,
-                       const int32_t *w, int32_t pairs, int unroll, const int32_t *bias,
-                       int32_t acc[4])
+                       const int32_t *w, int32_t pairs, const int32_t *bias, int32_t acc[4])
 {
     int32_t a0, a1;
     FWGEN_NN_DSP_1CH_LDRD(bias, 0, a0, a1);
@@ -132,26 +111,14 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
     for (; rows < end; ++rows, w += pairs * FWGEN_NN_DSP_1CH_LANES) {
         const int16_t *xa = *rows + xa0;
         const int16_t *xb = xa + ab;
-        switch (unroll ? pairs : 0) {   /* UNROLL (a constant): PAIRS a constant 4 or 2 */
-        case 4:
-            FWGEN_NN_DSP_1CH_PAIR(3);
-            FWGEN_NN_DSP_1CH_PAIR(2);
-            /* fall through */
-        case 2:
-            FWGEN_NN_DSP_1CH_PAIR(1);
-            FWGEN_NN_DSP_1CH_PAIR(0);
-            break;
-        default:
-            for (int32_t j = 0; j < pairs; ++j) {
-                uint32_t va, vb;
-                memcpy(&va, xa + 2 * j, sizeof va);
-                memcpy(&vb, xb + 2 * j, sizeof vb);
-                a0 = __smlad((int32_t)va, w[2 * j], a0);
-                a1 = __smlad((int32_t)va, w[2 * j + 1], a1);
-                a2 = __smlad((int32_t)vb, w[2 * j], a2);
-                a3 = __smlad((int32_t)vb, w[2 * j + 1], a3);
-            }
-            break;
+        for (int32_t j = 0; j < pairs; ++j) {
+            uint32_t va, vb;
+            memcpy(&va, xa + 2 * j, sizeof va);
+            memcpy(&vb, xb + 2 * j, sizeof vb);
+            a0 = __smlad((int32_t)va, w[2 * j], a0);
+            a1 = __smlad((int32_t)va, w[2 * j + 1], a1);
+            a2 = __smlad((int32_t)vb, w[2 * j], a2);
+            a3 = __smlad((int32_t)vb, w[2 * j + 1], a3);
         }
     }
     acc[0] = a0;
@@ -166,8 +133,7 @@ fwgen_nn_dsp_1ch_block(const int16_t *const *rows, int32_t k_h, int32_t xa0, int
 static inline __attribute__((always_inline)) void
 fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
                          const int32_t *bias, const int16_t *const *rows, const int32_t *wide,
-                         int32_t pairs, int32_t stride_w, int unroll, int rshift,
-                         int8_t *out_row)
+                         int32_t pairs, int32_t stride_w, int rshift, int8_t *out_row)
 {
     const int32_t out_w = p->output.w, out_c = p->output.c, k_h = p->filter.h;
     const int32_t groups = FWGEN_NN_DSP_1CH_GROUPS(out_c);
@@ -182,7 +148,7 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
             const int32_t oc = g * FWGEN_NN_DSP_1CH_LANES;
             int32_t acc[4];
             fwgen_nn_dsp_1ch_block(rows, k_h, ox * stride_w, stride_w, wide + g * group_words,
-                                   pairs, unroll, bias + oc, acc);
+                                   pairs, bias + oc, acc);
             const int32_t m0 = multiplier[oc], s0 = shift[oc];
             out_a[oc] = fwgen_nn_dsp_out(rshift, acc[0], m0, s0, out_off, lo, hi);
             out_a[oc + out_c] = fwgen_nn_dsp_out(rshift, acc[2], m0, s0, out_off, lo, hi);
@@ -192,6 +158,32 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
                 out_a[oc + 1 + out_c] = fwgen_nn_dsp_out(rshift, acc[3], m1, s1, out_off, lo, hi);
             }
         }
+    }
+}
+
+/** rows[ky] = output row oy's window row ky in the ring (`len` int16 a row, k_h slots), widened
+ *  from batch `in_b` where its slot (tag[]: the input row a slot holds, -1 none) holds another
+ *  row; zero_row outside the input. */
+static inline void fwgen_nn_dsp_1ch_ring_rows(const fwgen_nn_conv_params_t *p, const int8_t *in_b,
+                                              int32_t oy, int16_t *ring, int32_t len, int32_t *tag,
+                                              const int16_t *zero_row, const int16_t **rows)
+{
+    const int32_t k_h = p->filter.h, in_h = p->input.h, in_w = p->input.w;
+    const int32_t y0 = oy * p->stride_h - p->pad_top;
+    for (int32_t ky = 0; ky < k_h; ++ky) {
+        const int32_t iy = y0 + ky;
+        if (iy < 0 || iy >= in_h) {
+            rows[ky] = zero_row;
+            continue;
+        }
+        const int32_t slot = iy % k_h;   /* k_h consecutive rows: distinct slots */
+        int16_t *row = ring + slot * len;
+        if (tag[slot] != iy) {
+            fwgen_nn_dsp_1ch_widen_row(row, in_b + (size_t)iy * in_w, p->pad_left, in_w, len,
+                                       p->input_offset);
+            tag[slot] = iy;
+        }
+        rows[ky] = row;
     }
 }
 
@@ -224,9 +216,7 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
             }
         }
     }
-    __asm__ volatile("" ::: "memory");   /* the filter is written before FWGEN_NN_DSP_1CH_PAIR */
     const int rshift = fwgen_nn_dsp_rshift_only(q->shift, out_c, p->act_min, p->act_max);
-    const int fast = pairs == 4 && p->stride_w == 2 && rshift;
     int16_t *zero_row = ring + k_h * len;
     memset(zero_row, 0, (size_t)len * sizeof zero_row[0]);
     for (int32_t bi = 0; bi < p->output.n; ++bi) {
@@ -237,32 +227,10 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
         }
         for (int32_t yi = 0; yi < out_h; ++yi) {
             const int32_t oy = p->reverse ? out_h - 1 - yi : yi;
-            const int32_t y0 = oy * p->stride_h - p->pad_top;
-            for (int32_t ky = 0; ky < k_h; ++ky) {
-                const int32_t iy = y0 + ky;
-                if (iy < 0 || iy >= in_h) {
-                    rows[ky] = zero_row;
-                    continue;
-                }
-                const int32_t slot = iy % k_h;   /* k_h consecutive rows: distinct slots */
-                int16_t *row = ring + slot * len;
-                if (tag[slot] != iy) {
-                    fwgen_nn_dsp_1ch_widen_row(row, in_b + (size_t)iy * in_w, p->pad_left, in_w,
-                                               len, p->input_offset);
-                    tag[slot] = iy;
-                }
-                rows[ky] = row;
-            }
+            fwgen_nn_dsp_1ch_ring_rows(p, in_b, oy, ring, len, tag, zero_row, rows);
             int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
-            /* micro_speech's 8-wide rows at stride 2 with right-shift requantization, all
-             * constants; a 3x3 (2 pairs) one too saved Yamnet's stem 0.76 M instructions for
-             * 1 KB more code: not taken */
-            if (fast) {
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, 4, 2, 1, 1, out_row);
-            } else {
-                fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, 0,
-                                         rshift, out_row);
-            }
+            fwgen_nn_dsp_1ch_out_row(p, q, bias_pad, rows, wide, pairs, p->stride_w, rshift,
+                                     out_row);
         }
     }
 }
@@ -286,11 +254,43 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
 #define FWGEN_NN_1CH_USES_3X3 1
 #endif
 
+#define FWGEN_NN_DSP_1CH_SHIFT_MAX 22         /* right shifts the offset folds into */
+#define FWGEN_NN_DSP_1CH_BIAS_MAX (1 << 29)   /* |bias| bound of the table paths */
+
+/** Whether a call's requantization fits the table paths (3x3, 8-wide): the whole int8 clamp,
+ *  right shifts of 1 to 22, |bias| < 2^29 (|acc| < 2^30 for windows of <= 16 x 8 taps). */
+static inline int fwgen_nn_dsp_1ch_table_ok(const fwgen_nn_conv_params_t *p,
+                                            const fwgen_nn_per_channel_t *q, const int32_t *bias)
+{
+    if (p->act_min != -128 || p->act_max != 127) {
+        return 0;
+    }
+    for (int32_t oc = 0; oc < p->output.c; ++oc) {
+        const int32_t e = -q->shift[oc];
+        if (e < 1 || e > FWGEN_NN_DSP_1CH_SHIFT_MAX ||
+            (bias != NULL && (bias[oc] >= FWGEN_NN_DSP_1CH_BIAS_MAX ||
+                              bias[oc] <= -FWGEN_NN_DSP_1CH_BIAS_MAX))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/** Two int16 lanes: lo, hi. */
+static inline int32_t fwgen_nn_dsp_1ch_pack(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+
+/** Channel c's rounding constant with the output offset (e = -shift in 1 .. 22). */
+static inline int32_t fwgen_nn_dsp_1ch_round(int32_t e, int32_t output_offset)
+{
+    return (1 << (e - 1)) + output_offset * (1 << e);
+}
+
 #if FWGEN_NN_1CH_USES_3X3
 #define FWGEN_NN_DSP_1CH_3X3_COLS_MAX 96       /* padded input columns of a row (stack) */
 #define FWGEN_NN_DSP_1CH_3X3_ROW 9             /* table words per output channel */
-#define FWGEN_NN_DSP_1CH_3X3_SHIFT_MAX 22      /* right shifts the offset folds into */
-#define FWGEN_NN_DSP_1CH_3X3_BIAS_MAX (1 << 29) /* |bias|: |acc| < 2^30 with 9 taps of 255 x 128 */
 
 /** Padded input columns the pixels of a row read: the last pixel's 3 (its P(x0 + 2) reads one
  *  more, widened as 0 or input). */
@@ -304,25 +304,11 @@ static inline int32_t fwgen_nn_dsp_1ch_3x3_cols(const fwgen_nn_conv_params_t *p)
 static inline int fwgen_nn_dsp_1ch_3x3_fits(const fwgen_nn_conv_params_t *p,
                                             const fwgen_nn_per_channel_t *q, const int32_t *bias)
 {
-    if (p->filter.h != 3 || p->filter.w != 3 || p->act_min != -128 || p->act_max != 127 ||
+    if (p->filter.h != 3 || p->filter.w != 3 ||
         fwgen_nn_dsp_1ch_3x3_cols(p) > FWGEN_NN_DSP_1CH_3X3_COLS_MAX) {
         return 0;
     }
-    for (int32_t oc = 0; oc < p->output.c; ++oc) {
-        const int32_t e = -q->shift[oc];
-        if (e < 1 || e > FWGEN_NN_DSP_1CH_3X3_SHIFT_MAX ||
-            (bias != NULL && (bias[oc] >= FWGEN_NN_DSP_1CH_3X3_BIAS_MAX ||
-                              bias[oc] <= -FWGEN_NN_DSP_1CH_3X3_BIAS_MAX))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/** Two int16 lanes: lo, hi. */
-static inline int32_t fwgen_nn_dsp_1ch_pack(int32_t lo, int32_t hi)
-{
-    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+    return fwgen_nn_dsp_1ch_table_ok(p, q, bias);
 }
 
 /* One output channel: its table row's two LDMs, 5 SMLADs, the requantization, the byte. */
@@ -396,7 +382,7 @@ fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
         w[4] = fwgen_nn_dsp_1ch_pack(t[6], t[7]);   /* P(x0): row 2, columns 0 and 1 */
         w[5] = fwgen_nn_dsp_1ch_pack(t[8], 0);      /* P(x0 + 2): column 2 and the next pixel's */
         w[6] = q->multiplier[oc];
-        w[7] = (1 << (e - 1)) + p->output_offset * (1 << e);
+        w[7] = fwgen_nn_dsp_1ch_round(e, p->output_offset);
         w[8] = e;
     }
     for (int32_t bi = 0; bi < p->output.n; ++bi) {
@@ -433,6 +419,221 @@ fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
 }
 #endif /* FWGEN_NN_1CH_USES_3X3 */
 
+/* ---------------------------------------------------------------- 8-wide rows at stride 2
+ * micro_speech's first layer (10x8/2, 1 -> 8; TFLM's depthwise 1 x 8 too): the ring's rows,
+ * then per pair of neighbouring pixels their windows gathered into one block (LDM/STM), 5 words a row
+ * (pixel A's 4 word pairs of taps, pixel B's 4 one word on), the rows padded to an even count
+ * with 0. Each channel's table row holds 2 x bias, the doubled filter (4 words a row, 0 in the
+ * padding), multiplier, rounding constant and shift, as the 3x3 path's: per two window rows
+ * 4 LDMs and 16 SMLADs (a filter word serves both pixels), the requantization of both pixels
+ * after. Calls outside the table paths' bounds take the ring. FWGEN_NN_1CH_USES_W8 0 leaves it
+ * out. Stack: about 2.8 KB (the table 1.5 KB, the ring 1 KB).
+ */
+#ifndef FWGEN_NN_1CH_USES_W8
+#define FWGEN_NN_1CH_USES_W8 1
+#endif
+
+#if FWGEN_NN_1CH_USES_W8
+#define FWGEN_NN_DSP_1CH_W8_TABLE_MAX 352   /* table words (micro_speech: 8 x 44) */
+#define FWGEN_NN_DSP_1CH_W8_RING_MAX 576    /* int8 of the row ring (micro_speech: 11 x 48) */
+
+/** Window rows of the 8-wide path: k_h rounded up to even. */
+static inline int32_t fwgen_nn_dsp_1ch_w8_rows(const fwgen_nn_conv_params_t *p)
+{
+    return (p->filter.h + 1) & ~1;
+}
+
+/** Table words per output channel: 2 x bias, 4 a window row, multiplier, rounding, shift. */
+static inline int32_t fwgen_nn_dsp_1ch_w8_row(const fwgen_nn_conv_params_t *p)
+{
+    return 4 * fwgen_nn_dsp_1ch_w8_rows(p) + 4;
+}
+
+/** Bytes of an int8 ring row: every column a pair reads (10 from 2 x ox, in 3 words). */
+static inline int32_t fwgen_nn_dsp_1ch_w8_len(const fwgen_nn_conv_params_t *p)
+{
+    return (2 * p->output.w + 8 + 3) & ~3;
+}
+
+/** Whether a call (fwgen_nn_dsp_1ch_fits() holding) takes the 8-wide path: 7 or 8 taps a row,
+ *  stride 2 along it, the table paths' requantization, the table within its buffer. */
+static inline int fwgen_nn_dsp_1ch_w8_fits(const fwgen_nn_conv_params_t *p,
+                                           const fwgen_nn_per_channel_t *q, const int32_t *bias)
+{
+    return fwgen_nn_dsp_1ch_pairs(p) == 4 && p->stride_w == 2 &&
+           p->output.c * fwgen_nn_dsp_1ch_w8_row(p) <= FWGEN_NN_DSP_1CH_W8_TABLE_MAX &&
+           (p->filter.h + 1) * fwgen_nn_dsp_1ch_w8_len(p) <= FWGEN_NN_DSP_1CH_W8_RING_MAX &&
+           fwgen_nn_dsp_1ch_table_ok(p, q, bias);
+}
+
+/* Two window rows of one channel for both pixels: the pixels' 5 words, the filter's 4. */
+#define FWGEN_NN_DSP_1CH_W8_ROW                                                                    \
+    "ldm    r2!, {r4-r8}\n\t"                                                                     \
+    "ldm    r3!, {r9-r12}\n\t"                                                                    \
+    "smlad  r0, r4, r9, r0\n\t"                                                                   \
+    "smlad  r0, r5, r10, r0\n\t"                                                                  \
+    "smlad  r0, r6, r11, r0\n\t"                                                                  \
+    "smlad  r0, r7, r12, r0\n\t"                                                                  \
+    "smlad  r1, r5, r9, r1\n\t"                                                                   \
+    "smlad  r1, r6, r10, r1\n\t"                                                                  \
+    "smlad  r1, r7, r11, r1\n\t"                                                                  \
+    "smlad  r1, r8, r12, r1\n\t"
+
+/* One window row of the pair into the block: its 10 int8 taps from the ring row at byte
+ * offset r5 (3 words at lr), the input offset (r3) added, as 5 words of int16 tap pairs. */
+#define FWGEN_NN_DSP_1CH_W8_GATHER                                                                 \
+    "ldr    lr, [r0], #4\n\t"                                                                     \
+    "add    lr, lr, r5\n\t"                                                                       \
+    "ldr    r7, [lr]\n\t"                                                                         \
+    "sxtab16 r9, r3, r7, ror #8\n\t"                                                              \
+    "sxtab16 r7, r3, r7\n\t"                                                                      \
+    "pkhbt  r8, r7, r9, lsl #16\n\t"                                                              \
+    "pkhtb  r9, r9, r7, asr #16\n\t"                                                              \
+    "ldr    r7, [lr, #4]\n\t"                                                                     \
+    "sxtab16 r11, r3, r7, ror #8\n\t"                                                             \
+    "sxtab16 r7, r3, r7\n\t"                                                                      \
+    "pkhbt  r10, r7, r11, lsl #16\n\t"                                                            \
+    "pkhtb  r11, r11, r7, asr #16\n\t"                                                            \
+    "ldr    r7, [lr, #8]\n\t"                                                                     \
+    "sxtab16 r12, r3, r7, ror #8\n\t"                                                             \
+    "sxtab16 r7, r3, r7\n\t"                                                                      \
+    "pkhbt  r12, r7, r12, lsl #16\n\t"                                                            \
+    "stm    r6!, {r8-r12}\n\t"
+
+/** All channels of a pixel pair. `rows` the window's int8 ring rows, ctx = {input offset in both
+ *  int16 lanes, rows (even), pixel A's byte offset in a row, out_c, the block}: first the rows
+ *  gathered into the block, then per channel (`table` their rows) A's output at `out`, B's
+ *  out_c bytes on. Every register in use (naked asm): r0/r1 A's/B's accumulator, r2 the
+ *  block, r3 the table, r4-r8 the pixels' words, r9-r12 the filter's, lr the block's end; the
+ *  output pointer, out_c, the block's start and the outputs' end on the stack (16 B beside the
+ *  36 B pushed, which -fstack-usage does not see for a naked function: within the stack
+ *  bound's margin for assembly). */
+static __attribute__((naked, noinline)) void
+fwgen_nn_dsp_1ch_w8_pair(const int8_t *const *rows, const int32_t *table, int8_t *out,
+                         const int32_t ctx[5])
+{
+    (void)rows, (void)table, (void)out, (void)ctx;
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldm    r3, {r3-r7}\n\t"      /* offset x 2, rows, byte offset, out_c, block */
+                     "add    r8, r2, r6\n\t"
+                     "push   {r2, r6, r7, r8}\n\t" /* out, out_c, block, end */
+                     "mov    r6, r7\n\t"
+                     "add    r4, r0, r4, lsl #2\n"
+                     "3:\n\t"
+                     FWGEN_NN_DSP_1CH_W8_GATHER
+                     FWGEN_NN_DSP_1CH_W8_GATHER
+                     "cmp    r0, r4\n\t"
+                     "bne    3b\n\t"
+                     "mov    lr, r6\n\t"           /* the block's end */
+                     "mov    r3, r1\n"
+                     "1:\n\t"
+                     "ldr    r0, [r3], #4\n\t"     /* 2 x bias */
+                     "mov    r1, r0\n\t"
+                     "ldr    r2, [sp, #8]\n"
+                     "2:\n\t"
+                     FWGEN_NN_DSP_1CH_W8_ROW
+                     FWGEN_NN_DSP_1CH_W8_ROW
+                     "cmp    r2, lr\n\t"
+                     "bne    2b\n\t"
+                     "ldm    r3!, {r4-r6}\n\t"     /* multiplier, rounding + offset, shift */
+                     "smmulr r0, r0, r4\n\t"
+                     "smmulr r1, r1, r4\n\t"
+                     "add    r7, r5, r0, asr #31\n\t"
+                     "add    r0, r0, r7\n\t"
+                     "add    r7, r5, r1, asr #31\n\t"
+                     "add    r1, r1, r7\n\t"
+                     "asr    r0, r0, r6\n\t"
+                     "asr    r1, r1, r6\n\t"
+                     "ssat   r0, #8, r0\n\t"
+                     "ssat   r1, #8, r1\n\t"
+                     "ldrd   r4, r5, [sp]\n\t"       /* out, out_c */
+                     "strb   r1, [r4, r5]\n\t"
+                     "strb   r0, [r4], #1\n\t"
+                     "ldr    r5, [sp, #12]\n\t"
+                     "str    r4, [sp]\n\t"
+                     "cmp    r4, r5\n\t"
+                     "bne    1b\n\t"
+                     "add    sp, #16\n\t"
+                     "pop    {r4-r11, pc}");
+}
+
+/** The whole call on the 8-wide path (fwgen_nn_dsp_1ch_w8_fits() holding); arguments as
+ *  fwgen_nn_dsp_conv1ch(). */
+static __attribute__((noinline)) void
+fwgen_nn_dsp_1ch_w8(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                    const int8_t *input, const int8_t *filter, int32_t tap_stride,
+                    int32_t channel_stride, const int32_t *bias, int8_t *output)
+{
+    const int32_t in_h = p->input.h, in_w = p->input.w;
+    const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w;
+    const int32_t len = fwgen_nn_dsp_1ch_w8_len(p), lead = p->pad_left;
+    const int32_t rows2 = fwgen_nn_dsp_1ch_w8_rows(p), row_words = fwgen_nn_dsp_1ch_w8_row(p);
+    int32_t table[FWGEN_NN_DSP_1CH_W8_TABLE_MAX] __attribute__((aligned(8)));
+    int8_t ring[FWGEN_NN_DSP_1CH_W8_RING_MAX] __attribute__((aligned(4)));
+    int32_t block[5 * FWGEN_NN_DSP_1CH_ROWS_MAX] __attribute__((aligned(8)));
+    int32_t tag[FWGEN_NN_DSP_1CH_ROWS_MAX];
+    const int8_t *rows[FWGEN_NN_DSP_1CH_ROWS_MAX];
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        const int8_t *f = filter + oc * channel_stride;
+        int32_t *w = table + oc * row_words;
+        const int32_t e = -q->shift[oc];
+        *w++ = bias != NULL ? 2 * bias[oc] : 0;
+        for (int32_t ky = 0; ky < rows2; ++ky) {
+            for (int32_t kx = 0; kx < 8; kx += 2, ++w) {
+                const int32_t t0 = ky < k_h ? 2 * f[(ky * k_w + kx) * tap_stride] : 0;
+                const int32_t t1 = ky < k_h && kx + 1 < k_w ? 2 * f[(ky * k_w + kx + 1) * tap_stride] : 0;
+                *w = fwgen_nn_dsp_1ch_pack(t0, t1);
+            }
+        }
+        w[0] = q->multiplier[oc];
+        w[1] = fwgen_nn_dsp_1ch_round(e, p->output_offset);
+        w[2] = e;
+    }
+    /* int8 rows, the padding -input_offset (0 once the offset is added): k_h slots, then the
+     * row standing for rows outside the input and the padding row of an odd k_h */
+    const int8_t pad = (int8_t)-p->input_offset;
+    int8_t *pad_row = ring + k_h * len;
+    fwgen_nn_dsp_fill(pad_row, pad, len);
+    const int32_t n = in_w < len - lead ? in_w : len - lead;   /* input columns a row holds */
+    const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
+    int32_t ctx[5] = {off2, rows2, 0, out_c, (int32_t)(uintptr_t)block};
+    for (int32_t bi = 0; bi < p->output.n; ++bi) {
+        const int32_t b = p->reverse ? p->output.n - 1 - bi : bi;
+        const int8_t *in_b = input + (size_t)b * in_h * in_w;
+        for (int32_t s = 0; s < k_h; ++s) {
+            tag[s] = -1;
+        }
+        for (int32_t yi = 0; yi < out_h; ++yi) {
+            const int32_t oy = p->reverse ? out_h - 1 - yi : yi;
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            for (int32_t ky = 0; ky < rows2; ++ky) {
+                const int32_t iy = y0 + ky;
+                if (ky >= k_h || iy < 0 || iy >= in_h) {
+                    rows[ky] = pad_row;
+                    continue;
+                }
+                const int32_t slot = iy % k_h;   /* k_h consecutive rows: distinct slots */
+                int8_t *row = ring + slot * len;
+                if (tag[slot] != iy) {
+                    fwgen_nn_dsp_fill(row, pad, lead);
+                    fwgen_nn_dsp_copy(row + lead, in_b + (size_t)iy * in_w, n);
+                    fwgen_nn_dsp_fill(row + lead + n, pad, len - lead - n);
+                    tag[slot] = iy;
+                }
+                rows[ky] = row;
+            }
+            int8_t *out_row = output + ((size_t)b * out_h + oy) * out_w * out_c;
+            for (int32_t i = 0; i < out_w; i += 2) {
+                const int32_t ox = i + 1 < out_w ? i : out_w - 2;   /* an odd row's last pair overlaps */
+                ctx[2] = 2 * ox;
+                fwgen_nn_dsp_1ch_w8_pair(rows, table, out_row + ox * out_c, ctx);
+            }
+        }
+    }
+}
+#endif /* FWGEN_NN_1CH_USES_W8 */
+
 /**
  * The whole call (fwgen_nn_dsp_1ch_fits(p) must hold). Filter tap (ky, kx) of output channel oc
  * is filter[(ky * k_w + kx) * tap_stride + oc * channel_stride]: tap_stride = out_c, channel
@@ -448,6 +649,12 @@ static inline void fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p,
 #if FWGEN_NN_1CH_USES_3X3
     if (fwgen_nn_dsp_1ch_3x3_fits(p, q, bias)) {
         fwgen_nn_dsp_1ch_3x3(p, q, input, filter, tap_stride, channel_stride, bias, output);
+        return;
+    }
+#endif
+#if FWGEN_NN_1CH_USES_W8
+    if (fwgen_nn_dsp_1ch_w8_fits(p, q, bias)) {
+        fwgen_nn_dsp_1ch_w8(p, q, input, filter, tap_stride, channel_stride, bias, output);
         return;
     }
 #endif
