@@ -176,6 +176,11 @@ def declare(lib: ctypes.CDLL, signatures: dict[str, tuple[object, list[object]]]
     return lib
 
 
+def host_compiler() -> str:
+    """The C compiler of compile_shared: $CC, else cc."""
+    return os.environ.get("CC", "cc")
+
+
 def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = (),
                    defines: dict[str, str] | None = None,
                    flags: Iterable[str] = ("-O2",), *, std: str = "c11") -> Path:
@@ -185,7 +190,7 @@ def compile_shared(name: str, sources: list[Path], include_dirs: list[Path] = ()
     plugin of fwgen bench (`std` gnu11: QEMU's plugin header is GNU C). The cache key covers
     the content of every source and header directory and the flags, so a change rebuilds.
     """
-    compiler = os.environ.get("CC", "cc")
+    compiler = host_compiler()
     defines = defines or {}
     headers = [h for d in include_dirs for h in Path(d).rglob("*.h")]
     argv_extra = [f"-std={std}", *(f"-D{k}={v}" for k, v in sorted(defines.items())), *flags]

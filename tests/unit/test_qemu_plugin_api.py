@@ -12,6 +12,7 @@ import pytest
 from fwgen.bench import plugin, qemu_api
 from fwgen.boards import get_board
 from fwgen.errors import FwgenError, ToolMissingError
+from fwgen.native import host_compiler
 from fwgen.runners.qemu import PROGRAM_ENV, QemuRunner, parse_qemu_version, qemu_version
 
 # What `qemu-system-arm --version` prints (Debian 12's and bookworm-backports' 10.0).
@@ -31,8 +32,8 @@ REMOVED_IN_2 = {"qemu_plugin_register_vcpu_insn_exec_inline", "qemu_plugin_regis
                 "qemu_plugin_register_vcpu_mem_inline", "qemu_plugin_n_vcpus",
                 "qemu_plugin_n_max_vcpus"}
 
-needs_gcc = pytest.mark.skipif(shutil.which(plugin.HOST_CC) is None,
-                               reason=f"the plugin builds with the host's {plugin.HOST_CC}")
+needs_gcc = pytest.mark.skipif(shutil.which(host_compiler()) is None,
+                               reason=f"the plugin builds with the host's {host_compiler()}")
 
 
 def _fake_qemu(folder: Path, text: str) -> Path:
