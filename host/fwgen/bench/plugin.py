@@ -1,7 +1,8 @@
 """The QEMU plugin that counts instructions per firmware region (plugin/fwgen_regions.c).
 
-Built with the host's gcc on first use into fwgen's cache, named by a hash of its sources (as
-fwgen.native builds the host library), and loaded with ``qemu-system-arm -plugin``:
+Built with the host's C compiler on first use into fwgen's bounded cache of shared libraries,
+named by a hash of its sources and flags (fwgen.native.compile_shared), and loaded with
+``qemu-system-arm -plugin``:
 
     so = build_plugin()                              # for the plugin API of qemu_program()
     argv += plugin_args(so, marks, out)              # marks: the ELF's fwgen_bench_marks
@@ -9,26 +10,21 @@ fwgen.native builds the host library), and loaded with ``qemu-system-arm -plugin
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fwgen import process
 from fwgen.bench import qemu_api
-from fwgen.errors import FwgenError, ToolMissingError
-from fwgen.native import cache_dir
+from fwgen.errors import FwgenError
+from fwgen.native import compile_shared
 from fwgen.runners.qemu import qemu_version
 
 LOG = logging.getLogger(__name__)
 
-SOURCE_DIR = Path(__file__).resolve().parent / "plugin"
-SOURCES = ("fwgen_regions.c", "qemu_plugin_api.h")
-HOST_CC = "gcc"
-CFLAGS = ("-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-std=gnu11", "-Wall", "-Wextra",
-          "-Werror")
+SOURCE_DIR = Path(__file__).resolve().parent / "plugin"    # fwgen_regions.c, qemu_plugin_api.h
+SOURCE = SOURCE_DIR / "fwgen_regions.c"
+# Hidden but for the qemu_plugin_* symbols the source exports (QEMU's header is GNU C: gnu11).
+FLAGS = ("-O2", "-fvisibility=hidden")
 MARKS_SYMBOL = "fwgen_bench_marks"
 
 
@@ -55,30 +51,11 @@ class RegionCounts:
 
 def build_plugin(api: int | None = None) -> Path:
     """The plugin's shared object for plugin API version `api` (default: the one the QEMU in use
-    loads, `check_qemu`), compiled once per source hash (FwgenError when gcc fails)."""
-    flags = (*CFLAGS, qemu_api.define(check_qemu() if api is None else api))
-    digest = hashlib.sha256()
-    for name in SOURCES:
-        digest.update(name.encode() + b"\0" + (SOURCE_DIR / name).read_bytes())
-    digest.update(" ".join(flags).encode())
-    out = cache_dir() / "qemu-plugin" / f"fwgen_regions-{digest.hexdigest()[:16]}.so"
-    if out.is_file():
-        return out
-    if shutil.which(HOST_CC) is None:
-        raise ToolMissingError(HOST_CC)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    argv = [HOST_CC, *flags, "-o", str(partial), str(SOURCE_DIR / SOURCES[0])]
-    LOG.info("building the QEMU plugin: %s", " ".join(argv))
-    try:
-        proc = process.run(argv, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise FwgenError(f"the QEMU plugin did not compile: {' '.join(argv)}\n{proc.stderr}",
-                             where=str(SOURCE_DIR / SOURCES[0]))
-        os.replace(partial, out)       # atomic: a concurrent build finds a whole file or none
-    finally:
-        partial.unlink(missing_ok=True)
-    return out
+    loads, `check_qemu`), compiled once per content of its sources and flags (FwgenError when the
+    compiler fails)."""
+    flags = (*FLAGS, qemu_api.define(check_qemu() if api is None else api))
+    return compile_shared("fwgen_regions", [SOURCE], include_dirs=[SOURCE_DIR], flags=flags,
+                          std="gnu11")
 
 
 def check_qemu() -> int:
