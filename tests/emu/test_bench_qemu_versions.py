@@ -1,8 +1,8 @@
 """fwgen bench's counting plugin on another QEMU release counts what it counts on the default one.
 
 Runs only when $FWGEN_QEMU_SYSTEM_ARM names a second qemu-system-arm (e.g. Debian 13's 10.0,
-plugin API 2, unpacked beside Debian 12's 7.2, API 1). The same bench ELF of micro_speech runs
-on the default QEMU (PATH's) and on the named one, each under the plugin built for its API, and
+plugin API 2, unpacked beside Debian 12's 7.2, API 1). On each twin (M33, M4F, M7) the same
+bench ELF of micro_speech runs on the default QEMU (PATH's) and on the named one, each under the plugin built for its API, and
 every marked region (the frontend, the invoke, each op) must hold the same instructions and
 every region the same entries. The clip comes from a host file over semihosting (the "semihost"
 audio source), so no UART interrupt lands at a host-timed point inside a region: the counts are
@@ -31,15 +31,16 @@ from fwgen.zoo import resolve_model
 
 OTHER = os.environ.get(PROGRAM_ENV)
 INFERENCES = 3
+TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 
 pytestmark = pytest.mark.skipif(
     not OTHER, reason=f"set {PROGRAM_ENV} to a second qemu-system-arm (another QEMU release) to "
                       f"compare its instruction counts with those of the one on PATH")
 
 
-@pytest.fixture(scope="module")
-def bench_build(tmp_path_factory):
-    twin = get_board("mps2_an505")
+@pytest.fixture(scope="module", params=TWINS)
+def bench_build(request, tmp_path_factory):
+    twin = get_board(request.param)
     deployment = prepare(resolve_model("micro_speech"), DeployOptions(audio_source="semihost"))
     out = tmp_path_factory.mktemp("bench-qemu-versions")
     firmware = build_firmware(bench_deployment(deployment), twin, out, include_twin=False,
@@ -73,7 +74,8 @@ def test_another_qemu_counts_every_region_as_the_default_one(bench_build, tmp_pa
     default = _run(bench_build, None, tmp_path / "default.txt", monkeypatch)
     other = _run(bench_build, OTHER, tmp_path / "other.txt", monkeypatch)
     (v1, api1, counts1, result1), (v2, api2, counts2, result2) = default, other
-    print(f"default QEMU {v1} (plugin API {api1}), {OTHER}: QEMU {v2} (plugin API {api2})")
+    print(f"{bench_build[0].id}: default QEMU {v1} (plugin API {api1}), {OTHER}: QEMU {v2} "
+          f"(plugin API {api2})")
     assert not result1.errors and not result2.errors
     r = regions()
     invokes = counts1.entered(r["INVOKE"])
