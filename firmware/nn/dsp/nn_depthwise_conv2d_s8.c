@@ -14,8 +14,9 @@
  *     of the call's filter (widened, doubled), accumulator starts (input offset folded in) and
  *     requantization words built once per call on the stack (<= 8.5 KB), then four channels at
  *     a time in registers (SXTB16 on a word of 4 input channels, SMLABB/SMLATT), requantized
- *     inline in 5 instructions each (SMMLAR, ASR, SSAT); 9 taps with channels a multiple of 4
- *     in one asm loop over a row's pixels whose windows lie inside the input;
+ *     inline in 5 instructions each (SMMLAR, ASR, SSAT); 9-tap windows (3x3, 9x1, 1x9) with
+ *     channels a multiple of 4 in asm loops: a row's pixels whose windows lie inside the input
+ *     (or a one-column output's) as 3 rows of 3 taps, the others over a list of tap offsets;
  *   - other depth multiplier 1 calls with up to 25 taps: four channels at a time in
  *     registers over the pixel's listed taps, SXTB16 splitting a word of 4 channels into two
  *     int16 pairs and SMLABB/SMLATT accumulating each channel; with more taps and up to 256
