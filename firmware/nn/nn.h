@@ -105,7 +105,8 @@ typedef struct {
 #define FWGEN_NN_CONV_PATH_PAIR 2    /**< two pixels per filter word, windows <= 256 taps */
 #define FWGEN_NN_CONV_PATH_PIXEL 3   /**< one pixel, windows <= 512 taps */
 #define FWGEN_NN_CONV_PATH_GENERIC 4 /**< the portable loop, any window */
-#define FWGEN_NN_CONV_PATH_1X1 5     /**< 1x1 without groups, four pixels per filter word, <= 256 taps */
+#define FWGEN_NN_CONV_PATH_1X1 5     /**< 1x1 without groups, four pixels per filter word, <= 320 taps */
+#define FWGEN_NN_CONV_PATH_QUAD 6    /**< 1X1's loop for gathered windows, no groups, <= 320 taps */
 
 /**
  * CONV_2D, int8 activations and weights, int32 bias, per-channel requantization
