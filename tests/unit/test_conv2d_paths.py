@@ -55,15 +55,20 @@ def _params(in_c, k_h, k_w, k_c, out_c, out_w=8, stride=1, dilation=1):
 
 @pytest.mark.parametrize("args, path", [
     ((1, 3, 3, 1, 32), "1CH"),
-    ((1, 3, 3, 1, 33), "PAIR"),                        # more channels than the 1-channel buffers
-    ((1, 3, 3, 1, 8, 8, 1, 2), "PAIR"),                # dilated
-    ((1, 17, 1, 1, 4), "PAIR"),                        # more rows than the ring
+    ((1, 3, 3, 1, 33), "QUAD"),                        # more channels than the 1-channel buffers
+    ((1, 3, 3, 1, 8, 8, 1, 2), "QUAD"),                # dilated
+    ((1, 17, 1, 1, 4), "QUAD"),                        # more rows than the ring
     ((2, 3, 3, 1, 4), "PAIR"),                         # grouped, one channel per group
     ((256, 1, 1, 256, 8), "1X1"),
     ((40, 1, 1, 40, 120), "1X1"),                      # TENet's
     ((80, 1, 1, 40, 8), "PAIR"),                       # 1x1, grouped
-    ((8, 1, 2, 8, 8), "PAIR"),
-    ((257, 1, 1, 257, 8), "PIXEL"),
+    ((8, 1, 2, 8, 8), "QUAD"),
+    ((104, 3, 1, 104, 40), "QUAD"),                    # TENet's first layer: 312 taps
+    ((28, 3, 3, 28, 8), "QUAD"),
+    ((16, 3, 3, 8, 8), "PAIR"),                        # grouped
+    ((36, 3, 3, 36, 8), "PIXEL"),                      # 324 taps
+    ((257, 1, 1, 257, 8), "1X1"),
+    ((321, 1, 1, 321, 8), "PIXEL"),
     ((56, 3, 3, 56, 3), "PIXEL"),
     ((57, 3, 3, 57, 3), "GENERIC"),
     ((513, 1, 1, 513, 2), "GENERIC"),

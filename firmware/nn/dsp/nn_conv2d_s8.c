@@ -36,6 +36,7 @@
 #define FWGEN_NN_CONV2D_USES_PIXEL 1
 #define FWGEN_NN_CONV2D_USES_GENERIC 1
 #define FWGEN_NN_CONV2D_USES_1X1 1
+#define FWGEN_NN_CONV2D_USES_QUAD 1
 #endif
 #ifndef FWGEN_NN_CONV2D_USES_1CH
 #define FWGEN_NN_CONV2D_USES_1CH 0
@@ -51,6 +52,9 @@
 #endif
 #ifndef FWGEN_NN_CONV2D_USES_1X1
 #define FWGEN_NN_CONV2D_USES_1X1 0
+#endif
+#ifndef FWGEN_NN_CONV2D_USES_QUAD
+#define FWGEN_NN_CONV2D_USES_QUAD 0
 #endif
 #if defined(FWGEN_NN_PATHS_LISTED) && !defined(FWGEN_NN_1CH_USES_3X3)
 #define FWGEN_NN_1CH_USES_3X3 0   /* no 3x3 layer on the 1CH path */
@@ -84,7 +88,7 @@ static inline int8_t conv_out(const conv_call_t *c, int32_t oc, int32_t acc)
 
 #endif
 
-#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL
+#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL || FWGEN_NN_CONV2D_USES_QUAD
 /* The int8 taps of pixel `px`, group `g`, in filter order: the input itself for a 1x1
  * convolution, else gathered into `window`. */
 static const int8_t *conv_taps(const conv_call_t *c, const fwgen_nn_window_t *win, int32_t g,
@@ -132,7 +136,8 @@ static void conv_column(const conv_call_t *c, const fwgen_nn_window_t *win, int3
 
 #endif
 
-#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL || FWGEN_NN_CONV2D_USES_GENERIC
+#if FWGEN_NN_CONV2D_USES_PAIR || FWGEN_NN_CONV2D_USES_PIXEL || FWGEN_NN_CONV2D_USES_GENERIC || \
+    FWGEN_NN_CONV2D_USES_QUAD
 static fwgen_nn_window_t conv_window(const conv_call_t *c, int32_t px)
 {
     const fwgen_nn_conv_params_t *p = c->p;
@@ -267,7 +272,7 @@ static __attribute__((noinline)) void conv_generic(const conv_call_t *c, int32_t
 
 #endif
 
-#if FWGEN_NN_CONV2D_USES_1X1
+#if FWGEN_NN_CONV2D_USES_1X1 || FWGEN_NN_CONV2D_USES_QUAD
 /* ---------------------------------------------------------------- 1X1
  * A 1x1 convolution without groups: four pixels' channels are widened once into one column
  * (conv_widen4), then each output channel's filter row meets all four in one asm loop (each
@@ -277,9 +282,14 @@ static __attribute__((noinline)) void conv_generic(const conv_call_t *c, int32_t
  * accumulator is twice TFLM's, and 6 instructions an output (SMMULR, two adds, a shift, SSAT,
  * the store); a block of fewer pixels, or a call that does not allow it, takes conv_1x1_any
  * (fwgen_nn_dsp_output). */
-#define CONV_1X1_TAPS_MAX 256
+#define CONV_1X1_TAPS_MAX 320
 #define CONV_1X1_COL_WORDS (CONV_1X1_TAPS_MAX * 2 + 12)   /* 8 words per 4 taps, 4 a tail tap */
-#define CONV_1X1_BIAS_MAX (1 << 29)   /* |acc| < 2^29 + 256 * 255 * 128 < 2^30: 2 * acc fits */
+#define CONV_1X1_BIAS_MAX (1 << 29)   /* |acc| < 2^29 + 320 * 255 * 128 < 2^30: 2 * acc fits */
+#if FWGEN_NN_CONV2D_USES_QUAD
+#define CONV_1X1_WINDOW CONV_1X1_TAPS_MAX   /* bytes of a gathered window (QUAD) */
+#else
+#define CONV_1X1_WINDOW 1
+#endif
 #define CONV_1X1_SHIFT_MAX 22         /* output offset << shift fits beside the rounding */
 #define CONV_1X1_OUT_MAX 256          /* output channels of the fast blocks' table (4 KB, stack) */
 
@@ -374,10 +384,18 @@ static int conv_1x1_fast(const conv_call_t *c)
     return 1;
 }
 
-/* The input pixel of output pixel `i` (a 1x1 window, no padding). */
-static inline const int8_t *conv_1x1_src(const conv_call_t *c, int32_t i)
+/* The window of output pixel `i` in filter order: for 1X1 its input pixel as it lies (no
+ * padding), for QUAD gathered into `window` (padding taps the input zero point). */
+static inline const int8_t *conv_1x1_src(const conv_call_t *c, int32_t i, int8_t *window)
 {
     const fwgen_nn_conv_params_t *p = c->p;
+#if FWGEN_NN_CONV2D_USES_QUAD
+    if (p->path == FWGEN_NN_CONV_PATH_QUAD) {
+        const fwgen_nn_window_t win = conv_window(c, i);
+        return conv_taps(c, &win, 0, window);
+    }
+#endif
+    (void)window;
     const int32_t plane = p->output.h * p->output.w, yx = i % plane;
     const int32_t y = yx / p->output.w * p->stride_h, x = yx % p->output.w * p->stride_w;
     return c->input + (((size_t)(i / plane) * p->input.h + y) * p->input.w + x) * p->input.c;
@@ -411,8 +429,10 @@ static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32
                                                      const conv_1x1_quant_t *quant)
 {
     int32_t col[CONV_1X1_COL_WORDS] __attribute__((aligned(8)));
-    const int8_t *const src[4] = {conv_1x1_src(c, px), conv_1x1_src(c, px + 1),
-                                  conv_1x1_src(c, px + 2), conv_1x1_src(c, px + 3)};
+    int8_t window[4][CONV_1X1_WINDOW];
+    const int8_t *const src[4] = {conv_1x1_src(c, px, window[0]), conv_1x1_src(c, px + 1, window[1]),
+                                  conv_1x1_src(c, px + 2, window[2]),
+                                  conv_1x1_src(c, px + 3, window[3])};
     const int32_t out_c = c->p->output.c, taps = c->taps;
     conv_widen4(src, taps, c->p->input_offset, 1, col);
     conv_1x1_loop_t loop = {col, taps >> 3, quant, c->output + (size_t)px * out_c, out_c, out_c,
@@ -506,12 +526,13 @@ static __attribute__((noinline)) void conv_1x1_any(const conv_call_t *c, int32_t
                                                    int32_t count)
 {
     int32_t col[CONV_1X1_COL_WORDS] __attribute__((aligned(8)));
+    int8_t window[4][CONV_1X1_WINDOW];
     const int8_t *src[4];
     int8_t *out[4];
     const int32_t out_c = c->p->output.c, taps = c->taps;
     for (int32_t q = 0; q < 4; ++q) {
         const int32_t i = px + (q < count ? q : count - 1);
-        src[q] = conv_1x1_src(c, i);
+        src[q] = conv_1x1_src(c, i, window[q]);
         out[q] = c->output + (size_t)i * out_c;
     }
     conv_widen4(src, taps, c->p->input_offset, 0, col);
@@ -584,10 +605,16 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
         }
         return FWGEN_OK;
 #endif
+#if FWGEN_NN_CONV2D_USES_1X1 || FWGEN_NN_CONV2D_USES_QUAD
 #if FWGEN_NN_CONV2D_USES_1X1
-    case FWGEN_NN_CONV_PATH_1X1: {
-        if (p->filter.h != 1 || p->filter.w != 1 || groups != 1 || c.taps > CONV_1X1_TAPS_MAX ||
-            p->pad_top != 0 || p->pad_left != 0) {
+    case FWGEN_NN_CONV_PATH_1X1:
+#endif
+#if FWGEN_NN_CONV2D_USES_QUAD
+    case FWGEN_NN_CONV_PATH_QUAD:
+#endif
+    {
+        const int one = p->filter.h == 1 && p->filter.w == 1 && p->pad_top == 0 && p->pad_left == 0;
+        if (groups != 1 || c.taps > CONV_1X1_TAPS_MAX || (p->path == FWGEN_NN_CONV_PATH_1X1 && !one)) {
             return FWGEN_ERR_ARG;
         }
         /* blocks of 4 pixels in the kernel's order, the fast ones first (any last) */

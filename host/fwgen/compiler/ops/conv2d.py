@@ -9,14 +9,14 @@ from fwgen.compiler.ops._conv import conv_geometry, conv_parts
 
 # Limits of the DSP variant's paths (firmware/nn/dsp/nn_conv2d_s8.c, nn_dsp_conv1ch.h: the same
 # numbers; tests/unit/test_conv2d_paths.py checks that they agree)
-ONE_BY_ONE_TAPS_MAX = 256    # CONV_1X1_TAPS_MAX
+ONE_BY_ONE_TAPS_MAX = 320    # CONV_1X1_TAPS_MAX (1X1 and QUAD)
 PAIR_TAPS_MAX = 256          # CONV_PAIR_TAPS_MAX
 PIXEL_TAPS_MAX = 512         # CONV_TAPS_MAX
 ONE_CH_WIDE_MAX = 320        # FWGEN_NN_DSP_1CH_WIDE_MAX
 ONE_CH_RING_MAX = 512        # FWGEN_NN_DSP_1CH_RING_MAX
 ONE_CH_ROWS_MAX = 16         # FWGEN_NN_DSP_1CH_ROWS_MAX
 ONE_CH_CHANNELS_MAX = 32     # FWGEN_NN_DSP_1CH_CHANNELS_MAX
-PATHS = ("1CH", "1X1", "PAIR", "PIXEL", "GENERIC")   # FWGEN_NN_CONV_PATH_<name> in nn.h
+PATHS = ("1CH", "1X1", "QUAD", "PAIR", "PIXEL", "GENERIC")   # FWGEN_NN_CONV_PATH_<name> in nn.h
 
 
 def _one_channel_fits(p: dict) -> bool:
@@ -37,9 +37,8 @@ def conv2d_path(p: dict) -> str:
     taps = p["filter"]["h"] * p["filter"]["w"] * p["filter"]["c"]
     if p["filter"]["c"] == 1 and _one_channel_fits(p):
         return "1CH"
-    if (p["filter"]["h"] == p["filter"]["w"] == 1 and p["filter"]["c"] == p["input"]["c"]
-            and taps <= ONE_BY_ONE_TAPS_MAX):
-        return "1X1"
+    if p["filter"]["c"] == p["input"]["c"] and taps <= ONE_BY_ONE_TAPS_MAX:   # no groups
+        return "1X1" if p["filter"]["h"] == p["filter"]["w"] == 1 else "QUAD"
     if taps <= PAIR_TAPS_MAX:
         return "PAIR"
     if taps <= PIXEL_TAPS_MAX:
