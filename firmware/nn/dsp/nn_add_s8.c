@@ -4,7 +4,7 @@
  * a rounding right shift, their sum through the output's, the output offset and the clamp).
  *
  * Rows whose inputs are contiguous (equal shapes, which the compiler collapses into one row,
- * or a channel vector broadcast over pixels) take a loop of about 15 instructions per element
+ * or a channel vector broadcast over pixels) take a loop of about 16 instructions per element
  * where the call's parameters are those of an int8 model (checked once per call, add_fast_ok):
  * - an input with multiplier 2^30 and shift 0 (the input of the larger scale always has them:
  *   its real multiplier is 1/2) is scaled exactly to (x + offset) << 19: one add;
@@ -13,7 +13,10 @@
  *   rounding right shift (half away from zero) is (h + 2^(r - 1) - (h < 0)) >> r, where h < 0
  *   only if v < 0 and h = 0 is never a tie: SMMLAR adds 2^(r - 1), v's sign bit is one add;
  * - the output likewise on twice the sum (|sum| < 2^29), with the output offset << r folded
- *   into the rounding constant (r <= 21), then SSAT to int8 and the clamp where it is narrower.
+ *   into the rounding constant (r <= 21), then SSAT to int8 and the clamp where it is narrower;
+ * - a call of ADD_TABLE_MIN elements or more with one input half and one scaled tables twice the
+ *   scaled input's value for its 256 values (with the half input's offset term) on the stack
+ *   once: an element is then 2 loads, a table load, an add and the output (about 12).
  * An input broadcast along the row (a scalar, or one value per pixel) is read from a buffer of
  * its value repeated, in chunks of ADD_FILL. Other calls (other parameters, strides the compiler
  * does not give) are the portable arithmetic.
@@ -23,6 +26,9 @@
 
 /* Copies of a value broadcast along a row the fast loop reads at a time (bytes of stack, each). */
 #define ADD_FILL 64
+
+/* Elements from which a call tables its scaled input (1 KB of stack). */
+#define ADD_TABLE_MIN 512
 
 /* The multiplier and shift TFLM's ADD gives the input of the larger scale (a real 1/2). */
 #define ADD_HALF_MULTIPLIER (1L << 30)
@@ -43,11 +49,18 @@ typedef struct {
     int32_t shift;  /* the right shift, >= 1 (scaled) */
 } add_input_t;
 
-/* Twice the input's scaled value (TFLM's scaled_inputN_val). */
-static inline __attribute__((always_inline)) int32_t add_scaled2(int half, int32_t x,
-                                                                 add_input_t c)
+/* How the fast loop scales an input: TFLM's arithmetic, its multiplier 1/2, or a table. */
+enum { ADD_SCALED, ADD_HALF, ADD_TABLED };
+
+/* Twice the input's scaled value (TFLM's scaled_inputN_val); ADD_TABLED: tab[x] (tab points at
+ * the entry of x = 0). */
+static inline __attribute__((always_inline)) int32_t add_scaled2(int kind, int32_t x,
+                                                                 add_input_t c, const int32_t *tab)
 {
-    if (half) {
+    if (kind == ADD_TABLED) {
+        return tab[x];
+    }
+    if (kind == ADD_HALF) {
         return c.off + (int32_t)((uint32_t)x << 20);
     }
     const int32_t v = c.off + (int32_t)((uint32_t)x << 21);
@@ -55,17 +68,17 @@ static inline __attribute__((always_inline)) int32_t add_scaled2(int half, int32
     return (int32_t)((uint32_t)(h >> c.shift) << 1);
 }
 
-/* One contiguous row of `n` outputs; `half1`, `half2`, `clamp` are constants in each caller, so
+/* One contiguous row of `n` outputs; `kind1`, `kind2`, `clamp` are constants in each caller, so
  * each combination compiles to its own loop. */
-static inline __attribute__((always_inline)) void add_row(int half1, int half2, int clamp,
+static inline __attribute__((always_inline)) void add_row(int kind1, int kind2, int clamp,
                                                           const int8_t *a, const int8_t *b,
                                                           int8_t *out, int32_t n, add_input_t c1,
-                                                          add_input_t c2, add_input_t co,
-                                                          int32_t lo, int32_t hi)
+                                                          add_input_t c2, const int32_t *tab,
+                                                          add_input_t co, int32_t lo, int32_t hi)
 {
     const int8_t *end = out + n;
     while (out != end) {
-        const int32_t t2 = add_scaled2(half1, *a++, c1) + add_scaled2(half2, *b++, c2);
+        const int32_t t2 = add_scaled2(kind1, *a++, c1, tab) + add_scaled2(kind2, *b++, c2, tab);
         int32_t o = add_smmlar(t2, co.mult, co.round) + (t2 >> 31);
         o = __ssat(o >> co.shift, 8);
         if (clamp) {
@@ -109,32 +122,50 @@ typedef struct {
     int half1, half2, clamp;
     add_input_t c1, c2, co;
     int32_t lo, hi;
+    const int32_t *tab;   /* NULL, or the scaled input's table (one input half, see the call) */
 } add_fast_t;
 
-/* The fast loop for a contiguous row: the input kinds in order (1 = half), the clamp. */
-static __attribute__((noinline)) void add_fast_row(const add_fast_t *f, const int8_t *a, const int8_t *b, int8_t *out,
-                         int32_t n)
+/* The fast loop for a contiguous row: the input kinds, the clamp. */
+static __attribute__((noinline)) void add_fast_row(const add_fast_t *f, const int8_t *a,
+                                                   const int8_t *b, int8_t *out, int32_t n)
 {
     if (f->half1 && f->half2) {
         if (f->clamp) {
-            add_row(1, 1, 1, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+            add_row(ADD_HALF, ADD_HALF, 1, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
         } else {
-            add_row(1, 1, 0, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+            add_row(ADD_HALF, ADD_HALF, 0, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
         }
     } else if (f->half1 || f->half2) {   /* the half input first: the sum is symmetric */
         const int8_t *h = f->half1 ? a : b, *s = f->half1 ? b : a;
         const add_input_t ch = f->half1 ? f->c1 : f->c2, cs = f->half1 ? f->c2 : f->c1;
-        if (f->clamp) {
-            add_row(1, 0, 1, h, s, out, n, ch, cs, f->co, f->lo, f->hi);
+        if (f->tab != NULL) {   /* the half input's offset is in the table */
+            const add_input_t bare = {0, 0, 0, 0};
+            if (f->clamp) {
+                add_row(ADD_HALF, ADD_TABLED, 1, h, s, out, n, bare, cs, f->tab, f->co, f->lo, f->hi);
+            } else {
+                add_row(ADD_HALF, ADD_TABLED, 0, h, s, out, n, bare, cs, f->tab, f->co, f->lo, f->hi);
+            }
+        } else if (f->clamp) {
+            add_row(ADD_HALF, ADD_SCALED, 1, h, s, out, n, ch, cs, NULL, f->co, f->lo, f->hi);
         } else {
-            add_row(1, 0, 0, h, s, out, n, ch, cs, f->co, f->lo, f->hi);
+            add_row(ADD_HALF, ADD_SCALED, 0, h, s, out, n, ch, cs, NULL, f->co, f->lo, f->hi);
         }
     } else {
         if (f->clamp) {
-            add_row(0, 0, 1, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+            add_row(ADD_SCALED, ADD_SCALED, 1, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
         } else {
-            add_row(0, 0, 0, a, b, out, n, f->c1, f->c2, f->co, f->lo, f->hi);
+            add_row(ADD_SCALED, ADD_SCALED, 0, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
         }
+    }
+}
+
+/* tab[x] for x in [-128, 127] (tab points at x = 0): twice the scaled input's value plus the
+ * half input's offset term, as add_scaled2() computes them. */
+static __attribute__((noinline)) void add_fill_table(int32_t *tab, add_input_t scaled,
+                                                     int32_t half_off)
+{
+    for (int32_t x = -128; x < 128; ++x) {
+        tab[x] = add_scaled2(ADD_SCALED, x, scaled, NULL) + half_off;
     }
 }
 
@@ -156,10 +187,11 @@ fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *
     if (p == NULL || input1 == NULL || input2 == NULL || output == NULL) {
         return FWGEN_ERR_ARG;
     }
-    add_fast_t f = {0};
+    add_fast_t f;
     const int32_t s1 = p->in1_strides[3], s2 = p->in2_strides[3];
     const int fast = add_fast_ok(p) && (s1 == 0 || s1 == 1) && (s2 == 0 || s2 == 1);
     int8_t fill1[ADD_FILL], fill2[ADD_FILL];   /* a broadcast value, repeated */
+    int32_t table[256];
     if (fast) {
         f.half1 = p->input1_multiplier == ADD_HALF_MULTIPLIER && p->input1_shift == 0;
         f.half2 = p->input2_multiplier == ADD_HALF_MULTIPLIER && p->input2_shift == 0;
@@ -172,6 +204,16 @@ fwgen_status_t fwgen_nn_add_s8(const fwgen_nn_binary_params_t *p, const int8_t *
                              (int32_t)((1u << (r - 1)) + ((uint32_t)p->output_offset << r)), r};
         f.lo = p->act_min;
         f.hi = p->act_max;
+        f.tab = NULL;
+        /* one input half, the other scaled: its 256 values once, where the call has enough
+         * elements to repay that (about 8 instructions an entry, 5 saved an element) */
+        const int32_t elements = p->out_dims[0] * p->out_dims[1] * p->out_dims[2] * p->out_dims[3];
+        if (f.half1 != f.half2 && elements >= ADD_TABLE_MIN) {
+            add_fill_table(table + 128, f.half1 ? f.c2 : f.c1, f.half1 ? f.c1.off : f.c2.off);
+            f.tab = table + 128;
+        }
+    } else {
+        memset(&f, 0, sizeof f);
     }
     const int32_t n = p->out_dims[3];
     if (n <= 0) {
