@@ -412,31 +412,35 @@ typedef struct {
     const int32_t *col;               /* 0: the block's column */
     int32_t pairs;                    /* 4: pairs of 4-tap groups in a row (taps / 8) */
     const conv_1x1_quant_t *quant;    /* 8: the next channel's constants */
-    int8_t *out;                      /* 12: its output in pixel 0 (pixel q's out_c * q further) */
-    int32_t out_c;                    /* 16 */
+    int8_t *out;                      /* 12: its output in pixel 0 */
+    int32_t d1;                       /* 16: pixel 1's output from pixel 0's (bytes) */
     int32_t count;                    /* 20: channels left */
     const int8_t *w;                  /* 24: its filter row */
+    int32_t d2, d3;                   /* 28, 32: pixel 2's and 3's */
 } conv_1x1_loop_t;
 
-/* Pixels px .. px + 3 (conv_1x1_fast() holding), every output channel from its constants in
- * `quant`. Each output channel: its row against the four
+/* Pixels px .. px + count - 1 (count <= 4, the last one repeated to fill the block; conv_1x1_fast()
+ * holding), every output channel from its constants in `quant`. Each output channel: its row against the four
  * pixels' doubled column (the accumulators twice TFLM's, from twice the bias), then per pixel
  * TFLM's high multiply as SMMULR (round half up at 2^31), its rounding right shift (half away
  * from zero) with the output offset as (high + nudge - (high < 0)) >> e, and SSAT: 6
  * instructions an output. All four pixels are read before any output is written, so the output
  * may overlap the input as for one pixel at a time. */
 static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32_t px,
-                                                     const conv_1x1_quant_t *quant)
+                                                     int32_t count, const conv_1x1_quant_t *quant)
 {
     int32_t col[CONV_1X1_COL_WORDS] __attribute__((aligned(8)));
     int8_t window[4][CONV_1X1_WINDOW];
-    const int8_t *const src[4] = {conv_1x1_src(c, px, window[0]), conv_1x1_src(c, px + 1, window[1]),
-                                  conv_1x1_src(c, px + 2, window[2]),
-                                  conv_1x1_src(c, px + 3, window[3])};
+    const int8_t *src[4];
     const int32_t out_c = c->p->output.c, taps = c->taps;
+    int32_t d[4];
+    for (int32_t q = 0; q < 4; ++q) {
+        d[q] = (q < count ? q : count - 1) * out_c;
+        src[q] = conv_1x1_src(c, px + d[q] / out_c, window[q]);
+    }
     conv_widen4(src, taps, c->p->input_offset, 1, col);
-    conv_1x1_loop_t loop = {col, taps >> 3, quant, c->output + (size_t)px * out_c, out_c, out_c,
-                            c->filter};
+    conv_1x1_loop_t loop = {col, taps >> 3, quant, c->output + (size_t)px * out_c, d[1], out_c,
+                            c->filter, d[2], d[3]};
     conv_1x1_loop_t *ctx = &loop;
     __asm__ volatile(
         "ldr    r6, [%[ctx], #24]\n\t"
@@ -489,12 +493,12 @@ static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32
         "add    r8, r8, r3, asr #31\n\t"
         "asr    r8, r8, r9\n\t"
         "ssat   r8, #8, r8\n\t"
-        "ldrd   r7, lr, [%[ctx], #12]\n\t"       /* out, out_c */
+        "ldrd   r7, lr, [%[ctx], #12]\n\t"       /* out, d1 */
+        "ldrd   r2, r3, [%[ctx], #28]\n\t"       /* d2, d3 */
         "strb   r4, [r7]\n\t"
         "strb   r5, [r7, lr]\n\t"
-        "add    r2, r7, lr, lsl #1\n\t"
-        "strb   r11, [r2]\n\t"
-        "strb   r8, [r2, lr]\n\t"
+        "strb   r11, [r7, r2]\n\t"
+        "strb   r8, [r7, r3]\n\t"
         "add    r7, r7, #1\n\t"
         "str    r7, [%[ctx], #12]\n\t"
         "ldr    r7, [%[ctx], #20]\n\t"
@@ -617,17 +621,17 @@ fwgen_status_t fwgen_nn_conv2d_s8(const fwgen_nn_conv_params_t *p, const fwgen_n
         if (groups != 1 || c.taps > CONV_1X1_TAPS_MAX || (p->path == FWGEN_NN_CONV_PATH_1X1 && !one)) {
             return FWGEN_ERR_ARG;
         }
-        /* blocks of 4 pixels in the kernel's order, the fast ones first (any last) */
-        const int fast = conv_1x1_fast(&c);
-        const int32_t blocks = fast ? pixels / 4 : 0;
-        if (blocks > 0) {
+        /* blocks of 4 pixels in the kernel's order (a last one of fewer repeats its last pixel) */
+        if (conv_1x1_fast(&c)) {
             conv_1x1_quant_t table[CONV_1X1_OUT_MAX];
             conv_1x1_table(&c, table);
-            for (int32_t b = 0; b < blocks; ++b) {
-                conv_1x1_fast4(&c, p->reverse ? pixels - 4 * (b + 1) : 4 * b, table);
+            for (int32_t i = 0; i < pixels; i += 4) {
+                const int32_t count = pixels - i < 4 ? pixels - i : 4;
+                conv_1x1_fast4(&c, p->reverse ? pixels - i - count : i, count, table);
             }
+            return FWGEN_OK;
         }
-        for (int32_t i = 4 * blocks; i < pixels; i += 4) {
+        for (int32_t i = 0; i < pixels; i += 4) {
             const int32_t count = pixels - i < 4 ? pixels - i : 4;
             conv_1x1_any(&c, p->reverse ? pixels - i - count : i, count);
         }
