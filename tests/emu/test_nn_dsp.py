@@ -55,3 +55,46 @@ def test_variants_match_the_portable_kernels(cases, tmp_path, board_id):
     assert all(r.portable > 0 and r.variant > 0 for r in results if r.case.macs > 1000)
     kernels = {r.case.kernel for r in results}
     assert kernels == set(bench.variant_kernels())
+
+
+def _one_channel_cases(bench, kernels):
+    """The one-input-channel convolutions among the cases (nn_dsp_conv1ch.h's calls)."""
+    import re
+
+    picked = [c for c in bench.zoo_cases(kernels) + bench.edge_cases(kernels)
+              if c.kernel in ("fwgen_nn_conv2d_s8", "fwgen_nn_depthwise_conv2d_s8")
+              and (re.search(r"\b\d+x\d+x1 ", c.label) or "1->" in c.label
+                   or c.label.startswith("tflm_micro_speech op1"))]
+    assert len(picked) > 30
+    return picked
+
+
+@pytest.mark.parametrize("board_id, listed", [(b, ("W8",)) for b in TWIN_BOARDS]
+                         + [("mps2_an505", ("3X3",)), ("mps2_an505", ())])
+def test_one_channel_paths_a_build_leaves_out_take_the_plain_loop(cases, tmp_path, board_id, listed):
+    """A build whose fwgen_nn_paths.h lists only some of nn_dsp_conv1ch.h's paths (as a model's
+    build does) computes every other one-channel call with the plain loop, bit for bit."""
+    import struct
+    import subprocess
+
+    from fwgen.testing.harness import Twin, build_image, run_image
+
+    bench, _ = cases
+    one = _one_channel_cases(bench, bench.variant_kernels())
+    files = bench.image_files(one)
+    files["fwgen_nn_paths.h"] = ("#define FWGEN_NN_1CH_PATHS_LISTED 1\n"
+                                 + "".join(f"#define FWGEN_NN_1CH_USES_{p} 1\n" for p in listed))
+    twin = Twin.from_board(board_id)
+    elf = build_image(twin, tmp_path / "image", bench.MAIN, files, modules=("nn",))
+    run_image(twin, elf, cwd=tmp_path, icount=True, timeout=900)
+    words = struct.unpack(f"<{len(one) * bench.RESULT_WORDS}I", (tmp_path / "results.bin").read_bytes())
+    wrong = [f"{c.kernel} {c.label}: status {words[i * 5]:#x}, {words[i * 5 + 3]} bytes differ"
+             for i, c in enumerate(one) if words[i * 5] != 0 or words[i * 5 + 3] != 0]
+    assert not wrong, "\n".join(wrong)
+    # the image holds the listed paths' functions and the plain loop, none of the others
+    symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True,
+                             check=True).stdout
+    paths = {"3X3": "fwgen_nn_dsp_1ch_3x3", "W8": "fwgen_nn_dsp_1ch_w8",
+             "RING": "fwgen_nn_dsp_1ch_rows"}
+    assert {p for p, name in paths.items() if name in symbols} == set(listed)
+    assert "fwgen_nn_dsp_1ch_plain" in symbols

@@ -21,7 +21,32 @@
 #ifndef FWGEN_NN_DSP_CONV1CH_H
 #define FWGEN_NN_DSP_CONV1CH_H
 
+#include "nn/nn_window.h"
 #include "nn/dsp/nn_dsp.h"
+
+/* The paths compiled: every one, unless the generated fwgen_nn_paths.h lists those the model's
+ * one-channel layers take (FWGEN_NN_1CH_PATHS_LISTED, then FWGEN_NN_1CH_USES_3X3, _W8, _RING
+ * for each taken). A call whose path a build left out takes the plain loop (correct, slow:
+ * a compiler that lists the paths never lets it). */
+#if defined(__has_include)
+#if __has_include("fwgen_nn_paths.h")
+#include "fwgen_nn_paths.h"
+#endif
+#endif
+#ifndef FWGEN_NN_1CH_PATHS_LISTED
+#define FWGEN_NN_1CH_USES_3X3 1
+#define FWGEN_NN_1CH_USES_W8 1
+#define FWGEN_NN_1CH_USES_RING 1
+#endif
+#ifndef FWGEN_NN_1CH_USES_3X3
+#define FWGEN_NN_1CH_USES_3X3 0
+#endif
+#ifndef FWGEN_NN_1CH_USES_W8
+#define FWGEN_NN_1CH_USES_W8 0
+#endif
+#ifndef FWGEN_NN_1CH_USES_RING
+#define FWGEN_NN_1CH_USES_RING 0
+#endif
 
 /* Stack buffers, sized for micro_speech's 10x8 x 8 channels (320 words, 506 int16) and 3x3
  * layers of up to 32 channels; bigger shapes take the other paths. */
@@ -161,6 +186,7 @@ fwgen_nn_dsp_1ch_out_row(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_cha
     }
 }
 
+#if FWGEN_NN_1CH_USES_RING
 /** rows[ky] = output row oy's window row ky in the ring (`len` int16 a row, k_h slots), widened
  *  from batch `in_b` where its slot (tag[]: the input row a slot holds, -1 none) holds another
  *  row; zero_row outside the input. */
@@ -235,6 +261,8 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
     }
 }
 
+#endif /* FWGEN_NN_1CH_USES_RING */
+
 /* ---------------------------------------------------------------- 3x3 windows
  * Yamnet's stem (3x3/2, 1 -> 32): a window of 9 taps in 5 SMLADs instead of the ring's 6, and
  * requantization in 5 instructions. Per output row, the 3 input rows are widened and combined
@@ -246,14 +274,9 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
  * accumulator 2 x acc, and SMMULR (2 x acc, m) is TFLM's rounding doubling high multiply when
  * |acc| < 2^30 (the bias bound below); the rounding right shift by e >= 1 with the output
  * offset is (high + 2^(e-1) + (high < 0 ? -1 : 0) + offset * 2^e) >> e, the same integer (no
- * overflow for e <= 22), then SSAT. Calls outside these bounds take the ring. A build whose
- * model has no such layer may define FWGEN_NN_1CH_USES_3X3 0 (about 1 KB of code less).
+ * overflow for e <= 22), then SSAT. Calls outside these bounds take the ring.
  * Stack: about 2.6 KB (the table 1.1 KB, the rows 1.4 KB).
  */
-#ifndef FWGEN_NN_1CH_USES_3X3
-#define FWGEN_NN_1CH_USES_3X3 1
-#endif
-
 #define FWGEN_NN_DSP_1CH_SHIFT_MAX 22         /* right shifts the offset folds into */
 #define FWGEN_NN_DSP_1CH_BIAS_MAX (1 << 29)   /* |bias| bound of the table paths */
 
@@ -426,13 +449,8 @@ fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
  * with 0. Each channel's table row holds 2 x bias, the doubled filter (4 words a row, 0 in the
  * padding), multiplier, rounding constant and shift, as the 3x3 path's: per two window rows
  * 4 LDMs and 16 SMLADs (a filter word serves both pixels), the requantization of both pixels
- * after. Calls outside the table paths' bounds take the ring. FWGEN_NN_1CH_USES_W8 0 leaves it
- * out. Stack: about 2.8 KB (the table 1.5 KB, the ring 1 KB).
+ * after. Calls outside the table paths' bounds take the ring. Stack: about 2.8 KB (the table 1.5 KB, the ring 1 KB).
  */
-#ifndef FWGEN_NN_1CH_USES_W8
-#define FWGEN_NN_1CH_USES_W8 1
-#endif
-
 #if FWGEN_NN_1CH_USES_W8
 #define FWGEN_NN_DSP_1CH_W8_TABLE_MAX 352   /* table words (micro_speech: 8 x 44) */
 #define FWGEN_NN_DSP_1CH_W8_RING_MAX 576    /* int8 of the row ring (micro_speech: 11 x 48) */
@@ -634,6 +652,36 @@ fwgen_nn_dsp_1ch_w8(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_
 }
 #endif /* FWGEN_NN_1CH_USES_W8 */
 
+#if !FWGEN_NN_1CH_USES_RING
+/** Any call, pixel by pixel as the portable kernel: for the builds that leave the ring out. */
+static __attribute__((noinline)) void
+fwgen_nn_dsp_1ch_plain(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel_t *q,
+                       const int8_t *input, const int8_t *filter, int32_t tap_stride,
+                       int32_t channel_stride, const int32_t *bias, int8_t *output)
+{
+    const int32_t in_h = p->input.h, in_w = p->input.w, out_c = p->output.c, k_w = p->filter.w;
+    const int32_t pixels = p->output.n * p->output.h * p->output.w;
+    for (int32_t i = 0; i < pixels; ++i) {
+        const int32_t px = p->reverse ? pixels - 1 - i : i;
+        const fwgen_nn_window_t win = fwgen_nn_window(px, &p->input, &p->output, p->filter.h, k_w,
+                                                      p->stride_h, p->stride_w, 1, 1, p->pad_top,
+                                                      p->pad_left);
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+            int32_t acc = bias != NULL ? bias[oc] : 0;
+            for (int32_t ky = win.ky0; ky < win.ky1; ++ky) {
+                const int8_t *x = input + ((size_t)win.b * in_h + win.y0 + ky) * in_w + win.x0;
+                for (int32_t kx = win.kx0; kx < win.kx1; ++kx) {
+                    acc += (x[kx] + p->input_offset) *
+                           filter[(ky * k_w + kx) * tap_stride + oc * channel_stride];
+                }
+            }
+            output[(size_t)px * out_c + oc] = fwgen_nn_dsp_output(
+                acc, q->multiplier[oc], q->shift[oc], p->output_offset, p->act_min, p->act_max);
+        }
+    }
+}
+#endif
+
 /**
  * The whole call (fwgen_nn_dsp_1ch_fits(p) must hold). Filter tap (ky, kx) of output channel oc
  * is filter[(ky * k_w + kx) * tap_stride + oc * channel_stride]: tap_stride = out_c, channel
@@ -658,7 +706,11 @@ static inline void fwgen_nn_dsp_conv1ch(const fwgen_nn_conv_params_t *p,
         return;
     }
 #endif
+#if FWGEN_NN_1CH_USES_RING
     fwgen_nn_dsp_1ch_rows(p, q, input, filter, tap_stride, channel_stride, bias, output);
+#else
+    fwgen_nn_dsp_1ch_plain(p, q, input, filter, tap_stride, channel_stride, bias, output);
+#endif
 }
 
 #endif /* FWGEN_NN_DSP_CONV1CH_H */
