@@ -121,14 +121,16 @@ def _act(rng) -> tuple[int, int]:
 
 def _conv_like(rng, name: str, kernel: str, in_c: int, out_c: int, filter_dims: dict,
                k_h: int, k_w: int, depthwise: bool, rshift: tuple | None = None,
-               in_w: int | None = None) -> Case:
+               in_w: int | None = None, stride_w: int | None = None) -> Case:
     """A random (depthwise) convolution; `rshift`: reals 2^lo .. 2^hi (right shifts only), the
-    whole int8 clamp and dilations 1, as int8 models have; `in_w`: the input width."""
+    whole int8 clamp and dilations 1, as int8 models have; `in_w`, `stride_w`: the input width
+    and the stride along it."""
     from fwgen.compiler.geometry import window
     from fwgen.compiler.lowering import decl
     from fwgen.testing.harness import c_array
 
     s_h, s_w = (int(v) for v in rng.integers(1, 4, 2))
+    s_w = stride_w or s_w
     d_h, d_w = (int(v) for v in (rng.integers(1, 3, 2) if rng.random() < 0.3 else (1, 1)))
     d_h, d_w = (1, 1) if rshift else (d_h, d_w)
     padding = "SAME" if rng.random() < 0.6 else "VALID"
@@ -425,17 +427,40 @@ def edge_cases(kernels: list[str], seed: int = 5) -> list[Case]:
                 cases.append(_conv_like(rng, f"{kernel[9:13]}3x3_edge{i}", kernel, 1, out_c, dims,
                                         3, 3, depthwise=dw, rshift=log2, in_w=width))
                 cases[-1].label += " rshift"
+    # its 8-wide path (rows of 7 or 8 taps at stride 2, right shifts 1 to 22): micro_speech's
+    # shape, odd row counts (a padding row), odd widths (an overlapping last pair), channel
+    # tails, the table's limit (16 rows x 5 channels) and past it (the ring)
+    for i, (k_h, k_w, out_c, width) in enumerate([(10, 8, 8, 40), (9, 7, 3, None), (5, 8, 17, 23),
+                                                  (16, 8, 5, None), (16, 8, 6, None), (1, 8, 32, 11),
+                                                  (2, 7, 2, None)]):
+        for kernel, dims, dw in (("fwgen_nn_conv2d_s8", {"n": out_c, "h": k_h, "w": k_w, "c": 1}, False),
+                                 ("fwgen_nn_depthwise_conv2d_s8", {"n": 1, "h": k_h, "w": k_w, "c": out_c},
+                                  True)):
+            if kernel in kernels:
+                cases.append(_conv_like(rng, f"{kernel[9:13]}w8_edge{i}", kernel, 1, out_c, dims,
+                                        k_h, k_w, depthwise=dw, rshift=(-20, -1.05), in_w=width,
+                                        stride_w=2))
+                cases[-1].label += " rshift"
     # CONV_2D's 1X1 path with right shifts only (its fast blocks): TENet's 40 -> 120 and
     # 120 -> 40, group counts odd and even, taps not a multiple of 8 (the other blocks), the
     # taps' and channels' limits, shifts beyond 22 and exactly 1 (the other blocks)
     if "fwgen_nn_conv2d_s8" in kernels:
+        r1 = np.random.default_rng(seed + 1)   # their own stream: the cases below keep theirs
         for i, (k_c, out_c, log2) in enumerate([(40, 120, (-20, -1.05)), (120, 40, (-20, -1.05)),
                                                 (12, 7, (-16, -1.05)), (8, 1, (-16, -1.05)),
                                                 (256, 256, (-20, -1.05)), (44, 9, (-12, -1.05)),
                                                 (16, 5, (-23.5, -21.5)), (24, 6, (-0.999, -0.98))]):
-            cases.append(_conv_like(rng, f"conv1x1_edge{i}", "fwgen_nn_conv2d_s8", k_c, out_c,
+            cases.append(_conv_like(r1, f"conv1x1_edge{i}", "fwgen_nn_conv2d_s8", k_c, out_c,
                                     {"n": out_c, "h": 1, "w": 1, "c": k_c}, 1, 1, depthwise=False,
                                     rshift=log2))
+            cases[-1].label += " rshift"
+        # its QUAD windows (gathered): TENet's first layer 3x1 over 104 channels, the taps'
+        # limit (320) and a 4k + 3 column at it (11x1 x 29 = 319)
+        for i, (k_h, k_w, k_c, out_c) in enumerate([(3, 1, 104, 40), (1, 1, 320, 6), (11, 1, 29, 5),
+                                                    (4, 2, 40, 3)]):
+            cases.append(_conv_like(r1, f"convquad_edge{i}", "fwgen_nn_conv2d_s8", k_c, out_c,
+                                    {"n": out_c, "h": k_h, "w": k_w, "c": k_c}, k_h, k_w,
+                                    depthwise=False, rshift=(-20, -1.05)))
             cases[-1].label += " rshift"
     # MEAN's column sums: more rows than an int16 lane holds (chunks), kept batches, tails;
     # pooling: windows of 256 and 257 taps (the int16 lanes' limit), MLTK on_off_v3's 2x1 over 40
