@@ -68,6 +68,20 @@ static inline __attribute__((always_inline)) int32_t add_scaled2(int kind, int32
     return (int32_t)((uint32_t)(h >> c.shift) << 1);
 }
 
+/* One output from twice the sum of the scaled inputs. */
+static inline __attribute__((always_inline)) int8_t add_output(int clamp, int32_t t2,
+                                                               add_input_t co, int32_t lo,
+                                                               int32_t hi)
+{
+    int32_t o = add_smmlar(t2, co.mult, co.round) + (t2 >> 31);
+    o = __ssat(o >> co.shift, 8);
+    if (clamp) {
+        o = o > hi ? hi : o;
+        o = o < lo ? lo : o;
+    }
+    return (int8_t)o;
+}
+
 /* One contiguous row of `n` outputs; `kind1`, `kind2`, `clamp` are constants in each caller, so
  * each combination compiles to its own loop. */
 static inline __attribute__((always_inline)) void add_row(int kind1, int kind2, int clamp,
@@ -77,15 +91,16 @@ static inline __attribute__((always_inline)) void add_row(int kind1, int kind2, 
                                                           add_input_t co, int32_t lo, int32_t hi)
 {
     const int8_t *end = out + n;
+    if (kind2 == ADD_TABLED) {   /* the table holds the half input's offset term too */
+#pragma GCC unroll 2
+        while (out != end) {
+            *out++ = add_output(clamp, tab[*b++] + (int32_t)((uint32_t)*a++ << 20), co, lo, hi);
+        }
+        return;
+    }
     while (out != end) {
         const int32_t t2 = add_scaled2(kind1, *a++, c1, tab) + add_scaled2(kind2, *b++, c2, tab);
-        int32_t o = add_smmlar(t2, co.mult, co.round) + (t2 >> 31);
-        o = __ssat(o >> co.shift, 8);
-        if (clamp) {
-            o = o > hi ? hi : o;
-            o = o < lo ? lo : o;
-        }
-        *out++ = (int8_t)o;
+        *out++ = add_output(clamp, t2, co, lo, hi);
     }
 }
 
@@ -125,37 +140,39 @@ typedef struct {
     const int32_t *tab;   /* NULL, or the scaled input's table (one input half, see the call) */
 } add_fast_t;
 
+/* Each loop its own function, so that each gets the registers to itself. */
+#define ADD_ROW_FN(name, kind1, kind2, clamp)                                                  \
+    static __attribute__((noinline)) void name(const int8_t *a, const int8_t *b, int8_t *out, \
+                                               int32_t n, const add_fast_t *f,                 \
+                                               add_input_t c1, add_input_t c2)                 \
+    {                                                                                          \
+        add_row(kind1, kind2, clamp, a, b, out, n, c1, c2, f->tab, f->co, f->lo, f->hi);       \
+    }
+ADD_ROW_FN(add_row_hh, ADD_HALF, ADD_HALF, 0)
+ADD_ROW_FN(add_row_hh_clamp, ADD_HALF, ADD_HALF, 1)
+ADD_ROW_FN(add_row_hs, ADD_HALF, ADD_SCALED, 0)
+ADD_ROW_FN(add_row_hs_clamp, ADD_HALF, ADD_SCALED, 1)
+ADD_ROW_FN(add_row_ht, ADD_HALF, ADD_TABLED, 0)
+ADD_ROW_FN(add_row_ht_clamp, ADD_HALF, ADD_TABLED, 1)
+ADD_ROW_FN(add_row_ss, ADD_SCALED, ADD_SCALED, 0)
+ADD_ROW_FN(add_row_ss_clamp, ADD_SCALED, ADD_SCALED, 1)
+
 /* The fast loop for a contiguous row: the input kinds, the clamp. */
-static __attribute__((noinline)) void add_fast_row(const add_fast_t *f, const int8_t *a,
-                                                   const int8_t *b, int8_t *out, int32_t n)
+static void add_fast_row(const add_fast_t *f, const int8_t *a, const int8_t *b, int8_t *out,
+                         int32_t n)
 {
     if (f->half1 && f->half2) {
-        if (f->clamp) {
-            add_row(ADD_HALF, ADD_HALF, 1, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
-        } else {
-            add_row(ADD_HALF, ADD_HALF, 0, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
-        }
+        (f->clamp ? add_row_hh_clamp : add_row_hh)(a, b, out, n, f, f->c1, f->c2);
     } else if (f->half1 || f->half2) {   /* the half input first: the sum is symmetric */
         const int8_t *h = f->half1 ? a : b, *s = f->half1 ? b : a;
         const add_input_t ch = f->half1 ? f->c1 : f->c2, cs = f->half1 ? f->c2 : f->c1;
         if (f->tab != NULL) {   /* the half input's offset is in the table */
-            const add_input_t bare = {0, 0, 0, 0};
-            if (f->clamp) {
-                add_row(ADD_HALF, ADD_TABLED, 1, h, s, out, n, bare, cs, f->tab, f->co, f->lo, f->hi);
-            } else {
-                add_row(ADD_HALF, ADD_TABLED, 0, h, s, out, n, bare, cs, f->tab, f->co, f->lo, f->hi);
-            }
-        } else if (f->clamp) {
-            add_row(ADD_HALF, ADD_SCALED, 1, h, s, out, n, ch, cs, NULL, f->co, f->lo, f->hi);
+            (f->clamp ? add_row_ht_clamp : add_row_ht)(h, s, out, n, f, ch, cs);
         } else {
-            add_row(ADD_HALF, ADD_SCALED, 0, h, s, out, n, ch, cs, NULL, f->co, f->lo, f->hi);
+            (f->clamp ? add_row_hs_clamp : add_row_hs)(h, s, out, n, f, ch, cs);
         }
     } else {
-        if (f->clamp) {
-            add_row(ADD_SCALED, ADD_SCALED, 1, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
-        } else {
-            add_row(ADD_SCALED, ADD_SCALED, 0, a, b, out, n, f->c1, f->c2, NULL, f->co, f->lo, f->hi);
-        }
+        (f->clamp ? add_row_ss_clamp : add_row_ss)(a, b, out, n, f, f->c1, f->c2);
     }
 }
 
@@ -164,6 +181,7 @@ static __attribute__((noinline)) void add_fast_row(const add_fast_t *f, const in
 static __attribute__((noinline)) void add_fill_table(int32_t *tab, add_input_t scaled,
                                                      int32_t half_off)
 {
+#pragma GCC unroll 4
     for (int32_t x = -128; x < 128; ++x) {
         tab[x] = add_scaled2(ADD_SCALED, x, scaled, NULL) + half_off;
     }
