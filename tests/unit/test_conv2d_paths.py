@@ -30,14 +30,18 @@ def zoo():
 def test_micro_speech_takes_the_one_channel_path_only(zoo):
     assert _layer_paths(zoo["micro_speech"]) == ["1CH"]
     assert _listed(zoo["micro_speech"]) == {"1CH"}
-    assert "FWGEN_NN_1CH_USES_3X3" not in zoo["micro_speech"].files[PATHS_HEADER]   # its 10x8
+    header = zoo["micro_speech"].files[PATHS_HEADER]   # its 10x8/2: nn_dsp_conv1ch.h's 8-wide rows
+    assert "#define FWGEN_NN_1CH_PATHS_LISTED 1" in header and "#define FWGEN_NN_1CH_USES_W8 1" in header
+    assert "FWGEN_NN_1CH_USES_3X3" not in header and "FWGEN_NN_1CH_USES_RING" not in header
 
 
 def test_yamnet_paths_per_layer(zoo):
     # the 1 -> 32 stem, then five 1x1 convolutions of 32..256 taps
     assert _layer_paths(zoo["yamnet_256"]) == ["1CH"] + ["1X1"] * 5
     assert _listed(zoo["yamnet_256"]) == {"1CH", "1X1"}
-    assert "#define FWGEN_NN_1CH_USES_3X3 1" in zoo["yamnet_256"].files[PATHS_HEADER]   # its stem
+    header = zoo["yamnet_256"].files[PATHS_HEADER]   # its 3x3/2 stem
+    assert "#define FWGEN_NN_1CH_USES_3X3 1" in header
+    assert "FWGEN_NN_1CH_USES_W8" not in header and "FWGEN_NN_1CH_USES_RING" not in header
 
 
 def test_no_header_without_conv2d(shared_data):

@@ -56,9 +56,6 @@
 #ifndef FWGEN_NN_CONV2D_USES_QUAD
 #define FWGEN_NN_CONV2D_USES_QUAD 0
 #endif
-#if defined(FWGEN_NN_PATHS_LISTED) && !defined(FWGEN_NN_1CH_USES_3X3)
-#define FWGEN_NN_1CH_USES_3X3 0   /* no 3x3 layer on the 1CH path */
-#endif
 #if FWGEN_NN_CONV2D_USES_1CH
 #include "nn/dsp/nn_dsp_conv1ch.h"
 #endif

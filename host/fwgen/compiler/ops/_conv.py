@@ -59,11 +59,12 @@ class ConvParts:
 
 def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeometry, out_c: int,
                filter_sums: np.ndarray, path: Callable[[dict], str] | None = None,
-               defines: Callable[[dict, str], tuple[str, ...]] | None = None) -> ConvParts:
+               defines: Callable[..., tuple[str, ...]] | None = None) -> ConvParts:
     """Constants and structs of a (depthwise) convolution. `filter_sums[c]` is the sum of output
     channel c's filter taps, used when the input offset can be folded into the bias. `path`
     chooses the kernel variant's code path from the parameters (params.path; none: 0), `defines`
-    the fwgen_nn_paths.h macros of that choice."""
+    the fwgen_nn_paths.h macros of that choice (from the parameters, the path, the per-channel
+    shifts and the bias as the kernel gets them)."""
     assert w.quant is not None
     _, in_h, in_w, _ = x.shape
     geometry = (in_h, in_w, g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w)
@@ -103,5 +104,26 @@ def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeomet
     dist = windowed_distance(x.shape, y.shape, g.win, g.stride_h, g.stride_w, g.k_h, g.k_w,
                              g.dilation_h, g.dilation_w)
     overlaps = [Overlap(x.index, y.index, dist[0], dist[1])] if dist is not None else []
-    macros = defines(params, chosen) if defines is not None else ()
+    macros = defines(params, chosen, shifts, bias) if defines is not None else ()
     return ConvParts(arrays, decls, bias_ref, overlaps, chosen, macros)
+
+
+def one_channel_defines(p: dict, shifts, bias) -> tuple[str, ...]:
+    """The fwgen_nn_paths.h macros of a layer on nn_dsp_conv1ch.h (one input channel): the one
+    of its three paths that the header's runtime checks (fwgen_nn_dsp_1ch_3x3_fits,
+    fwgen_nn_dsp_1ch_w8_fits) give this layer, so the build compiles only that one. `shifts`,
+    `bias` (None: 0) as the kernel gets them."""
+    out_c, k_h, k_w = p["output"]["c"], p["filter"]["h"], p["filter"]["w"]
+    out_w, s_w = p["output"]["w"], p["stride_w"]
+    table_ok = (p["act_min"] == -128 and p["act_max"] == 127
+                and all(-22 <= int(v) <= -1 for v in shifts)
+                and (bias is None or all(abs(int(b)) < 2**29 for b in bias)))
+    if k_h == k_w == 3 and (out_w - 1) * s_w + 3 <= 96 and table_ok:
+        path = "3X3"
+    elif ((k_w + 1) // 2 == 4 and s_w == 2 and out_c * (4 * ((k_h + 1) & ~1) + 4) <= 352
+          and (k_h + 1) * ((2 * out_w + 11) & ~3) <= 576 and table_ok):
+        path = "W8"
+    else:
+        path = "RING"
+    return ("FWGEN_NN_1CH_PATHS_LISTED", f"FWGEN_NN_1CH_USES_{path}")
+

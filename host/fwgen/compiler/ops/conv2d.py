@@ -5,7 +5,7 @@ import numpy as np
 
 from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 from fwgen.compiler.ops._common import require_bias_type_option, require_per_tensor, require_weights
-from fwgen.compiler.ops._conv import conv_geometry, conv_parts
+from fwgen.compiler.ops._conv import conv_geometry, conv_parts, one_channel_defines
 
 # Limits of the DSP variant's paths (firmware/nn/dsp/nn_conv2d_s8.c, nn_dsp_conv1ch.h: the same
 # numbers; tests/unit/test_conv2d_paths.py checks that they agree)
@@ -51,12 +51,11 @@ def path_define(path: str) -> str:
     return f"FWGEN_NN_CONV2D_USES_{path}"
 
 
-def path_defines(p: dict, path: str) -> tuple[str, ...]:
-    """Every fwgen_nn_paths.h macro a layer on `path` needs: the path's, and for a 3x3 filter on
-    the 1CH path nn_dsp_conv1ch.h's 3x3 code (which takes such a layer where its own runtime
-    checks allow; without the macro the layer takes the ring of rows, bit-exact too)."""
-    three = path == "1CH" and p["filter"]["h"] == 3 and p["filter"]["w"] == 3
-    return (path_define(path),) + (("FWGEN_NN_1CH_USES_3X3",) if three else ())
+def path_defines(p: dict, path: str, shifts, bias) -> tuple[str, ...]:
+    """Every fwgen_nn_paths.h macro a layer on `path` needs: the path's, and on the 1CH path
+    nn_dsp_conv1ch.h's own choice among its paths (_conv.one_channel_defines)."""
+    extra = one_channel_defines(p, shifts, bias) if path == "1CH" else ()
+    return (path_define(path),) + extra
 
 
 @register
