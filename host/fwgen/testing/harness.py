@@ -37,7 +37,7 @@ from fwgen.boards import Board, get_board
 from fwgen.errors import FwgenError, ToolMissingError
 from fwgen.project.platformio import run_pio
 from fwgen.project.render import ProjectSpec, render_project
-from fwgen.runners.qemu import QemuRunner
+from fwgen.runners.qemu import QemuRunner, qemu_program
 
 LOG = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ class Twin:
 
 
 def tools_missing() -> list[str]:
-    """The programs a twin image needs that are not on PATH."""
-    return [t for t in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(t) is None]
+    """The programs a twin image needs that are not there (QEMU: the one twins run)."""
+    return [t for t in ("arm-none-eabi-gcc", qemu_program()) if shutil.which(t) is None]
 
 
 def c_array(ctype: str, name: str, values: Iterable[int], per_row: int = 16) -> str:
