@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from fwgen.bench import bench_model
     from fwgen.bench.peer import peer_note, peers_path, available
     from fwgen.boards import get_board
+    from fwgen.runners.qemu import qemu_program   # the one the twins run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=[m[0] for m in MODELS])
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print("# fwgen bench: exact executed instructions per inference (QEMU TCG plugin, "
           "host/fwgen/bench/plugin), per op and per frontend window; instructions are not cycles")
-    print(f"# {_version(['arm-none-eabi-gcc', '--version'])}; {_version(['qemu-system-arm', '--version'])}")
+    print(f"# {_version(['arm-none-eabi-gcc', '--version'])}; {_version([qemu_program(), '--version'])}")
     print(f"# peer: {peers_path().name}" if available() else f"# {peer_note()}")
     print("# x limit: inference / (MACs / 2); /MAC: instructions per MAC; share: of the M33 inference")
     print()

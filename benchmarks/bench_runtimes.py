@@ -68,6 +68,7 @@ def section(aot, tflm) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     from fwgen.bench import bench_model
     from fwgen.boards import get_board
+    from fwgen.runners.qemu import qemu_program   # the one the twins run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(MODELS))
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("# fwgen bench --runtime aot and --runtime tflm: exact executed instructions per inference "
           "(QEMU TCG plugin), per op; instructions are not cycles")
-    print(f"# {_version(['arm-none-eabi-gcc', '--version'])}; {_version(['qemu-system-arm', '--version'])}")
+    print(f"# {_version(['arm-none-eabi-gcc', '--version'])}; {_version([qemu_program(), '--version'])}")
     print(f"# TFLM: a create_tflm_tree.py tree with {tree_kernels(Path(tree))} kernels "
           f"(tensorflow/tflite-micro 90b983c, CMSIS-NN 4ab83cc, CMSIS_6 5782d6f); release flags")
     print()

@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from fwgen.boards import get_board
     from fwgen.hil import load_dataset, read_clips
     from fwgen.run import twin_deployment
+    from fwgen.runners.qemu import qemu_program   # the one the twins run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4, help="copies of each sample (after)")
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     print("# fwgen test on the twins: micro_speech, every stage compared (features, logits, "
           "detections)")
-    print(f"# {version(['qemu-system-arm', '--version'])}; "
+    print(f"# {version([qemu_program(), '--version'])}; "
           f"{version(['arm-none-eabi-gcc', '--version'])}; python {platform.python_version()}; "
           f"{cores} cores ({platform.processor() or platform.machine()}), load average "
           f"{os.getloadavg()[0]:.1f} at start")
