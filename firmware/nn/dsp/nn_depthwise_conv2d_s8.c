@@ -302,7 +302,10 @@ static void dw_channels(const dw_call_t *c, int32_t px)
  */
 #define DW_TAB_CH_MAX 256    /* channels of the tabled path (its zero-point vector) */
 #define DW_TAB_TAPS_MAX 25   /* window taps of the tabled path */
-#define DW_TAB_WORDS 2176    /* table words on the stack: 256 channels of a 3x3 filter */
+#define DW_TAB_WORDS 1408    /* table words on the stack (5.5 KB): 164 channels of a 3x3
+                              * filter widened, 256 compact */
+#define DW_TAB_COMPACT_WORDS 22    /* words of a compact group of 9 taps */
+#define DW_TAB_COMPACT_LAST 0x80000000u   /* a compact group's r word: the last group */
 #define DW_TAB_BIAS_MAX (1 << 28)  /* |bias| bound of the tabled path's arithmetic */
 #define DW_TAB_C_MAX (1 << 30)     /* |c| bound */
 #define DW_TAB_LAST 0x100
@@ -328,51 +331,101 @@ static inline int8_t dw_tab_out(int32_t acc2, const int32_t *rq)
     return (int8_t)__ssat(v >> (rq[2] & 0xFF), 8);
 }
 
-/* Build the table of a depth-multiplier-1 call into `tab`; 0 where the call does not fit the
- * tabled path's arithmetic or sizes (then the other paths run). */
+/* The checks and words of channel k's requantization (M, c, r); 0 where the path's arithmetic
+ * does not hold for it. */
+static int dw_tab_channel(const dw_call_t *c, int32_t k, int32_t *m, int32_t *round, int32_t *r)
+{
+    const int32_t b = c->bias != NULL ? c->bias[k] : 0;
+    *r = -c->shift[k];
+    *m = c->multiplier[k];
+    /* |acc| <= |b| + 255 * 128 * 25 < 2^29 */
+    if (b <= -DW_TAB_BIAS_MAX || b >= DW_TAB_BIAS_MAX || *r < 1 || *m < 0) {
+        return 0;
+    }
+    const int64_t c64 = ((int64_t)1 << (*r - 1)) + (int64_t)c->output_offset * ((int64_t)1 << *r);
+    if (c64 >= DW_TAB_C_MAX || c64 <= -DW_TAB_C_MAX) {
+        return 0;
+    }
+    *round = (int32_t)c64;
+    return 1;
+}
+
+/* Build the table of a depth-multiplier-1 call into `tab`: widened where it fits, else (9 taps,
+ * channels a multiple of 4) compact; returns the layout (DW_TAB_WIDE, DW_TAB_COMPACT), or 0
+ * where the call does not fit the tabled path's arithmetic or sizes (then the other paths run).
+ *
+ * Compact, for channel counts whose widened table does not fit: per group of 4 channels the
+ * accumulator starts not doubled (b + off * sum_t w_t), the 9 filter words as they lie (4
+ * channels' int8 taps), one word of the 4 channels' shifts r (a byte each; bit 31 marks the last
+ * group) and the 4 channels' (M, c): the asm splits the filter words (SXTB16) and doubles the
+ * accumulator before the SMMLAR. */
+#define DW_TAB_WIDE 1
+#define DW_TAB_COMPACT 2
 static int dw_table_build(const dw_call_t *c, int32_t *tab)
 {
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w;
-    const int32_t groups = ch / 4, off = p->input_offset, words = dw_tab_group_words(taps);
-    if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX ||
-        groups * words > DW_TAB_WORDS) {
+    const int32_t groups = ch / 4, off = p->input_offset;
+    if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX) {
         return 0;
     }
+    int32_t words = dw_tab_group_words(taps);
+    int layout = DW_TAB_WIDE;
+    if (groups * words > DW_TAB_WORDS) {
+        if (taps != 9 || ch % 4 != 0 || groups * DW_TAB_COMPACT_WORDS > DW_TAB_WORDS) {
+            return 0;
+        }
+        layout = DW_TAB_COMPACT;
+        words = DW_TAB_COMPACT_WORDS;
+    }
     for (int32_t g = 0; g < groups; ++g, tab += words) {
-        /* the filter words doubled, and each channel's sum of taps (int16 lanes: <= 25 * 128) */
+        /* the filter words (widened, doubled), each channel's sum of taps (int16 lanes: <= 25 *
+         * 128) */
         int32_t *f = tab + 4;
         int32_t sum_e = 0, sum_o = 0;
         const int8_t *w = c->filter + 4 * g;
-        for (int32_t t = 0; t < taps; ++t, w += ch, f += 2) {
+        for (int32_t t = 0; t < taps; ++t, w += ch) {
             const uint32_t wv = fwgen_nn_dsp_load4(w);
             const int32_t we = __sxtb16((int32_t)wv), wo = fwgen_nn_dsp_sxtb16_ror8(wv);
             sum_e = __sadd16(sum_e, we);
             sum_o = __sadd16(sum_o, wo);
-            f[0] = __sadd16(we, we);
-            f[1] = __sadd16(wo, wo);
+            if (layout == DW_TAB_WIDE) {
+                *f++ = __sadd16(we, we);
+                *f++ = __sadd16(wo, wo);
+            } else {
+                *f++ = (int32_t)wv;
+            }
         }
         const int32_t sums[4] = {(int16_t)sum_e, (int16_t)sum_o, sum_e >> 16, sum_o >> 16};
-        for (int32_t j = 0; j < 4; ++j, f += 3) {
+        int32_t *shifts = f;
+        if (layout == DW_TAB_COMPACT) {
+            *shifts = 0;
+            ++f;
+        }
+        for (int32_t j = 0; j < 4; ++j) {
             const int32_t k = 4 * g + j;
-            const int32_t b = c->bias != NULL ? c->bias[k] : 0;
-            const int32_t r = -c->shift[k], m = c->multiplier[k];
-            /* |acc| <= |b| + 255 * 128 * 25 < 2^29 */
-            if (b <= -DW_TAB_BIAS_MAX || b >= DW_TAB_BIAS_MAX || r < 1 || m < 0) {
+            int32_t m, round, r;
+            if (!dw_tab_channel(c, k, &m, &round, &r)) {
                 return 0;
             }
-            const int64_t round = ((int64_t)1 << (r - 1)) + (int64_t)c->output_offset * ((int64_t)1 << r);
-            if (round >= DW_TAB_C_MAX || round <= -DW_TAB_C_MAX) {
-                return 0;
+            const int32_t start = (c->bias != NULL ? c->bias[k] : 0) + off * sums[j];
+            *f++ = m;
+            *f++ = round;
+            if (layout == DW_TAB_WIDE) {
+                tab[j] = 2 * start;
+                *f++ = r;
+            } else {
+                tab[j] = start;
+                *shifts |= r << (8 * j);
             }
-            tab[j] = 2 * (b + off * sums[j]);
-            f[0] = m;
-            f[1] = (int32_t)round;
-            f[2] = r;
         }
     }
-    tab[-1] |= DW_TAB_LAST;
-    return 1;
+    if (layout == DW_TAB_WIDE) {
+        tab[-1] |= DW_TAB_LAST;
+    } else {
+        tab[4 + 9 - words] = (int32_t)((uint32_t)tab[4 + 9 - words] | DW_TAB_COMPACT_LAST);
+    }
+    return layout;
 }
 
 /* Every group of one pixel, any number of taps: the channels' doubled accumulators over
@@ -457,12 +510,108 @@ static __attribute__((noinline)) void dw_tab_run9(const int32_t *ofs, const int8
                      : "r4", "r5", "r6", "r8", "cc", "memory");
 }
 
+/* The compact layout's asm (dw_table_build): a tap's filter word split in place (r8 -> r6, r8),
+ * the accumulators doubled before the SMMLAR, the shifts one word (r8: a byte each). */
+#define DW_TAPC(load, fload)                         \
+    load                                              \
+    "sxtb16 r4, r5\n\t"                               \
+    "sxtb16 r5, r5, ror #8\n\t"                       \
+    fload                                             \
+    "sxtb16 r6, r8\n\t"                               \
+    "sxtb16 r8, r8, ror #8\n\t"                       \
+    "smlabb %[a0], r4, r6, %[a0]\n\t"                 \
+    "smlatt %[a2], r4, r6, %[a2]\n\t"                 \
+    "smlabb %[a1], r5, r8, %[a1]\n\t"                 \
+    "smlatt %[a3], r5, r8, %[a3]\n\t"
+#define DW_OUTC(tab, out, a, shift)                  \
+    "ldmia  " tab "!, {r5, r6}\n\t"                   \
+    "add    r4, " a ", " a "\n\t"                     \
+    "smmlar r4, r4, r5, r6\n\t"                       \
+    "add    r4, r4, " a ", asr #31\n\t"               \
+    shift                                             \
+    "ssat   r4, #8, r4\n\t"                           \
+    "strb   r4, [" out "], #1\n\t"
+#define DW_OUTC4(tab, out)                                                       \
+    "ldr    r8, [" tab "], #4\n\t"                                                \
+    DW_OUTC(tab, out, "%[a0]", "asr    r4, r4, r8\n\t")                           \
+    DW_OUTC(tab, out, "%[a1]", "ubfx   r5, r8, #8, #5\n\t" "asr    r4, r4, r5\n\t")  \
+    DW_OUTC(tab, out, "%[a2]", "ubfx   r5, r8, #16, #5\n\t" "asr    r4, r4, r5\n\t") \
+    DW_OUTC(tab, out, "%[a3]", "ubfx   r5, r8, #24, #5\n\t" "asr    r4, r4, r5\n\t") \
+    "tst    r8, #0x80000000\n\t"
+#define DW_TAP9C(t)                                                              \
+    DW_TAPC("ldr    r5, [%[ofs], #" #t "*4]\n\t" "ldr    r5, [%[base], r5]\n\t",      \
+            "ldr    r8, [%[tab]], #4\n\t")
+#define DW_ROWC(p)                                                                      \
+    DW_TAPC("ldr    r5, [" p ", r12]\n\t", "ldr    r8, [lr, #4]\n\t")                    \
+    DW_TAPC("ldr    r5, [" p ", r12, lsl #1]\n\t", "ldr    r8, [lr, #8]\n\t")           \
+    DW_TAPC("ldr    r5, [" p "], #4\n\t", "ldr    r8, [lr], #12\n\t")
+
+/* dw_tab_run9() for the compact layout (142 instructions per group). */
+static __attribute__((noinline)) void dw_tab_run9c(const int32_t *ofs, const int8_t *base,
+                                                   int8_t *out, int32_t run[4])
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r1");
+    register int32_t a2 __asm__("r2");
+    register int32_t a3 __asm__("r3");
+    const int32_t *tab;
+    __asm__ volatile("0:\n\t"
+                     "ldr    %[tab], [%[run], #12]\n\t"
+                     "1:\n\t"
+                     "ldmia  %[tab]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+                     DW_TAP9C(0) DW_TAP9C(1) DW_TAP9C(2) DW_TAP9C(3) DW_TAP9C(4) DW_TAP9C(5)
+                     DW_TAP9C(6) DW_TAP9C(7) DW_TAP9C(8)
+                     DW_OUTC4("%[tab]", "%[out]")
+                     "add    %[base], %[base], #4\n\t"
+                     "beq    1b\n\t"
+                     "ldmia  %[run], {r4, r5, r6}\n\t"
+                     "add    %[base], %[base], r4\n\t"
+                     "add    %[out], %[out], r5\n\t"
+                     "subs   r6, r6, #1\n\t"
+                     "str    r6, [%[run], #8]\n\t"
+                     "bne    0b"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+                       [tab] "=&r"(tab), [base] "+r"(base), [out] "+r"(out)
+                     : [ofs] "r"(ofs), [run] "r"(run)
+                     : "r4", "r5", "r6", "r8", "cc", "memory");
+}
+
+/* dw_tab_rows9() for the compact layout (125 instructions per group). */
+static __attribute__((noinline)) void dw_tab_rows9c(const int32_t block[6])
+{
+    register const int32_t *a0 __asm__("r0") = block;
+    register int32_t a1 __asm__("r1");
+    register int32_t a2 __asm__("r2");
+    register int32_t a3 __asm__("r3");
+    __asm__ volatile("ldr    r7, [r0, #20]\n\t"
+                     "ldmia  r0, {r9, r10, r11, r12, lr}\n\t"
+                     "1:\n\t"
+                     "ldmia  lr!, {r0, r1, r2, r3}\n\t"
+                     DW_ROWC("r9") DW_ROWC("r10") DW_ROWC("r11")
+                     DW_OUTC4("lr", "r7")
+                     "beq    1b\n\t"
+                     "ldmia  lr, {r4, r5, r6, r8}\n\t"
+                     "add    r9, r9, r4\n\t"
+                     "add    r10, r10, r4\n\t"
+                     "add    r11, r11, r4\n\t"
+                     "add    r7, r7, r5\n\t"
+                     "subs   r6, r6, #1\n\t"
+                     "str    r6, [lr, #8]\n\t"
+                     "mov    lr, r8\n\t"
+                     "bne    1b"
+                     : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3)
+                     :
+                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc",
+                       "memory");
+}
+
 typedef struct {
     const dw_call_t *c;
     const int32_t *tab;
     const int32_t *inner;       /* tap offsets of a window inside the input */
     const int8_t *zero_point;   /* ch bytes of the input zero point */
     int32_t taps, groups;
+    int layout;                 /* DW_TAB_WIDE, DW_TAB_COMPACT */
 } dw_tab_t;
 
 /* The byte offset from the input of tap (0, 0) at channel 0 of the window at input row y0,
@@ -494,7 +643,11 @@ static void dw_tab_pixel(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox)
     int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch;
     if (t->taps == 9 && ch % 4 == 0) {
         int32_t run[4] = {0, 0, 1, (int32_t)(uintptr_t)t->tab};
-        dw_tab_run9(ofs, origin, out_px, run);
+        if (t->layout == DW_TAB_COMPACT) {
+            dw_tab_run9c(ofs, origin, out_px, run);
+        } else {
+            dw_tab_run9(ofs, origin, out_px, run);
+        }
         return;
     }
     dw_tab_groups(t->tab, ofs, t->taps, origin, out_px, t->groups);
@@ -595,7 +748,11 @@ static void dw_tab_run(const dw_tab_t *t, int32_t *run, int32_t b, int32_t oy, i
     const int32_t block[6] = {(int32_t)(uintptr_t)base, (int32_t)(uintptr_t)(base + row),
                               (int32_t)(uintptr_t)(base + 2 * row), col,
                               (int32_t)(uintptr_t)t->tab, (int32_t)(uintptr_t)out_px};
-    dw_tab_rows9(block);
+    if (t->layout == DW_TAB_COMPACT) {
+        dw_tab_rows9c(block);
+    } else {
+        dw_tab_rows9(block);
+    }
 }
 
 /* Every pixel by the table (built first; 0 where the call does not fit it), in the portable
@@ -609,10 +766,12 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
     const int32_t k_h = p->filter.h, k_w = p->filter.w, d_h = p->dilation_h, d_w = p->dilation_w;
     const int32_t out_h = p->output.h, out_w = p->output.w, s_h = p->stride_h, s_w = p->stride_w;
     int32_t tab[DW_TAB_WORDS + 4];
-    if (!dw_table_build(c, tab)) {
+    const int layout = dw_table_build(c, tab);
+    if (!layout) {
         return 0;
     }
-    int32_t *run = tab + ch / 4 * dw_tab_group_words(k_h * k_w);
+    int32_t *run = tab + ch / 4 * (layout == DW_TAB_WIDE ? dw_tab_group_words(k_h * k_w)
+                                                          : DW_TAB_COMPACT_WORDS);
     int8_t zero_point[DW_TAB_CH_MAX];
     fwgen_nn_dsp_fill(zero_point, (int8_t)(-p->input_offset), ch);
     int32_t inner[DW_TAB_TAPS_MAX];
@@ -621,7 +780,7 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
             inner[ky * k_w + kx] = (ky * d_h * in_w + kx * d_w) * ch;
         }
     }
-    const dw_tab_t t = {c, tab, inner, zero_point, k_h * k_w, ch / 4};
+    const dw_tab_t t = {c, tab, inner, zero_point, k_h * k_w, ch / 4, layout};
     /* columns [ox_lo, ox_hi) and rows [oy_lo, oy_hi) have their windows inside the input */
     const int32_t last_x = in_w - 1 - (k_w - 1) * d_w + p->pad_left;
     const int32_t last_y = in_h - 1 - (k_h - 1) * d_h + p->pad_top;
