@@ -198,7 +198,8 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
                          f"{len(ops)}", where=str(elf))
     counts_file = out / "regions.txt"
     counts_file.unlink(missing_ok=True)
-    say(f"running it on QEMU {twin.qemu_machine} with the counting plugin: {clip_text}")
+    say(f"running it on QEMU {qemu_api.version_text(qemu_version())} {twin.qemu_machine} with the "
+        f"counting plugin (API {api}): {clip_text}")
     try:
         with TwinDevice(elf, twin, qemu_args=tuple(plugin_args(plugin, marks, counts_file))) as device:
             result = device.stream(samples, outputs=int(Output.DETECTIONS | Output.LOG),
