@@ -90,7 +90,7 @@ def test_a_dsp_board_project_compiles_the_variant(fw_root, dsp_board):
                          root=fw_root)
     assert files["src/fwgen/nn/dsp/nn_conv2d_s8.c"] == VARIANT.encode()
     assert "src/fwgen/nn/nn_conv2d_s8.c" not in files
-    assert "src/fwgen/nn/nn_add_s8.c" in files and "src/fwgen/nn/nn.h" in files
+    assert "src/fwgen/nn/nn_mul_s8.c" in files and "src/fwgen/nn/nn.h" in files
     assert "-<fwgen/nn/" not in files["platformio.ini"].decode()
 
 
