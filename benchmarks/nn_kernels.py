@@ -497,7 +497,7 @@ def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     # in_h, in_w, channels, k_h, k_w, stride, dilation, padding, reverse, log2 of the scales
-    for i, (in_h, in_w, ch, k_h, k_w, s, d, padding, rev, log2) in enumerate([
+    for i, (in_h, in_w, ch, k_h, k_w, s, d, padding, rev, log2, *batch) in enumerate([
             (9, 7, 32, 3, 3, 1, 1, "SAME", 0, (-9, -5)), (11, 9, 64, 3, 3, 2, 1, "SAME", 1, (-9, -5)),
             (10, 6, 64, 3, 3, 2, 1, "SAME", 0, (-9, -5)), (5, 5, 256, 3, 3, 1, 1, "SAME", 1, (-9, -5)),
             (4, 3, 260, 3, 3, 1, 1, "SAME", 0, (-9, -5)), (7, 5, 18, 3, 3, 1, 1, "SAME", 0, (-20, -1.05)),
@@ -507,7 +507,9 @@ def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
             (9, 10, 16, 3, 3, 1, 2, "SAME", 0, (-9, -5)), (12, 5, 24, 3, 2, 2, 3, "SAME", 1, (-9, -5)),
             (5, 12, 8, 1, 9, 1, 1, "SAME", 1, (-9, -5)), (14, 3, 16, 9, 1, 1, 1, "SAME", 0, (-9, -5)),
             (12, 3, 12, 3, 3, 1, 1, "VALID", 1, (-9, -5)), (30, 1, 40, 9, 1, 2, 1, "VALID", 0, (-9, -5)),
-            (20, 2, 8, 9, 1, 1, 2, "SAME", 1, (-9, -5))]):
+            (20, 2, 8, 9, 1, 1, 2, "SAME", 1, (-9, -5)), (6, 5, 16, 3, 3, 1, 1, "SAME", 1, (-9, -5), 2),
+            (9, 1, 8, 9, 1, 1, 1, "SAME", 0, (-9, -5), 2)]):
+        n = batch[0] if batch else 1
         name = f"dwm1_edge{i}"
         win = window(padding, in_h, in_w, k_h, k_w, s, s, d, d)
         pairs = [quantize_multiplier(float(2.0 ** rng.uniform(*log2))) for _ in range(ch)]
@@ -515,9 +517,9 @@ def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
                   c_array("int8_t", f"{name}_shift", [p[1] for p in pairs]),
                   c_array("int8_t", f"{name}_filter", rng.integers(-128, 128, k_h * k_w * ch)),
                   c_array("int32_t", f"{name}_bias", rng.integers(-2**15, 2**15, ch))]
-        params = {"input": {"n": 1, "h": in_h, "w": in_w, "c": ch},
+        params = {"input": {"n": n, "h": in_h, "w": in_w, "c": ch},
                   "filter": {"n": 1, "h": k_h, "w": k_w, "c": ch},
-                  "output": {"n": 1, "h": win.out_h, "w": win.out_w, "c": ch},
+                  "output": {"n": n, "h": win.out_h, "w": win.out_w, "c": ch},
                   "stride_h": s, "stride_w": s, "dilation_h": d, "dilation_w": d,
                   "pad_top": win.pad_top, "pad_left": win.pad_left,
                   "input_offset": int(rng.integers(-127, 129)),
@@ -527,10 +529,11 @@ def depthwise_m1_cases(kernels: list[str], seed: int = 7) -> list[Case]:
                  f"static const fwgen_nn_per_channel_t {name}_quant = "
                  f"{{.multiplier = {name}_mult, .shift = {name}_shift}};"]
         call = f"{kernel}(&{name}_params, 1, &{name}_quant, @in@, {name}_filter, {name}_bias, @out@)"
-        pixels = win.out_h * win.out_w
-        cases.append(Case(kernel, f"edge {in_h}x{in_w}x{ch} {k_h}x{k_w}/{s}x{s} d{d}x{d} {padding} -> {ch} x1"
-                          + (" rev" if rev else "") + " rshift", decls, call,
-                          rng.integers(-128, 128, in_h * in_w * ch, dtype=np.int8), pixels * ch,
+        pixels = n * win.out_h * win.out_w
+        cases.append(Case(kernel, f"edge {'%dx' % n if n > 1 else ''}{in_h}x{in_w}x{ch} {k_h}x{k_w}/"
+                          f"{s}x{s} d{d}x{d} {padding} -> {ch} x1" + (" rev" if rev else "")
+                          + " rshift", decls, call,
+                          rng.integers(-128, 128, n * in_h * in_w * ch, dtype=np.int8), pixels * ch,
                           pixels * ch * k_h * k_w, arrays=arrays))
     return cases
 
