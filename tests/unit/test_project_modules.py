@@ -38,7 +38,7 @@ def test_the_deployment_names_its_runtimes_modules(deployment):
     spec = project_spec(deployment, get_board("stm32u5"))
     assert spec.inference_modules == ("nn",)
     files = render_files(spec)
-    assert "src/fwgen/nn/nn.h" in files and "src/fwgen/nn/nn_add_s8.c" in files
+    assert "src/fwgen/nn/nn.h" in files and "src/fwgen/nn/nn_mul_s8.c" in files
     assert "src/fwgen/detect/detect.c" in files and "src/fwgen/link/link.c" in files
 
 
