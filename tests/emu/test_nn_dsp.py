@@ -6,8 +6,10 @@ another name (a wrapper C file that #defines the function name and #includes fir
 runs both on the same inputs and counts differing output bytes: the layers of the zoo models (and
 TFLM's micro_speech model) that call the kernel, as fwgen's compiler lowers them, and random shapes
 and parameters (every path of each variant: depth multipliers, 1x1, grouped, padding, strides,
-dilations, reverse order, channel tails), and windows at the variants' stack limits. benchmarks/nn_kernels.py builds the same images and
-prints the instructions per call.
+dilations, reverse order, channel tails), and windows at the variants' stack limits; for ADD
+(benchmarks/nn_kernels.py add_edge_cases) MLTK on_off_v3's residual shapes, every pair of int8
+inputs through each of its loops' kinds, the clamps, broadcasts and the parameters past its fast
+loop. benchmarks/nn_kernels.py builds the same images and prints the instructions per call.
 """
 from __future__ import annotations
 
