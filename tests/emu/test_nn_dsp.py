@@ -8,7 +8,7 @@ TFLM's micro_speech model) that call the kernel, as fwgen's compiler lowers them
 and parameters (every path of each variant: depth multipliers, 1x1, grouped, padding, strides,
 dilations, reverse order, channel tails), and windows at the variants' stack limits; for ADD
 (benchmarks/nn_kernels.py add_edge_cases) MLTK on_off_v3's residual shapes, every pair of int8
-inputs through each of its loops' kinds, the clamps, broadcasts and the parameters past its fast
+inputs for four parameter sets, the clamps, broadcasts and the parameters past its fast
 loop. benchmarks/nn_kernels.py builds the same images and prints the instructions per call.
 """
 from __future__ import annotations
