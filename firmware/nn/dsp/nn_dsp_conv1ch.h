@@ -265,8 +265,9 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
 
 /* ---------------------------------------------------------------- 3x3 windows
  * Yamnet's stem (3x3/2, 1 -> 32): a window of 9 taps in 5 SMLADs instead of the ring's 6, and
- * requantization in 5 instructions. Per output row, the 3 input rows are widened and combined
- * into one buffer of two words per padded column k: I(k) = (row 0, row 1) at column k and
+ * requantization in 5 instructions. Per output row, the 3 input rows (int8, padded with
+ * -input_offset) are widened and combined, 4 columns a step, into one buffer of two words per
+ * padded column k: I(k) = (row 0, row 1) at column k and
  * P(k) = row 2 at columns (k, k + 1), so that a pixel's window is the 6 words from I(x0) on
  * (I(x0), P(x0), I(x0 + 1), -, I(x0 + 2), P(x0 + 2)), one LDM. Each channel's table row holds
  * 2 x bias, its filter as the matching 5 words (taps doubled, the unpaired one beside a 0),
@@ -275,7 +276,7 @@ fwgen_nn_dsp_1ch_rows(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channe
  * |acc| < 2^30 (the bias bound below); the rounding right shift by e >= 1 with the output
  * offset is (high + 2^(e-1) + (high < 0 ? -1 : 0) + offset * 2^e) >> e, the same integer (no
  * overflow for e <= 22), then SSAT. Calls outside these bounds take the ring.
- * Stack: about 2.6 KB (the table 1.1 KB, the rows 1.4 KB).
+ * Stack: about 2.3 KB (the table 1.1 KB, the rows 1.2 KB).
  */
 #define FWGEN_NN_DSP_1CH_SHIFT_MAX 22         /* right shifts the offset folds into */
 #define FWGEN_NN_DSP_1CH_BIAS_MAX (1 << 29)   /* |bias| bound of the table paths */
@@ -384,12 +385,14 @@ fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
 {
     const int32_t in_h = p->input.h, in_w = p->input.w;
     const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
-    const int32_t cols = fwgen_nn_dsp_1ch_3x3_cols(p);
-    const int32_t len = (cols + 3) & ~1;   /* int16 per widened row: up to column cols + 1 */
+    const int32_t cols = fwgen_nn_dsp_1ch_3x3_cols(p), cols4 = (cols + 3) & ~3;
+    const int32_t len = cols4 + 4;   /* int8 per row: what the 4-column blocks read */
+    const int32_t lead = p->pad_left < len ? p->pad_left : len;
+    const int32_t n = in_w < len - lead ? in_w : len - lead;   /* input columns a row holds */
     int32_t table[FWGEN_NN_DSP_1CH_CHANNELS_MAX * FWGEN_NN_DSP_1CH_3X3_ROW]
         __attribute__((aligned(8)));
-    int32_t buf[2 * FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 2] __attribute__((aligned(8)));
-    int16_t rows[3][FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 2] __attribute__((aligned(4)));
+    int32_t buf[2 * FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 8] __attribute__((aligned(8)));
+    int8_t rows8[4][FWGEN_NN_DSP_1CH_3X3_COLS_MAX + 8] __attribute__((aligned(4)));
     for (int32_t oc = 0; oc < out_c; ++oc) {
         const int8_t *f = filter + oc * channel_stride;
         int32_t t[9];
@@ -408,34 +411,54 @@ fwgen_nn_dsp_1ch_3x3(const fwgen_nn_conv_params_t *p, const fwgen_nn_per_channel
         w[7] = fwgen_nn_dsp_1ch_round(e, p->output_offset);
         w[8] = e;
     }
+    /* int8 rows padded with -input_offset (0 once the offset is added); rows8[3] stands for the
+     * rows outside the input */
+    const int8_t pad = (int8_t)-p->input_offset;
+    fwgen_nn_dsp_fill(rows8[3], pad, len);
+    const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
+    const int32_t step = 2 * p->stride_w;   /* buffer words from a pixel's window to the next's */
     for (int32_t bi = 0; bi < p->output.n; ++bi) {
         const int32_t b = p->reverse ? p->output.n - 1 - bi : bi;
         const int8_t *in_b = input + (size_t)b * in_h * in_w;
         for (int32_t yi = 0; yi < out_h; ++yi) {
             const int32_t oy = p->reverse ? out_h - 1 - yi : yi;
             const int32_t y0 = oy * p->stride_h - p->pad_top;
-            for (int32_t r = 0; r < 3; ++r) {
-                if (y0 + r < 0 || y0 + r >= in_h) {
-                    memset(rows[r], 0, (size_t)len * sizeof rows[r][0]);
-                } else {
-                    fwgen_nn_dsp_1ch_widen_row(rows[r], in_b + (size_t)(y0 + r) * in_w,
-                                               p->pad_left, in_w, len, p->input_offset);
+            const int8_t *r[3];
+            for (int32_t k = 0; k < 3; ++k) {
+                if (y0 + k < 0 || y0 + k >= in_h) {
+                    r[k] = rows8[3];
+                    continue;
                 }
+                fwgen_nn_dsp_fill(rows8[k], pad, lead);
+                fwgen_nn_dsp_copy(rows8[k] + lead, in_b + (size_t)(y0 + k) * in_w, n);
+                fwgen_nn_dsp_fill(rows8[k] + lead + n, pad, len - lead - n);
+                r[k] = rows8[k];
             }
-            for (int32_t k = 0; k < cols; k += 2) {   /* I(k), P(k), I(k + 1), P(k + 1) */
-                uint32_t a, c, d, e;
-                memcpy(&a, rows[0] + k, sizeof a);
-                memcpy(&c, rows[1] + k, sizeof c);
-                memcpy(&d, rows[2] + k, sizeof d);
-                memcpy(&e, rows[2] + k + 1, sizeof e);
-                buf[2 * k] = (int32_t)((a & 0xFFFFu) | (c << 16));
-                buf[2 * k + 1] = (int32_t)d;
-                buf[2 * k + 2] = (int32_t)((a >> 16) | (c & 0xFFFF0000u));
-                buf[2 * k + 3] = (int32_t)e;
+            /* 4 columns a step: I(k..k+3) from rows 0 and 1, P(k..k+3) from row 2 */
+            int32_t *d = buf;
+            for (int32_t k = 0; k < cols4; k += 4, d += 8) {
+                const uint32_t a = fwgen_nn_dsp_load4(r[0] + k), c = fwgen_nn_dsp_load4(r[1] + k);
+                const uint32_t x = fwgen_nn_dsp_load4(r[2] + k), x1 = fwgen_nn_dsp_load4(r[2] + k + 1);
+                const uint32_t ea = (uint32_t)__sxtab16(off2, (int32_t)a);          /* cols 0, 2 */
+                const uint32_t oa = (uint32_t)fwgen_nn_dsp_sxtab16_ror8(off2, a);   /* cols 1, 3 */
+                const uint32_t ec = (uint32_t)__sxtab16(off2, (int32_t)c);
+                const uint32_t oc1 = (uint32_t)fwgen_nn_dsp_sxtab16_ror8(off2, c);
+                const uint32_t e2 = (uint32_t)__sxtab16(off2, (int32_t)x);
+                const uint32_t o2 = (uint32_t)fwgen_nn_dsp_sxtab16_ror8(off2, x);
+                const uint32_t o2n = (uint32_t)fwgen_nn_dsp_sxtab16_ror8(off2, x1);   /* cols 2, 4 */
+                d[0] = (int32_t)((ea & 0xFFFFu) | (ec << 16));            /* I(k) */
+                d[1] = (int32_t)((e2 & 0xFFFFu) | (o2 << 16));            /* P(k) */
+                d[2] = (int32_t)((oa & 0xFFFFu) | (oc1 << 16));            /* I(k + 1) */
+                d[3] = (int32_t)((o2 & 0xFFFFu) | (o2n << 16));           /* P(k + 1) */
+                d[4] = (int32_t)((ec & 0xFFFF0000u) | (ea >> 16));        /* I(k + 2) */
+                d[5] = (int32_t)((o2 & 0xFFFF0000u) | (e2 >> 16));        /* P(k + 2) */
+                d[6] = (int32_t)((oc1 & 0xFFFF0000u) | (oa >> 16));        /* I(k + 3) */
+                d[7] = (int32_t)((o2n & 0xFFFF0000u) | (o2 >> 16));       /* P(k + 3) */
             }
             int8_t *out = output + ((size_t)b * out_h + oy) * out_w * out_c;
-            for (int32_t ox = 0; ox < out_w; ++ox, out += out_c) {
-                fwgen_nn_dsp_1ch_3x3_pixel(buf + 2 * ox * p->stride_w, table, out, out + out_c);
+            const int32_t *win = buf;
+            for (int32_t ox = 0; ox < out_w; ++ox, out += out_c, win += step) {
+                fwgen_nn_dsp_1ch_3x3_pixel(win, table, out, out + out_c);
             }
         }
     }
