@@ -1,7 +1,7 @@
 """fwgen bench's counting plugin on another QEMU release counts what it counts on the default one.
 
 Runs only when $FWGEN_QEMU_SYSTEM_ARM names a second qemu-system-arm (e.g. Debian 13's 10.0,
-plugin API 2, unpacked beside Debian 12's 7.2, API 1). On each twin (M33, M4F, M7) the same
+plugin API 2, or Debian unstable's 11.1, API 7, unpacked beside Debian 12's 7.2, API 1). On each twin (M33, M4F, M7) the same
 bench ELF of micro_speech runs on the default QEMU (PATH's) and on the named one, each under the plugin built for its API, and
 every marked region (the frontend, the invoke, each op) must hold the same instructions and
 every region the same entries. The clip comes from a host file over semihosting (the "semihost"

@@ -53,7 +53,7 @@ def test_the_version_qemu_prints(text, version):
 
 @pytest.mark.parametrize("version,api", [
     ((4, 2, 0), 1), ((7, 2, 22), 1), ((8, 2, 9), 1), ((9, 0, 0), 2), ((9, 2, 1), 2),
-    ((10, 0, 2), 2), ((10, 2, 0), 2)])
+    ((10, 0, 2), 2), ((10, 2, 0), 2), ((11, 0, 0), 2), ((11, 1, 3), 7), ((12, 0, 0), 7)])
 def test_the_plugin_api_each_qemu_loads(version, api):
     assert qemu_api.plugin_api(version) == api
 
@@ -68,8 +68,10 @@ def test_a_qemu_without_plugins_is_named():
 def test_the_compiler_flag_per_api():
     assert qemu_api.define(1) == "-DFWGEN_QEMU_PLUGIN_API=1"
     assert qemu_api.define(2) == "-DFWGEN_QEMU_PLUGIN_API=2"
-    with pytest.raises(ValueError):
-        qemu_api.define(3)
+    assert qemu_api.define(7) == "-DFWGEN_QEMU_PLUGIN_API=7"
+    for undeclared in (0, 3, 6, 8):
+        with pytest.raises(ValueError):
+            qemu_api.define(undeclared)
 
 
 def test_the_env_var_names_the_qemu_every_twin_runs(tmp_path, monkeypatch):
@@ -81,6 +83,8 @@ def test_the_env_var_names_the_qemu_every_twin_runs(tmp_path, monkeypatch):
     assert plugin.check_qemu() == 2
     fake.write_text(fake.read_text().replace("10.0.2", "7.2.22"))
     assert plugin.check_qemu() == 1
+    fake.write_text(fake.read_text().replace("7.2.22", "11.1.3"))
+    assert plugin.check_qemu() == 7
 
 
 def test_a_missing_qemu_names_the_env_var(tmp_path, monkeypatch):
@@ -118,11 +122,13 @@ def _declared_and_imported(so: Path) -> tuple[int, set[str]]:
 @needs_gcc
 def test_each_build_declares_its_api_and_calls_only_its_functions(tmp_path, monkeypatch):
     monkeypatch.setenv("FWGEN_CACHE_DIR", str(tmp_path / "cache"))
-    v1, v2 = plugin.build_plugin(1), plugin.build_plugin(2)
-    assert v1 != v2
+    v1, v2, v7 = plugin.build_plugin(1), plugin.build_plugin(2), plugin.build_plugin(7)
+    assert len({v1, v2, v7}) == 3
     declared1, imported1 = _declared_and_imported(v1)
     declared2, imported2 = _declared_and_imported(v2)
-    assert declared1 == 1 and declared2 == 2
+    declared7, imported7 = _declared_and_imported(v7)
+    assert (declared1, declared2, declared7) == (1, 2, 7)
+    assert imported7 == imported2          # version 7 changed callback types, not functions
     assert "qemu_plugin_register_vcpu_insn_exec_inline" in imported1
     assert not any("scoreboard" in name for name in imported1)
     assert not imported2 & REMOVED_IN_2

@@ -7,13 +7,16 @@ notes of its plugin header):
 * 4.2 brought TCG plugins, at API version 1 (Debian 12 ships 7.2);
 * 9.0 made 2 the oldest version it loads: version 1's inline counters
   (``qemu_plugin_register_vcpu_insn_exec_inline``) gave way to per-vCPU scoreboards;
-* later releases added versions 3 to 5 (QEMU 10.2 speaks 5), none of which changed a function
-  fwgen_regions.c calls, so the plugin declares 2 there (Debian 13 ships 10.0).
+* versions 3 to 6 changed or added nothing fwgen_regions.c calls, so the plugin declares 2 up
+  to 10.x (Debian 13 ships 10.0; 10.0 loads 2 to 4);
+* 11.1 loads version 7 alone (Debian unstable ships 11.1.3): callbacks get their userdata and no
+  plugin id, and the translation callback is registered with userdata.
 
-A QEMU newer than the newest checked may have raised its oldest version past 2: it then refuses
-the plugin at start, and `refusal()` turns QEMU's words into an error naming both versions.
+11.0 has not been checked: fwgen builds version 2 for it. A QEMU that refuses what fwgen builds
+(11.0, if it raised its oldest version; a release after 11.1) refuses the plugin at start, and
+`refusal()` turns QEMU's words into an error naming both versions.
 
-    api = plugin_api(qemu_version())     # 1 or 2; FwgenError for a QEMU without plugins
+    api = plugin_api(qemu_version())     # 1, 2 or 7; FwgenError for a QEMU without plugins
     argv += [define(api)]                # -DFWGEN_QEMU_PLUGIN_API=N for the plugin's compiler
 """
 from __future__ import annotations
@@ -24,7 +27,9 @@ from fwgen.errors import FwgenError
 
 PLUGINS_SINCE = (4, 2)
 API2_SINCE = (9, 0)
-NEWEST_CHECKED = (10, 0)    # counts compared with 7.2's on the same ELF (tests/emu)
+API7_SINCE = (11, 1)
+APIS = (1, 2, 7)            # the versions qemu_plugin_api.h declares
+NEWEST_CHECKED = (11, 1)    # 10.0 and 11.1: counts compared with 7.2's on the same ELF (tests/emu)
 DEFINE = "FWGEN_QEMU_PLUGIN_API"
 # QEMU's plugin loader: the version the plugin declares is outside what it loads, or the plugin
 # calls a function this QEMU does not export.
@@ -45,12 +50,14 @@ def plugin_api(version: tuple[int, ...]) -> int:
                          f"{version_text(PLUGINS_SINCE)}): fwgen bench cannot count instructions "
                          f"with it", hint="install a newer qemu-system-arm (Debian 12's is 7.2), "
                                           "or point FWGEN_QEMU_SYSTEM_ARM at one")
-    return 1 if tuple(version[:2]) < API2_SINCE else 2
+    if tuple(version[:2]) < API2_SINCE:
+        return 1
+    return 2 if tuple(version[:2]) < API7_SINCE else 7
 
 
 def define(api: int) -> str:
     """The compiler flag that builds fwgen_regions.c for plugin API version `api`."""
-    if api not in (1, 2):
+    if api not in APIS:
         raise ValueError(f"no plugin declarations for API version {api}")
     return f"-D{DEFINE}={api}"
 

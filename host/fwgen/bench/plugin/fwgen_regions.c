@@ -8,10 +8,10 @@
  * QEMU emits before the instruction); a store into the array closes the current region at that
  * counter, so the storing instruction is the last one of the region it ends.
  *
- * Built for plugin API version 1 (QEMU 4.2 to 8.2) or 2 (QEMU 9.0 on) by
- * -DFWGEN_QEMU_PLUGIN_API (qemu_plugin_api.h): the two differ only in where the counter lives
- * (a plain variable, or the vCPU's entry of a scoreboard), so both count the same instructions.
- * The twins have one vCPU; the regions follow that one.
+ * Built for plugin API version 1 (QEMU 4.2 to 8.2), 2 (9.0 to 10.x) or 7 (11.1) by
+ * -DFWGEN_QEMU_PLUGIN_API (qemu_plugin_api.h): they differ only in where the counter lives (a
+ * plain variable, or the vCPU's entry of a scoreboard) and in the callbacks' parameters, so all
+ * count the same instructions. The twins have one vCPU; the regions follow that one.
  *
  *   qemu-system-arm ... -plugin fwgen_regions.so,marks=0xADDR,regions=N,out=FILE
  *
@@ -86,9 +86,8 @@ static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vad
     s_entries[s_current]++;
 }
 
-static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+static void instrument(struct qemu_plugin_tb *tb)
 {
-    (void)id;
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -98,10 +97,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     }
 }
 
-static void on_qemu_exit(qemu_plugin_id_t id, void *ud)
+static void write_counts(void)
 {
-    (void)id;
-    (void)ud;
     uint64_t total = executed_total();
     s_count[s_current] += total - s_since;
     s_since = total;
@@ -119,6 +116,17 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *ud)
     }
     fclose(f);
 }
+
+/* QEMU's callbacks: version 7 passes the userdata alone where earlier ones passed the id too. */
+#if FWGEN_QEMU_PLUGIN_API >= 7
+static void on_translate(struct qemu_plugin_tb *tb, void *ud) { (void)ud; instrument(tb); }
+static void on_qemu_exit(void *ud) { (void)ud; write_counts(); }
+#define REGISTER_TRANSLATE(id) qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate, NULL)
+#else
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) { (void)id; instrument(tb); }
+static void on_qemu_exit(qemu_plugin_id_t id, void *ud) { (void)id; (void)ud; write_counts(); }
+#define REGISTER_TRANSLATE(id) qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate)
+#endif
 
 static int parse_u64(const char *text, uint64_t *value)
 {
@@ -158,7 +166,7 @@ FWGEN_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu
         fprintf(stderr, "fwgen_regions: QEMU gave no scoreboard for the instruction counter\n");
         return -1;
     }
-    qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+    REGISTER_TRANSLATE(id);
     qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
     return 0;
 }
