@@ -307,7 +307,7 @@ static void dw_channels(const dw_call_t *c, int32_t px)
 #define DW_TAB_COMPACT_WORDS 22    /* words of a compact group of 9 taps */
 #define DW_TAB_COMPACT_LAST 0x80000000u   /* a compact group's r word: the last group */
 #define DW_TAB_BIAS_MAX (1 << 28)  /* |bias| bound of the tabled path's arithmetic */
-#define DW_TAB_C_MAX (1 << 30)     /* |c| bound */
+#define DW_TAB_R_MAX 22            /* right shifts of the tabled path: |c| < 2^30 */
 #define DW_TAB_LAST 0x100
 
 /* Table words of one group of 4 channels: starts, 2 per tap, 3 per channel. */
@@ -331,25 +331,6 @@ static inline int8_t dw_tab_out(int32_t acc2, const int32_t *rq)
     return (int8_t)__ssat(v >> (rq[2] & 0xFF), 8);
 }
 
-/* The checks and words of channel k's requantization (M, c, r); 0 where the path's arithmetic
- * does not hold for it. */
-static int dw_tab_channel(const dw_call_t *c, int32_t k, int32_t *m, int32_t *round, int32_t *r)
-{
-    const int32_t b = c->bias != NULL ? c->bias[k] : 0;
-    *r = -c->shift[k];
-    *m = c->multiplier[k];
-    /* |acc| <= |b| + 255 * 128 * 25 < 2^29 */
-    if (b <= -DW_TAB_BIAS_MAX || b >= DW_TAB_BIAS_MAX || *r < 1 || *m < 0) {
-        return 0;
-    }
-    const int64_t c64 = ((int64_t)1 << (*r - 1)) + (int64_t)c->output_offset * ((int64_t)1 << *r);
-    if (c64 >= DW_TAB_C_MAX || c64 <= -DW_TAB_C_MAX) {
-        return 0;
-    }
-    *round = (int32_t)c64;
-    return 1;
-}
-
 /* Build the table of a depth-multiplier-1 call into `tab`: widened where it fits, else (9 taps,
  * channels a multiple of 4) compact; returns the layout (DW_TAB_WIDE, DW_TAB_COMPACT), or 0
  * where the call does not fit the tabled path's arithmetic or sizes (then the other paths run).
@@ -361,26 +342,19 @@ static int dw_tab_channel(const dw_call_t *c, int32_t k, int32_t *m, int32_t *ro
  * accumulator before the SMMLAR. */
 #define DW_TAB_WIDE 1
 #define DW_TAB_COMPACT 2
-static int dw_table_build(const dw_call_t *c, int32_t *tab)
+/* dw_table_build() for one layout (a constant: the loops specialized). */
+static inline __attribute__((always_inline)) int dw_table_groups(const dw_call_t *c, int32_t *tab,
+                                                                 const int layout)
 {
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w;
-    const int32_t groups = ch / 4, off = p->input_offset;
-    if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX) {
-        return 0;
-    }
-    int32_t words = dw_tab_group_words(taps);
-    int layout = DW_TAB_WIDE;
-    if (groups * words > DW_TAB_WORDS) {
-        if (taps != 9 || ch % 4 != 0 || groups * DW_TAB_COMPACT_WORDS > DW_TAB_WORDS) {
-            return 0;
-        }
-        layout = DW_TAB_COMPACT;
-        words = DW_TAB_COMPACT_WORDS;
-    }
+    const int32_t groups = ch / 4, off = p->input_offset, out_off = c->output_offset;
+    const int32_t words = layout == DW_TAB_WIDE ? dw_tab_group_words(taps) : DW_TAB_COMPACT_WORDS;
+    const int32_t *bias = c->bias, *multiplier = c->multiplier;
+    const int8_t *shift = c->shift;
     for (int32_t g = 0; g < groups; ++g, tab += words) {
-        /* the filter words (widened, doubled), each channel's sum of taps (int16 lanes: <= 25 *
-         * 128) */
+        /* the filter words (widened and doubled, or as they lie), each channel's sum of taps
+         * (int16 lanes: <= 25 * 128) */
         int32_t *f = tab + 4;
         int32_t sum_e = 0, sum_o = 0;
         const int8_t *w = c->filter + 4 * g;
@@ -398,34 +372,52 @@ static int dw_table_build(const dw_call_t *c, int32_t *tab)
         }
         const int32_t sums[4] = {(int16_t)sum_e, (int16_t)sum_o, sum_e >> 16, sum_o >> 16};
         int32_t *shifts = f;
-        if (layout == DW_TAB_COMPACT) {
-            *shifts = 0;
-            ++f;
-        }
+        f += layout == DW_TAB_COMPACT;
+        uint32_t packed = 0;
         for (int32_t j = 0; j < 4; ++j) {
             const int32_t k = 4 * g + j;
-            int32_t m, round, r;
-            if (!dw_tab_channel(c, k, &m, &round, &r)) {
+            const int32_t b = bias != NULL ? bias[k] : 0;
+            const int32_t r = -shift[k], m = multiplier[k];
+            /* |acc| <= |b| + 255 * 128 * 25 < 2^29; |c| <= 2^21 + 128 * 2^22 < 2^30 */
+            if ((uint32_t)(b + DW_TAB_BIAS_MAX - 1) > 2u * DW_TAB_BIAS_MAX - 2u ||
+                (uint32_t)(r - 1) >= DW_TAB_R_MAX || m < 0) {
                 return 0;
             }
-            const int32_t start = (c->bias != NULL ? c->bias[k] : 0) + off * sums[j];
+            const int32_t start = b + off * sums[j];
             *f++ = m;
-            *f++ = round;
+            *f++ = (1 << (r - 1)) + out_off * (1 << r);
             if (layout == DW_TAB_WIDE) {
                 tab[j] = 2 * start;
                 *f++ = r;
             } else {
                 tab[j] = start;
-                *shifts |= r << (8 * j);
+                packed |= (uint32_t)r << (8 * j);
             }
+        }
+        if (layout == DW_TAB_COMPACT) {
+            *shifts = (int32_t)(packed | (g == groups - 1 ? DW_TAB_COMPACT_LAST : 0u));
         }
     }
     if (layout == DW_TAB_WIDE) {
         tab[-1] |= DW_TAB_LAST;
-    } else {
-        tab[4 + 9 - words] = (int32_t)((uint32_t)tab[4 + 9 - words] | DW_TAB_COMPACT_LAST);
     }
     return layout;
+}
+
+static int dw_table_build(const dw_call_t *c, int32_t *tab)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w, groups = ch / 4;
+    if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX) {
+        return 0;
+    }
+    if (groups * dw_tab_group_words(taps) <= DW_TAB_WORDS) {
+        return dw_table_groups(c, tab, DW_TAB_WIDE);
+    }
+    if (taps != 9 || ch % 4 != 0 || groups * DW_TAB_COMPACT_WORDS > DW_TAB_WORDS) {
+        return 0;
+    }
+    return dw_table_groups(c, tab, DW_TAB_COMPACT);
 }
 
 /* Every group of one pixel, any number of taps: the channels' doubled accumulators over
@@ -773,7 +765,7 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
     int32_t *run = tab + ch / 4 * (layout == DW_TAB_WIDE ? dw_tab_group_words(k_h * k_w)
                                                           : DW_TAB_COMPACT_WORDS);
     int8_t zero_point[DW_TAB_CH_MAX];
-    fwgen_nn_dsp_fill(zero_point, (int8_t)(-p->input_offset), ch);
+    memset(zero_point, (int8_t)(-p->input_offset), (size_t)ch);
     int32_t inner[DW_TAB_TAPS_MAX];
     for (int32_t ky = 0; ky < k_h; ++ky) {
         for (int32_t kx = 0; kx < k_w; ++kx) {
