@@ -9,11 +9,12 @@
  *     (<= 2 KB of stack); each pixel's window of one input channel is widened once (rows inside
  *     the input where they lie, others gathered with the input zero point in the padding taps, so
  *     they add 0), then SMLAD dot products give two output channels at a time;
- *   - depth multiplier 1, right shifts only and the whole int8 clamp (int8 models' layers:
+ *   - depth multiplier 1, right shifts 1..22 and the whole int8 clamp (int8 models' layers:
  *     Yamnet's 3x3, TENet's 9x1), <= 256 channels, <= 25 taps, dilation any: "tabled", a table
  *     of the call's filter (widened, doubled), accumulator starts (input offset folded in) and
- *     requantization words built once per call on the stack (<= 8.5 KB), then four channels at
- *     a time in registers (SXTB16 on a word of 4 input channels, SMLABB/SMLATT), requantized
+ *     requantization words built once per call on the stack (<= 5.5 KB; a compact one above
+ *     164 channels of a 3x3), then four channels at a time in registers (SXTB16 on a word of 4
+ *     input channels, SMLABB/SMLATT), requantized
  *     inline in 5 instructions each (SMMLAR, ASR, SSAT); 9-tap windows (3x3, 9x1, 1x9) with
  *     channels a multiple of 4 in asm loops: a row's pixels whose windows lie inside the input
  *     (or a one-column output's) as 3 rows of 3 taps, the others over a list of tap offsets;
