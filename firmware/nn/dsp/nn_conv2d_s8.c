@@ -276,8 +276,8 @@ static __attribute__((noinline)) void conv_generic(const conv_call_t *c, int32_t
  * filter word loaded and split once for the four pixels, the column's words in LDMs of four):
  * 13 instructions per 16 MACs, 2 more per two groups of 4 taps. Where the call allows it
  * (conv_1x1_fast) four consecutive pixels take conv_1x1_fast4: the column doubled, so that the
- * accumulator is twice TFLM's, and 6 instructions an output (SMMULR, two adds, a shift, SSAT,
- * the store); a block of fewer pixels, or a call that does not allow it, takes conv_1x1_any
+ * accumulator is twice TFLM's, and 5 instructions an output (SMMLAR, an add, a shift, SSAT, the
+ * store); a block of fewer pixels, or a call that does not allow it, takes conv_1x1_any
  * (fwgen_nn_dsp_output). */
 #define CONV_1X1_TAPS_MAX 320
 #define CONV_1X1_COL_WORDS (CONV_1X1_TAPS_MAX * 2 + 12)   /* 8 words per 4 taps, 4 a tail tap */
@@ -417,12 +417,14 @@ typedef struct {
 } conv_1x1_loop_t;
 
 /* Pixels px .. px + count - 1 (count <= 4, the last one repeated to fill the block; conv_1x1_fast()
- * holding), every output channel from its constants in `quant`. Each output channel: its row against the four
- * pixels' doubled column (the accumulators twice TFLM's, from twice the bias), then per pixel
- * TFLM's high multiply as SMMULR (round half up at 2^31), its rounding right shift (half away
- * from zero) with the output offset as (high + nudge - (high < 0)) >> e, and SSAT: 6
- * instructions an output. All four pixels are read before any output is written, so the output
- * may overlap the input as for one pixel at a time. */
+ * holding), every output channel from its constants in `quant`. Each output channel: its row
+ * against the four pixels' doubled column (the accumulators acc2 twice TFLM's, from twice the
+ * bias), then per pixel SMMLAR(acc2, multiplier, nudge) = nudge + TFLM's high multiply (round
+ * half up at 2^31), its rounding right shift (half away from zero) with the output offset as
+ * (that - (acc2 < 0)) >> e (TFLM subtracts 1 where the high part is negative; acc2's sign differs
+ * from it only where the high part is 0, and then both give the output offset), and SSAT: 5
+ * instructions an output with the store. All four pixels are read before any output is written,
+ * so the output may overlap the input as for one pixel at a time. */
 static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32_t px,
                                                      int32_t count, const conv_1x1_quant_t *quant)
 {
@@ -470,34 +472,30 @@ static __attribute__((noinline)) void conv_1x1_fast4(const conv_call_t *c, int32
         "ldr    r7, [%[ctx], #8]\n\t"
         "ldmia  r7!, {r8, r9, r10, r11}\n\t"     /* multiplier, e, nudge, (2 * bias) */
         "str    r7, [%[ctx], #8]\n\t"
-        "smmulr r0, r0, r8\n\t"
-        "smmulr r1, r1, r8\n\t"
-        "smmulr r2, r2, r8\n\t"
-        "smmulr r3, r3, r8\n\t"
-        "add    r4, r0, r10\n\t"
-        "add    r4, r4, r0, asr #31\n\t"
-        "asr    r4, r4, r9\n\t"
-        "ssat   r4, #8, r4\n\t"
-        "add    r5, r1, r10\n\t"
+        "smmlar r4, r0, r8, r10\n\t"             /* nudge + TFLM's high multiply */
+        "smmlar r5, r1, r8, r10\n\t"
+        "smmlar r11, r2, r8, r10\n\t"
+        "smmlar r7, r3, r8, r10\n\t"
+        "add    r4, r4, r0, asr #31\n\t"         /* - (acc < 0): see conv_1x1_fast4 */
         "add    r5, r5, r1, asr #31\n\t"
-        "asr    r5, r5, r9\n\t"
-        "ssat   r5, #8, r5\n\t"
-        "add    r11, r2, r10\n\t"
         "add    r11, r11, r2, asr #31\n\t"
+        "add    r7, r7, r3, asr #31\n\t"
+        "asr    r4, r4, r9\n\t"
+        "asr    r5, r5, r9\n\t"
         "asr    r11, r11, r9\n\t"
+        "asr    r7, r7, r9\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "ssat   r5, #8, r5\n\t"
         "ssat   r11, #8, r11\n\t"
-        "add    r8, r3, r10\n\t"
-        "add    r8, r8, r3, asr #31\n\t"
-        "asr    r8, r8, r9\n\t"
-        "ssat   r8, #8, r8\n\t"
-        "ldrd   r7, lr, [%[ctx], #12]\n\t"       /* out, d1 */
+        "ssat   r7, #8, r7\n\t"
+        "ldrd   r8, lr, [%[ctx], #12]\n\t"       /* out, d1 */
         "ldrd   r2, r3, [%[ctx], #28]\n\t"       /* d2, d3 */
-        "strb   r4, [r7]\n\t"
-        "strb   r5, [r7, lr]\n\t"
-        "strb   r11, [r7, r2]\n\t"
-        "strb   r8, [r7, r3]\n\t"
-        "add    r7, r7, #1\n\t"
-        "str    r7, [%[ctx], #12]\n\t"
+        "strb   r4, [r8]\n\t"
+        "strb   r5, [r8, lr]\n\t"
+        "strb   r11, [r8, r2]\n\t"
+        "strb   r7, [r8, r3]\n\t"
+        "add    r8, r8, #1\n\t"
+        "str    r8, [%[ctx], #12]\n\t"
         "ldr    r7, [%[ctx], #20]\n\t"
         "subs   r7, r7, #1\n\t"
         "str    r7, [%[ctx], #20]\n\t"
