@@ -303,10 +303,8 @@ static void dw_channels(const dw_call_t *c, int32_t px)
  */
 #define DW_TAB_CH_MAX 256    /* channels of the tabled path (its zero-point vector) */
 #define DW_TAB_TAPS_MAX 25   /* window taps of the tabled path */
-#define DW_TAB_WORDS 1408    /* table words on the stack (5.5 KB): 164 channels of a 3x3
-                              * filter widened, 256 compact */
-#define DW_TAB_COMPACT_WORDS 22    /* words of a compact group of 9 taps */
-#define DW_TAB_COMPACT_LAST 0x80000000u   /* a compact group's r word: the last group */
+#define DW_TAB_WORDS 544     /* table words on the stack (2,176 B): 64 channels of a 3x3 filter
+                              * (wider layers in tiles of channels: dw_tab_tiles_safe) */
 #define DW_TAB_BIAS_MAX (1 << 28)  /* |bias| bound of the tabled path's arithmetic */
 #define DW_TAB_R_MAX 22            /* right shifts of the tabled path: |c| < 2^30 */
 #define DW_TAB_LAST 0x100
@@ -332,93 +330,59 @@ static inline int8_t dw_tab_out(int32_t acc2, const int32_t *rq)
     return (int8_t)__ssat(v >> (rq[2] & 0xFF), 8);
 }
 
-/* Build the table of a depth-multiplier-1 call into `tab`: widened where it fits, else (9 taps,
- * channels a multiple of 4) compact; returns the layout (DW_TAB_WIDE, DW_TAB_COMPACT), or 0
- * where the call does not fit the tabled path's arithmetic or sizes (then the other paths run).
- *
- * Compact, for channel counts whose widened table does not fit: per group of 4 channels the
- * accumulator starts not doubled (b + off * sum_t w_t), the 9 filter words as they lie (4
- * channels' int8 taps), one word of the 4 channels' shifts r (a byte each; bit 31 marks the last
- * group) and the 4 channels' (M, c): the asm splits the filter words (SXTB16) and doubles the
- * accumulator before the SMMLAR. */
-#define DW_TAB_WIDE 1
-#define DW_TAB_COMPACT 2
-/* dw_table_build() for one layout (a constant: the loops specialized). */
-static inline __attribute__((always_inline)) int dw_table_groups(const dw_call_t *c, int32_t *tab,
-                                                                 const int layout)
-{
-    const fwgen_nn_conv_params_t *p = c->p;
-    const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w;
-    const int32_t groups = ch / 4, off = p->input_offset, out_off = c->output_offset;
-    const int32_t words = layout == DW_TAB_WIDE ? dw_tab_group_words(taps) : DW_TAB_COMPACT_WORDS;
-    const int32_t *bias = c->bias, *multiplier = c->multiplier;
-    const int8_t *shift = c->shift;
-    for (int32_t g = 0; g < groups; ++g, tab += words) {
-        /* the filter words (widened and doubled, or as they lie), each channel's sum of taps
-         * (int16 lanes: <= 25 * 128) */
-        int32_t *f = tab + 4;
-        int32_t sum_e = 0, sum_o = 0;
-        const int8_t *w = c->filter + 4 * g;
-        for (int32_t t = 0; t < taps; ++t, w += ch) {
-            const uint32_t wv = fwgen_nn_dsp_load4(w);
-            const int32_t we = __sxtb16((int32_t)wv), wo = fwgen_nn_dsp_sxtb16_ror8(wv);
-            sum_e = __sadd16(sum_e, we);
-            sum_o = __sadd16(sum_o, wo);
-            if (layout == DW_TAB_WIDE) {
-                *f++ = __sadd16(we, we);
-                *f++ = __sadd16(wo, wo);
-            } else {
-                *f++ = (int32_t)wv;
-            }
-        }
-        const int32_t sums[4] = {(int16_t)sum_e, (int16_t)sum_o, sum_e >> 16, sum_o >> 16};
-        int32_t *shifts = f;
-        f += layout == DW_TAB_COMPACT;
-        uint32_t packed = 0;
-        for (int32_t j = 0; j < 4; ++j) {
-            const int32_t k = 4 * g + j;
-            const int32_t b = bias != NULL ? bias[k] : 0;
-            const int32_t r = -shift[k], m = multiplier[k];
-            /* |acc| <= |b| + 255 * 128 * 25 < 2^29; |c| <= 2^21 + 128 * 2^22 < 2^30 */
-            if ((uint32_t)(b + DW_TAB_BIAS_MAX - 1) > 2u * DW_TAB_BIAS_MAX - 2u ||
-                (uint32_t)(r - 1) >= DW_TAB_R_MAX || m < 0) {
-                return 0;
-            }
-            const int32_t start = b + off * sums[j];
-            *f++ = m;
-            *f++ = (1 << (r - 1)) + out_off * (1 << r);
-            if (layout == DW_TAB_WIDE) {
-                tab[j] = 2 * start;
-                *f++ = r;
-            } else {
-                tab[j] = start;
-                packed |= (uint32_t)r << (8 * j);
-            }
-        }
-        if (layout == DW_TAB_COMPACT) {
-            *shifts = (int32_t)(packed | (g == groups - 1 ? DW_TAB_COMPACT_LAST : 0u));
-        }
-    }
-    if (layout == DW_TAB_WIDE) {
-        tab[-1] |= DW_TAB_LAST;
-    }
-    return layout;
-}
-
-static int dw_table_build(const dw_call_t *c, int32_t *tab)
+/* Whether a call fits the tabled path's arithmetic and sizes, checked once for all its channels
+ * (a table is built per tile of channels, and a tile's outputs may already overwrite the input
+ * when the next one is built: no build may fail). */
+static int dw_tab_check(const dw_call_t *c)
 {
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w, groups = ch / 4;
     if (!c->rshift || groups == 0 || ch > DW_TAB_CH_MAX || taps > DW_TAB_TAPS_MAX) {
         return 0;
     }
-    if (groups * dw_tab_group_words(taps) <= DW_TAB_WORDS) {
-        return dw_table_groups(c, tab, DW_TAB_WIDE);
+    for (int32_t k = 0; k < 4 * groups; ++k) {
+        const int32_t b = c->bias != NULL ? c->bias[k] : 0;
+        /* |acc| <= |b| + 255 * 128 * 25 < 2^29; |c| <= 2^21 + 128 * 2^22 < 2^30 */
+        if ((uint32_t)(b + DW_TAB_BIAS_MAX - 1) > 2u * DW_TAB_BIAS_MAX - 2u ||
+            (uint32_t)(-c->shift[k] - 1) >= DW_TAB_R_MAX || c->multiplier[k] < 0) {
+            return 0;
+        }
     }
-    if (taps != 9 || ch % 4 != 0 || groups * DW_TAB_COMPACT_WORDS > DW_TAB_WORDS) {
-        return 0;
+    return 1;
+}
+
+/* Build the table of channels [k0, k0 + 4 groups) of a call dw_tab_check() passed. */
+static void dw_table_build(const dw_call_t *c, int32_t *tab, int32_t k0, int32_t groups)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, taps = p->filter.h * p->filter.w;
+    const int32_t off = p->input_offset, out_off = c->output_offset;
+    const int32_t *bias = c->bias, *multiplier = c->multiplier;
+    const int8_t *shift = c->shift;
+    for (int32_t g = 0; g < groups; ++g, tab += dw_tab_group_words(taps)) {
+        /* the filter words widened and doubled, each channel's sum of taps (int16 lanes: <= 25
+         * * 128) */
+        int32_t *f = tab + 4;
+        int32_t sum_e = 0, sum_o = 0;
+        const int8_t *w = c->filter + k0 + 4 * g;
+        for (int32_t t = 0; t < taps; ++t, w += ch, f += 2) {
+            const uint32_t wv = fwgen_nn_dsp_load4(w);
+            const int32_t we = __sxtb16((int32_t)wv), wo = fwgen_nn_dsp_sxtb16_ror8(wv);
+            sum_e = __sadd16(sum_e, we);
+            sum_o = __sadd16(sum_o, wo);
+            f[0] = __sadd16(we, we);
+            f[1] = __sadd16(wo, wo);
+        }
+        const int32_t sums[4] = {(int16_t)sum_e, (int16_t)sum_o, sum_e >> 16, sum_o >> 16};
+        for (int32_t j = 0; j < 4; ++j, f += 3) {
+            const int32_t k = k0 + 4 * g + j, r = -shift[k];
+            tab[j] = 2 * ((bias != NULL ? bias[k] : 0) + off * sums[j]);
+            f[0] = multiplier[k];
+            f[1] = (1 << (r - 1)) + out_off * (1 << r);
+            f[2] = r;
+        }
     }
-    return dw_table_groups(c, tab, DW_TAB_COMPACT);
+    tab[-1] |= DW_TAB_LAST;
 }
 
 /* Every group of one pixel, any number of taps: the channels' doubled accumulators over
@@ -503,108 +467,14 @@ static __attribute__((noinline)) void dw_tab_run9(const int32_t *ofs, const int8
                      : "r4", "r5", "r6", "r8", "cc", "memory");
 }
 
-/* The compact layout's asm (dw_table_build): a tap's filter word split in place (r8 -> r6, r8),
- * the accumulators doubled before the SMMLAR, the shifts one word (r8: a byte each). */
-#define DW_TAPC(load, fload)                         \
-    load                                              \
-    "sxtb16 r4, r5\n\t"                               \
-    "sxtb16 r5, r5, ror #8\n\t"                       \
-    fload                                             \
-    "sxtb16 r6, r8\n\t"                               \
-    "sxtb16 r8, r8, ror #8\n\t"                       \
-    "smlabb %[a0], r4, r6, %[a0]\n\t"                 \
-    "smlatt %[a2], r4, r6, %[a2]\n\t"                 \
-    "smlabb %[a1], r5, r8, %[a1]\n\t"                 \
-    "smlatt %[a3], r5, r8, %[a3]\n\t"
-#define DW_OUTC(tab, out, a, shift)                  \
-    "ldmia  " tab "!, {r5, r6}\n\t"                   \
-    "add    r4, " a ", " a "\n\t"                     \
-    "smmlar r4, r4, r5, r6\n\t"                       \
-    "add    r4, r4, " a ", asr #31\n\t"               \
-    shift                                             \
-    "ssat   r4, #8, r4\n\t"                           \
-    "strb   r4, [" out "], #1\n\t"
-#define DW_OUTC4(tab, out)                                                       \
-    "ldr    r8, [" tab "], #4\n\t"                                                \
-    DW_OUTC(tab, out, "%[a0]", "asr    r4, r4, r8\n\t")                           \
-    DW_OUTC(tab, out, "%[a1]", "ubfx   r5, r8, #8, #5\n\t" "asr    r4, r4, r5\n\t")  \
-    DW_OUTC(tab, out, "%[a2]", "ubfx   r5, r8, #16, #5\n\t" "asr    r4, r4, r5\n\t") \
-    DW_OUTC(tab, out, "%[a3]", "ubfx   r5, r8, #24, #5\n\t" "asr    r4, r4, r5\n\t") \
-    "tst    r8, #0x80000000\n\t"
-#define DW_TAP9C(t)                                                              \
-    DW_TAPC("ldr    r5, [%[ofs], #" #t "*4]\n\t" "ldr    r5, [%[base], r5]\n\t",      \
-            "ldr    r8, [%[tab]], #4\n\t")
-#define DW_ROWC(p)                                                                      \
-    DW_TAPC("ldr    r5, [" p ", r12]\n\t", "ldr    r8, [lr, #4]\n\t")                    \
-    DW_TAPC("ldr    r5, [" p ", r12, lsl #1]\n\t", "ldr    r8, [lr, #8]\n\t")           \
-    DW_TAPC("ldr    r5, [" p "], #4\n\t", "ldr    r8, [lr], #12\n\t")
-
-/* dw_tab_run9() for the compact layout (142 instructions per group). */
-static __attribute__((noinline)) void dw_tab_run9c(const int32_t *ofs, const int8_t *base,
-                                                   int8_t *out, int32_t run[4])
-{
-    register int32_t a0 __asm__("r0");
-    register int32_t a1 __asm__("r1");
-    register int32_t a2 __asm__("r2");
-    register int32_t a3 __asm__("r3");
-    const int32_t *tab;
-    __asm__ volatile("0:\n\t"
-                     "ldr    %[tab], [%[run], #12]\n\t"
-                     "1:\n\t"
-                     "ldmia  %[tab]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
-                     DW_TAP9C(0) DW_TAP9C(1) DW_TAP9C(2) DW_TAP9C(3) DW_TAP9C(4) DW_TAP9C(5)
-                     DW_TAP9C(6) DW_TAP9C(7) DW_TAP9C(8)
-                     DW_OUTC4("%[tab]", "%[out]")
-                     "add    %[base], %[base], #4\n\t"
-                     "beq    1b\n\t"
-                     "ldmia  %[run], {r4, r5, r6}\n\t"
-                     "add    %[base], %[base], r4\n\t"
-                     "add    %[out], %[out], r5\n\t"
-                     "subs   r6, r6, #1\n\t"
-                     "str    r6, [%[run], #8]\n\t"
-                     "bne    0b"
-                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
-                       [tab] "=&r"(tab), [base] "+r"(base), [out] "+r"(out)
-                     : [ofs] "r"(ofs), [run] "r"(run)
-                     : "r4", "r5", "r6", "r8", "cc", "memory");
-}
-
-/* dw_tab_rows9() for the compact layout (125 instructions per group). */
-static __attribute__((noinline)) void dw_tab_rows9c(const int32_t block[6])
-{
-    register const int32_t *a0 __asm__("r0") = block;
-    register int32_t a1 __asm__("r1");
-    register int32_t a2 __asm__("r2");
-    register int32_t a3 __asm__("r3");
-    __asm__ volatile("ldr    r7, [r0, #20]\n\t"
-                     "ldmia  r0, {r9, r10, r11, r12, lr}\n\t"
-                     "1:\n\t"
-                     "ldmia  lr!, {r0, r1, r2, r3}\n\t"
-                     DW_ROWC("r9") DW_ROWC("r10") DW_ROWC("r11")
-                     DW_OUTC4("lr", "r7")
-                     "beq    1b\n\t"
-                     "ldmia  lr, {r4, r5, r6, r8}\n\t"
-                     "add    r9, r9, r4\n\t"
-                     "add    r10, r10, r4\n\t"
-                     "add    r11, r11, r4\n\t"
-                     "add    r7, r7, r5\n\t"
-                     "subs   r6, r6, #1\n\t"
-                     "str    r6, [lr, #8]\n\t"
-                     "mov    lr, r8\n\t"
-                     "bne    1b"
-                     : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3)
-                     :
-                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc",
-                       "memory");
-}
-
 typedef struct {
     const dw_call_t *c;
     const int32_t *tab;
     const int32_t *inner;       /* tap offsets of a window inside the input */
     const int8_t *zero_point;   /* ch bytes of the input zero point */
-    int32_t taps, groups;
-    int layout;                 /* DW_TAB_WIDE, DW_TAB_COMPACT */
+    int32_t taps;
+    int32_t k0, groups;         /* the tile: channels [k0, k0 + 4 groups) */
+    int32_t k_end;              /* and one at a time up to k_end (the last tile: the tail) */
 } dw_tab_t;
 
 /* The byte offset from the input of tap (0, 0) at channel 0 of the window at input row y0,
@@ -636,15 +506,11 @@ static void dw_tab_pixel(const dw_tab_t *t, int32_t b, int32_t oy, int32_t ox)
     int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch;
     if (t->taps == 9 && ch % 4 == 0) {
         int32_t run[4] = {0, 0, 1, (int32_t)(uintptr_t)t->tab};
-        if (t->layout == DW_TAB_COMPACT) {
-            dw_tab_run9c(ofs, origin, out_px, run);
-        } else {
-            dw_tab_run9(ofs, origin, out_px, run);
-        }
+        dw_tab_run9(ofs, origin + t->k0, out_px + t->k0, run);
         return;
     }
-    dw_tab_groups(t->tab, ofs, t->taps, origin, out_px, t->groups);
-    for (int32_t k = t->groups * 4; k < ch; ++k) {   /* the channel tail, one at a time */
+    dw_tab_groups(t->tab, ofs, t->taps, origin + t->k0, out_px + t->k0, t->groups);
+    for (int32_t k = t->k0 + t->groups * 4; k < t->k_end; ++k) {   /* the tail, one at a time */
         int32_t acc = c->bias != NULL ? c->bias[k] : 0;
         for (int32_t i = 0; i < t->taps; ++i) {
             acc += (origin[ofs[i] + k] + p->input_offset) * c->filter[i * ch + k];
@@ -721,8 +587,8 @@ static void dw_tab_run(const dw_tab_t *t, int32_t *run, int32_t b, int32_t oy, i
     const fwgen_nn_conv_params_t *p = c->p;
     const int32_t ch = p->input.c, row_bytes = p->input.w * ch;
     const int32_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
-    const int8_t *base = c->input + dw_tab_offset(p, b, y0, x0);
-    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch;
+    const int8_t *base = c->input + dw_tab_offset(p, b, y0, x0) + t->k0;
+    int8_t *out_px = c->output + ((size_t)(b * p->output.h + oy) * p->output.w + ox) * ch + t->k0;
     /* the window's steps: one pixel on (along the row, or down the column), tap to tap in a
      * row of 3, row of 3 to row */
     const int32_t along = p->output.w == 1 ? p->stride_h * row_bytes : p->stride_w * ch;
@@ -733,47 +599,27 @@ static void dw_tab_run(const dw_tab_t *t, int32_t *run, int32_t b, int32_t oy, i
     } else if (p->filter.h == 1) {
         row = 3 * col;
     }
-    /* after a pixel's groups its row pointers and its output stand ch bytes further on */
-    run[0] = step * along - ch;
-    run[1] = step * ch - ch;
+    /* after a pixel's groups its row pointers and its output stand 4 groups bytes further on */
+    run[0] = step * along - 4 * t->groups;
+    run[1] = step * ch - 4 * t->groups;
     run[2] = n;
     run[3] = (int32_t)(uintptr_t)t->tab;
     const int32_t block[6] = {(int32_t)(uintptr_t)base, (int32_t)(uintptr_t)(base + row),
                               (int32_t)(uintptr_t)(base + 2 * row), col,
                               (int32_t)(uintptr_t)t->tab, (int32_t)(uintptr_t)out_px};
-    if (t->layout == DW_TAB_COMPACT) {
-        dw_tab_rows9c(block);
-    } else {
-        dw_tab_rows9(block);
-    }
+    dw_tab_rows9(block);
 }
 
-/* Every pixel by the table (built first; 0 where the call does not fit it), in the portable
- * kernel's order: the pixels of a row whose windows lie inside the input (or of the column,
- * where the output is one column wide) in one asm run (9 taps, channels a multiple of 4), the
- * others one at a time. */
-static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
+/* Every pixel of one tile of channels by its table, in the portable kernel's order: the pixels
+ * of a row whose windows lie inside the input (or of the column, where the output is one
+ * column wide) in one asm run (9 taps, channels a multiple of 4), the others one at a time. */
+static void dw_tab_pixels(const dw_tab_t *tp, int32_t *run)
 {
-    const fwgen_nn_conv_params_t *p = c->p;
+    const dw_tab_t t = *tp;
+    const fwgen_nn_conv_params_t *p = t.c->p;
     const int32_t ch = p->input.c, in_h = p->input.h, in_w = p->input.w;
     const int32_t k_h = p->filter.h, k_w = p->filter.w, d_h = p->dilation_h, d_w = p->dilation_w;
     const int32_t out_h = p->output.h, out_w = p->output.w, s_h = p->stride_h, s_w = p->stride_w;
-    int32_t tab[DW_TAB_WORDS + 4];
-    const int layout = dw_table_build(c, tab);
-    if (!layout) {
-        return 0;
-    }
-    int32_t *run = tab + ch / 4 * (layout == DW_TAB_WIDE ? dw_tab_group_words(k_h * k_w)
-                                                          : DW_TAB_COMPACT_WORDS);
-    int8_t zero_point[DW_TAB_CH_MAX];
-    memset(zero_point, (int8_t)(-p->input_offset), (size_t)ch);
-    int32_t inner[DW_TAB_TAPS_MAX];
-    for (int32_t ky = 0; ky < k_h; ++ky) {
-        for (int32_t kx = 0; kx < k_w; ++kx) {
-            inner[ky * k_w + kx] = (ky * d_h * in_w + kx * d_w) * ch;
-        }
-    }
-    const dw_tab_t t = {c, tab, inner, zero_point, k_h * k_w, ch / 4, layout};
     /* columns [ox_lo, ox_hi) and rows [oy_lo, oy_hi) have their windows inside the input */
     const int32_t last_x = in_w - 1 - (k_w - 1) * d_w + p->pad_left;
     const int32_t last_y = in_h - 1 - (k_h - 1) * d_h + p->pad_top;
@@ -804,7 +650,7 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
                 }
             }
         }
-        return 1;
+        return;
     }
     const int32_t rows = p->output.n * out_h;
     for (int32_t i = 0; i < rows; ++i) {
@@ -832,6 +678,58 @@ static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
                 dw_tab_pixel(&t, b, oy, ox);
             }
         }
+    }
+}
+
+/* Whether channel tiles may run one after the other over all pixels: the output does not
+ * overlap the input, or lies a whole number of pixels from it (as the memory planner places a
+ * depthwise layer's output), so that a tile's outputs overwrite only input bytes of its own
+ * channels, which no later tile reads. */
+static int dw_tab_tiles_safe(const fwgen_nn_conv_params_t *p, const int8_t *input,
+                             const int8_t *output)
+{
+    const int32_t ch = p->input.c;
+    const intptr_t in = (intptr_t)input, out = (intptr_t)output;
+    const intptr_t in_bytes = (intptr_t)p->input.n * p->input.h * p->input.w * ch;
+    const intptr_t out_bytes = (intptr_t)p->output.n * p->output.h * p->output.w * ch;
+    return out + out_bytes <= in || in + in_bytes <= out || (out - in) % ch == 0;
+}
+
+/* Every pixel by the tabled path (0 where the call does not fit it): one table for all the
+ * channels where it fits DW_TAB_WORDS; else, where dw_tab_tiles_safe(), tiles of channels, each
+ * with its table, one after the other over all pixels. */
+static __attribute__((noinline)) int dw_tabled_all(const dw_call_t *c)
+{
+    const fwgen_nn_conv_params_t *p = c->p;
+    const int32_t ch = p->input.c, in_w = p->input.w;
+    const int32_t k_h = p->filter.h, k_w = p->filter.w, taps = k_h * k_w, groups = ch / 4;
+    if (!dw_tab_check(c)) {
+        return 0;
+    }
+    const int32_t words = dw_tab_group_words(taps);
+    int32_t tile = groups;   /* groups per tile */
+    if (groups * words > DW_TAB_WORDS) {
+        if (!dw_tab_tiles_safe(p, c->input, c->output)) {
+            return 0;
+        }
+        const int32_t tiles = (groups * words + DW_TAB_WORDS - 1) / DW_TAB_WORDS;
+        tile = (groups + tiles - 1) / tiles;
+    }
+    int32_t tab[DW_TAB_WORDS + 4];
+    int8_t zero_point[DW_TAB_CH_MAX];
+    memset(zero_point, (int8_t)(-p->input_offset), (size_t)ch);
+    int32_t inner[DW_TAB_TAPS_MAX];
+    for (int32_t ky = 0; ky < k_h; ++ky) {
+        for (int32_t kx = 0; kx < k_w; ++kx) {
+            inner[ky * k_w + kx] = (ky * p->dilation_h * in_w + kx * p->dilation_w) * ch;
+        }
+    }
+    for (int32_t g0 = 0; g0 < groups; g0 += tile) {
+        const int32_t n = groups - g0 < tile ? groups - g0 : tile;
+        dw_table_build(c, tab, 4 * g0, n);
+        const dw_tab_t t = {c, tab, inner, zero_point, taps, 4 * g0, n,
+                            g0 + n == groups ? ch : 4 * (g0 + n)};
+        dw_tab_pixels(&t, tab + n * words);
     }
     return 1;
 }
