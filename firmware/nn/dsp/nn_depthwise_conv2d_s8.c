@@ -12,9 +12,10 @@
  *   - depth multiplier 1, right shifts 1..22 and the whole int8 clamp (int8 models' layers:
  *     Yamnet's 3x3, TENet's 9x1), <= 256 channels, <= 25 taps, dilation any: "tabled", a table
  *     of the call's filter (widened, doubled), accumulator starts (input offset folded in) and
- *     requantization words built once per call on the stack (<= 5.5 KB; a compact one above
- *     164 channels of a 3x3), then four channels at a time in registers (SXTB16 on a word of 4
- *     input channels, SMLABB/SMLATT), requantized
+ *     requantization words built once per call on the stack (2,176 B; wider layers in tiles
+ *     of channels, one after the other over all pixels, where the output does not overlap the
+ *     input or lies a whole number of pixels from it), then four channels at a time in
+ *     registers (SXTB16 on a word of 4 input channels, SMLABB/SMLATT), requantized
  *     inline in 5 instructions each (SMMLAR, ASR, SSAT); 9-tap windows (3x3, 9x1, 1x9) with
  *     channels a multiple of 4 in asm loops: a row's pixels whose windows lie inside the input
  *     (or a one-column output's) as 3 rows of 3 taps, the others over a list of tap offsets;
@@ -24,7 +25,7 @@
  *     channels, tap by tap into an accumulator per channel on the stack;
  *   - anything else: the portable loop with inline requantization.
  * Pixels are computed one at a time in the portable kernel's order (`reverse` too), reading only
- * that pixel's window, as the memory planner requires.
+ * that pixel's window, as the memory planner requires (the tabled path's tiles: per tile).
  */
 #include "nn/nn.h"
 #include "nn/nn_window.h"
