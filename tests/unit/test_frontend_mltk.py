@@ -5,7 +5,8 @@ log scale switched off, MLTK's dynamic int8 scaling, 30 ms windows, and activity
 
 The wrapper ships in the `silabs-mltk` wheel (cp311 manylinux) and needs only libc/libm; fwgen
 does not depend on MLTK (it pins old TensorFlow), so these tests run when the wrapper can be
-imported, either from an installed `mltk` or from a folder/file named by FWGEN_MLTK_WRAPPER:
+imported (tests/conftest.py, `mltk_frontend`): from a folder/file named by FWGEN_MLTK_WRAPPER,
+where tools/test.sh extracts it, or an installed `mltk`:
 
     pip download silabs-mltk==0.20.0 --no-deps -d /tmp/mltk
     unzip -j /tmp/mltk/*.whl '*/_audio_feature_generator_wrapper*.so' -d /tmp/mltk
@@ -13,18 +14,12 @@ imported, either from an installed `mltk` or from a folder/file named by FWGEN_M
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fwgen.audio import read_wav
 from fwgen.frontend import Frontend, FrontendSettings
-
-MODULE = "_audio_feature_generator_wrapper"
 
 CASES = {
     "mltk_defaults": {},
@@ -53,30 +48,11 @@ ACTIVITY = {
 
 
 @pytest.fixture(scope="module")
-def mltk():
-    location = os.environ.get("FWGEN_MLTK_WRAPPER")
-    if location:
-        path = Path(location)
-        if path.is_dir():
-            found = sorted(path.glob(f"{MODULE}*.so"))
-            if not found:
-                pytest.fail(f"FWGEN_MLTK_WRAPPER={location} holds no {MODULE}*.so")
-            path = found[0]
-        spec = importlib.util.spec_from_file_location(MODULE, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        try:
-            module = importlib.import_module(
-                "mltk.core.preprocess.audio.audio_feature_generator." + MODULE)
-        except ImportError:
-            pytest.skip("MLTK's AudioFeatureGenerator wrapper not available "
-                        "(set FWGEN_MLTK_WRAPPER, see the module docstring)")
-
+def mltk(mltk_frontend):
     def run(settings: FrontendSettings, audio: np.ndarray, dtype) -> tuple[np.ndarray, bool]:
         values = settings.to_dict()
         values["fe.sample_length_ms"] = len(audio) * 1000 // settings.sample_rate_hz
-        generator = module.AudioFeatureGeneratorWrapper(values)
+        generator = mltk_frontend.AudioFeatureGeneratorWrapper(values)
         out = np.zeros((settings.frames_for(len(audio)), settings.n_channels), dtype=dtype)
         generator.process_sample(np.ascontiguousarray(audio), out)
         return out, bool(generator.activity_was_detected())

