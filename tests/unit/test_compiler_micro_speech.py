@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from fwgen.compiler import compile_model, run_on_host
+from fwgen.compiler.compile import PATHS_HEADER
 from fwgen.compiler.reference import TflmModel
 
 from compiler_helpers import compare_with_tflm, mutate
@@ -56,7 +57,8 @@ def test_public_figures(compiled):
     assert compiled.input.shape == (1, 1960) and compiled.input.zero_point == -128
     assert compiled.output.shape == (1, 4) and compiled.output.scale == pytest.approx(1 / 256)
     assert compiled.weights_bytes >= 4000 * 4 + 640
-    assert set(compiled.files) == {"model.h", "model.c"}
+    # fwgen_nn_paths.h: the depthwise layer's one-channel path (nn_dsp_conv1ch.h's 8-wide rows)
+    assert set(compiled.files) == {"model.h", "model.c", PATHS_HEADER}
 
 
 def test_generated_code_is_deterministic_and_documented(model, compiled):
@@ -77,7 +79,7 @@ def test_generated_code_is_deterministic_and_documented(model, compiled):
 
 def test_name_prefixes_every_symbol(model):
     c = compile_model(model, name="kws")
-    assert set(c.files) == {"kws.h", "kws.c"}
+    assert set(c.files) == {"kws.h", "kws.c", PATHS_HEADER}
     assert "FWGEN_KWS_ARENA_BYTES" in c.files["kws.h"] and "fwgen_kws_invoke" in c.files["kws.c"]
     assert "fwgen_model_" not in c.files["kws.c"]
     x = np.zeros((1, 1960), np.int8)

@@ -9,7 +9,7 @@ import pytest
 
 from fwgen.compiler import compile_model
 from fwgen.compiler.compile import PATHS_HEADER
-from fwgen.compiler.ops import conv2d
+from fwgen.compiler.ops import _conv, conv2d
 from fwgen.zoo import get_model
 
 
@@ -44,11 +44,39 @@ def test_yamnet_paths_per_layer(zoo):
     assert "FWGEN_NN_1CH_USES_W8" not in header and "FWGEN_NN_1CH_USES_RING" not in header
 
 
-def test_no_header_without_conv2d(shared_data):
+def _one_channel_listed(compiled) -> set[str]:
+    header = compiled.files[PATHS_HEADER]
+    assert "#define FWGEN_NN_1CH_PATHS_LISTED 1" in header
+    return set(re.findall(r"#define FWGEN_NN_1CH_USES_(\w+) 1", header))
+
+
+def test_a_depthwise_layer_lists_its_one_channel_path(shared_data):
+    """DEPTHWISE_CONV_2D's DSP variant takes nn_dsp_conv1ch.h for one input channel too: TFLM's
+    micro_speech (depthwise 10x8/2, 1 x 8, and dense) lists that layer's 8-wide path."""
     model = shared_data / "micro_speech" / "micro_speech_quantized.tflite"
     if not model.is_file():
         pytest.skip(f"needs {model}")
-    assert PATHS_HEADER not in compile_model(model).files   # depthwise + dense only
+    compiled = compile_model(model)
+    assert _one_channel_listed(compiled) == {"W8"}
+    assert _listed(compiled) == set()      # no CONV_2D layer
+
+
+def test_conv_and_depthwise_one_channel_layers_list_both_paths():
+    """A model with a one-channel CONV_2D (3x3/2: the 3x3 path) and a one-channel depthwise layer
+    (10x8/2 x 8: the 8-wide path) lists both, so neither falls back to the plain loop."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    from fwgen.testing import testmodels  # noqa: PLC0415
+
+    def both(x):
+        depthwise = tf.keras.layers.DepthwiseConv2D((10, 8), strides=2, depth_multiplier=8,
+                                                    padding="same")(x)
+        conv = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same")(x)
+        return tf.keras.layers.Add()([depthwise, conv])
+
+    compiled = compile_model(testmodels.single_op(both, (49, 40, 1)))
+    assert _listed(compiled) == {"1CH"}
+    assert _one_channel_listed(compiled) == {"3X3", "W8"}
 
 
 def _params(in_c, k_h, k_w, k_c, out_c, out_w=8, stride=1, dilation=1):
@@ -94,10 +122,10 @@ def test_limits_agree_with_the_c(repo_root):
     assert _c_define(conv, "CONV_1X1_TAPS_MAX") == conv2d.ONE_BY_ONE_TAPS_MAX
     assert _c_define(conv, "CONV_PAIR_TAPS_MAX") == conv2d.PAIR_TAPS_MAX
     assert _c_define(conv, "CONV_TAPS_MAX") == conv2d.PIXEL_TAPS_MAX
-    assert _c_define(one, "FWGEN_NN_DSP_1CH_WIDE_MAX") == conv2d.ONE_CH_WIDE_MAX
-    assert _c_define(one, "FWGEN_NN_DSP_1CH_RING_MAX") == conv2d.ONE_CH_RING_MAX
-    assert _c_define(one, "FWGEN_NN_DSP_1CH_ROWS_MAX") == conv2d.ONE_CH_ROWS_MAX
-    assert _c_define(one, "FWGEN_NN_DSP_1CH_CHANNELS_MAX") == conv2d.ONE_CH_CHANNELS_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_WIDE_MAX") == _conv.ONE_CH_WIDE_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_RING_MAX") == _conv.ONE_CH_RING_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_ROWS_MAX") == _conv.ONE_CH_ROWS_MAX
+    assert _c_define(one, "FWGEN_NN_DSP_1CH_CHANNELS_MAX") == _conv.ONE_CH_CHANNELS_MAX
     nn_h = (repo_root / "firmware" / "nn" / "nn.h").read_text()
     for path in conv2d.PATHS:   # each path has its nn.h value and a case in the variant
         assert re.search(rf"#define FWGEN_NN_CONV_PATH_{path} \d+", nn_h), path

@@ -108,6 +108,25 @@ def conv_parts(ctx: LowerContext, x: Tensor, w: Tensor, y: Tensor, g: ConvGeomet
     return ConvParts(arrays, decls, bias_ref, overlaps, chosen, macros)
 
 
+# Limits of nn_dsp_conv1ch.h (one input channel into many, taken by both convolutions' DSP
+# variants: the same numbers; tests/unit/test_conv2d_paths.py checks that they agree)
+ONE_CH_WIDE_MAX = 320        # FWGEN_NN_DSP_1CH_WIDE_MAX
+ONE_CH_RING_MAX = 512        # FWGEN_NN_DSP_1CH_RING_MAX
+ONE_CH_ROWS_MAX = 16         # FWGEN_NN_DSP_1CH_ROWS_MAX
+ONE_CH_CHANNELS_MAX = 32     # FWGEN_NN_DSP_1CH_CHANNELS_MAX
+
+
+def one_channel_fits(p: dict) -> bool:
+    """fwgen_nn_dsp_1ch_fits(): one input channel, dilations 1, the stack buffers big enough."""
+    out_c, k_h, k_w, out_w = p["output"]["c"], p["filter"]["h"], p["filter"]["w"], p["output"]["w"]
+    pairs = (k_w + 1) // 2
+    row_len = ((out_w - 1) * p["stride_w"] + 2 * pairs + 1) & ~1
+    return (p["input"]["c"] == 1 and p["dilation_h"] == 1 and p["dilation_w"] == 1
+            and 2 <= out_c <= ONE_CH_CHANNELS_MAX and out_w >= 2 and k_h <= ONE_CH_ROWS_MAX
+            and (out_c + 1) // 2 * 2 * k_h * pairs <= ONE_CH_WIDE_MAX
+            and (k_h + 1) * row_len <= ONE_CH_RING_MAX)
+
+
 def one_channel_defines(p: dict, shifts, bias) -> tuple[str, ...]:
     """The fwgen_nn_paths.h macros of a layer on nn_dsp_conv1ch.h (one input channel): the one
     of its three paths that the header's runtime checks (fwgen_nn_dsp_1ch_3x3_fits,

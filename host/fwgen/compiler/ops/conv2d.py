@@ -5,29 +5,14 @@ import numpy as np
 
 from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 from fwgen.compiler.ops._common import require_bias_type_option, require_per_tensor, require_weights
-from fwgen.compiler.ops._conv import conv_geometry, conv_parts, one_channel_defines
+from fwgen.compiler.ops._conv import conv_geometry, conv_parts, one_channel_defines, one_channel_fits
 
-# Limits of the DSP variant's paths (firmware/nn/dsp/nn_conv2d_s8.c, nn_dsp_conv1ch.h: the same
-# numbers; tests/unit/test_conv2d_paths.py checks that they agree)
+# Limits of the DSP variant's paths (firmware/nn/dsp/nn_conv2d_s8.c: the same numbers;
+# tests/unit/test_conv2d_paths.py checks that they agree; nn_dsp_conv1ch.h's are in _conv)
 ONE_BY_ONE_TAPS_MAX = 320    # CONV_1X1_TAPS_MAX (1X1 and QUAD)
 PAIR_TAPS_MAX = 256          # CONV_PAIR_TAPS_MAX
 PIXEL_TAPS_MAX = 512         # CONV_TAPS_MAX
-ONE_CH_WIDE_MAX = 320        # FWGEN_NN_DSP_1CH_WIDE_MAX
-ONE_CH_RING_MAX = 512        # FWGEN_NN_DSP_1CH_RING_MAX
-ONE_CH_ROWS_MAX = 16         # FWGEN_NN_DSP_1CH_ROWS_MAX
-ONE_CH_CHANNELS_MAX = 32     # FWGEN_NN_DSP_1CH_CHANNELS_MAX
 PATHS = ("1CH", "1X1", "QUAD", "PAIR", "PIXEL", "GENERIC")   # FWGEN_NN_CONV_PATH_<name> in nn.h
-
-
-def _one_channel_fits(p: dict) -> bool:
-    """fwgen_nn_dsp_1ch_fits(): one input channel, dilations 1, the stack buffers big enough."""
-    out_c, k_h, k_w, out_w = p["output"]["c"], p["filter"]["h"], p["filter"]["w"], p["output"]["w"]
-    pairs = (k_w + 1) // 2
-    row_len = ((out_w - 1) * p["stride_w"] + 2 * pairs + 1) & ~1
-    return (p["input"]["c"] == 1 and p["dilation_h"] == 1 and p["dilation_w"] == 1
-            and 2 <= out_c <= ONE_CH_CHANNELS_MAX and out_w >= 2 and k_h <= ONE_CH_ROWS_MAX
-            and (out_c + 1) // 2 * 2 * k_h * pairs <= ONE_CH_WIDE_MAX
-            and (k_h + 1) * row_len <= ONE_CH_RING_MAX)
 
 
 def conv2d_path(p: dict) -> str:
@@ -35,7 +20,7 @@ def conv2d_path(p: dict) -> str:
     fields, as conv_parts() writes them): one of PATHS. The only place the choice is made; the
     build compiles only the paths its layers take (fwgen_nn_paths.h)."""
     taps = p["filter"]["h"] * p["filter"]["w"] * p["filter"]["c"]
-    if p["filter"]["c"] == 1 and _one_channel_fits(p):
+    if p["filter"]["c"] == 1 and one_channel_fits(p):
         return "1CH"
     if p["filter"]["c"] == p["input"]["c"] and taps <= ONE_BY_ONE_TAPS_MAX:   # no groups
         return "1X1" if p["filter"]["h"] == p["filter"]["w"] == 1 else "QUAD"

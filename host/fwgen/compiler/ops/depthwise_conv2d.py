@@ -5,7 +5,7 @@ import numpy as np
 
 from fwgen.compiler.lowering import LowerContext, OpLowering, OpSignature, Step, register
 from fwgen.compiler.ops._common import require_per_tensor, require_weights
-from fwgen.compiler.ops._conv import conv_geometry, conv_parts
+from fwgen.compiler.ops._conv import conv_geometry, conv_parts, one_channel_defines, one_channel_fits
 
 
 @register
@@ -37,9 +37,16 @@ class DepthwiseConv2D(OpLowering):
                     "filter quantized along an axis other than the channels",
                     "per-tensor or per-channel (axis 3) filter scales")
         sums = np.asarray(w.data, np.int64).reshape(-1, out_c).sum(axis=0)
-        parts = conv_parts(ctx, x, w, y, g, out_c, sums)
+        parts = conv_parts(ctx, x, w, y, g, out_c, sums, defines=_one_channel_paths)
         call = (f"fwgen_nn_depthwise_conv2d_s8(&{ctx.name('params')}, {mult}, &{ctx.name('quant')}, "
                 f"{ctx.ref(x.index)}, {ctx.name('filter')}, {parts.bias_ref}, {ctx.ref(y.index)})")
         return Step(op=ctx.op, kernel="fwgen_nn_depthwise_conv2d_s8", call=call, decls=parts.decls,
                     arrays=parts.arrays, overlaps=parts.overlaps, macs=y.size * k_h * k_w,
-                    comment=f"{k_h}x{k_w}/{g.stride_h} {g.padding} x{mult}")
+                    comment=f"{k_h}x{k_w}/{g.stride_h} {g.padding} x{mult}", defines=parts.defines)
+
+
+def _one_channel_paths(p: dict, path: str, shifts, bias) -> tuple[str, ...]:
+    """The DSP variant takes nn_dsp_conv1ch.h for one input channel where it fits (as CONV_2D's
+    1CH path does): the fwgen_nn_paths.h macros of that header's path for this layer, so that a
+    model listing its one-channel paths lists this layer's too."""
+    return one_channel_defines(p, shifts, bias) if one_channel_fits(p) else ()
