@@ -169,7 +169,7 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     from fwgen.bench.modules import module_sizes
     from fwgen.bench.ops import op_table, regions
     from fwgen.bench import qemu_api
-    from fwgen.bench.plugin import build_plugin, check_qemu, find_marks, plugin_args, read_counts
+    from fwgen.bench.plugin import build_plugin, find_marks, plugin_args, read_counts
     from fwgen.deploy import DeployOptions, prepare
     from fwgen.device import TwinDevice
     from fwgen.link import Output
@@ -182,7 +182,8 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
     deployment = prepare(source, DeployOptions(runtime=runtime, tflm_dir=tflm_dir))
     ops = op_table(runtime, deployment)
     samples, clip_text = _clip(deployment, clip, inferences)
-    api = check_qemu()
+    version = qemu_version()            # asked once: the plugin's API, the progress line, errors
+    api = qemu_api.plugin_api(version)
     plugin = build_plugin(api)
 
     say(f"building {source.name} for {board.id} (as shipped, for its sizes) in {out / 'firmware'}")
@@ -198,14 +199,14 @@ def _bench(model, board, twin, settings, runtime, clip, inferences, out: Path, t
                          f"{len(ops)}", where=str(elf))
     counts_file = out / "regions.txt"
     counts_file.unlink(missing_ok=True)
-    say(f"running it on QEMU {qemu_api.version_text(qemu_version())} {twin.qemu_machine} with the "
+    say(f"running it on QEMU {qemu_api.version_text(version)} {twin.qemu_machine} with the "
         f"counting plugin (API {api}): {clip_text}")
     try:
         with TwinDevice(elf, twin, qemu_args=tuple(plugin_args(plugin, marks, counts_file))) as device:
             result = device.stream(samples, outputs=int(Output.DETECTIONS | Output.LOG),
                                    timeout=timeout)
     except FwgenError as exc:     # QEMU refusing the plugin: say which QEMU, which API
-        refused = qemu_api.refusal(exc.message, qemu_version(), api)
+        refused = qemu_api.refusal(exc.message, version, api)
         if refused is None:
             raise
         raise refused from None
